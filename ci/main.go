@@ -1,0 +1,40 @@
+// UnisonOS build and release system.
+//
+// Builds every UnisonOS artifact (WSL bundle, Linux VM disk, bare-metal
+// installer ISO) as a cached container DAG, boot-tests them and publishes
+// releases. Every image it uses is a constructor argument with a pinned
+// default, so air-gapped users can point them at a local registry.
+package main
+
+import (
+	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
+)
+
+// Pinned production defaults. Air-gapped users and the tests override them
+// with images from their own registry (see README, "Air-gapped mode").
+const (
+	// Debian 12 (bookworm); the tool containers are built from it.
+	defaultToolsImage = "docker.io/library/debian:bookworm@sha256:8a8cd02c5912770b4980228a54d4aff9e4f986f1eb2525d2d371dec5232cefcc"
+)
+
+// UnisonPlatform is the build and release system of UnisonOS.
+type UnisonPlatform struct {
+	// Image the tool containers (xorriso, qemu, libguestfs, ...) are built from.
+	ToolsImage string
+}
+
+// New configures the module.
+func New(
+	// Debian-based image the tool containers are built from (apt-get must work in it).
+	// +optional
+	// +default="docker.io/library/debian:bookworm@sha256:8a8cd02c5912770b4980228a54d4aff9e4f986f1eb2525d2d371dec5232cefcc"
+	toolsImage string,
+) *UnisonPlatform {
+	if toolsImage == "" {
+		toolsImage = defaultToolsImage
+	}
+	return &UnisonPlatform{ToolsImage: toolsImage}
+}
+
+// keep the import used even before any function returns a Dagger type
+var _ *dagger.Container

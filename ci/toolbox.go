@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"strings"
+
+	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
+)
+
+// toolsPackages are installed once into the shared tools container; every
+// artifact step starts from it, so it is built (and cached) a single time.
+var toolsPackages = []string{
+	"xorriso", "mtools", "dosfstools", "grub-pc-bin", "grub-efi-amd64-bin",
+	"qemu-utils", "qemu-system-x86", "ovmf", "e2fsprogs", "fdisk",
+	"libguestfs-tools", "linux-image-amd64", "busybox-static", "cpio",
+	"ca-certificates", "curl", "jq", "python3",
+}
+
+// Toolbox is the cached tools container shared by every build step.
+type Toolbox struct {
+	// The tools container: xorriso, qemu-img, qemu-system-x86_64 (TCG), OVMF,
+	// libguestfs (direct backend, forced TCG), e2fsprogs/debugfs, grub, mtools.
+	Container *dagger.Container
+}
+
+// Toolbox returns the shared tools container (built once, then cached).
+func (m *UnisonPlatform) Toolbox() *Toolbox {
+	return &Toolbox{Container: m.tools()}
+}
+
+func (m *UnisonPlatform) tools() *dagger.Container {
+	return dag.Container().From(m.ToolsImage).
+		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
+		WithExec([]string{"sh", "-c",
+			"apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " +
+				strings.Join(toolsPackages, " ") + " >/dev/null && rm -rf /var/lib/apt/lists/*"}).
+		// libguestfs must never try KVM: it hangs on machines whose /dev/kvm is unusable.
+		WithEnvVariable("LIBGUESTFS_BACKEND", "direct").
+		WithEnvVariable("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg").
+		WithWorkdir("/work")
+}
+
+// Versions reports the versions of the main tools in the tools container.
+func (t *Toolbox) Versions(ctx context.Context) (string, error) {
+	return t.Container.WithExec([]string{"sh", "-c", `set -e
+printf 'xorriso: %s\n' "$(xorriso -version 2>/dev/null | head -1)"
+printf 'qemu-img: %s\n' "$(qemu-img --version | head -1)"
+printf 'qemu-system-x86_64: %s\n' "$(qemu-system-x86_64 --version | head -1)"
+printf 'libguestfs: %s\n' "$(guestfish --version)"
+printf 'debugfs: %s\n' "$(debugfs -V 2>&1 | head -1)"
+`}).Stdout(ctx)
+}

@@ -1,0 +1,127 @@
+// Package integration runs the module's Dagger functions for real on a
+// running engine and checks their outputs the way a user would.
+//
+// Without an engine the tests skip with a message, except when CI=true,
+// where a missing engine fails the run.
+package integration
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// repoRoot is the module root (the folder holding dagger.json).
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(filepath.Dir(file))
+}
+
+const airgapEnvHint = "start one with `make engine` (air-gapped, root) or run with Docker and the dagger v0.19.7 CLI"
+
+// requireEngine skips (or, in CI, fails) when no engine is reachable, and
+// points the dagger CLI and Go SDK at the air-gapped engine when it runs.
+func requireEngine(t testing.TB) {
+	t.Helper()
+	if os.Getenv("_EXPERIMENTAL_DAGGER_RUNNER_HOST") == "" {
+		out, err := exec.Command(filepath.Join(repoRoot(t), "airgap", "airgap.sh"), "env").Output()
+		if err == nil && exec.Command(filepath.Join(repoRoot(t), "airgap", "airgap.sh"), "status").Run() == nil {
+			for _, line := range strings.Split(string(out), "\n") {
+				line = strings.TrimPrefix(line, "export ")
+				for _, kv := range strings.Fields(line) {
+					if k, v, ok := strings.Cut(kv, "="); ok {
+						os.Setenv(k, v)
+					}
+				}
+			}
+		}
+	}
+	if os.Getenv("_EXPERIMENTAL_DAGGER_RUNNER_HOST") == "" && os.Getenv("UNISON_ENGINE") != "docker" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no Dagger engine reachable in CI: %s", airgapEnvHint)
+		}
+		t.Skipf("no Dagger engine: %s; integration test skipped", airgapEnvHint)
+	}
+}
+
+// airgapped reports whether the tests run on the air-gapped engine, whose
+// registry only mirrors debian:bookworm.
+func airgapped() bool { return os.Getenv("UNISON_SHARED_REGISTRY") != "" }
+
+// moduleArgs are the constructor arguments the tests pass: on the air-gapped
+// engine every image comes from its loopback registry.
+func moduleArgs() []string {
+	if airgapped() {
+		return []string{"--tools-image=debian:bookworm"}
+	}
+	return nil
+}
+
+// callResult is what one `dagger call` printed.
+type callResult struct {
+	Stdout, Stderr string
+	Err            error
+	Took           time.Duration
+}
+
+// daggerCall runs `dagger call <module args> <args>` in the repository.
+func daggerCall(t testing.TB, timeout time.Duration, args ...string) callResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	full := append([]string{"call", "--progress=plain"}, moduleArgs()...)
+	full = append(full, args...)
+	cmd := exec.CommandContext(ctx, filepath.Join(repoRoot(t), "airgap", "dagger"), full...)
+	cmd.Dir = repoRoot(t)
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	start := time.Now()
+	err := cmd.Run()
+	r := callResult{Stdout: so.String(), Stderr: se.String(), Err: err, Took: time.Since(start)}
+	t.Logf("dagger %s: %.1fs (err=%v)", strings.Join(full[2:], " "), r.Took.Seconds(), err)
+	return r
+}
+
+// mustCall is daggerCall that fails the test on error, with the tail of the log.
+func mustCall(t testing.TB, timeout time.Duration, args ...string) string {
+	t.Helper()
+	r := daggerCall(t, timeout, args...)
+	if r.Err != nil {
+		t.Fatalf("dagger call %v failed: %v\n--- stderr (tail) ---\n%s", args, r.Err, tail(r.Stderr, 60))
+	}
+	return r.Stdout
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// outDir is a fresh folder outside the module's source for exports.
+func outDir(t testing.TB) string {
+	t.Helper()
+	d, err := os.MkdirTemp("", "unison-it-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+func mustf(t testing.TB, err error, format string, a ...any) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", fmt.Sprintf(format, a...), err)
+	}
+}

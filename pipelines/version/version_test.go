@@ -1,0 +1,208 @@
+package version
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const sha = "0123456789abcdef0123456789abcdef01234567"
+
+func base(ref string, tags ...string) Input {
+	return Input{
+		Ref: ref, SHA: sha, CommitTime: "2026-11-27T18:21:45+01:00",
+		Owner: "project-unisonOS", Repo: "unison-orchestrator", Service: "orchestrator", Domain: "core",
+		ExistingTags: tags, RunNumber: 42,
+	}
+}
+
+func TestCompute(t *testing.T) {
+	history := []string{"v1.2.3", "v1.3.0", "v1.3.1-rc.1", "v2.0.0-beta.1", "v0.5.0", "not-a-version", "v1.4.0-beta.1", "v1.4.0-beta.3"}
+	tests := map[string]struct {
+		in         Input
+		version    string
+		channel    Channel
+		tags       []string
+		publish    bool
+		prerelease bool
+	}{
+		"stable, highest everywhere": {
+			in: base("refs/tags/v1.3.2", history...), version: "v1.3.2", channel: Stable,
+			tags: []string{"v1.3.2", "v1.3", "v1", "latest"}, publish: true,
+		},
+		"stable with no history": {
+			in: base("refs/tags/v1.0.0"), version: "v1.0.0", channel: Stable,
+			tags: []string{"v1.0.0", "v1.0", "v1", "latest"}, publish: true,
+		},
+		"hotfix on an older minor: no v1, no latest": {
+			in: base("refs/tags/v1.2.4", history...), version: "v1.2.4", channel: Stable,
+			tags: []string{"v1.2.4", "v1.2"}, publish: true,
+		},
+		"old patch re-tagged: only its own tag": {
+			in: base("refs/tags/v1.2.2", history...), version: "v1.2.2", channel: Stable,
+			tags: []string{"v1.2.2"}, publish: true,
+		},
+		"rebuild of the current highest keeps every tag (idempotent)": {
+			in: base("refs/tags/v1.3.0", history...), version: "v1.3.0", channel: Stable,
+			tags: []string{"v1.3.0", "v1.3", "v1", "latest"}, publish: true,
+		},
+		"higher major exists: no latest": {
+			in: base("refs/tags/v1.3.2", append(history, "v2.0.0")...), version: "v1.3.2", channel: Stable,
+			tags: []string{"v1.3.2", "v1.3", "v1"}, publish: true,
+		},
+		"pre-releases of a higher version do not block": {
+			in: base("refs/tags/v1.3.2", "v1.4.0-rc.1", "v9.0.0-alpha.1"), version: "v1.3.2", channel: Stable,
+			tags: []string{"v1.3.2", "v1.3", "v1", "latest"}, publish: true,
+		},
+		"major zero: no v0": {
+			in: base("refs/tags/v0.6.0", "v0.5.0"), version: "v0.6.0", channel: Stable,
+			tags: []string{"v0.6.0", "v0.6", "latest"}, publish: true,
+		},
+		"alpha: full version only": {
+			in: base("refs/tags/v0.5.0-alpha.1", history...), version: "v0.5.0-alpha.1", channel: Beta,
+			tags: []string{"v0.5.0-alpha.1"}, publish: true, prerelease: true,
+		},
+		"beta tag: full version only": {
+			in: base("refs/tags/v2.0.0-beta.2", history...), version: "v2.0.0-beta.2", channel: Beta,
+			tags: []string{"v2.0.0-beta.2"}, publish: true, prerelease: true,
+		},
+		"rc: full version only": {
+			in: base("refs/tags/v3.0.0-rc.10"), version: "v3.0.0-rc.10", channel: Beta,
+			tags: []string{"v3.0.0-rc.10"}, publish: true, prerelease: true,
+		},
+		"release branch: next beta after known ones": {
+			in: base("refs/heads/release/1.4", history...), version: "v1.4.0-beta.4", channel: Beta,
+			tags: []string{"v1.4.0-beta.4", "sha-0123456"}, publish: true, prerelease: true,
+		},
+		"release branch: first beta when tags known but none for it": {
+			in: base("refs/heads/release/1.5", history...), version: "v1.5.0-beta.1", channel: Beta,
+			tags: []string{"v1.5.0-beta.1", "sha-0123456"}, publish: true, prerelease: true,
+		},
+		"release branch: no tags known, run number": {
+			in: base("refs/heads/release/1.4"), version: "v1.4.0-beta.42", channel: Beta,
+			tags: []string{"v1.4.0-beta.42", "sha-0123456"}, publish: true, prerelease: true,
+		},
+		"release branch after its x.y.0 shipped: betas of the next patch": {
+			in: base("refs/heads/release/1.3", history...), version: "v1.3.1-beta.1", channel: Beta,
+			tags: []string{"v1.3.1-beta.1", "sha-0123456"}, publish: true, prerelease: true,
+		},
+		"main: nightly from the commit date (UTC)": {
+			in: base("refs/heads/main"), version: "edge-main-20261127", channel: Nightly,
+			tags: []string{"edge-main-20261127", "sha-0123456"}, publish: true, prerelease: true,
+		},
+		"feature branch sanitized, explicit date": {
+			in:      func() Input { i := base("refs/heads/feature/New Thing+x"); i.Date = "2026-01-02"; return i }(),
+			version: "edge-feature-New-Thing-x-20260102", channel: Nightly,
+			tags: []string{"edge-feature-New-Thing-x-20260102", "sha-0123456"}, publish: true, prerelease: true,
+		},
+		"pull request: pr-N, not published": {
+			in: base("refs/pull/123/merge"), version: "pr-123", channel: PR,
+			tags: []string{"pr-123", "sha-0123456"}, publish: false, prerelease: true,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p, err := Compute(tc.in)
+			require.NoError(t, err)
+			assert.Equal(t, tc.version, p.Version)
+			assert.Equal(t, tc.channel, p.Channel)
+			assert.Equal(t, tc.tags, p.Tags)
+			assert.Equal(t, tc.publish, p.Publish)
+			assert.Equal(t, tc.prerelease, p.Prerelease)
+			assert.Equal(t, contains(tc.tags, "latest"), p.Latest)
+			require.Len(t, p.Refs, len(p.Tags))
+			for i, r := range p.Refs {
+				assert.Equal(t, "ghcr.io/project-unisonos/unison-orchestrator:"+p.Tags[i], r)
+			}
+			assert.Equal(t, p.Version, p.Labels["org.opencontainers.image.version"], "label and tag must agree")
+			assert.Equal(t, string(tc.channel), p.Labels[LabelChannel])
+			if tc.prerelease {
+				assert.NotContains(t, p.Tags, "latest")
+			}
+		})
+	}
+}
+
+func TestLongBranchFitsTagLimit(t *testing.T) {
+	long := "refs/heads/" + string(make([]byte, 0))
+	for i := 0; i < 30; i++ {
+		long += "feature-"
+	}
+	p, err := Compute(base(long))
+	require.NoError(t, err)
+	assert.LessOrEqual(t, len(p.Version), MaxTagLen)
+	assert.Regexp(t, `^edge-feature-.*[a-z]-20261127$`, p.Version)
+}
+
+func TestErrors(t *testing.T) {
+	tests := map[string]struct {
+		mutate func(*Input)
+		field  string
+	}{
+		"tag that is not semver":          {func(i *Input) { i.Ref = "refs/tags/vfoo" }, "ref"},
+		"tag without v":                   {func(i *Input) { i.Ref = "refs/tags/1.2.3" }, "ref"},
+		"unknown pre-release kind":        {func(i *Input) { i.Ref = "refs/tags/v1.2.3-preview.1" }, "ref"},
+		"build metadata":                  {func(i *Input) { i.Ref = "refs/tags/v1.2.3+build.5" }, "ref"},
+		"two-part version":                {func(i *Input) { i.Ref = "refs/tags/v1.2" }, "ref"},
+		"leading zeros":                   {func(i *Input) { i.Ref = "refs/tags/v01.2.3" }, "ref"},
+		"release branch not x.y":          {func(i *Input) { i.Ref = "refs/heads/release/abc" }, "ref"},
+		"release branch x.y.z":            {func(i *Input) { i.Ref = "refs/heads/release/1.2.3" }, "ref"},
+		"empty branch":                    {func(i *Input) { i.Ref = "refs/heads/" }, "ref"},
+		"branch with no valid char":       {func(i *Input) { i.Ref = "refs/heads/###" }, "ref"},
+		"unknown ref kind":                {func(i *Input) { i.Ref = "refs/remotes/origin/main" }, "ref"},
+		"short ref":                       {func(i *Input) { i.Ref = "main" }, "ref"},
+		"pr without number":               {func(i *Input) { i.Ref = "refs/pull/abc/merge" }, "ref"},
+		"empty sha":                       {func(i *Input) { i.SHA = "" }, "sha"},
+		"sha not hex":                     {func(i *Input) { i.SHA = "zzzzzzzzzz" }, "sha"},
+		"sha too short":                   {func(i *Input) { i.SHA = "abc" }, "sha"},
+		"commit time not a time":          {func(i *Input) { i.CommitTime = "yesterday" }, "commit-time"},
+		"empty commit time":               {func(i *Input) { i.CommitTime = "" }, "commit-time"},
+		"date not a date":                 {func(i *Input) { i.Date = "2026-13-45" }, "date"},
+		"date garbage":                    {func(i *Input) { i.Date = "today" }, "date"},
+		"release branch, no tags, no run": {func(i *Input) { i.Ref = "refs/heads/release/1.4"; i.RunNumber = 0 }, "run-number"},
+		"no image name":                   {func(i *Input) { i.Repo = ""; i.Image = "" }, "image"},
+		"invalid image name":              {func(i *Input) { i.Image = "Bad Image!" }, "image"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			in := base("refs/heads/main")
+			tc.mutate(&in)
+			_, err := Compute(in)
+			require.Error(t, err)
+			var ie *InputError
+			require.True(t, errors.As(err, &ie), "want an InputError, got %T: %v", err, err)
+			assert.Equal(t, tc.field, ie.Field)
+			assert.Contains(t, err.Error(), tc.field)
+		})
+	}
+}
+
+func TestImageNameLowercasedAndRegistry(t *testing.T) {
+	in := base("refs/tags/v1.0.0")
+	in.Registry, in.Image = "REGISTRY.example.com:5000", "Unison-Inference"
+	p, err := Compute(in)
+	require.NoError(t, err)
+	assert.Equal(t, "registry.example.com:5000/project-unisonos/unison-inference", p.Repository)
+}
+
+// The full label set is pinned by a golden file; created is the commit time
+// in UTC, never the clock.
+func TestLabelsGolden(t *testing.T) {
+	p, err := Compute(base("refs/tags/v1.3.2", "v1.3.1"))
+	require.NoError(t, err)
+	got, err := json.MarshalIndent(p, "", "  ")
+	require.NoError(t, err)
+	golden := filepath.Join("testdata", "stable-plan.golden.json")
+	if os.Getenv("UPDATE_GOLDEN") == "1" {
+		require.NoError(t, os.WriteFile(golden, append(got, '\n'), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(want), string(got))
+	assert.Equal(t, "2026-11-27T17:21:45Z", p.Labels["org.opencontainers.image.created"])
+}
