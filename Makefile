@@ -41,7 +41,7 @@ demo: engine-if-needed ## run the main job on offline stand-in inputs and print 
 	$(CALL) toolbox versions | tee $(OUT)/toolbox-versions.txt
 	@echo "outputs are in $(abspath $(OUT))"
 
-test: engine-if-needed lint test-unit test-integration ## every test: lint, unit, bindings, integration on the engine
+test: engine-if-needed lint test-unit check-generated test-integration ## every test: lint, unit, bindings up to date, integration on the engine
 
 test-unit: ## unit tests, no engine
 	go test ./pipelines/... ./airgap/...

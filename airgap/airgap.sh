@@ -217,7 +217,7 @@ cmd_start() {
   rm -f "$SOCK"
 
   # network namespace holder + veth + NAT
-  unshare --net sleep infinity &
+  unshare --net sleep infinity </dev/null >/dev/null 2>&1 &
   local nspid=$!
   echo $nspid > "$RUN/netns.pid"
   sleep 0.2
@@ -238,7 +238,8 @@ cmd_start() {
   echo $! > "$RUN/localreg.pid"
 
   # the engine: private mount + pid namespace, pivot_root (a chroot breaks container starts)
-  local extra="DAGGER_GO_SDK_MANIFEST_DIGEST=$(cat "$D/gosdk-digest.txt")"
+  local extra
+  extra="DAGGER_GO_SDK_MANIFEST_DIGEST=$(cat "$D/gosdk-digest.txt")"
   local goproxy; goproxy=$(go env GOPROXY | cut -d, -f1)
   nsenter -t $nspid -n unshare --mount --pid --fork --kill-child=SIGTERM --propagation private /bin/sh -c "
     set -e
@@ -256,14 +257,13 @@ cmd_start() {
        /bin/sh -c 'umount -l /.oldroot && cd / && exec /usr/local/bin/dagger-engine --config /etc/dagger/buildkitd.toml'
   " > "$RUN/engine.log" 2>&1 &
   echo $! > "$RUN/engine.pid"
-  local i
-  for i in $(seq 1 600); do
+  for _ in $(seq 1 600); do
     [ -S "$SOCK" ] && grep -q 'running server' "$RUN/engine.log" 2>/dev/null && break
     pid_alive engine || { tail -30 "$RUN/engine.log" >&2; cmd_stop >/dev/null 2>&1 || true; die "engine died at start (log above)"; }
     sleep 0.1
   done
   [ -S "$SOCK" ] || { cmd_stop >/dev/null 2>&1 || true; die "engine socket did not appear in 60 s"; }
-  for i in $(seq 1 120); do grep -q ready "$RUN/localreg.log" && break; sleep 0.5; done
+  for _ in $(seq 1 120); do grep -q ready "$RUN/localreg.log" && break; sleep 0.5; done
   grep -q ready "$RUN/localreg.log" || { cat "$RUN/localreg.log" >&2; cmd_stop >/dev/null 2>&1 || true; die "local registry failed"; }
   log "engine $DAGGER_VERSION running; socket $SOCK"
   log "point your shell at it with:  eval \"\$($0 env)\""
@@ -271,12 +271,12 @@ cmd_start() {
 
 cmd_stop() {
   need_root stop
-  local f pid i
+  local f pid
   for f in engine localreg netns; do
     if [ -f "$RUN/$f.pid" ]; then
       pid=$(cat "$RUN/$f.pid")
       kill -TERM "$pid" 2>/dev/null || true
-      for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -KILL "$pid" 2>/dev/null || true
       rm -f "$RUN/$f.pid"
     fi
