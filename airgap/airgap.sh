@@ -299,6 +299,8 @@ export _EXPERIMENTAL_DAGGER_CLI_BIN=$BIN/dagger
 export UNISON_SHARED_REGISTRY=$SHARED_REGISTRY
 export DAGGER_NO_NAG=1 DO_NOT_TRACK=1
 EOV
+  # the registry's network namespace: tests read back what was pushed from there
+  if pid_alive netns; then echo "export UNISON_AIRGAP_NETNS=/proc/$(cat "$RUN/netns.pid")/ns/net"; fi
 }
 
 case "${1:-}" in

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"encoding/json"
+	"sort"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/version"
+)
+
+// VersionPlan is the version, channel, tags and OCI labels computed for a git ref.
+type VersionPlan struct {
+	// The version, e.g. v1.4.0-beta.3 or edge-main-20261127.
+	Version string
+	// The channel: stable, beta, nightly or pr.
+	Channel string
+	// Whether this is a pre-release (never moves latest, vX.Y or vX).
+	Prerelease bool
+	// The image repository, lowercased (e.g. ghcr.io/project-unisonos/unison-platform).
+	Repository string
+	// The tags to push.
+	Tags []string
+	// The full references (repository:tag) to push.
+	Refs []string
+	// The OCI labels, as name=value, sorted by name.
+	Labels []string
+	// Whether images of this ref are published (false for pull requests).
+	Publish bool
+	// Whether the latest tag moves.
+	Latest bool
+	// The whole plan as JSON.
+	JSON string
+}
+
+func toPlan(p *version.Plan) (*VersionPlan, error) {
+	js, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	var labels []string
+	for k, v := range p.Labels {
+		labels = append(labels, k+"="+v)
+	}
+	sort.Strings(labels)
+	return &VersionPlan{
+		Version: p.Version, Channel: string(p.Channel), Prerelease: p.Prerelease,
+		Repository: p.Repository, Tags: p.Tags, Refs: p.Refs, Labels: labels,
+		Publish: p.Publish, Latest: p.Latest, JSON: string(js),
+	}, nil
+}
+
+// Version computes the version, channel, tags and OCI labels for a git ref,
+// with the channel rules of UnisonOS (see README, "Release channels").
+//
+// Example: dagger call version --ref refs/heads/release/1.4 --sha $(git rev-parse HEAD) --commit-time $(git show -s --format=%cI) tags
+func (m *UnisonPlatform) Version(
+	// Git ref: refs/tags/vX.Y.Z[-alpha|beta|rc.N], refs/heads/<branch>, refs/pull/<n>/merge.
+	ref string,
+	// Commit SHA (7 to 40 hex digits).
+	sha string,
+	// Commit time, RFC 3339 (git show -s --format=%cI); becomes org.opencontainers.image.created.
+	commitTime string,
+	// Build date for nightly tags, YYYY-MM-DD; default: the commit time's UTC date.
+	// +optional
+	date string,
+	// CI run number: the beta number of release/x.y builds when no tags are known.
+	// +optional
+	runNumber int,
+	// The repository's existing git tags (git tag -l 'v*').
+	// +optional
+	existingTags []string,
+	// Registry host.
+	// +optional
+	// +default="ghcr.io"
+	registry string,
+	// Repository owner (lowercased in image names).
+	// +optional
+	// +default="project-unisonOS"
+	owner string,
+	// Repository name (source/url labels; default image name).
+	// +optional
+	// +default="unison-platform"
+	repo string,
+	// Image name under the owner; default: the repository name.
+	// +optional
+	image string,
+	// unison.service label; default: the image name.
+	// +optional
+	service string,
+	// unison.domain label.
+	// +optional
+	domain string,
+) (*VersionPlan, error) {
+	p, err := version.Compute(version.Input{
+		Ref: ref, SHA: sha, CommitTime: commitTime, Date: date, RunNumber: runNumber,
+		ExistingTags: existingTags, Registry: registry, Owner: owner, Repo: repo,
+		Image: image, Service: service, Domain: domain,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return toPlan(p)
+}

@@ -1,0 +1,113 @@
+package integration
+
+import (
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	sampleSHA  = "0123456789abcdef0123456789abcdef01234567"
+	sampleTime = "2026-11-20T10:00:00Z"
+)
+
+func serviceBuild(t *testing.T, reg, ref string, extra ...string) callResult {
+	args := []string{"service-build",
+		"--source", filepath.Join(repoRoot(t), "integration", "testdata", "sample-service"),
+		"--image-name", "unison-sample", "--domain", "test", "--service-port", "8080",
+		"--registry", reg, "--owner", "project-unisonOS",
+		"--ref", ref, "--sha", sampleSHA, "--commit-time", sampleTime}
+	return daggerCall(t, 15*time.Minute, append(args, extra...)...)
+}
+
+// service-build against a real registry server: tags, labels and digests are
+// read back with go-containerregistry.
+func TestServiceBuildPublishes(t *testing.T) {
+	requireEngine(t)
+	reg := sharedRegistry(t)
+	repo := reg + "/project-unisonos/unison-sample"
+	// unique per run so that earlier runs' tags do not satisfy the checks
+	stamp := time.Now().UTC().Format("150405")
+	major := "7" + stamp[len(stamp)-1:]
+
+	// dry run: prints the plan, pushes nothing
+	dry := serviceBuild(t, reg, "refs/tags/v"+major+".2.0", "--existing-tags", "v"+major+".1.0", "--dry-run")
+	require.NoError(t, dry.Err, dry.Stderr)
+	assert.Contains(t, dry.Stdout, "would push")
+	assert.Contains(t, dry.Stdout, repo+":v"+major+".2.0")
+	assert.Contains(t, dry.Stdout, repo+":latest")
+	_, _, err := remoteImage(t, repo+":v"+major+".2.0")
+	require.Error(t, err, "dry run must not push")
+
+	// stable release, highest: v.2.0, v.2, v, latest
+	r := serviceBuild(t, reg, "refs/tags/v"+major+".2.0", "--existing-tags", "v"+major+".1.0")
+	require.NoError(t, r.Err, tail(r.Stderr, 40))
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	require.Len(t, lines, 4, r.Stdout)
+	digestRE := regexp.MustCompile(`@(sha256:[0-9a-f]{64})$`)
+	var pushed string
+	for i, tag := range []string{"v" + major + ".2.0", "v" + major + ".2", "v" + major, "latest"} {
+		require.True(t, strings.HasPrefix(lines[i], repo+":"+tag+"@sha256:"), lines[i])
+		d := digestRE.FindStringSubmatch(lines[i])[1]
+		if pushed == "" {
+			pushed = d
+		}
+		assert.Equal(t, pushed, d, "every tag points at the same digest")
+	}
+	_, cf, err := remoteImage(t, repo+":v"+major+".2.0")
+	require.NoError(t, err)
+	l := cf.Config.Labels
+	assert.Equal(t, "v"+major+".2.0", l["org.opencontainers.image.version"])
+	assert.Equal(t, sampleSHA, l["org.opencontainers.image.revision"])
+	assert.Equal(t, sampleTime, l["org.opencontainers.image.created"])
+	assert.Equal(t, "https://github.com/project-unisonOS/unison-sample", l["org.opencontainers.image.source"])
+	assert.Equal(t, "stable", l["unison.channel"])
+	assert.Equal(t, "test", l["unison.domain"])
+	assert.Contains(t, cf.Config.ExposedPorts, "8080/tcp")
+	latestBefore, _, err := remoteImage(t, repo+":latest")
+	require.NoError(t, err)
+
+	// hotfix of an older minor: v.1.1 and v.1 only; latest and v stay put
+	h := serviceBuild(t, reg, "refs/tags/v"+major+".1.1", "--existing-tags", "v"+major+".1.0", "--existing-tags", "v"+major+".2.0")
+	require.NoError(t, h.Err, tail(h.Stderr, 40))
+	hl := strings.Split(strings.TrimSpace(h.Stdout), "\n")
+	require.Len(t, hl, 2, h.Stdout)
+	assert.True(t, strings.HasPrefix(hl[0], repo+":v"+major+".1.1@"))
+	assert.True(t, strings.HasPrefix(hl[1], repo+":v"+major+".1@"))
+	latestAfter, _, err := remoteImage(t, repo+":latest")
+	require.NoError(t, err)
+	assert.Equal(t, latestBefore, latestAfter, "a hotfix must not move latest")
+	majorAfter, _, err := remoteImage(t, repo+":v"+major)
+	require.NoError(t, err)
+	assert.Equal(t, latestBefore, majorAfter, "a hotfix must not move the major tag")
+
+	// pull request: built, not pushed
+	pr := serviceBuild(t, reg, "refs/pull/7/merge")
+	require.NoError(t, pr.Err, tail(pr.Stderr, 40))
+	assert.Contains(t, pr.Stdout, "not pushed")
+	_, _, err = remoteImage(t, repo+":pr-7")
+	assert.Error(t, err, "pull request images are not pushed")
+}
+
+// Bad input fails fast with an error naming the field, before any build.
+func TestServiceBuildRejectsBadInput(t *testing.T) {
+	requireEngine(t)
+	for _, tc := range []struct {
+		name, reg, ref, want string
+	}{
+		{"missing credentials for ghcr.io", "ghcr.io", "refs/tags/v1.0.0", "password"},
+		{"not a version tag", "ghcr.io", "refs/tags/vfoo", `ref "refs/tags/vfoo"`},
+		{"release branch not x.y", "ghcr.io", "refs/heads/release/abc", "release/MAJOR.MINOR"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := serviceBuild(t, tc.reg, tc.ref)
+			require.Error(t, r.Err)
+			assert.Contains(t, r.Stderr, tc.want)
+		})
+	}
+}
