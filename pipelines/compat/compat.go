@@ -1,0 +1,286 @@
+// Package compat reads the compatibility matrix (images/compat.yaml): which
+// service tags each platform version ships, and how each service is reached
+// (port, health and inference endpoints). It renders the bundle's compose
+// file and the service configuration qa-smoke reads.
+package compat
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/project-unisonOS/unison-platform/pipelines/yamlx"
+)
+
+// Service is how one platform service is run and checked.
+type Service struct {
+	Name      string `json:"name"`
+	Image     string `json:"image"`
+	Port      int    `json:"port"`
+	Health    string `json:"health"`
+	Inference string `json:"inference,omitempty"`
+}
+
+// Matrix is a parsed compatibility matrix.
+type Matrix struct {
+	Registry  string
+	Services  map[string]Service
+	Platforms map[string]map[string]string // platform version -> service -> tag
+}
+
+// Set is the service tag set of one platform version.
+type Set struct {
+	PlatformVersion string            `json:"platform_version"`
+	Registry        string            `json:"registry"`
+	Services        []Service         `json:"services"`
+	Tags            map[string]string `json:"tags"`
+	// Digests pin images (service -> sha256:...) when known at release time.
+	Digests map[string]string `json:"digests,omitempty"`
+}
+
+var (
+	serviceRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+	pathRE    = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
+	digestRE  = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+)
+
+// Parse reads compat.yaml.
+func Parse(file string, data []byte) (*Matrix, error) {
+	d, err := yamlx.Parse(file, data)
+	if err != nil {
+		return nil, err
+	}
+	pairs, err := d.Mapping(d.Root, "", []string{"version", "registry", "services", "platforms"})
+	if err != nil {
+		return nil, err
+	}
+	m := &Matrix{Services: map[string]Service{}, Platforms: map[string]map[string]string{}}
+	byKey := map[string]yamlx.Pair{}
+	for _, p := range pairs {
+		byKey[p.Key] = p
+	}
+	for _, k := range []string{"version", "registry", "services", "platforms"} {
+		if _, ok := byKey[k]; !ok {
+			return nil, d.Errorf(d.Root, k, "missing")
+		}
+	}
+	if v, err := d.Int(byKey["version"].Value, "version"); err != nil {
+		return nil, err
+	} else if v != 1 {
+		return nil, d.Errorf(byKey["version"].Value, "version", "unsupported version %d (this build reads version 1)", v)
+	}
+	reg, err := d.String(byKey["registry"].Value, "registry")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := name.NewRepository(reg+"/x", name.StrictValidation); err != nil || reg != strings.ToLower(reg) {
+		return nil, d.Errorf(byKey["registry"].Value, "registry", "%q is not a lowercase registry/namespace like ghcr.io/project-unisonos", reg)
+	}
+	m.Registry = reg
+
+	svcs, err := d.Mapping(byKey["services"].Value, "services", nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(svcs) == 0 {
+		return nil, d.Errorf(byKey["services"].Value, "services", "list at least one service")
+	}
+	ports := map[int]string{}
+	for _, s := range svcs {
+		field := "services." + s.Key
+		if !serviceRE.MatchString(s.Key) {
+			return nil, d.Errorf(s.KeyN, field, "service names are lowercase letters, digits and '-'")
+		}
+		fields, err := d.Mapping(s.Value, field, []string{"image", "port", "health", "inference"})
+		if err != nil {
+			return nil, err
+		}
+		svc := Service{Name: s.Key}
+		for _, f := range fields {
+			ff := yamlx.Join(field, f.Key)
+			switch f.Key {
+			case "image":
+				svc.Image, err = d.String(f.Value, ff)
+				if err == nil {
+					if _, e := name.NewRepository(reg+"/"+svc.Image, name.StrictValidation); e != nil {
+						err = d.Errorf(f.Value, ff, "%q is not a valid image name", svc.Image)
+					}
+				}
+			case "port":
+				svc.Port, err = d.Int(f.Value, ff)
+				if err == nil && (svc.Port < 1 || svc.Port > 65535) {
+					err = d.Errorf(f.Value, ff, "port %d out of range 1-65535", svc.Port)
+				}
+				if err == nil && ports[svc.Port] != "" {
+					err = d.Errorf(f.Value, ff, "port %d already used by %s", svc.Port, ports[svc.Port])
+				}
+				ports[svc.Port] = s.Key
+			case "health", "inference":
+				var v string
+				v, err = d.String(f.Value, ff)
+				if err == nil && !pathRE.MatchString(v) {
+					err = d.Errorf(f.Value, ff, "%q is not an HTTP path starting with /", v)
+				}
+				if f.Key == "health" {
+					svc.Health = v
+				} else {
+					svc.Inference = v
+				}
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		for _, req := range []struct{ v, k string }{{svc.Image, "image"}, {svc.Health, "health"}} {
+			if req.v == "" {
+				return nil, d.Errorf(s.Value, field+"."+req.k, "required")
+			}
+		}
+		if svc.Port == 0 {
+			return nil, d.Errorf(s.Value, field+".port", "required")
+		}
+		m.Services[s.Key] = svc
+	}
+
+	plats, err := d.Mapping(byKey["platforms"].Value, "platforms", nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(plats) == 0 {
+		return nil, d.Errorf(byKey["platforms"].Value, "platforms", "list at least one platform version")
+	}
+	for _, p := range plats {
+		field := "platforms." + p.Key
+		if _, err := semver.StrictNewVersion(p.Key); err != nil {
+			return nil, d.Errorf(p.KeyN, field, "platform versions are X.Y.Z without a v")
+		}
+		names := m.ServiceNames()
+		tags, err := d.Mapping(p.Value, field, names)
+		if err != nil {
+			return nil, err
+		}
+		set := map[string]string{}
+		for _, t := range tags {
+			tag, err := d.String(t.Value, yamlx.Join(field, t.Key))
+			if err != nil {
+				return nil, err
+			}
+			if _, err := name.NewTag(reg+"/"+m.Services[t.Key].Image+":"+tag, name.StrictValidation); err != nil {
+				return nil, d.Errorf(t.Value, yamlx.Join(field, t.Key), "%q is not a valid image tag", tag)
+			}
+			set[t.Key] = tag
+		}
+		var missing []string
+		for _, n := range names {
+			if _, ok := set[n]; !ok {
+				missing = append(missing, n)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, d.Errorf(p.Value, field, "missing services: %s (every platform version lists every service)", strings.Join(missing, ", "))
+		}
+		m.Platforms[p.Key] = set
+	}
+	return m, nil
+}
+
+// ServiceNames lists the services, sorted.
+func (m *Matrix) ServiceNames() []string {
+	var out []string
+	for n := range m.Services {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Versions lists the platform versions, newest first.
+func (m *Matrix) Versions() []string {
+	var vs []*semver.Version
+	for k := range m.Platforms {
+		vs = append(vs, semver.MustParse(k))
+	}
+	sort.Sort(sort.Reverse(semver.Collection(vs)))
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.Original()
+	}
+	return out
+}
+
+// Resolve returns the service set for a platform version. A leading v and a
+// pre-release suffix are ignored (v0.6.0-beta.2 ships the 0.6.0 set); an
+// empty version means the newest platform version.
+func (m *Matrix) Resolve(platformVersion string) (*Set, error) {
+	key := platformVersion
+	if key == "" {
+		key = m.Versions()[0]
+	} else {
+		v, err := semver.NewVersion(strings.TrimPrefix(platformVersion, "v"))
+		if err != nil {
+			return nil, fmt.Errorf("platform-version %q: not a version X.Y.Z (known: %s)", platformVersion, strings.Join(m.Versions(), ", "))
+		}
+		key = fmt.Sprintf("%d.%d.%d", v.Major(), v.Minor(), v.Patch())
+	}
+	tags, ok := m.Platforms[key]
+	if !ok {
+		return nil, fmt.Errorf("platform-version %q: not in the compatibility matrix (known: %s)", platformVersion, strings.Join(m.Versions(), ", "))
+	}
+	s := &Set{PlatformVersion: key, Registry: m.Registry, Tags: map[string]string{}}
+	for _, n := range m.ServiceNames() {
+		s.Services = append(s.Services, m.Services[n])
+		s.Tags[n] = tags[n]
+	}
+	return s, nil
+}
+
+// Pin records image digests (service=sha256:...) for the compose file.
+func (s *Set) Pin(digests map[string]string) error {
+	for svc, d := range digests {
+		if _, ok := s.Tags[svc]; !ok {
+			return fmt.Errorf("digest for %q: not a service of platform %s", svc, s.PlatformVersion)
+		}
+		if !digestRE.MatchString(d) {
+			return fmt.Errorf("digest for %q: %q is not sha256:<64 hex>", svc, d)
+		}
+	}
+	s.Digests = digests
+	return nil
+}
+
+// ImageRef is the full image reference of a service (pinned when a digest is known).
+func (s *Set) ImageRef(svc Service) string {
+	ref := fmt.Sprintf("%s/%s:%s", s.Registry, svc.Image, s.Tags[svc.Name])
+	if d := s.Digests[svc.Name]; d != "" {
+		ref += "@" + d
+	}
+	return ref
+}
+
+// JSON renders the set (what `compat` prints and the bundle's services.json).
+func (s *Set) JSON() []byte {
+	b, _ := json.MarshalIndent(s, "", "  ")
+	return append(b, '\n')
+}
+
+// Compose renders the bundle's compose file (docker compose v2). Secrets come
+// from /etc/unison/platform.env at run time; nothing secret is written here.
+func (s *Set) Compose() []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# UnisonOS platform %s: generated from images/compat.yaml, do not edit.\n", s.PlatformVersion)
+	b.WriteString("name: unison-platform\nservices:\n")
+	for _, svc := range s.Services {
+		fmt.Fprintf(&b, "  %s:\n", svc.Name)
+		fmt.Fprintf(&b, "    image: %s\n", s.ImageRef(svc))
+		b.WriteString("    restart: unless-stopped\n")
+		b.WriteString("    env_file:\n      - /etc/unison/platform.env\n")
+		fmt.Fprintf(&b, "    environment:\n      UNISON_SERVICE: %s\n      UNISON_PORT: \"%d\"\n", svc.Name, svc.Port)
+		fmt.Fprintf(&b, "    ports:\n      - \"127.0.0.1:%d:%d\"\n", svc.Port, svc.Port)
+		fmt.Fprintf(&b, "    healthcheck:\n      test: [\"CMD-SHELL\", \"curl -fsS http://localhost:%d%s || exit 1\"]\n      interval: 30s\n      timeout: 5s\n      retries: 3\n", svc.Port, svc.Health)
+	}
+	return []byte(b.String())
+}

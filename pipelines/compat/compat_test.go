@@ -1,0 +1,97 @@
+package compat
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func real(t *testing.T) *Matrix {
+	data, err := os.ReadFile("../../images/compat.yaml")
+	require.NoError(t, err)
+	m, err := Parse("images/compat.yaml", data)
+	require.NoError(t, err)
+	return m
+}
+
+func TestRealMatrix(t *testing.T) {
+	m := real(t)
+	assert.Equal(t, []string{"0.6.0", "0.5.0"}, m.Versions())
+	for _, v := range m.Versions() {
+		s, err := m.Resolve(v)
+		require.NoError(t, err)
+		assert.Len(t, s.Tags, len(m.Services), "every service listed for %s", v)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	m := real(t)
+	for in, want := range map[string]string{"": "0.6.0", "0.5.0": "0.5.0", "v0.6.0": "0.6.0", "v0.6.0-beta.2": "0.6.0", "0.6.0-rc.1": "0.6.0"} {
+		s, err := m.Resolve(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, s.PlatformVersion, in)
+	}
+	_, err := m.Resolve("9.9.9")
+	require.ErrorContains(t, err, `platform-version "9.9.9": not in the compatibility matrix (known: 0.6.0, 0.5.0)`)
+	_, err = m.Resolve("edge-main-20261127")
+	require.ErrorContains(t, err, "not a version")
+}
+
+func TestComposeGolden(t *testing.T) {
+	s, err := real(t).Resolve("0.6.0")
+	require.NoError(t, err)
+	for name, pin := range map[string]map[string]string{
+		"compose-0.6.0":        nil,
+		"compose-0.6.0-pinned": {"inference": "sha256:" + strings.Repeat("ab", 32)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			require.NoError(t, s.Pin(pin))
+			got := s.Compose()
+			golden := filepath.Join("testdata", name+".golden.yaml")
+			if os.Getenv("UPDATE_GOLDEN") == "1" {
+				require.NoError(t, os.WriteFile(golden, got, 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err)
+			assert.Equal(t, string(want), string(got))
+		})
+	}
+}
+
+func TestPinRejects(t *testing.T) {
+	s, err := real(t).Resolve("")
+	require.NoError(t, err)
+	require.ErrorContains(t, s.Pin(map[string]string{"nope": "sha256:" + strings.Repeat("0", 64)}), `digest for "nope": not a service`)
+	require.ErrorContains(t, s.Pin(map[string]string{"auth": "sha256:xyz"}), `is not sha256:<64 hex>`)
+}
+
+func TestRejections(t *testing.T) {
+	head := "version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: svc-a, port: 80, health: /health}\n  b: {image: svc-b, port: 81, health: /health}\n"
+	tests := map[string]struct{ yaml, want string }{
+		"platform missing a service":  {head + "platforms:\n  1.0.0: {a: v1}\n", "c.yaml:7: platforms.1.0.0: missing services: b"},
+		"unknown service in platform": {head + "platforms:\n  1.0.0: {a: v1, b: v1, c: v1}\n", "platforms.1.0.0.c: unknown key"},
+		"platform version with v":     {head + "platforms:\n  v1.0.0: {a: v1, b: v1}\n", "c.yaml:7: platforms.v1.0.0: platform versions are X.Y.Z"},
+		"bad tag":                     {head + "platforms:\n  1.0.0: {a: 'v 1', b: v1}\n", `platforms.1.0.0.a: "v 1" is not a valid image tag`},
+		"tag wrong type":              {head + "platforms:\n  1.0.0: {a: [v1], b: v1}\n", "platforms.1.0.0.a: want a string"},
+		"port as string":              {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: eighty, health: /h}\nplatforms: {}\n", "c.yaml:4: services.a.port: want an integer"},
+		"port out of range":           {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 70000, health: /h}\nplatforms: {}\n", "port 70000 out of range"},
+		"duplicate port":              {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 80, health: /h}\n  b: {image: j, port: 80, health: /h}\nplatforms: {}\n", "port 80 already used by a"},
+		"health not a path":           {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 80, health: health}\nplatforms: {}\n", `services.a.health: "health" is not an HTTP path`},
+		"missing health":              {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 80}\nplatforms: {}\n", "services.a.health: required"},
+		"unknown service key":         {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 80, health: /h, cpu: 2}\nplatforms: {}\n", "services.a.cpu: unknown key"},
+		"uppercase registry":          {"version: 1\nregistry: GHCR.io/X\nservices: {}\nplatforms: {}\n", "registry: \"GHCR.io/X\" is not a lowercase"},
+		"no platforms":                {head + "platforms: {}\n", "platforms: list at least one platform version"},
+		"missing platforms":           {head, "platforms: missing"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse("c.yaml", []byte(tc.yaml))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
