@@ -52,7 +52,7 @@ test-integration: ## integration tests on the running engine (skip without one, 
 	go test -count=1 -timeout 70m -v ./integration/...
 
 lint: ## shellcheck + actionlint + gofmt
-	shellcheck $$(git ls-files '*.sh') airgap/dagger .ci/run
+	shellcheck -x $$(git ls-files '*.sh') airgap/dagger .ci/run
 	go run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 .github/workflows/*.yml
 	@test -z "$$(gofmt -l pipelines airgap integration ci/*.go)" || { gofmt -l pipelines airgap integration ci/*.go; exit 1; }
 

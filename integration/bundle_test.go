@@ -1,0 +1,161 @@
+package integration
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const bundleCommitTime = "2026-11-20T10:00:00Z"
+
+func bundleArgs(extra ...string) []string {
+	return append([]string{"bundle", "--version", "v0.6.0", "--flavor", "light",
+		"--commit", "0123456789abcdef0123456789abcdef01234567", "--commit-time", bundleCommitTime}, extra...)
+}
+
+func fileSHA(t testing.TB, p string) string {
+	f, err := os.Open(p)
+	require.NoError(t, err)
+	defer f.Close()
+	h := sha256.New()
+	_, err = io.Copy(h, f)
+	require.NoError(t, err)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+type tarEntry struct {
+	hdr  *tar.Header
+	body []byte
+}
+
+func readTarGz(t testing.TB, p string) ([]tarEntry, *gzip.Header) {
+	f, err := os.Open(p)
+	require.NoError(t, err)
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	require.NoError(t, err)
+	gh := zr.Header
+	tr := tar.NewReader(zr)
+	var out []tarEntry
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		b, err := io.ReadAll(tr)
+		require.NoError(t, err)
+		out = append(out, tarEntry{h, b})
+	}
+	return out, &gh
+}
+
+// buildBundle exports the bundle and returns its path.
+func buildBundle(t *testing.T, dir string, extra ...string) string {
+	p := filepath.Join(dir, "bundle.tar.gz")
+	mustCall(t, 20*time.Minute, append(bundleArgs(extra...), "export", "--path", p)...)
+	return p
+}
+
+func TestBundleReproducibleAndComplete(t *testing.T) {
+	requireEngine(t)
+	dir := outDir(t)
+	a := buildBundle(t, dir)
+	b := filepath.Join(dir, "again.tar.gz")
+	mustCall(t, 10*time.Minute, append(bundleArgs(), "export", "--path", b)...)
+	assert.Equal(t, fileSHA(t, a), fileSHA(t, b), "same inputs, same bytes")
+
+	entries, gh := readTarGz(t, a)
+	assert.True(t, gh.ModTime.IsZero() || gh.ModTime.Unix() == 0, "gzip header has no timestamp")
+	assert.Empty(t, gh.Name, "gzip header has no file name")
+	commit, _ := time.Parse(time.RFC3339, bundleCommitTime)
+	var names []string
+	files := map[string]tarEntry{}
+	for _, e := range entries {
+		names = append(names, e.hdr.Name)
+		files[strings.TrimSuffix(e.hdr.Name, "/")] = e
+		assert.Equal(t, 0, e.hdr.Uid, e.hdr.Name)
+		assert.Equal(t, 0, e.hdr.Gid, e.hdr.Name)
+		assert.True(t, e.hdr.ModTime.Equal(commit), "%s mtime %s, want the commit time", e.hdr.Name, e.hdr.ModTime)
+		assert.False(t, strings.HasPrefix(e.hdr.Name, "/") || strings.Contains(e.hdr.Name, ".."), e.hdr.Name)
+	}
+	assert.True(t, sort.StringsAreSorted(names), "entries sorted: %v", names)
+	for _, f := range []string{"compose.yaml", "services.json", "models.json", "metadata.json", "platform.env.template", "README.md",
+		"installer/common.sh", "installer/install-docker.sh", "installer/install-native.sh", "installer/install-wsl.sh"} {
+		e, ok := files["unison-platform/"+f]
+		require.True(t, ok, "missing %s in %v", f, names)
+		want := int64(0o644)
+		if strings.HasSuffix(f, ".sh") {
+			want = 0o755
+		}
+		assert.Equal(t, want, e.hdr.Mode&0o777, f)
+	}
+	var md map[string]any
+	require.NoError(t, json.Unmarshal(files["unison-platform/metadata.json"].body, &md))
+	assert.Equal(t, "v0.6.0", md["version"])
+	assert.Equal(t, "0.6.0", md["platform_version"])
+	assert.Equal(t, "light", md["flavor"])
+	assert.Equal(t, bundleCommitTime, md["build_date"])
+	golden, err := os.ReadFile(filepath.Join(repoRoot(t), "pipelines", "models", "testdata", "models-light.golden.json"))
+	require.NoError(t, err)
+	assert.Equal(t, string(golden), string(files["unison-platform/models.json"].body))
+	compose := string(files["unison-platform/compose.yaml"].body)
+	assert.Contains(t, compose, "image: ghcr.io/project-unisonos/unison-inference:v0.6.1")
+	env := string(files["unison-platform/platform.env.template"].body)
+	assert.Contains(t, env, "UNISON_AUTH_SECRET=CHANGE_ME")
+}
+
+func TestBundleDigestPinning(t *testing.T) {
+	requireEngine(t)
+	p := buildBundle(t, outDir(t), "--digests", "inference=sha256:"+strings.Repeat("ab", 32))
+	entries, _ := readTarGz(t, p)
+	for _, e := range entries {
+		if e.hdr.Name == "unison-platform/compose.yaml" {
+			assert.Contains(t, string(e.body), "unison-inference:v0.6.1@sha256:"+strings.Repeat("ab", 32))
+			return
+		}
+	}
+	t.Fatal("no compose.yaml")
+}
+
+func TestModelsAndCompatFunctions(t *testing.T) {
+	requireEngine(t)
+	got := mustCall(t, 10*time.Minute, "models", "--flavor", "light", "contents")
+	golden, err := os.ReadFile(filepath.Join(repoRoot(t), "pipelines", "models", "testdata", "models-light.golden.json"))
+	require.NoError(t, err)
+	assert.Equal(t, strings.TrimSpace(string(golden)), strings.TrimSpace(got))
+
+	r := daggerCall(t, 5*time.Minute, "models", "--flavor", "huge", "contents")
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, `flavor "huge": unknown (known: default, full-qwen, light)`)
+
+	r = daggerCall(t, 5*time.Minute, "models", "--manifest", "integration/testdata/bad-models.yaml", "contents")
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, `bad-models.yaml:5: default.preload: want true or false, got "sometimes"`)
+
+	var set struct {
+		PlatformVersion string            `json:"platform_version"`
+		Tags            map[string]string `json:"tags"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(mustCall(t, 5*time.Minute, "compat", "--platform-version", "0.5.0")), &set))
+	assert.Equal(t, "0.5.0", set.PlatformVersion)
+	assert.Len(t, set.Tags, 4)
+	for svc, tag := range set.Tags {
+		assert.Equal(t, "v0.5.0", tag, svc)
+	}
+	r = daggerCall(t, 5*time.Minute, "compat", "--platform-version", "9.9.9")
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, `platform-version "9.9.9": not in the compatibility matrix`)
+}

@@ -1,0 +1,111 @@
+// Package bundle renders the text files of the platform bundle that every
+// UnisonOS artifact carries: metadata.json, the platform.env template (with
+// placeholders only, never a secret) and the bundle README. The compose file
+// and services.json come from package compat, models.json from package models.
+package bundle
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/compat"
+)
+
+// Placeholder marks a value the operator must set; the installers and the
+// systemd unit refuse to start the platform while one is left.
+const Placeholder = "CHANGE_ME"
+
+// Input describes one bundle.
+type Input struct {
+	Version    string
+	Flavor     string
+	Commit     string
+	CommitTime string // RFC 3339; becomes build_date and the files' mtime
+	Set        *compat.Set
+}
+
+// Metadata is metadata.json.
+type Metadata struct {
+	Name            string            `json:"name"`
+	Version         string            `json:"version"`
+	PlatformVersion string            `json:"platform_version"`
+	Flavor          string            `json:"flavor"`
+	Commit          string            `json:"commit"`
+	BuildDate       string            `json:"build_date"`
+	Images          map[string]string `json:"images"`
+}
+
+var versionRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$`)
+
+// Validate checks the input and returns the commit time.
+func (in Input) Validate() (time.Time, error) {
+	if !versionRE.MatchString(in.Version) {
+		return time.Time{}, fmt.Errorf("version %q: use letters, digits, '.', '_', '+', '-' (at most 64), e.g. 1.2.3 or v1.2.3-beta.1", in.Version)
+	}
+	t, err := time.Parse(time.RFC3339, in.CommitTime)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("commit-time %q: want RFC 3339 (git show -s --format=%%cI HEAD)", in.CommitTime)
+	}
+	if in.Set == nil {
+		return time.Time{}, fmt.Errorf("internal: no service set")
+	}
+	return t.UTC(), nil
+}
+
+// MetadataJSON renders metadata.json; the build date is the commit time.
+func (in Input) MetadataJSON() ([]byte, error) {
+	t, err := in.Validate()
+	if err != nil {
+		return nil, err
+	}
+	md := Metadata{
+		Name: "unison-platform", Version: in.Version, PlatformVersion: in.Set.PlatformVersion,
+		Flavor: in.Flavor, Commit: in.Commit, BuildDate: t.Format(time.RFC3339), Images: map[string]string{},
+	}
+	for _, s := range in.Set.Services {
+		md.Images[s.Name] = in.Set.ImageRef(s)
+	}
+	b, err := json.MarshalIndent(md, "", "  ")
+	return append(b, '\n'), err
+}
+
+// EnvTemplate renders platform.env.template: placeholders only.
+func (in Input) EnvTemplate() []byte {
+	var b strings.Builder
+	b.WriteString("# UnisonOS platform environment. Installed as /etc/unison/platform.env (mode 0600).\n")
+	b.WriteString("# Replace every " + Placeholder + " with a real value (secrets: at least 16 random characters,\n")
+	b.WriteString("# e.g. openssl rand -hex 24). The platform refuses to start while a placeholder is left.\n")
+	b.WriteString("# Secrets live only here, never in an image.\n")
+	for _, kv := range [][2]string{
+		{"UNISON_AUTH_SECRET", Placeholder},
+		{"UNISON_JWT_SECRET", Placeholder},
+		{"UNISON_ADMIN_EMAIL", Placeholder},
+		{"UNISON_MODEL_FLAVOR", in.Flavor},
+		{"UNISON_MODELS_FILE", "/opt/unison-platform/models.json"},
+		{"UNISON_LOG_LEVEL", "info"},
+	} {
+		fmt.Fprintf(&b, "%s=%s\n", kv[0], kv[1])
+	}
+	return []byte(b.String())
+}
+
+// Readme renders the bundle's README.md.
+func (in Input) Readme() []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# UnisonOS platform bundle %s\n\n", in.Version)
+	fmt.Fprintf(&b, "Platform %s, model flavor `%s`, commit `%s`.\n\n", in.Set.PlatformVersion, in.Flavor, in.Commit)
+	b.WriteString("Install (as root), from this folder:\n\n")
+	b.WriteString("    ./installer/install-docker.sh    # a host with Docker and compose v2\n")
+	b.WriteString("    ./installer/install-native.sh    # Ubuntu: installs docker.io and docker-compose-v2 first\n")
+	b.WriteString("    ./installer/install-wsl.sh       # inside a WSL distribution\n\n")
+	b.WriteString("Each accepts --dry-run (print what would change) and --start. Then edit\n")
+	b.WriteString("/etc/unison/platform.env (every " + Placeholder + ") and run: systemctl start unison-platform\n\n")
+	b.WriteString("Services:\n\n")
+	for _, s := range in.Set.Services {
+		fmt.Fprintf(&b, "- %s: %s (port %d, health %s)\n", s.Name, in.Set.ImageRef(s), s.Port, s.Health)
+	}
+	return []byte(b.String())
+}

@@ -1,0 +1,51 @@
+package bundle
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/compat"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func input(t *testing.T) Input {
+	data, err := os.ReadFile("../../images/compat.yaml")
+	require.NoError(t, err)
+	m, err := compat.Parse("compat.yaml", data)
+	require.NoError(t, err)
+	s, err := m.Resolve("0.6.0")
+	require.NoError(t, err)
+	return Input{Version: "v0.6.0", Flavor: "light", Commit: "0123456", CommitTime: "2026-11-20T11:00:00+01:00", Set: s}
+}
+
+func TestMetadata(t *testing.T) {
+	b, err := input(t).MetadataJSON()
+	require.NoError(t, err)
+	s := string(b)
+	assert.Contains(t, s, `"build_date": "2026-11-20T10:00:00Z"`, "build date is the commit time in UTC")
+	assert.Contains(t, s, `"orchestrator": "ghcr.io/project-unisonos/unison-orchestrator:v0.6.0"`)
+	assert.Contains(t, s, `"flavor": "light"`)
+}
+
+func TestEnvTemplateHasNoSecrets(t *testing.T) {
+	env := string(input(t).EnvTemplate())
+	for _, line := range strings.Split(env, "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && (strings.HasSuffix(k, "_SECRET") || strings.HasSuffix(k, "_PASSWORD") || strings.HasSuffix(k, "_TOKEN")) {
+			assert.Equal(t, Placeholder, v, "%s must be a placeholder", k)
+		}
+	}
+	assert.Contains(t, env, "UNISON_MODEL_FLAVOR=light\n")
+}
+
+func TestValidate(t *testing.T) {
+	in := input(t)
+	in.Version = "bad version!"
+	_, err := in.Validate()
+	require.ErrorContains(t, err, `version "bad version!"`)
+	in = input(t)
+	in.CommitTime = "yesterday"
+	_, err = in.MetadataJSON()
+	require.ErrorContains(t, err, `commit-time "yesterday"`)
+}
