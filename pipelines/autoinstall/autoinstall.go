@@ -1,0 +1,247 @@
+// Package autoinstall renders and validates the Ubuntu Server autoinstall
+// (subiquity) configuration of the bare-metal ISO: NoCloud user-data and
+// meta-data, and the autoinstall.yaml placed at the ISO root.
+//
+// Validation runs on the rendered document, so an edited template is held to
+// the same rules: version 1, only known top-level keys, identity/ssh
+// consistency, no password SSH when keys are given, stable releases need an
+// SSH key and no weak or placeholder password, the firewall and unattended
+// upgrades are on, the platform bundle is installed from the medium and its
+// service enabled, and no package that Ubuntu does not ship.
+package autoinstall
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"text/template"
+	"unicode"
+)
+
+// Config holds the typed inputs of the template.
+type Config struct {
+	Hostname          string
+	Username          string
+	RealName          string
+	SSHAuthorizedKeys []string
+	// PasswordHash is a crypt(3) hash ($6$ or $y$), never a plain password.
+	PasswordHash   string
+	ExtraPackages  []string
+	Locale         string
+	KeyboardLayout string
+	Timezone       string
+	// Stable applies the stable-channel rules (an SSH key required, ...).
+	Stable bool
+	// BundleFile is the platform bundle's file name under /cdrom/nocloud/.
+	BundleFile string
+}
+
+// BasePackages are always installed (all in Ubuntu's archive).
+var BasePackages = []string{"ca-certificates", "curl", "docker.io", "docker-compose-v2", "ufw", "unattended-upgrades"}
+
+// notInUbuntu maps packages Ubuntu does not ship to what it ships instead.
+var notInUbuntu = map[string]string{
+	"docker-compose-plugin": "docker-compose-v2",
+	"docker-ce":             "docker.io",
+	"docker-ce-cli":         "docker.io",
+	"containerd.io":         "containerd",
+	"docker-buildx-plugin":  "docker-buildx",
+	"docker-compose":        "docker-compose-v2 (docker-compose is the old python v1 without `docker compose`)",
+}
+
+// KnownKeys are the autoinstall top-level keys of subiquity (Ubuntu 22.04-24.04).
+var KnownKeys = []string{
+	"version", "interactive-sections", "early-commands", "locale", "refresh-installer", "keyboard",
+	"source", "network", "proxy", "apt", "storage", "identity", "active-directory", "ubuntu-pro",
+	"ssh", "codecs", "drivers", "oem", "snaps", "debconf-selections", "packages", "kernel",
+	"kernel-crash-dumps", "timezone", "updates", "shutdown", "late-commands", "error-commands",
+	"reporting", "user-data", "zdevs",
+}
+
+var (
+	hostnameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	userRE     = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
+	packageRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+	localeRE   = regexp.MustCompile(`^[a-z]{2,3}_[A-Z]{2}(\.UTF-8)?$`)
+	tzRE       = regexp.MustCompile(`^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$`)
+	keyRE      = regexp.MustCompile(`^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh.com|sk-ecdsa-sha2-nistp256@openssh.com) [A-Za-z0-9+/]+={0,3}( .*)?$`)
+	cryptRE    = regexp.MustCompile(`^\$(6|y|5)\$[^$\s]+\$[./A-Za-z0-9$]+$`)
+)
+
+// placeholderMarkers in a password hash mean nobody replaced the example.
+var placeholderMarkers = []string{"changeme", "change_me", "placeholder", "example", "xxxx", "todo"}
+
+// InputError names the field and the fix.
+type InputError struct{ Field, Msg string }
+
+func (e *InputError) Error() string { return e.Field + ": " + e.Msg }
+
+func bad(field, format string, a ...any) error {
+	return &InputError{Field: field, Msg: fmt.Sprintf(format, a...)}
+}
+
+// WithDefaults fills the optional inputs.
+func (c Config) WithDefaults() Config {
+	if c.Username == "" {
+		c.Username = "unison"
+	}
+	if c.RealName == "" {
+		c.RealName = "UnisonOS administrator"
+	}
+	if c.Hostname == "" {
+		c.Hostname = "unisonos"
+	}
+	if c.Locale == "" {
+		c.Locale = "en_US.UTF-8"
+	}
+	if c.KeyboardLayout == "" {
+		c.KeyboardLayout = "us"
+	}
+	if c.Timezone == "" {
+		c.Timezone = "Etc/UTC"
+	}
+	if c.BundleFile == "" {
+		c.BundleFile = "unison-platform-bundle.tar.gz"
+	}
+	return c
+}
+
+// CheckInputs validates the typed inputs before anything is rendered or built.
+func (c Config) CheckInputs() error {
+	if !hostnameRE.MatchString(c.Hostname) {
+		return bad("hostname", "%q is not a valid host name (lowercase letters, digits, '-', at most 63)", c.Hostname)
+	}
+	if !userRE.MatchString(c.Username) || c.Username == "root" {
+		return bad("admin-user", "%q is not a valid user name (lowercase, at most 32, not root)", c.Username)
+	}
+	for i, k := range c.SSHAuthorizedKeys {
+		if !keyRE.MatchString(strings.TrimSpace(k)) {
+			return bad("ssh-authorized-keys", "key %d is not an OpenSSH public key line (ssh-ed25519 AAAA... comment); ed25519 is recommended", i+1)
+		}
+	}
+	if c.PasswordHash != "" {
+		if !cryptRE.MatchString(c.PasswordHash) {
+			return bad("password-hash", "want a crypt(3) hash ($6$... or $y$..., e.g. from `mkpasswd -m sha-512`), never a plain password")
+		}
+		low := strings.ToLower(c.PasswordHash)
+		for _, m := range placeholderMarkers {
+			if strings.Contains(low, m) {
+				return bad("password-hash", "looks like a placeholder (%q): generate a real one with `mkpasswd -m sha-512`", m)
+			}
+		}
+		if salt := strings.Split(c.PasswordHash, "$")[2]; len(salt) < 8 && !strings.HasPrefix(c.PasswordHash, "$y$") {
+			return bad("password-hash", "salt %q is too short (hand-made example hash?): generate one with `mkpasswd -m sha-512`", salt)
+		}
+	}
+	if len(c.SSHAuthorizedKeys) == 0 && c.PasswordHash == "" {
+		return bad("ssh-authorized-keys", "give at least one SSH public key (or, outside stable releases, a password hash): the installed system would have no way to log in")
+	}
+	if c.Stable && len(c.SSHAuthorizedKeys) == 0 {
+		return bad("ssh-authorized-keys", "stable releases require at least one SSH key (ed25519 recommended); password login over SSH stays off")
+	}
+	for _, p := range c.ExtraPackages {
+		if alt, ok := notInUbuntu[p]; ok {
+			return bad("packages", "%q is not in Ubuntu's archive: use %s", p, alt)
+		}
+		if !packageRE.MatchString(p) {
+			return bad("packages", "%q is not a Debian package name", p)
+		}
+	}
+	if !localeRE.MatchString(c.Locale) {
+		return bad("locale", "%q is not a locale like en_US.UTF-8", c.Locale)
+	}
+	if !regexp.MustCompile(`^[a-z]{2,8}$`).MatchString(c.KeyboardLayout) {
+		return bad("keyboard", "%q is not a keyboard layout like us or de", c.KeyboardLayout)
+	}
+	if !tzRE.MatchString(c.Timezone) {
+		return bad("timezone", "%q is not a time zone like Europe/Berlin", c.Timezone)
+	}
+	return nil
+}
+
+type view struct {
+	Config
+	Packages      []string
+	AllowPassword bool
+}
+
+// Render fills the template (images/autoinstall/user-data.yaml.tmpl) and
+// validates the result; it returns the NoCloud user-data.
+func Render(tmpl string, c Config) (string, error) {
+	c = c.WithDefaults()
+	if err := c.CheckInputs(); err != nil {
+		return "", err
+	}
+	pk := map[string]bool{}
+	for _, p := range append(append([]string{}, BasePackages...), c.ExtraPackages...) {
+		pk[p] = true
+	}
+	v := view{Config: c, AllowPassword: len(c.SSHAuthorizedKeys) == 0}
+	for p := range pk {
+		v.Packages = append(v.Packages, p)
+	}
+	sort.Strings(v.Packages)
+	t, err := template.New("user-data").Option("missingkey=error").Funcs(template.FuncMap{"q": quote}).Parse(tmpl)
+	if err != nil {
+		return "", fmt.Errorf("autoinstall template: %w", err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, v); err != nil {
+		return "", fmt.Errorf("autoinstall template: %w", err)
+	}
+	out := b.String()
+	if err := Validate(out, c.Stable); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// quote renders s as a YAML double-quoted scalar.
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n':
+			b.WriteString(`\n`)
+		default:
+			switch {
+			case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
+				fmt.Fprintf(&b, `\x%02x`, r)
+			case r == 0xFEFF || (!unicode.IsPrint(r) && r != ' '):
+				if r > 0xFFFF {
+					fmt.Fprintf(&b, `\U%08x`, r)
+				} else {
+					fmt.Fprintf(&b, `\u%04x`, r)
+				}
+			default:
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// MetaData is the NoCloud meta-data.
+func MetaData(instanceID, hostname string) string {
+	return fmt.Sprintf("instance-id: %s\nlocal-hostname: %s\n", instanceID, hostname)
+}
+
+// AutoinstallYAML is the document for the ISO root (autoinstall.yaml): the
+// same configuration without the #cloud-config header.
+func AutoinstallYAML(userData string) string {
+	var keep []string
+	for _, l := range strings.Split(userData, "\n") {
+		if strings.HasPrefix(l, "#cloud-config") {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	return strings.Join(keep, "\n")
+}

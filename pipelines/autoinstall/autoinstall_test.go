@@ -1,0 +1,142 @@
+package autoinstall
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+)
+
+const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEKEYEXAMPLEKEYEXAMPLEKEYEXAMPLEKEY ops@unison"
+
+// a sha512crypt hash (of a random password) with a 16-character salt
+const hash = "$6$Qm4y7Zk1rT2pW9xL$3wV5n8mJ0kH2fG4dS6aQ8zX1cV3bN5mL7kJ9hG1fD3sA5pO7iU9yT1rE3wQ5zX7cV9bN1mL3kJ5hG7fD9sA1."
+
+func tmpl(t *testing.T) string {
+	b, err := os.ReadFile("../../images/autoinstall/user-data.yaml.tmpl")
+	require.NoError(t, err)
+	return string(b)
+}
+
+func TestRenderGolden(t *testing.T) {
+	for name, c := range map[string]Config{
+		"stable-keys":        {Hostname: "unison-01", SSHAuthorizedKeys: []string{key}, Stable: true, ExtraPackages: []string{"htop"}, Timezone: "Europe/Berlin"},
+		"beta-keys-password": {SSHAuthorizedKeys: []string{key}, PasswordHash: hash},
+		"nightly-password":   {PasswordHash: hash},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := Render(tmpl(t), c)
+			require.NoError(t, err)
+			golden := filepath.Join("testdata", name+".user-data.golden")
+			if os.Getenv("UPDATE_GOLDEN") == "1" {
+				require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err)
+			assert.Equal(t, string(want), got)
+			var doc map[string]any
+			require.NoError(t, yaml.Unmarshal([]byte(AutoinstallYAML(got)), &doc))
+			ai := doc["autoinstall"].(map[string]any)
+			ssh := ai["ssh"].(map[string]any)
+			assert.Equal(t, len(c.SSHAuthorizedKeys) == 0, ssh["allow-pw"], "password SSH only without keys")
+		})
+	}
+}
+
+func TestInputRejections(t *testing.T) {
+	tests := map[string]struct {
+		c     Config
+		field string
+		want  string
+	}{
+		"stable without keys":       {Config{Stable: true, PasswordHash: hash}, "ssh-authorized-keys", "stable releases require at least one SSH key"},
+		"no way to log in":          {Config{}, "ssh-authorized-keys", "no way to log in"},
+		"plain password":            {Config{SSHAuthorizedKeys: []string{key}, PasswordHash: "unison"}, "password-hash", "never a plain password"},
+		"md5 hash":                  {Config{SSHAuthorizedKeys: []string{key}, PasswordHash: "$1$abcdefgh$abcdefghijklmnopqrstuv"}, "password-hash", "crypt(3) hash"},
+		"placeholder hash":          {Config{SSHAuthorizedKeys: []string{key}, PasswordHash: "$6$CHANGEMEsalt$abcdef"}, "password-hash", "placeholder"},
+		"short salt (example hash)": {Config{SSHAuthorizedKeys: []string{key}, PasswordHash: "$6$x$abcdefghijk"}, "password-hash", "too short"},
+		"bad key":                   {Config{SSHAuthorizedKeys: []string{"not a key"}}, "ssh-authorized-keys", "not an OpenSSH public key"},
+		"docker-compose-plugin":     {Config{SSHAuthorizedKeys: []string{key}, ExtraPackages: []string{"docker-compose-plugin"}}, "packages", "use docker-compose-v2"},
+		"docker-ce":                 {Config{SSHAuthorizedKeys: []string{key}, ExtraPackages: []string{"docker-ce"}}, "packages", "use docker.io"},
+		"bad package name":          {Config{SSHAuthorizedKeys: []string{key}, ExtraPackages: []string{"Bad Name"}}, "packages", "not a Debian package name"},
+		"bad hostname":              {Config{Hostname: "Unison_01", SSHAuthorizedKeys: []string{key}}, "hostname", "not a valid host name"},
+		"root user":                 {Config{Username: "root", SSHAuthorizedKeys: []string{key}}, "admin-user", "not root"},
+		"bad locale":                {Config{Locale: "english", SSHAuthorizedKeys: []string{key}}, "locale", "not a locale"},
+		"bad timezone":              {Config{Timezone: "Mars Base", SSHAuthorizedKeys: []string{key}}, "timezone", "not a time zone"},
+		"bad keyboard":              {Config{KeyboardLayout: "US-Intl!", SSHAuthorizedKeys: []string{key}}, "keyboard", "not a keyboard layout"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := Render(tmpl(t), tc.c)
+			require.Error(t, err)
+			var ie *InputError
+			require.True(t, errors.As(err, &ie), "%T %v", err, err)
+			assert.Equal(t, tc.field, ie.Field)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+// Validation runs on the rendered document, so an edited template is held
+// to the same rules.
+func TestValidateRejectsEditedTemplates(t *testing.T) {
+	good, err := Render(tmpl(t), Config{SSHAuthorizedKeys: []string{key}, Stable: true})
+	require.NoError(t, err)
+	require.NoError(t, Validate(good, true))
+	tests := map[string]struct{ from, to, want string }{
+		"version 2":            {"version: 1", "version: 2", "version must be 1"},
+		"unknown key":          {"  updates: security", "  updates: security\n  frobnicate: true", `unknown top-level key "frobnicate"`},
+		"allow-pw with keys":   {"allow-pw: false", "allow-pw: true", "allow-pw must be false"},
+		"no ufw package":       {"    - \"ufw\"\n", "", "packages must include ufw"},
+		"compose plugin":       {"    - \"docker-compose-v2\"\n", "    - \"docker-compose-v2\"\n    - \"docker-compose-plugin\"\n", `"docker-compose-plugin" is not in Ubuntu's archive`},
+		"firewall not enabled": {"ENABLED=yes", "ENABLED=no", "enable the firewall"},
+		"no unattended":        {`Unattended-Upgrade "1"`, `Unattended-Upgrade "0"`, "unattended upgrades"},
+		"service not enabled":  {"systemctl enable unison-platform.service", "true", "enable unison-platform.service"},
+		"git clone":            {"    - mkdir -p /target/opt", "    - mkdir -p /target/opt\n    - git clone https://example.com/x /target/opt/x", "work offline"},
+		"no bundle from cdrom": {"/cdrom/nocloud/", "/tmp/", "install the platform bundle from the install medium"},
+		"not cloud-config":     {"#cloud-config\n", "", "#cloud-config"},
+		"stable without keys":  {"ssh_authorized_keys:", "x_keys:", "stable releases require"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			require.Contains(t, good, tc.from)
+			err := Validate(strings.Replace(good, tc.from, tc.to, 1), true)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+	err = Validate(strings.Replace(good, "autoinstall:", "autoinstall: [", 1), true)
+	assert.ErrorContains(t, err, "not valid YAML")
+}
+
+func TestMetaDataAndRootFile(t *testing.T) {
+	assert.Equal(t, "instance-id: unisonos-v1.2.3\nlocal-hostname: unison\n", MetaData("unisonos-v1.2.3", "unison"))
+	ud, err := Render(tmpl(t), Config{SSHAuthorizedKeys: []string{key}})
+	require.NoError(t, err)
+	root := AutoinstallYAML(ud)
+	assert.NotContains(t, root, "#cloud-config")
+	assert.True(t, strings.HasPrefix(strings.TrimLeft(root, "#\n "), "UnisonOS") || strings.Contains(root, "autoinstall:"))
+}
+
+func FuzzQuote(f *testing.F) {
+	f.Add("plain")
+	f.Add("a\"b\\c\nd: e # f")
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8Valid(s) {
+			return
+		}
+		var got string
+		if err := yaml.Unmarshal([]byte("k: "+quote(s)), &map[string]*string{"k": &got}); err != nil {
+			t.Fatalf("quote(%q) is not valid YAML: %v", s, err)
+		}
+	})
+}
+
+func utf8Valid(s string) bool {
+	return strings.ToValidUTF8(s, "") == s
+}

@@ -1,0 +1,133 @@
+package autoinstall
+
+import (
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ValidationError is a rule the rendered autoinstall breaks.
+type ValidationError struct{ Rule string }
+
+func (e *ValidationError) Error() string { return "autoinstall user-data: " + e.Rule }
+
+func invalid(format string, a ...any) error {
+	return &ValidationError{Rule: fmt.Sprintf(format, a...)}
+}
+
+// Validate checks a rendered NoCloud user-data document.
+func Validate(userData string, stable bool) error {
+	if !strings.HasPrefix(userData, "#cloud-config\n") {
+		return invalid("must start with #cloud-config")
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal([]byte(userData), &doc); err != nil {
+		return invalid("not valid YAML: %v", err)
+	}
+	ai, ok := doc["autoinstall"].(map[string]any)
+	if !ok {
+		return invalid("no autoinstall: section")
+	}
+	if v, _ := ai["version"].(int); v != 1 {
+		return invalid("version must be 1")
+	}
+	for k := range ai {
+		if !contains(KnownKeys, k) {
+			return invalid("unknown top-level key %q (subiquity rejects it)", k)
+		}
+	}
+	identity, hasIdentity := ai["identity"].(map[string]any)
+	ud, hasUserData := ai["user-data"].(map[string]any)
+	if !hasIdentity && !hasUserData {
+		return invalid("identity or user-data is required (subiquity needs a user)")
+	}
+	var keys []any
+	ssh, _ := ai["ssh"].(map[string]any)
+	if ssh == nil {
+		return invalid("ssh section is required")
+	}
+	if k, ok := ssh["authorized-keys"].([]any); ok {
+		keys = append(keys, k...)
+	}
+	if hasIdentity {
+		for _, f := range []string{"hostname", "username", "password"} {
+			if s, _ := identity[f].(string); s == "" {
+				return invalid("identity.%s is required", f)
+			}
+		}
+		if pw, _ := identity["password"].(string); !cryptRE.MatchString(pw) {
+			return invalid("identity.password must be a crypt hash, not a plain password")
+		}
+	}
+	if hasUserData {
+		users, _ := ud["users"].([]any)
+		if len(users) == 0 && !hasIdentity {
+			return invalid("user-data.users is required when there is no identity")
+		}
+		for _, u := range users {
+			um, _ := u.(map[string]any)
+			if k, ok := um["ssh_authorized_keys"].([]any); ok {
+				keys = append(keys, k...)
+			}
+			if um["passwd"] != nil || um["plain_text_passwd"] != nil {
+				return invalid("user-data.users must not carry passwords")
+			}
+		}
+	}
+	allowPW, _ := ssh["allow-pw"].(bool)
+	if len(keys) > 0 && allowPW {
+		return invalid("ssh.allow-pw must be false when SSH keys are given")
+	}
+	if stable && len(keys) == 0 {
+		return invalid("stable releases require at least one SSH authorized key")
+	}
+	pkgs := map[string]bool{}
+	if l, ok := ai["packages"].([]any); ok {
+		for _, p := range l {
+			s, _ := p.(string)
+			if alt, bad := notInUbuntu[s]; bad {
+				return invalid("package %q is not in Ubuntu's archive: use %s", s, alt)
+			}
+			pkgs[s] = true
+		}
+	}
+	for _, need := range []string{"ufw", "unattended-upgrades", "docker.io", "docker-compose-v2"} {
+		if !pkgs[need] {
+			return invalid("packages must include %s", need)
+		}
+	}
+	late := ""
+	if l, ok := ai["late-commands"].([]any); ok {
+		for _, c := range l {
+			s, _ := c.(string)
+			late += s + "\n"
+		}
+	}
+	for _, rule := range []struct{ needle, why string }{
+		{"/cdrom/nocloud/", "install the platform bundle from the install medium (/cdrom/nocloud/)"},
+		{"systemctl enable unison-platform.service", "enable unison-platform.service"},
+		{"ENABLED=yes", "enable the firewall (ufw)"},
+		{"ufw allow OpenSSH", "allow SSH through the firewall"},
+		{"Unattended-Upgrade \"1\"", "turn on unattended upgrades"},
+	} {
+		if !strings.Contains(late, rule.needle) {
+			return invalid("late-commands must %s", rule.why)
+		}
+	}
+	for _, forbidden := range []string{"git clone", "curl ", "wget "} {
+		if strings.Contains(late, forbidden) {
+			return invalid("late-commands must work offline: %q found", strings.TrimSpace(forbidden))
+		}
+	}
+	return nil
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
