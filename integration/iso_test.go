@@ -1,0 +1,176 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"dagger.io/dagger"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const testKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl unison-test"
+
+// verifier is an independent container with the tools a user would check an
+// ISO with: xorriso, QEMU and OVMF (not the module's own tools container).
+func verifier(c *dagger.Client) *dagger.Container {
+	return c.Container().From(baseImage()).
+		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
+		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends xorriso qemu-system-x86 ovmf qemu-utils e2fsprogs fdisk >/dev/null"})
+}
+
+const bootISO = `set -u
+FW=$1; ISO=$2; LOG=/out/serial-$FW.log; mkdir -p /out
+ARGS=""
+if [ "$FW" = uefi ]; then
+  cp /usr/share/OVMF/OVMF_VARS_4M.fd /out/vars.fd
+  ARGS="-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd -drive if=pflash,format=raw,unit=1,file=/out/vars.fd"
+fi
+timeout 240 qemu-system-x86_64 -accel tcg -machine pc -m 512 -smp 1 $ARGS -cdrom "$ISO" -boot d \
+  -display none -monitor none -serial file:$LOG -no-reboot -net none
+echo "qemu rc=$?" >> $LOG`
+
+// elToritoNormalized is the El Torito report without the LBA column.
+const elTorito = `xorriso -indev "$1" -report_el_torito plain 2>/dev/null | grep -E '^El Torito (boot img|img path|img opts|cat path)' | sed -E 's/[[:space:]]+[0-9]+[[:space:]]*$//; s/ +/ /g'`
+
+func TestBaremetalIso(t *testing.T) {
+	c, ctx := connect(t)
+	dir := outDir(t)
+	base := filepath.Join(dir, "base.iso")
+	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", base)
+
+	isoArgs := func(out string, extra ...string) []string {
+		a := []string{"baremetal-iso", "--version", "v1.2.3-beta.4", "--base-iso", base,
+			"--ssh-authorized-keys", testKey, "--commit-time", "2026-11-20T10:00:00Z", "--commit", "0123456"}
+		return append(append(a, extra...), "export", "--path", out)
+	}
+	out1 := filepath.Join(dir, "out1")
+	r1 := daggerCall(t, 20*time.Minute, isoArgs(out1)...)
+	require.NoError(t, r1.Err, tail(r1.Stderr, 60))
+	name := "unisonos-baremetal-v1.2.3-beta.4.iso"
+	iso1 := filepath.Join(out1, name)
+	sumFile, err := os.ReadFile(iso1 + ".sha256")
+	require.NoError(t, err)
+	assert.Equal(t, fileSHA(t, iso1)+"  "+name+"\n", string(sumFile), "the .sha256 matches the ISO")
+
+	// identical inputs: no work, same bytes
+	out2 := filepath.Join(dir, "out2")
+	r2 := daggerCall(t, 10*time.Minute, isoArgs(out2)...)
+	require.NoError(t, r2.Err)
+	assert.Equal(t, fileSHA(t, iso1), fileSHA(t, filepath.Join(out2, name)))
+	t.Logf("cache: first build %.1fs, identical rerun %.1fs", r1.Took.Seconds(), r2.Took.Seconds())
+
+	// changing only the user-data (host name): only the remaster step runs again
+	out3 := filepath.Join(dir, "out3")
+	r3 := daggerCall(t, 10*time.Minute, isoArgs(out3, "--hostname", "unison-b")...)
+	require.NoError(t, r3.Err)
+	assert.NotEqual(t, fileSHA(t, iso1), fileSHA(t, filepath.Join(out3, name)))
+	t.Logf("cache: user-data change %.1fs", r3.Took.Seconds())
+
+	v := verifier(c).
+		WithMountedFile("/in/base.iso", c.Host().File(base)).
+		WithMountedFile("/in/out.iso", c.Host().File(iso1))
+
+	// El Torito boot entries are replayed from the base (LBAs aside)
+	et, err := v.WithExec([]string{"sh", "-c", "set -e; f() { " + elTorito + "; }; f /in/base.iso > /b.txt; f /in/out.iso > /o.txt; cat /b.txt; echo ===; diff /b.txt /o.txt && echo SAME"}).Stdout(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, et, "SAME", et)
+	assert.Contains(t, et, "El Torito img path")
+
+	// the payload, read back from the ISO
+	files, err := v.WithExec([]string{"sh", "-c", `set -e; mkdir /x
+xorriso -osirrox on -indev /in/out.iso -extract /boot/grub/grub.cfg /x/grub.cfg -extract /boot/grub/loopback.cfg /x/loopback.cfg \
+  -extract /nocloud /x/nocloud -extract /autoinstall.yaml /x/autoinstall.yaml >/dev/null 2>&1
+grep -c 'autoinstall "ds=nocloud;s=/cdrom/nocloud/" ---' /x/grub.cfg /x/loopback.cfg
+ls /x/nocloud
+xorriso -indev /in/out.iso -pvd_info 2>/dev/null | grep -E '^Volume Id'
+xorriso -indev /in/out.iso -lsdl /nocloud/user-data 2>/dev/null | grep user-data
+tar -tzf /x/nocloud/unison-platform-bundle.tar.gz | grep install-docker.sh
+cat /x/nocloud/meta-data`}).Stdout(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, files, "/x/grub.cfg:2")
+	assert.Contains(t, files, "/x/loopback.cfg:1")
+	for _, f := range []string{"meta-data", "models.json", "unison-platform-bundle.tar.gz", "user-data"} {
+		assert.Contains(t, files, f+"\n")
+	}
+	assert.Contains(t, files, "Volume Id    : UnisonOS v1.2.3-beta.4 amd64")
+	assert.Regexp(t, `Nov 20 +(10:00|2026) +/nocloud/user-data`, files, "file dates come from the commit time")
+	assert.Contains(t, files, "unison-platform/installer/install-docker.sh")
+	assert.Contains(t, files, "instance-id: unisonos-v1.2.3-beta.4")
+
+	// boot it, BIOS and UEFI: the kernel gets the autoinstall arguments and
+	// reads the NoCloud user-data from the CD
+	for _, fw := range []string{"bios", "uefi"} {
+		t.Run("boot-"+fw, func(t *testing.T) {
+			start := time.Now()
+			log, err := v.WithExec([]string{"sh", "-c", bootISO, "boot", fw, "/in/out.iso"}).File("/out/serial-" + fw + ".log").Contents(ctx)
+			require.NoError(t, err)
+			t.Logf("%s boot %.1fs", fw, time.Since(start).Seconds())
+			assert.Regexp(t, regexp.MustCompile(`PROBE-CMDLINE: BOOT_IMAGE=/casper/vmlinuz autoinstall ds=nocloud;s=/cdrom/nocloud/ --- console=ttyS0`), log)
+			assert.Contains(t, log, "PROBE-USERDATA-BEGIN")
+			assert.Contains(t, log, "#cloud-config")
+			assert.Contains(t, log, testKey)
+			assert.Contains(t, log, "allow-pw: false")
+			assert.Contains(t, log, "PROBE-AUTOINSTALL-YAML-PRESENT")
+			assert.Contains(t, log, "PROBE-NOCLOUD-FILE: unison-platform-bundle.tar.gz")
+			assert.Contains(t, log, "qemu rc=0")
+		})
+	}
+}
+
+func TestBaremetalIsoRejects(t *testing.T) {
+	c, ctx := connect(t)
+	dir := outDir(t)
+	base := filepath.Join(dir, "base.iso")
+	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", base)
+	baseSHA := fileSHA(t, base)
+
+	// a tampered base ISO (one byte changed) is refused before any work
+	data, err := os.ReadFile(base)
+	require.NoError(t, err)
+	data[len(data)/2] ^= 0xff
+	tampered := filepath.Join(dir, "tampered.iso")
+	require.NoError(t, os.WriteFile(tampered, data, 0o644))
+
+	// a base whose grub.cfg has no kernel line
+	noKernel := filepath.Join(dir, "nokernel.iso")
+	_, err = verifier(c).WithMountedFile("/in/base.iso", c.Host().File(base)).
+		WithNewFile("/in/grub.cfg", "set timeout=1\nmenuentry 'x' {\n\tlinux16 /boot/memtest.bin\n}\n").
+		WithExec([]string{"sh", "-c", "xorriso -indev /in/base.iso -outdev /nk.iso -map /in/grub.cfg /boot/grub/grub.cfg -boot_image any replay >/dev/null 2>&1"}).
+		File("/nk.iso").Export(ctx, noKernel)
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"tampered base", []string{"--version", "v1.2.3-beta.4", "--base-iso", tampered, "--base-iso-sha256", baseSHA, "--ssh-authorized-keys", testKey},
+			"SHA-256 mismatch: expected " + baseSHA + ", got "},
+		{"over-long version", []string{"--version", "v0.5.0-alpha.1-12-gabcdef0", "--base-iso", base, "--ssh-authorized-keys", testKey},
+			"over the ISO 9660 limit of 32"},
+		{"stable without SSH key", []string{"--version", "v1.0.0", "--base-iso", base, "--password-hash", "env:UNISON_TEST_HASH"},
+			"stable releases require at least one SSH key"},
+		{"plain password", []string{"--version", "v1.0.0-rc.1", "--base-iso", base, "--password-hash", "env:UNISON_TEST_PLAIN", "--ssh-authorized-keys", testKey},
+			"never a plain password"},
+		{"package Ubuntu does not ship", []string{"--version", "v1.0.0-rc.1", "--base-iso", base, "--ssh-authorized-keys", testKey, "--packages", "docker-compose-plugin"},
+			`"docker-compose-plugin" is not in Ubuntu's archive: use docker-compose-v2`},
+		{"grub.cfg without kernel lines", []string{"--version", "v1.2.3-beta.4", "--base-iso", noKernel, "--ssh-authorized-keys", testKey},
+			"no `linux` kernel line found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.Setenv("UNISON_TEST_HASH", "$6$Qm4y7Zk1rT2pW9xL$3wV5n8mJ0kH2fG4dS6aQ8zX1cV3bN5mL7kJ9hG1fD3sA5pO7iU9yT1rE3wQ5zX7cV9bN1mL3kJ5hG7fD9sA1.")
+			os.Setenv("UNISON_TEST_PLAIN", "unison")
+			out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))
+			r := daggerCall(t, 10*time.Minute, append(append([]string{"baremetal-iso"}, tc.args...), "export", "--path", out)...)
+			require.Error(t, r.Err)
+			assert.Contains(t, r.Stderr, tc.want)
+			_, statErr := os.Stat(out)
+			assert.True(t, os.IsNotExist(statErr), "no half-written output at %s", out)
+		})
+	}
+}
