@@ -75,6 +75,62 @@ func (r *UnisonPlatform) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+func (r VersionPlan) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Version    string
+		Channel    string
+		Prerelease bool
+		Repository string
+		Tags       []string
+		Refs       []string
+		Labels     []string
+		Publish    bool
+		Latest     bool
+		JSON       string
+	}
+	concrete.Version = r.Version
+	concrete.Channel = r.Channel
+	concrete.Prerelease = r.Prerelease
+	concrete.Repository = r.Repository
+	concrete.Tags = r.Tags
+	concrete.Refs = r.Refs
+	concrete.Labels = r.Labels
+	concrete.Publish = r.Publish
+	concrete.Latest = r.Latest
+	concrete.JSON = r.JSON
+	return json.Marshal(&concrete)
+}
+
+func (r *VersionPlan) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Version    string
+		Channel    string
+		Prerelease bool
+		Repository string
+		Tags       []string
+		Refs       []string
+		Labels     []string
+		Publish    bool
+		Latest     bool
+		JSON       string
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Version = concrete.Version
+	r.Channel = concrete.Channel
+	r.Prerelease = concrete.Prerelease
+	r.Repository = concrete.Repository
+	r.Tags = concrete.Tags
+	r.Refs = concrete.Refs
+	r.Labels = concrete.Labels
+	r.Publish = concrete.Publish
+	r.Latest = concrete.Latest
+	r.JSON = concrete.JSON
+	return nil
+}
+
 func (r Toolbox) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Container *dagger.Container
@@ -226,6 +282,370 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "UnisonPlatform":
 		switch fnName {
+		case "BaremetalIso":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var sshAuthorizedKeys []string
+			if inputArgs["sshAuthorizedKeys"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
+				}
+			}
+			var sshAuthorizedKeysFile *dagger.File
+			if inputArgs["sshAuthorizedKeysFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
+				}
+			}
+			var passwordHash *dagger.Secret
+			if inputArgs["passwordHash"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["passwordHash"]), &passwordHash)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg passwordHash", err))
+				}
+			}
+			var hostname string
+			if inputArgs["hostname"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			var locale string
+			if inputArgs["locale"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["locale"]), &locale)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg locale", err))
+				}
+			}
+			var keyboard string
+			if inputArgs["keyboard"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["keyboard"]), &keyboard)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg keyboard", err))
+				}
+			}
+			var timezone string
+			if inputArgs["timezone"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["timezone"]), &timezone)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg timezone", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var volumeId string
+			if inputArgs["volumeId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["volumeId"]), &volumeId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg volumeId", err))
+				}
+			}
+			var baseIso *dagger.File
+			if inputArgs["baseIso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
+				}
+			}
+			var baseIsoSha256 string
+			if inputArgs["baseIsoSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
+				}
+			}
+			var images *dagger.Directory
+			if inputArgs["images"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
+				}
+			}
+			var installer *dagger.Directory
+			if inputArgs["installer"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
+				}
+			}
+			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, locale, keyboard, timezone, flavor, platformVersion, commit, commitTime, volumeId, baseIso, baseIsoSha256, images, installer)
+		case "Version":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var date string
+			if inputArgs["date"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var repo string
+			if inputArgs["repo"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["repo"]), &repo)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repo", err))
+				}
+			}
+			var image string
+			if inputArgs["image"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
+				}
+			}
+			var service string
+			if inputArgs["service"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["service"]), &service)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg service", err))
+				}
+			}
+			var domain string
+			if inputArgs["domain"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
+				}
+			}
+			return (*UnisonPlatform).Version(&parent, ref, sha, commitTime, date, runNumber, existingTags, registry, owner, repo, image, service, domain)
+		case "ServiceBuild":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var imageName string
+			if inputArgs["imageName"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["imageName"]), &imageName)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg imageName", err))
+				}
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var dockerfile string
+			if inputArgs["dockerfile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dockerfile"]), &dockerfile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dockerfile", err))
+				}
+			}
+			var domain string
+			if inputArgs["domain"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
+				}
+			}
+			var servicePort int
+			if inputArgs["servicePort"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["servicePort"]), &servicePort)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg servicePort", err))
+				}
+			}
+			var platforms []string
+			if inputArgs["platforms"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platforms"]), &platforms)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platforms", err))
+				}
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var username string
+			if inputArgs["username"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
+				}
+			}
+			var password *dagger.Secret
+			if inputArgs["password"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var date string
+			if inputArgs["date"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
+				}
+			}
+			var dryRun bool
+			if inputArgs["dryRun"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
+				}
+			}
+			return (*UnisonPlatform).ServiceBuild(&parent, ctx, source, imageName, ref, sha, commitTime, dockerfile, domain, servicePort, platforms, registry, owner, username, password, existingTags, runNumber, date, dryRun)
+		case "StandinIso":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).StandinIso(&parent), nil
 		case "Toolbox":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -233,6 +653,111 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*UnisonPlatform).Toolbox(&parent), nil
+		case "Models":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var manifest *dagger.File
+			if inputArgs["manifest"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["manifest"]), &manifest)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg manifest", err))
+				}
+			}
+			return (*UnisonPlatform).Models(&parent, ctx, flavor, manifest)
+		case "Compat":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var matrix *dagger.File
+			if inputArgs["matrix"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["matrix"]), &matrix)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg matrix", err))
+				}
+			}
+			return (*UnisonPlatform).Compat(&parent, ctx, platformVersion, matrix)
+		case "Bundle":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			var images *dagger.Directory
+			if inputArgs["images"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
+				}
+			}
+			var installer *dagger.Directory
+			if inputArgs["installer"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
+				}
+			}
+			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests, images, installer)
 		case "":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
