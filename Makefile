@@ -13,8 +13,9 @@ ifeq ($(HAVE_DOCKER),)
   ENGINE_MODE := airgap
   # the air-gapped registry mirrors docker.io/library/debian:bookworm only
   TOOLS_IMAGE ?= debian:bookworm
+  OS_IMAGE ?= debian:bookworm
 endif
-MODULE_ARGS := $(if $(TOOLS_IMAGE),--tools-image=$(TOOLS_IMAGE))
+MODULE_ARGS := $(if $(TOOLS_IMAGE),--tools-image=$(TOOLS_IMAGE)) $(if $(OS_IMAGE),--os-image=$(OS_IMAGE))
 CALL := $(DAGGER) call --progress=plain $(MODULE_ARGS)
 
 .PHONY: help engine engine-stop engine-status demo test test-unit test-integration lint generate check-generated bench

@@ -12,7 +12,7 @@ import (
 	"github.com/project-unisonOS/unison-platform/pipelines/models"
 )
 
-// Models renders models.json of one flavor from images/models.yaml
+// Renders models.json of one flavor from images/models.yaml
 // (e.g. dagger call models --flavor light contents).
 func (m *UnisonPlatform) Models(
 	ctx context.Context,
@@ -47,7 +47,7 @@ func renderModels(ctx context.Context, manifest *dagger.File, fileName, flavor s
 	return mf.Render(flavor)
 }
 
-// Compat prints the service tag set of a platform version from the
+// Prints the service tag set of a platform version from the
 // compatibility matrix images/compat.yaml, as JSON
 // (e.g. dagger call compat --platform-version 0.6.0).
 func (m *UnisonPlatform) Compat(
@@ -136,7 +136,7 @@ func (m *UnisonPlatform) bundleTree(ctx context.Context, o bundleOpts) (*dagger.
 const reproducibleTarGz = `tar --sort=name --mtime=@"$SOURCE_DATE_EPOCH" --clamp-mtime --owner=0 --group=0 --numeric-owner ` +
 	`--format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime`
 
-// Bundle builds the platform bundle every artifact carries: compose file with
+// Builds the platform bundle every artifact carries: compose file with
 // the compatibility set's tags (pinned by digest when given), services.json,
 // models.json, metadata.json, a platform.env template (placeholders only),
 // the installers and a README, as a byte-reproducible tar.gz.

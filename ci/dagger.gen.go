@@ -58,20 +58,44 @@ func convertSlice[I any, O any](in []I, f func(I) O) []O {
 func (r UnisonPlatform) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		ToolsImage string
+		OsImage    string
 	}
 	concrete.ToolsImage = r.ToolsImage
+	concrete.OsImage = r.OsImage
 	return json.Marshal(&concrete)
 }
 
 func (r *UnisonPlatform) UnmarshalJSON(bs []byte) error {
 	var concrete struct {
 		ToolsImage string
+		OsImage    string
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
 		return err
 	}
 	r.ToolsImage = concrete.ToolsImage
+	r.OsImage = concrete.OsImage
+	return nil
+}
+
+func (r Toolbox) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Container *dagger.Container
+	}
+	concrete.Container = r.Container
+	return json.Marshal(&concrete)
+}
+
+func (r *Toolbox) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Container *dagger.Container
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Container = concrete.Container
 	return nil
 }
 
@@ -128,26 +152,6 @@ func (r *VersionPlan) UnmarshalJSON(bs []byte) error {
 	r.Publish = concrete.Publish
 	r.Latest = concrete.Latest
 	r.JSON = concrete.JSON
-	return nil
-}
-
-func (r Toolbox) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Container *dagger.Container
-	}
-	concrete.Container = r.Container
-	return json.Marshal(&concrete)
-}
-
-func (r *Toolbox) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Container *dagger.Container
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Container = concrete.Container
 	return nil
 }
 
@@ -282,6 +286,181 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "UnisonPlatform":
 		switch fnName {
+		case "WslBundle":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var defaultUser string
+			if inputArgs["defaultUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["defaultUser"]), &defaultUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg defaultUser", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var images *dagger.Directory
+			if inputArgs["images"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
+				}
+			}
+			var installer *dagger.Directory
+			if inputArgs["installer"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
+				}
+			}
+			return (*UnisonPlatform).WslBundle(&parent, ctx, version, defaultUser, packages, flavor, platformVersion, commit, commitTime, images, installer)
+		case "Models":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var manifest *dagger.File
+			if inputArgs["manifest"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["manifest"]), &manifest)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg manifest", err))
+				}
+			}
+			return (*UnisonPlatform).Models(&parent, ctx, flavor, manifest)
+		case "Compat":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var matrix *dagger.File
+			if inputArgs["matrix"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["matrix"]), &matrix)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg matrix", err))
+				}
+			}
+			return (*UnisonPlatform).Compat(&parent, ctx, platformVersion, matrix)
+		case "Bundle":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			var images *dagger.Directory
+			if inputArgs["images"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
+				}
+			}
+			var installer *dagger.Directory
+			if inputArgs["installer"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
+				}
+			}
+			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests, images, installer)
 		case "BaremetalIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -422,97 +601,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, locale, keyboard, timezone, flavor, platformVersion, commit, commitTime, volumeId, baseIso, baseIsoSha256, images, installer)
-		case "Version":
+		case "StandinIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var ref string
-			if inputArgs["ref"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
-				}
-			}
-			var sha string
-			if inputArgs["sha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var date string
-			if inputArgs["date"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
-				}
-			}
-			var runNumber int
-			if inputArgs["runNumber"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
-				}
-			}
-			var existingTags []string
-			if inputArgs["existingTags"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
-				}
-			}
-			var registry string
-			if inputArgs["registry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
-				}
-			}
-			var owner string
-			if inputArgs["owner"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
-				}
-			}
-			var repo string
-			if inputArgs["repo"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["repo"]), &repo)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repo", err))
-				}
-			}
-			var image string
-			if inputArgs["image"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
-				}
-			}
-			var service string
-			if inputArgs["service"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["service"]), &service)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg service", err))
-				}
-			}
-			var domain string
-			if inputArgs["domain"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
-				}
-			}
-			return (*UnisonPlatform).Version(&parent, ref, sha, commitTime, date, runNumber, existingTags, registry, owner, repo, image, service, domain)
+			return (*UnisonPlatform).StandinIso(&parent), nil
 		case "ServiceBuild":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -639,13 +734,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).ServiceBuild(&parent, ctx, source, imageName, ref, sha, commitTime, dockerfile, domain, servicePort, platforms, registry, owner, username, password, existingTags, runNumber, date, dryRun)
-		case "StandinIso":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).StandinIso(&parent), nil
 		case "Toolbox":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -653,80 +741,24 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*UnisonPlatform).Toolbox(&parent), nil
-		case "Models":
+		case "Version":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
 				}
 			}
-			var manifest *dagger.File
-			if inputArgs["manifest"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["manifest"]), &manifest)
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg manifest", err))
-				}
-			}
-			return (*UnisonPlatform).Models(&parent, ctx, flavor, manifest)
-		case "Compat":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var matrix *dagger.File
-			if inputArgs["matrix"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["matrix"]), &matrix)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg matrix", err))
-				}
-			}
-			return (*UnisonPlatform).Compat(&parent, ctx, platformVersion, matrix)
-		case "Bundle":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
 				}
 			}
 			var commitTime string
@@ -736,28 +768,70 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
 				}
 			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+			var date string
+			if inputArgs["date"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
 				}
 			}
-			var images *dagger.Directory
-			if inputArgs["images"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
 				}
 			}
-			var installer *dagger.Directory
-			if inputArgs["installer"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
 				}
 			}
-			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests, images, installer)
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var repo string
+			if inputArgs["repo"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["repo"]), &repo)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repo", err))
+				}
+			}
+			var image string
+			if inputArgs["image"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
+				}
+			}
+			var service string
+			if inputArgs["service"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["service"]), &service)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg service", err))
+				}
+			}
+			var domain string
+			if inputArgs["domain"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
+				}
+			}
+			return (*UnisonPlatform).Version(&parent, ref, sha, commitTime, date, runNumber, existingTags, registry, owner, repo, image, service, domain)
 		case "":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -771,7 +845,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg toolsImage", err))
 				}
 			}
-			return New(toolsImage), nil
+			var osImage string
+			if inputArgs["osImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["osImage"]), &osImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg osImage", err))
+				}
+			}
+			return New(toolsImage, osImage), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

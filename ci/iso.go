@@ -12,7 +12,7 @@ import (
 	"github.com/project-unisonOS/unison-platform/pipelines/iso"
 )
 
-// BaremetalIso builds unisonos-baremetal-<version>.iso: the full Ubuntu Server
+// Builds unisonos-baremetal-<version>.iso: the full Ubuntu Server
 // live-server ISO remastered with xorriso, with the autoinstall payload
 // embedded (NoCloud user-data/meta-data, the platform bundle and models.json
 // under /nocloud, autoinstall.yaml at the root) and every GRUB kernel line

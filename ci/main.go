@@ -15,12 +15,16 @@ import (
 const (
 	// Debian 12 (bookworm); the tool containers are built from it.
 	defaultToolsImage = "docker.io/library/debian:bookworm@sha256:8a8cd02c5912770b4980228a54d4aff9e4f986f1eb2525d2d371dec5232cefcc"
+	// Ubuntu 24.04 (noble); the WSL root filesystem is built from it.
+	defaultOsImage = "docker.io/library/ubuntu:24.04@sha256:a08e551cb33850e4740772b38217fc1796a66da2506d312abe51acda354ff061"
 )
 
 // UnisonPlatform is the build and release system of UnisonOS.
 type UnisonPlatform struct {
 	// Image the tool containers (xorriso, qemu, libguestfs, ...) are built from.
 	ToolsImage string
+	// Base OS image of the WSL root filesystem.
+	OsImage string
 }
 
 // New configures the module.
@@ -29,11 +33,18 @@ func New(
 	// +optional
 	// +default="docker.io/library/debian:bookworm@sha256:8a8cd02c5912770b4980228a54d4aff9e4f986f1eb2525d2d371dec5232cefcc"
 	toolsImage string,
+	// Base OS image of the WSL root filesystem (Ubuntu or Debian, apt-based).
+	// +optional
+	// +default="docker.io/library/ubuntu:24.04@sha256:a08e551cb33850e4740772b38217fc1796a66da2506d312abe51acda354ff061"
+	osImage string,
 ) *UnisonPlatform {
 	if toolsImage == "" {
 		toolsImage = defaultToolsImage
 	}
-	return &UnisonPlatform{ToolsImage: toolsImage}
+	if osImage == "" {
+		osImage = defaultOsImage
+	}
+	return &UnisonPlatform{ToolsImage: toolsImage, OsImage: osImage}
 }
 
 // keep the import used even before any function returns a Dagger type

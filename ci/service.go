@@ -12,7 +12,7 @@ import (
 // registriesNeedingAuth never accept anonymous pushes: fail before building.
 var registriesNeedingAuth = map[string]bool{"ghcr.io": true, "docker.io": true, "index.docker.io": true, "quay.io": true}
 
-// ServiceBuild builds a service image from its source directory (Dockerfile),
+// Builds a service image from its source directory (Dockerfile),
 // for each requested platform, applies the channel tags and OCI labels of the
 // ref, publishes it and returns the pushed references with their digests, one
 // per line. Pull requests are built but not pushed. This is what service

@@ -139,7 +139,7 @@ func (m *UnisonPlatform) probeBoot() *dagger.Directory {
 	return m.tools().WithExec([]string{"sh", "-c", probeInitrdScript}).Directory("/out")
 }
 
-// StandinIso builds a small stand-in for the Ubuntu 24.04 live-server ISO
+// Builds a small stand-in for the Ubuntu 24.04 live-server ISO
 // (15 MB; same boot layout, a busybox probe instead of the installer) for
 // tests and offline demos. Byte-reproducible.
 func (m *UnisonPlatform) StandinIso() *dagger.File {

@@ -23,7 +23,7 @@ type Toolbox struct {
 	Container *dagger.Container
 }
 
-// Toolbox returns the shared tools container (built once, then cached).
+// The shared tools container (xorriso, qemu, OVMF, libguestfs, debugfs, grub), built once and cached.
 func (m *UnisonPlatform) Toolbox() *Toolbox {
 	return &Toolbox{Container: m.tools()}
 }
@@ -40,7 +40,7 @@ func (m *UnisonPlatform) tools() *dagger.Container {
 		WithWorkdir("/work")
 }
 
-// Versions reports the versions of the main tools in the tools container.
+// Reports the versions of the main tools in the tools container.
 func (t *Toolbox) Versions(ctx context.Context) (string, error) {
 	return t.Container.WithExec([]string{"sh", "-c", `set -e
 printf 'xorriso: %s\n' "$(xorriso -version 2>/dev/null | head -1)"

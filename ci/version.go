@@ -48,7 +48,7 @@ func toPlan(p *version.Plan) (*VersionPlan, error) {
 	}, nil
 }
 
-// Version computes the version, channel, tags and OCI labels for a git ref,
+// Computes the version, channel, tags and OCI labels for a git ref,
 // with the channel rules of UnisonOS (see README, "Release channels").
 //
 // Example: dagger call version --ref refs/heads/release/1.4 --sha $(git rev-parse HEAD) --commit-time $(git show -s --format=%cI) tags

@@ -60,7 +60,7 @@ func airgapped() bool { return os.Getenv("UNISON_SHARED_REGISTRY") != "" }
 // engine every image comes from its loopback registry.
 func moduleArgs() []string {
 	if airgapped() {
-		return []string{"--tools-image=debian:bookworm"}
+		return []string{"--tools-image=debian:bookworm", "--os-image=debian:bookworm"}
 	}
 	return nil
 }

@@ -1,0 +1,117 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestWslBundle(t *testing.T) {
+	c, ctx := connect(t)
+	dir := outDir(t)
+	args := func(out string) []string {
+		return []string{"wsl-bundle", "--version", "v1.2.3", "--flavor", "light", "--commit", "0123456",
+			"--commit-time", "2026-11-20T10:00:00Z", "export", "--path", out}
+	}
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	r := daggerCall(t, 30*time.Minute, args(a)...)
+	require.NoError(t, r.Err, tail(r.Stderr, 60))
+	mustCall(t, 10*time.Minute, args(b)...)
+	for _, f := range []string{"unisonos-wsl-rootfs-v1.2.3.tar.gz", "unisonos-v1.2.3.wsl", "unisonos-wsl-v1.2.3.tar.gz"} {
+		pa := filepath.Join(a, f)
+		assert.Equal(t, fileSHA(t, pa), fileSHA(t, filepath.Join(b, f)), "%s: same inputs, same bytes", f)
+		sum, err := os.ReadFile(pa + ".sha256")
+		require.NoError(t, err, f)
+		assert.Equal(t, fileSHA(t, pa)+"  "+f+"\n", string(sum))
+	}
+	rootfs := filepath.Join(a, "unisonos-wsl-rootfs-v1.2.3.tar.gz")
+	assert.Equal(t, fileSHA(t, rootfs), fileSHA(t, filepath.Join(a, "unisonos-v1.2.3.wsl")), "the .wsl is the same gzip tar")
+
+	// listing: owners, required files, forbidden files
+	entries, gh := readTarGz(t, rootfs)
+	assert.True(t, gh.ModTime.IsZero() || gh.ModTime.Unix() == 0)
+	commit := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	got := map[string]tarEntryInfo{}
+	var prev string
+	for _, e := range entries {
+		n := strings.TrimPrefix(e.hdr.Name, "./")
+		got[strings.TrimSuffix(n, "/")] = tarEntryInfo{uid: e.hdr.Uid, gid: e.hdr.Gid, mode: e.hdr.Mode, link: e.hdr.Linkname, body: string(e.body)}
+		assert.Less(t, e.hdr.Uid, 1000, "%s owned by a user account", n)
+		assert.False(t, e.hdr.ModTime.After(commit), "%s mtime %s after the commit time", n, e.hdr.ModTime)
+		assert.False(t, strings.HasPrefix(e.hdr.Name, "/"), "absolute path %s", e.hdr.Name)
+		assert.True(t, prev <= e.hdr.Name || strings.HasPrefix(prev, e.hdr.Name), "sorted: %s after %s", e.hdr.Name, prev)
+		prev = e.hdr.Name
+	}
+	for _, f := range []string{"etc/wsl.conf", "etc/wsl-distribution.conf", "usr/lib/wsl/oobe.sh", "opt/unisonos/compose.yaml",
+		"opt/unisonos/installer/install-wsl.sh", "etc/os-release", "etc/unison/platform.env"} {
+		e, ok := got[f]
+		if assert.True(t, ok, "missing %s", f) {
+			assert.Equal(t, 0, e.uid, f)
+			assert.Equal(t, 0, e.gid, f)
+		}
+	}
+	assert.Equal(t, int64(0o600), got["etc/unison/platform.env"].mode&0o777)
+	for _, f := range []string{"etc/resolv.conf", ".dockerenv", "var/log/dpkg.log"} {
+		_, ok := got[f]
+		assert.False(t, ok, "%s must not be in the rootfs", f)
+	}
+	for _, u := range []string{"systemd-resolved.service", "systemd-networkd.service", "NetworkManager.service", "tmp.mount"} {
+		assert.Equal(t, "/dev/null", got["etc/systemd/system/"+u].link, "%s masked", u)
+	}
+	for _, line := range strings.Split(got["etc/shadow"].body, "\n") {
+		if f := strings.Split(line, ":"); len(f) > 1 {
+			assert.Contains(t, []string{"*", "!", "!*", ""}, f[1], "no password hash for %s", f[0])
+		}
+	}
+	assert.Contains(t, got["etc/wsl.conf"].body, "systemd=true")
+
+	// run it: the out-of-box script creates uid 1000, idempotently; systemd and the bundle are in place
+	rootDir := c.Container().From(baseImage()).
+		WithMountedFile("/in/rootfs.tar.gz", c.Host().File(rootfs)).
+		WithExec([]string{"sh", "-c", "mkdir /r && tar -xzpf /in/rootfs.tar.gz -C /r --numeric-owner"}).
+		Directory("/r")
+	out, err := c.Container().WithRootfs(rootDir).
+		WithEnvVariable("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").
+		WithExec([]string{"/bin/sh", "-c", `set -e
+/usr/lib/wsl/oobe.sh </dev/null
+/usr/lib/wsl/oobe.sh </dev/null
+getent passwd 1000
+id -nG unison
+readlink -f /sbin/init
+grep -A1 '^\[boot\]' /etc/wsl.conf
+test -f /opt/unisonos/models.json && echo bundle-ok
+su unison -c 'sudo -n true' && echo sudo-ok`}).Stdout(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, out, "created unison (uid 1000)")
+	assert.Contains(t, out, "user unison (uid 1000) already exists")
+	assert.Contains(t, out, "unison:x:1000:1000:")
+	assert.Contains(t, out, "docker")
+	assert.Contains(t, out, "/lib/systemd/systemd")
+	assert.Contains(t, out, "systemd=true")
+	assert.Contains(t, out, "bundle-ok")
+	assert.Contains(t, out, "sudo-ok")
+
+	// the bundle tarball
+	bentries, _ := readTarGz(t, filepath.Join(a, "unisonos-wsl-v1.2.3.tar.gz"))
+	names := map[string]string{}
+	for _, e := range bentries {
+		names[e.hdr.Name] = string(e.body)
+	}
+	assert.Contains(t, names["unisonos-wsl/metadata.json"], `"build_date": "2026-11-20T10:00:00Z"`)
+	assert.Contains(t, names["unisonos-wsl/metadata.json"], `"flavor": "light"`)
+	assert.Contains(t, names, "unisonos-wsl/install-wsl.sh")
+	assert.Contains(t, names, "unisonos-wsl/README.md")
+	assert.Contains(t, names, "unisonos-wsl/unison-platform-bundle.tar.gz")
+}
+
+type tarEntryInfo struct {
+	uid, gid int
+	mode     int64
+	link     string
+	body     string
+}
