@@ -6,6 +6,13 @@ DAGGER   := ./airgap/dagger
 AIRGAP   := ./airgap/airgap.sh
 OUT      ?= out
 VERSION  ?= 0.0.0-dev
+FLAVOR   ?= default
+COMMIT      := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+COMMIT_TIME := $(shell git show -s --format=%cI HEAD 2>/dev/null || echo 1970-01-01T00:00:00Z)
+# the admin's SSH public key(s) baked into the ISO's autoinstall
+SSH_KEY_FILE ?= $(firstword $(wildcard $(HOME)/.ssh/id_ed25519.pub $(HOME)/.ssh/id_rsa.pub))
+# a real Ubuntu live-server ISO to remaster (default: the pinned download; the demo uses a stand-in)
+BASE_ISO ?=
 
 # Use the air-gapped engine when there is no Docker to run the dagger CLI's own engine.
 HAVE_DOCKER := $(shell docker info >/dev/null 2>&1 && echo 1)
@@ -18,7 +25,7 @@ endif
 MODULE_ARGS := $(if $(TOOLS_IMAGE),--tools-image=$(TOOLS_IMAGE)) $(if $(OS_IMAGE),--os-image=$(OS_IMAGE))
 CALL := $(DAGGER) call --progress=plain $(MODULE_ARGS)
 
-.PHONY: help engine engine-stop engine-status demo test test-unit test-integration lint generate check-generated bench
+.PHONY: engine-if-needed baremetal-iso image-wsl help engine engine-stop engine-status demo test test-unit test-integration lint generate check-generated bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -37,10 +44,24 @@ ifeq ($(ENGINE_MODE),airgap)
 	@$(AIRGAP) status >/dev/null 2>&1 || $(AIRGAP) start
 endif
 
+ART_ARGS = --version $(VERSION) --flavor $(FLAVOR) --commit $(COMMIT) --commit-time $(COMMIT_TIME)
+
 demo: engine-if-needed ## run the main job on offline stand-in inputs and print where outputs are
-	@mkdir -p $(OUT)
+	@mkdir -p $(OUT)/demo
 	$(CALL) toolbox versions | tee $(OUT)/toolbox-versions.txt
-	@echo "outputs are in $(abspath $(OUT))"
+	$(CALL) standin-iso export --path $(OUT)/demo/standin-live-server.iso
+	@test -f $(OUT)/demo/demo_ed25519.pub || ssh-keygen -q -t ed25519 -N '' -C unison-demo -f $(OUT)/demo/demo_ed25519
+	$(MAKE) --no-print-directory baremetal-iso BASE_ISO=$(OUT)/demo/standin-live-server.iso SSH_KEY_FILE=$(OUT)/demo/demo_ed25519.pub
+	$(MAKE) --no-print-directory image-wsl
+	$(CALL) bundle $(ART_ARGS) export --path $(OUT)/bundle/unison-platform-bundle-$(VERSION).tar.gz
+	@echo; echo "outputs are in $(abspath $(OUT)):"; find $(abspath $(OUT)) -type f | sort
+
+baremetal-iso: engine-if-needed ## the installer ISO into $(OUT)/iso (SSH_KEY_FILE=..., BASE_ISO=... optional)
+	@test -n "$(SSH_KEY_FILE)" || { echo "set SSH_KEY_FILE to your SSH public key (ed25519 recommended)"; exit 2; }
+	$(CALL) baremetal-iso $(ART_ARGS) --ssh-authorized-keys-file $(SSH_KEY_FILE) $(if $(BASE_ISO),--base-iso $(BASE_ISO)) export --path $(OUT)/iso
+
+image-wsl: engine-if-needed ## the WSL rootfs, .wsl and bundle into $(OUT)/wsl
+	$(CALL) wsl-bundle $(ART_ARGS) export --path $(OUT)/wsl
 
 test: engine-if-needed lint test-unit check-generated test-integration ## every test: lint, unit, bindings up to date, integration on the engine
 

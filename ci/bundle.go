@@ -130,11 +130,14 @@ func (m *UnisonPlatform) bundleTree(ctx context.Context, o bundleOpts) (*dagger.
 	return d, created, nil
 }
 
-// reproducibleTarGz is the tar invocation shared by every tarball the module
-// writes: sorted entries, numeric root owners, mtimes clamped to
-// SOURCE_DATE_EPOCH, no atime/ctime, gzip without name or timestamp.
-const reproducibleTarGz = `tar --sort=name --mtime=@"$SOURCE_DATE_EPOCH" --clamp-mtime --owner=0 --group=0 --numeric-owner ` +
+// reproducibleTar is the tar invocation shared by every tarball the module
+// writes: sorted entries, numeric owners, mtimes clamped to
+// SOURCE_DATE_EPOCH, no atime/ctime (callers add gzip -n: no name, no time).
+const reproducibleTar = `tar --sort=name --mtime=@"$SOURCE_DATE_EPOCH" --clamp-mtime --numeric-owner ` +
 	`--format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime`
+
+// reproducibleTarGz is reproducibleTar for payloads whose files all belong to root.
+const reproducibleTarGz = reproducibleTar + ` --owner=0 --group=0`
 
 // Builds the platform bundle every artifact carries: compose file with
 // the compatibility set's tags (pinned by digest when given), services.json,

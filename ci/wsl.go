@@ -100,7 +100,7 @@ rm -rf /var/lib/apt/lists/*`}).
 mkdir -p /out
 cd /rootfs
 find opt/unisonos usr/lib/wsl etc/wsl.conf etc/wsl-distribution.conf etc/unison -exec touch -h -d @"$SOURCE_DATE_EPOCH" {} +
-` + reproducibleTarGz + ` --xattrs --xattrs-include='security.capability' \
+` + reproducibleTar + ` --xattrs --xattrs-include='security.capability' \
   --exclude=./proc/* --exclude=./sys/* --exclude=./dev/* --exclude=./run/* --exclude=./tmp/* \
   --exclude=./var/log/* --exclude=./var/cache/apt/* --exclude=./var/lib/apt/lists/* \
   --exclude=./var/cache/ldconfig/aux-cache --exclude='./var/cache/debconf/*-old' --exclude=./etc/resolv.conf \

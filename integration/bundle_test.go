@@ -91,7 +91,7 @@ func TestBundleReproducibleAndComplete(t *testing.T) {
 		assert.True(t, e.hdr.ModTime.Equal(commit), "%s mtime %s, want the commit time", e.hdr.Name, e.hdr.ModTime)
 		assert.False(t, strings.HasPrefix(e.hdr.Name, "/") || strings.Contains(e.hdr.Name, ".."), e.hdr.Name)
 	}
-	assert.True(t, sort.StringsAreSorted(names), "entries sorted: %v", names)
+	assert.True(t, sort.StringsAreSorted(names), "entries sorted: %v", names) // one flat folder level: global order = per-folder order
 	for _, f := range []string{"compose.yaml", "services.json", "models.json", "metadata.json", "platform.env.template", "README.md",
 		"installer/common.sh", "installer/install-docker.sh", "installer/install-native.sh", "installer/install-wsl.sh"} {
 		e, ok := files["unison-platform/"+f]

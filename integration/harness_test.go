@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -65,6 +66,8 @@ func moduleArgs() []string {
 	return nil
 }
 
+var ansi = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+
 // callResult is what one `dagger call` printed.
 type callResult struct {
 	Stdout, Stderr string
@@ -85,7 +88,7 @@ func daggerCall(t testing.TB, timeout time.Duration, args ...string) callResult 
 	cmd.Stdout, cmd.Stderr = &so, &se
 	start := time.Now()
 	err := cmd.Run()
-	r := callResult{Stdout: so.String(), Stderr: se.String(), Err: err, Took: time.Since(start)}
+	r := callResult{Stdout: so.String(), Stderr: ansi.ReplaceAllString(se.String(), ""), Err: err, Took: time.Since(start)}
 	t.Logf("dagger %s: %.1fs (err=%v)", strings.Join(full[2:], " "), r.Took.Seconds(), err)
 	return r
 }

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ func TestWslBundle(t *testing.T) {
 	dir := outDir(t)
 	args := func(out string) []string {
 		return []string{"wsl-bundle", "--version", "v1.2.3", "--flavor", "light", "--commit", "0123456",
-			"--commit-time", "2026-11-20T10:00:00Z", "export", "--path", out}
+			"--commit-time", "2026-11-20T10:00:00Z", "--platform-version", "0.6.0", "export", "--path", out}
 	}
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 	r := daggerCall(t, 30*time.Minute, args(a)...)
@@ -37,15 +38,19 @@ func TestWslBundle(t *testing.T) {
 	assert.True(t, gh.ModTime.IsZero() || gh.ModTime.Unix() == 0)
 	commit := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	got := map[string]tarEntryInfo{}
-	var prev string
+	lastChild := map[string]string{}
 	for _, e := range entries {
 		n := strings.TrimPrefix(e.hdr.Name, "./")
+		if n == "" {
+			continue
+		}
 		got[strings.TrimSuffix(n, "/")] = tarEntryInfo{uid: e.hdr.Uid, gid: e.hdr.Gid, mode: e.hdr.Mode, link: e.hdr.Linkname, body: string(e.body)}
 		assert.Less(t, e.hdr.Uid, 1000, "%s owned by a user account", n)
 		assert.False(t, e.hdr.ModTime.After(commit), "%s mtime %s after the commit time", n, e.hdr.ModTime)
 		assert.False(t, strings.HasPrefix(e.hdr.Name, "/"), "absolute path %s", e.hdr.Name)
-		assert.True(t, prev <= e.hdr.Name || strings.HasPrefix(prev, e.hdr.Name), "sorted: %s after %s", e.hdr.Name, prev)
-		prev = e.hdr.Name
+		parent, base := path.Split(strings.TrimSuffix(n, "/"))
+		assert.True(t, lastChild[parent] < base, "sorted: %s after %s in %s", base, lastChild[parent], parent)
+		lastChild[parent] = base
 	}
 	for _, f := range []string{"etc/wsl.conf", "etc/wsl-distribution.conf", "usr/lib/wsl/oobe.sh", "opt/unisonos/compose.yaml",
 		"opt/unisonos/installer/install-wsl.sh", "etc/os-release", "etc/unison/platform.env"} {

@@ -228,7 +228,7 @@ func (m *Matrix) Resolve(platformVersion string) (*Set, error) {
 	}
 	tags, ok := m.Platforms[key]
 	if !ok {
-		return nil, fmt.Errorf("platform-version %q: not in the compatibility matrix (known: %s)", platformVersion, strings.Join(m.Versions(), ", "))
+		return nil, fmt.Errorf("platform-version %q: not in the compatibility matrix (known: %s); pick one with --platform-version or add it to images/compat.yaml", platformVersion, strings.Join(m.Versions(), ", "))
 	}
 	s := &Set{PlatformVersion: key, Registry: m.Registry, Tags: map[string]string{}}
 	for _, n := range m.ServiceNames() {

@@ -17,7 +17,6 @@ func TestConfigFiles(t *testing.T) {
 	assert.Contains(t, c.DistributionConf(), "command = /usr/lib/wsl/oobe.sh")
 	assert.Contains(t, c.DistributionConf(), "defaultUid = 1000")
 	assert.Contains(t, c.OOBEScript(), "--uid 1000")
-	assert.Contains(t, FinalizeScript, "rm -f /etc/resolv.conf")
 	for _, u := range []string{"systemd-resolved.service", "systemd-networkd.service", "NetworkManager.service", "tmp.mount"} {
 		assert.Contains(t, FinalizeScript, u)
 	}

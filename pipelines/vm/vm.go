@@ -1,0 +1,203 @@
+// Package vm holds the logic of the Linux VM image: finding the root
+// partition of an Ubuntu cloud image, and the first-boot unit, script and
+// cloud-init defaults that are injected into it.
+package vm
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// RootLabel is the filesystem label of Ubuntu cloud images' root partition.
+const RootLabel = "cloudimg-rootfs"
+
+// LinuxFSType is the GPT type GUID of a Linux filesystem partition.
+const LinuxFSType = "0FC63DAF-8483-4772-8E79-3D69D8477DE4"
+
+// Partition is one entry of `sfdisk --json`.
+type Partition struct {
+	Node  string `json:"node"`
+	Start int64  `json:"start"`
+	Size  int64  `json:"size"`
+	Type  string `json:"type"`
+	Name  string `json:"name"`
+	// Index is the partition number (1-based, from the node name).
+	Index int `json:"-"`
+	// Label is the filesystem label (blkid), filled in by the caller.
+	Label string `json:"-"`
+}
+
+type sfdiskDoc struct {
+	PartitionTable struct {
+		Label      string      `json:"label"`
+		SectorSize int64       `json:"sectorsize"`
+		Partitions []Partition `json:"partitions"`
+	} `json:"partitiontable"`
+}
+
+var nodeNum = regexp.MustCompile(`(\d+)$`)
+
+// ParsePartitions reads `sfdisk --json` output.
+func ParsePartitions(data []byte) ([]Partition, int64, error) {
+	var d sfdiskDoc
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, 0, fmt.Errorf("base-image: no readable partition table (sfdisk --json): %v", err)
+	}
+	if d.PartitionTable.Label != "gpt" {
+		return nil, 0, fmt.Errorf("base-image: partition table is %q, want gpt (an Ubuntu cloud image)", d.PartitionTable.Label)
+	}
+	ss := d.PartitionTable.SectorSize
+	if ss == 0 {
+		ss = 512
+	}
+	parts := d.PartitionTable.Partitions
+	for i := range parts {
+		if m := nodeNum.FindStringSubmatch(parts[i].Node); m != nil {
+			fmt.Sscan(m[1], &parts[i].Index)
+		}
+	}
+	return parts, ss, nil
+}
+
+// FindRoot picks the root partition: the one whose filesystem label is
+// cloudimg-rootfs, else the only one whose GPT name is; never "partition 1"
+// by assumption (Ubuntu images also carry BIOS boot, ESP and /boot).
+func FindRoot(parts []Partition) (Partition, error) {
+	var byLabel, byName []Partition
+	for _, p := range parts {
+		if p.Label == RootLabel {
+			byLabel = append(byLabel, p)
+		}
+		if p.Name == RootLabel && strings.EqualFold(p.Type, LinuxFSType) {
+			byName = append(byName, p)
+		}
+	}
+	switch {
+	case len(byLabel) == 1:
+		return byLabel[0], nil
+	case len(byLabel) > 1:
+		return Partition{}, fmt.Errorf("base-image: %d partitions are labelled %s; cannot tell which is root", len(byLabel), RootLabel)
+	case len(byName) == 1:
+		return byName[0], nil
+	}
+	var seen []string
+	for _, p := range parts {
+		seen = append(seen, fmt.Sprintf("#%d label=%q name=%q type=%s", p.Index, p.Label, p.Name, p.Type))
+	}
+	return Partition{}, fmt.Errorf("base-image: no root partition labelled %s (found: %s); is this an Ubuntu cloud image?", RootLabel, strings.Join(seen, "; "))
+}
+
+// Config is what the image is customized with.
+type Config struct {
+	Hostname          string
+	AdminUser         string
+	SSHAuthorizedKeys []string
+	Version           string
+}
+
+var (
+	hostRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	userRE = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
+	keyRE  = regexp.MustCompile(`^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh.com) [A-Za-z0-9+/]+={0,3}( .*)?$`)
+	sizeRE = regexp.MustCompile(`^[1-9][0-9]*[MGT]$`)
+)
+
+// Check validates the inputs before any work.
+func (c Config) Check() error {
+	if !hostRE.MatchString(c.Hostname) {
+		return fmt.Errorf("hostname %q: lowercase letters, digits and '-', at most 63", c.Hostname)
+	}
+	if !userRE.MatchString(c.AdminUser) || c.AdminUser == "root" {
+		return fmt.Errorf("admin-user %q: lowercase, at most 32 characters, not root", c.AdminUser)
+	}
+	if len(c.SSHAuthorizedKeys) == 0 {
+		return fmt.Errorf("ssh-authorized-keys: give at least one SSH public key (ed25519 recommended): password login is off, so the VM would be unreachable")
+	}
+	for i, k := range c.SSHAuthorizedKeys {
+		if !keyRE.MatchString(strings.TrimSpace(k)) {
+			return fmt.Errorf("ssh-authorized-keys: key %d is not an OpenSSH public key line", i+1)
+		}
+	}
+	return nil
+}
+
+// CheckSize validates a disk size like 32G.
+func CheckSize(s string) error {
+	if !sizeRE.MatchString(s) {
+		return fmt.Errorf("disk-size %q: want a size like 32G, 8192M or 1T", s)
+	}
+	return nil
+}
+
+// FileName names the outputs.
+func FileName(version, ext string) string { return "unisonos-linux-vm-" + version + "." + ext }
+
+// CloudInit is /etc/cloud/cloud.cfg.d/99-unisonos.cfg: admin user with SSH
+// keys, no password login, host name, root filesystem grown to the disk.
+func (c Config) CloudInit() string {
+	var b strings.Builder
+	b.WriteString("#cloud-config\n# UnisonOS defaults (linux-vm). A datasource may add to them.\n")
+	fmt.Fprintf(&b, "hostname: %s\npreserve_hostname: false\nssh_pwauth: false\ndisable_root: true\n", c.Hostname)
+	b.WriteString("users:\n  - default\n")
+	fmt.Fprintf(&b, "  - name: %s\n    groups: [adm, sudo]\n    shell: /bin/bash\n    lock_passwd: true\n    sudo: \"ALL=(ALL) NOPASSWD:ALL\"\n    ssh_authorized_keys:\n", c.AdminUser)
+	for _, k := range c.SSHAuthorizedKeys {
+		kb, _ := json.Marshal(strings.TrimSpace(k))
+		fmt.Fprintf(&b, "      - %s\n", kb)
+	}
+	b.WriteString("growpart:\n  mode: auto\n  devices: [\"/\"]\nresize_rootfs: true\n")
+	return b.String()
+}
+
+// SSHDConfig turns off password logins for OpenSSH.
+const SSHDConfig = "# UnisonOS: keys only\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin no\n"
+
+// FirstbootUnit is unisonos-firstboot.service.
+const FirstbootUnit = `[Unit]
+Description=UnisonOS first boot: install what is missing, enable and start the platform
+Wants=network-online.target
+After=network-online.target cloud-init.target
+ConditionPathExists=!/var/lib/unisonos/firstboot.done
+
+[Service]
+Type=oneshot
+ExecStart=/opt/unison-platform/bin/unisonos-firstboot
+RemainAfterExit=yes
+StandardOutput=journal+console
+TimeoutStartSec=900
+
+[Install]
+WantedBy=multi-user.target
+`
+
+// FirstbootScript runs once: installs Docker and compose v2 if missing,
+// installs and enables the platform, starts it when platform.env is ready,
+// and records a stamp so it never runs again.
+const FirstbootScript = `#!/bin/sh
+set -u
+STAMP=/var/lib/unisonos/firstboot.done
+P=/opt/unison-platform
+log() { echo "UNISON-FIRSTBOOT: $*"; }
+if [ -f "$STAMP" ]; then log "already done"; exit 0; fi
+log "start version=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' $P/metadata.json | head -1)"
+if ! command -v docker >/dev/null 2>&1 || ! docker compose version >/dev/null 2>&1; then
+  log "installing docker.io docker-compose-v2"
+  if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io docker-compose-v2; }; then
+    log "FAILED: could not install Docker (no network?); will retry at next boot"
+    exit 1
+  fi
+fi
+if ! "$P/installer/install-docker.sh"; then log "FAILED: platform installer"; exit 1; fi
+systemctl enable docker.service unison-platform.service >/dev/null 2>&1 || true
+if /bin/bash "$P/installer/common.sh" check-env /etc/unison/platform.env; then
+  systemctl start --no-block unison-platform.service
+  log "unison-platform.service started"
+else
+  log "not starting unison-platform.service: edit /etc/unison/platform.env, then systemctl start unison-platform"
+fi
+mkdir -p /var/lib/unisonos && touch "$STAMP"
+log "done"
+if grep -qw unison.test_poweroff /proc/cmdline; then systemctl --no-block poweroff; fi
+exit 0
+`

@@ -1,0 +1,71 @@
+package vm
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// sfdisk --json of the Ubuntu 24.04 cloud image layout: root is #1 but sits
+// after BIOS boot (#14), ESP (#15) and /boot (#16).
+func TestFindRootUbuntuLayout(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "noble-sfdisk.json"))
+	require.NoError(t, err)
+	parts, ss, err := ParsePartitions(data)
+	require.NoError(t, err)
+	assert.Equal(t, int64(512), ss)
+	require.Len(t, parts, 4)
+	labels := map[int]string{1: "cloudimg-rootfs", 15: "UEFI", 16: "BOOT"}
+	for i := range parts {
+		parts[i].Label = labels[parts[i].Index]
+	}
+	root, err := FindRoot(parts)
+	require.NoError(t, err)
+	assert.Equal(t, 1, root.Index)
+	assert.Equal(t, int64(2099200), root.Start)
+
+	// the same disk with root renumbered: found by label, not by number
+	parts[0].Index, parts[0].Node = 3, "disk.raw3"
+	root, err = FindRoot(parts)
+	require.NoError(t, err)
+	assert.Equal(t, 3, root.Index)
+}
+
+func TestFindRootErrors(t *testing.T) {
+	_, err := FindRoot([]Partition{{Index: 1, Label: "data", Type: LinuxFSType}})
+	require.ErrorContains(t, err, "no root partition labelled cloudimg-rootfs")
+	_, err = FindRoot([]Partition{{Index: 1, Label: RootLabel}, {Index: 2, Label: RootLabel}})
+	require.ErrorContains(t, err, "2 partitions are labelled")
+	root, err := FindRoot([]Partition{{Index: 2, Name: RootLabel, Type: "0fc63daf-8483-4772-8e79-3d69d8477de4"}})
+	require.NoError(t, err)
+	assert.Equal(t, 2, root.Index)
+	_, _, err = ParsePartitions([]byte(`{"partitiontable":{"label":"dos","partitions":[]}}`))
+	require.ErrorContains(t, err, `want gpt`)
+	_, _, err = ParsePartitions([]byte(`not json`))
+	require.ErrorContains(t, err, "no readable partition table")
+}
+
+func TestConfig(t *testing.T) {
+	c := Config{Hostname: "unisonos", AdminUser: "unison", SSHAuthorizedKeys: []string{"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl t"}}
+	require.NoError(t, c.Check())
+	ci := c.CloudInit()
+	assert.Contains(t, ci, "ssh_pwauth: false")
+	assert.Contains(t, ci, "lock_passwd: true")
+	assert.Contains(t, ci, "growpart:")
+	assert.Contains(t, ci, `"ssh-ed25519 AAAA`)
+	for _, bad := range []Config{
+		{Hostname: "Bad_Host", AdminUser: "u", SSHAuthorizedKeys: c.SSHAuthorizedKeys},
+		{Hostname: "h", AdminUser: "root", SSHAuthorizedKeys: c.SSHAuthorizedKeys},
+		{Hostname: "h", AdminUser: "u"},
+		{Hostname: "h", AdminUser: "u", SSHAuthorizedKeys: []string{"nope"}},
+	} {
+		assert.Error(t, bad.Check(), "%+v", bad)
+	}
+	require.NoError(t, CheckSize("32G"))
+	require.Error(t, CheckSize("32GB"))
+	require.Error(t, CheckSize("0G"))
+	assert.Equal(t, "unisonos-linux-vm-v1.2.3.qcow2", FileName("v1.2.3", "qcow2"))
+}
