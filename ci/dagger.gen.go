@@ -286,76 +286,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "UnisonPlatform":
 		switch fnName {
-		case "WslBundle":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var defaultUser string
-			if inputArgs["defaultUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["defaultUser"]), &defaultUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg defaultUser", err))
-				}
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var images *dagger.Directory
-			if inputArgs["images"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
-				}
-			}
-			var installer *dagger.Directory
-			if inputArgs["installer"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
-				}
-			}
-			return (*UnisonPlatform).WslBundle(&parent, ctx, version, defaultUser, packages, flavor, platformVersion, commit, commitTime, images, installer)
 		case "ServiceBuild":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -482,13 +412,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).ServiceBuild(&parent, ctx, source, imageName, ref, sha, commitTime, dockerfile, domain, servicePort, platforms, registry, owner, username, password, existingTags, runNumber, date, dryRun)
-		case "StandinIso":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).StandinIso(&parent), nil
 		case "Models":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -594,104 +517,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests, images, installer)
-		case "Toolbox":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).Toolbox(&parent), nil
-		case "Version":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var ref string
-			if inputArgs["ref"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
-				}
-			}
-			var sha string
-			if inputArgs["sha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var date string
-			if inputArgs["date"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
-				}
-			}
-			var runNumber int
-			if inputArgs["runNumber"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
-				}
-			}
-			var existingTags []string
-			if inputArgs["existingTags"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
-				}
-			}
-			var registry string
-			if inputArgs["registry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
-				}
-			}
-			var owner string
-			if inputArgs["owner"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
-				}
-			}
-			var repo string
-			if inputArgs["repo"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["repo"]), &repo)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repo", err))
-				}
-			}
-			var image string
-			if inputArgs["image"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
-				}
-			}
-			var service string
-			if inputArgs["service"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["service"]), &service)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg service", err))
-				}
-			}
-			var domain string
-			if inputArgs["domain"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
-				}
-			}
-			return (*UnisonPlatform).Version(&parent, ref, sha, commitTime, date, runNumber, existingTags, registry, owner, repo, image, service, domain)
 		case "BaremetalIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -832,6 +657,314 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, locale, keyboard, timezone, flavor, platformVersion, commit, commitTime, volumeId, baseIso, baseIsoSha256, images, installer)
+		case "StandinIso":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).StandinIso(&parent), nil
+		case "StandinCloudImage":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).StandinCloudImage(&parent), nil
+		case "ProbeBoot":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).ProbeBoot(&parent), nil
+		case "Toolbox":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Toolbox(&parent), nil
+		case "Version":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var date string
+			if inputArgs["date"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var repo string
+			if inputArgs["repo"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["repo"]), &repo)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repo", err))
+				}
+			}
+			var image string
+			if inputArgs["image"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
+				}
+			}
+			var service string
+			if inputArgs["service"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["service"]), &service)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg service", err))
+				}
+			}
+			var domain string
+			if inputArgs["domain"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
+				}
+			}
+			return (*UnisonPlatform).Version(&parent, ref, sha, commitTime, date, runNumber, existingTags, registry, owner, repo, image, service, domain)
+		case "LinuxVm":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var sshAuthorizedKeys []string
+			if inputArgs["sshAuthorizedKeys"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
+				}
+			}
+			var sshAuthorizedKeysFile *dagger.File
+			if inputArgs["sshAuthorizedKeysFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
+				}
+			}
+			var hostname string
+			if inputArgs["hostname"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var diskSize string
+			if inputArgs["diskSize"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["diskSize"]), &diskSize)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg diskSize", err))
+				}
+			}
+			var vmdk bool
+			if inputArgs["vmdk"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
+				}
+			}
+			var extraFiles *dagger.Directory
+			if inputArgs["extraFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["extraFiles"]), &extraFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg extraFiles", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var baseImage *dagger.File
+			if inputArgs["baseImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseImage"]), &baseImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImage", err))
+				}
+			}
+			var baseImageSha256 string
+			if inputArgs["baseImageSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseImageSha256"]), &baseImageSha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImageSha256", err))
+				}
+			}
+			var images *dagger.Directory
+			if inputArgs["images"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
+				}
+			}
+			var installer *dagger.Directory
+			if inputArgs["installer"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
+				}
+			}
+			return (*UnisonPlatform).LinuxVm(&parent, ctx, version, sshAuthorizedKeys, sshAuthorizedKeysFile, hostname, adminUser, diskSize, vmdk, extraFiles, flavor, platformVersion, commit, commitTime, baseImage, baseImageSha256, images, installer)
+		case "WslBundle":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var defaultUser string
+			if inputArgs["defaultUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["defaultUser"]), &defaultUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg defaultUser", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var images *dagger.Directory
+			if inputArgs["images"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
+				}
+			}
+			var installer *dagger.Directory
+			if inputArgs["installer"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
+				}
+			}
+			return (*UnisonPlatform).WslBundle(&parent, ctx, version, defaultUser, packages, flavor, platformVersion, commit, commitTime, images, installer)
 		case "":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

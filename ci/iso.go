@@ -105,17 +105,9 @@ func (m *UnisonPlatform) BaremetalIso(
 	if err != nil {
 		return nil, fmt.Errorf("commit-time %q: want RFC 3339 (git show -s --format=%%cI HEAD)", commitTime)
 	}
-	keys := append([]string{}, sshAuthorizedKeys...)
-	if sshAuthorizedKeysFile != nil {
-		s, err := sshAuthorizedKeysFile.Contents(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, l := range strings.Split(s, "\n") {
-			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-				keys = append(keys, l)
-			}
-		}
+	keys, err := collectKeys(ctx, sshAuthorizedKeys, sshAuthorizedKeysFile)
+	if err != nil {
+		return nil, err
 	}
 	hash := ""
 	if passwordHash != nil {
@@ -149,7 +141,7 @@ func (m *UnisonPlatform) BaremetalIso(
 	}
 
 	// 2. the base ISO, verified before use
-	base, err := m.verifiedBase(ctx, images, baseIso, baseIsoSha256)
+	base, err := m.verifiedPin(ctx, images, "live_server_iso", "base-iso", baseIso, baseIsoSha256)
 	if err != nil {
 		return nil, err
 	}
@@ -209,39 +201,6 @@ cd /out && sha256sum "$OUT" > "$OUT.sha256"`
 		WithDirectory("/stage", stage).
 		WithExec(append([]string{"sh", "-c", script, "remaster"}, maps...)).
 		Directory("/out"), nil
-}
-
-// verifiedBase returns the base ISO after checking its SHA-256: the given
-// file against --base-iso-sha256 (when set), or the pinned download.
-func (m *UnisonPlatform) verifiedBase(ctx context.Context, images *dagger.Directory, given *dagger.File, want string) (*dagger.File, error) {
-	what := "base-iso"
-	f := given
-	if f == nil {
-		data, err := images.File("ubuntu.yaml").Contents(ctx)
-		if err != nil {
-			return nil, err
-		}
-		pins, err := iso.ParsePins("images/ubuntu.yaml", []byte(data))
-		if err != nil {
-			return nil, err
-		}
-		pin, ok := pins["live_server_iso"]
-		if !ok {
-			return nil, fmt.Errorf("images/ubuntu.yaml: no live_server_iso pin")
-		}
-		f, want, what = dag.HTTP(pin.URL), pin.SHA256, pin.URL
-	}
-	if want == "" {
-		return f, nil
-	}
-	got, err := sha256Of(ctx, m.tools(), f)
-	if err != nil {
-		return nil, err
-	}
-	if err := iso.CheckSHA256(what, want, got); err != nil {
-		return nil, err
-	}
-	return f, nil
 }
 
 // sha256Of hashes a file in the tools container (cached by content).

@@ -149,3 +149,65 @@ func (m *UnisonPlatform) StandinIso() *dagger.File {
 		WithExec([]string{"sh", "-c", standinISOScript}).
 		File("/out/base.iso").WithName("ubuntu-24.04.3-live-server-amd64-standin.iso")
 }
+
+// dockerStandin stands in for Ubuntu's docker.io in the stand-in cloud image
+// (Debian's minimal root has no Docker and the boot test has no network).
+const dockerStandin = `#!/bin/sh
+# stand-in image only: a fake docker CLI that answers like Docker with compose v2
+echo "docker $*" >> /var/log/docker-standin.log
+[ "$1 $2" = "compose version" ] && echo "Docker Compose version v2.24.6 (stand-in)"
+exit 0
+`
+
+// standinCloudScript lays out a GPT disk like Ubuntu 24.04 cloud images:
+// BIOS boot (#14), ESP (#15) and /boot (#16) first, the ext4 root labelled
+// cloudimg-rootfs (#1) last; everything from fixed UUIDs and SOURCE_DATE_EPOCH.
+const standinCloudScript = `set -e
+mkdir -p /w /out
+echo 'LABEL=cloudimg-rootfs / ext4 defaults 0 1' > /rootfs-fstab
+export E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH
+cp -a /rootfs /w/root
+cp /rootfs-fstab /w/root/etc/fstab
+echo unison-standin > /w/root/etc/hostname
+: > /w/root/etc/machine-id
+mke2fs -q -t ext4 -L cloudimg-rootfs -U 6b1d2f0e-0000-4000-8000-000000000001 \
+  -E root_owner=0:0,hash_seed=6b1d2f0e-0000-4000-8000-000000000002 -d /w/root /w/root.img 1024M
+mke2fs -q -t ext4 -L BOOT -U 6b1d2f0e-0000-4000-8000-000000000003 -E hash_seed=6b1d2f0e-0000-4000-8000-000000000004 /w/boot.img 64M
+mkfs.fat -C --invariant -n UEFI /w/esp.img 32768 >/dev/null
+truncate -s 1160M /w/disk.raw
+sfdisk -q /w/disk.raw <<P
+label: gpt
+label-id: 6B1D2F0E-0000-4000-8000-0000000000AA
+/w/disk.raw14 : start=2048, size=8192, type=21686148-6449-6E6F-744E-656564454649, uuid=6B1D2F0E-0000-4000-8000-0000000000E1
+/w/disk.raw15 : start=10240, size=65536, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=6B1D2F0E-0000-4000-8000-0000000000E2
+/w/disk.raw16 : start=75776, size=131072, type=BC13C2FF-59E6-4262-A352-B275FD6F7172, uuid=6B1D2F0E-0000-4000-8000-0000000000E3
+/w/disk.raw1 : start=206848, size=2097152, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=6B1D2F0E-0000-4000-8000-0000000000E4
+P
+dd if=/w/esp.img of=/w/disk.raw bs=512 seek=10240 conv=notrunc,sparse status=none
+dd if=/w/boot.img of=/w/disk.raw bs=512 seek=75776 conv=notrunc,sparse status=none
+dd if=/w/root.img of=/w/disk.raw bs=512 seek=206848 conv=notrunc,sparse status=none
+qemu-img convert -f raw -O qcow2 /w/disk.raw /out/cloud.qcow2
+`
+
+// StandinCloudImage builds a stand-in for the Ubuntu 24.04 cloud image:
+// Debian with systemd on an ext4 root labelled cloudimg-rootfs, in a GPT disk
+// with Ubuntu's partition layout (root is #1 but not first on disk), as qcow2.
+// For tests and offline demos; boot it with the probe kernel and initrd.
+func (m *UnisonPlatform) StandinCloudImage() *dagger.File {
+	rootfs := dag.Container().From(m.ToolsImage).
+		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
+		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends systemd-sysv >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"}).
+		WithNewFile("/usr/local/bin/docker", dockerStandin, dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
+		Rootfs()
+	return m.tools().
+		WithEnvVariable("SOURCE_DATE_EPOCH", standinSDE).
+		WithMountedDirectory("/rootfs", rootfs).
+		WithExec([]string{"sh", "-c", standinCloudScript}).
+		File("/out/cloud.qcow2").WithName("ubuntu-24.04-server-cloudimg-amd64-standin.qcow2")
+}
+
+// ProbeBoot returns the kernel (vmlinuz) and busybox probe initrd
+// (initrd.gz) that boot the stand-in images in QEMU.
+func (m *UnisonPlatform) ProbeBoot() *dagger.Directory {
+	return m.probeBoot()
+}

@@ -1,0 +1,141 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// findRoot prints the byte offset of the partition labelled cloudimg-rootfs.
+const findRootSh = `root_offset() {
+  for s in $(sfdisk -d "$1" | sed -n 's/.*start= *\([0-9]*\).*/\1/p'); do
+    [ "$(blkid -p -O $((s*512)) -s LABEL -o value "$1" 2>/dev/null)" = cloudimg-rootfs ] && echo $((s*512))
+  done
+}`
+
+const bootDisk = `set -u
+DISK=$1; LOG=$2; APPEND=$3
+timeout 300 qemu-system-x86_64 -accel tcg -machine pc -m 1024 -smp 1 -kernel /boot-probe/vmlinuz -initrd /boot-probe/initrd.gz \
+  -append "$APPEND" -drive file="$DISK",if=virtio,format=qcow2 -display none -monitor none -serial file:"$LOG" -no-reboot -net none
+echo "qemu rc=$?" >> "$LOG"`
+
+func TestLinuxVm(t *testing.T) {
+	c, ctx := connect(t)
+	dir := outDir(t)
+	base := filepath.Join(dir, "cloud.qcow2")
+	probe := filepath.Join(dir, "probe")
+	mustCall(t, 20*time.Minute, "standin-cloud-image", "export", "--path", base)
+	mustCall(t, 10*time.Minute, "probe-boot", "export", "--path", probe)
+
+	args := func(out string, extra ...string) []string {
+		a := []string{"linux-vm", "--version", "v1.2.3", "--base-image", base, "--ssh-authorized-keys", testKey,
+			"--disk-size", "4G", "--vmdk", "--platform-version", "0.6.0", "--commit-time", "2026-11-20T10:00:00Z"}
+		return append(append(a, extra...), "export", "--path", out)
+	}
+	out := filepath.Join(dir, "out")
+	r := daggerCall(t, 30*time.Minute, args(out)...)
+	require.NoError(t, r.Err, tail(r.Stderr, 60))
+	qcow := filepath.Join(out, "unisonos-linux-vm-v1.2.3.qcow2")
+	vmdk := filepath.Join(out, "unisonos-linux-vm-v1.2.3.vmdk")
+	for _, f := range []string{qcow, vmdk} {
+		sum, err := os.ReadFile(f + ".sha256")
+		require.NoError(t, err)
+		assert.Equal(t, fileSHA(t, f)+"  "+filepath.Base(f)+"\n", string(sum))
+	}
+	st, err := os.Stat(qcow)
+	require.NoError(t, err)
+	assert.Less(t, st.Size(), int64(1<<30), "sparse: a 4G disk is not a 4G file")
+
+	again := daggerCall(t, 10*time.Minute, args(filepath.Join(dir, "again"))...)
+	require.NoError(t, again.Err)
+	t.Logf("cache: first build %.1fs, identical rerun %.1fs", r.Took.Seconds(), again.Took.Seconds())
+
+	v := verifier(c).
+		WithMountedFile("/in/vm.qcow2", c.Host().File(qcow)).
+		WithMountedFile("/in/vm.vmdk", c.Host().File(vmdk)).
+		WithMountedDirectory("/boot-probe", c.Host().Directory(probe))
+
+	// read back files, modes and the enable symlink
+	facts, err := v.WithExec([]string{"sh", "-c", findRootSh + `
+set -e
+qemu-img check /in/vm.qcow2 | tail -1
+qemu-img info /in/vm.qcow2 | grep 'virtual size'
+qemu-img compare /in/vm.qcow2 /in/vm.vmdk
+qemu-img convert -O raw /in/vm.qcow2 /d.raw
+FS="/d.raw?offset=$(root_offset /d.raw)"
+debugfs -R 'cat /opt/unison-platform/metadata.json' "$FS" 2>/dev/null | grep '"version"'
+debugfs -R 'stat /opt/unison-platform/bin/unisonos-firstboot' "$FS" 2>/dev/null | grep -oE 'Mode: +[0-7]+'
+debugfs -R 'stat /etc/systemd/system/multi-user.target.wants/unisonos-firstboot.service' "$FS" 2>/dev/null | grep -E 'Fast link dest'
+debugfs -R 'cat /etc/systemd/system/unisonos-firstboot.service' "$FS" 2>/dev/null | grep -E 'ConditionPathExists|ExecStart='
+debugfs -R 'cat /etc/cloud/cloud.cfg.d/99-unisonos.cfg' "$FS" 2>/dev/null
+debugfs -R 'cat /etc/ssh/sshd_config.d/90-unisonos.conf' "$FS" 2>/dev/null | grep PasswordAuthentication
+debugfs -R 'stat /opt/unison-platform/installer/install-docker.sh' "$FS" 2>/dev/null | grep -oE 'Mode: +[0-7]+'
+e2fsck -fn "$FS" >/dev/null && echo fsck-clean`}).Stdout(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, facts, "No errors were found on the image.")
+	assert.Contains(t, facts, "virtual size: 4 GiB")
+	assert.Contains(t, facts, "Images are identical.")
+	assert.Contains(t, facts, `"version": "v1.2.3"`)
+	assert.Contains(t, facts, `Fast link dest: "/etc/systemd/system/unisonos-firstboot.service"`)
+	assert.Contains(t, facts, "ConditionPathExists=!/var/lib/unisonos/firstboot.done")
+	assert.Contains(t, facts, "ssh_pwauth: false")
+	assert.Contains(t, facts, testKey)
+	assert.Contains(t, facts, "PasswordAuthentication no")
+	assert.Contains(t, facts, "fsck-clean")
+	assert.Equal(t, 2, strings.Count(facts, "Mode:  0755"), facts)
+
+	// boot it twice on the same disk: the first-boot unit runs once
+	booted := v.WithExec([]string{"sh", "-c", "cp /in/vm.qcow2 /disk.qcow2 && mkdir -p /out"})
+	first := booted.WithExec([]string{"sh", "-c", bootDisk, "boot", "/disk.qcow2", "/out/boot1.log",
+		"probe=disk console=ttyS0 unison.test_poweroff systemd.show_status=1"})
+	log1, err := first.File("/out/boot1.log").Contents(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, strings.Count(log1, "UNISON-FIRSTBOOT: start version=v1.2.3"), log1)
+	assert.Contains(t, log1, "UNISON-FIRSTBOOT: not starting unison-platform.service: edit /etc/unison/platform.env")
+	assert.Contains(t, log1, "UNISON-FIRSTBOOT: done")
+	assert.Contains(t, log1, "qemu rc=0")
+
+	second := first.WithExec([]string{"sh", "-c", bootDisk, "boot", "/disk.qcow2", "/out/boot2.log",
+		`probe=disk console=ttyS0 systemd.run="/bin/sh -c 'sleep 5; systemctl show -p ConditionResult -p ActiveState unisonos-firstboot.service > /dev/console; ls /var/lib/unisonos > /dev/console'" systemd.run_success_action=poweroff`})
+	log2, err := second.File("/out/boot2.log").Contents(ctx)
+	require.NoError(t, err)
+	assert.NotContains(t, log2, "UNISON-FIRSTBOOT: start", "the first-boot unit must not run twice")
+	assert.Contains(t, log2, "ConditionResult=no")
+	assert.Contains(t, log2, "firstboot.done")
+}
+
+func TestLinuxVmRejects(t *testing.T) {
+	requireEngine(t)
+	dir := outDir(t)
+	base := filepath.Join(dir, "cloud.qcow2")
+	mustCall(t, 20*time.Minute, "standin-cloud-image", "export", "--path", base)
+	sha := fileSHA(t, base)
+	data, err := os.ReadFile(base)
+	require.NoError(t, err)
+	data[len(data)/3] ^= 0x01
+	tampered := filepath.Join(dir, "tampered.qcow2")
+	require.NoError(t, os.WriteFile(tampered, data, 0o644))
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"tampered base", []string{"--base-image", tampered, "--base-image-sha256", sha, "--ssh-authorized-keys", testKey}, "SHA-256 mismatch: expected " + sha},
+		{"no SSH key", []string{"--base-image", base}, "ssh-authorized-keys: give at least one SSH public key"},
+		{"bad disk size", []string{"--base-image", base, "--ssh-authorized-keys", testKey, "--disk-size", "32GB"}, `disk-size "32GB"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))
+			r := daggerCall(t, 10*time.Minute, append(append([]string{"linux-vm", "--platform-version", "0.6.0"}, tc.args...), "export", "--path", out)...)
+			require.Error(t, r.Err)
+			assert.Contains(t, r.Stderr, tc.want)
+			_, statErr := os.Stat(out)
+			assert.True(t, os.IsNotExist(statErr))
+		})
+	}
+}
