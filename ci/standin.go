@@ -26,7 +26,8 @@ for m in drivers/scsi/scsi_common drivers/scsi/scsi_mod drivers/ata/libata drive
          drivers/cdrom/cdrom drivers/scsi/sr_mod fs/isofs/isofs \
          drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev \
          drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk \
-         lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic lib/libcrc32c fs/ext4/ext4; do
+         lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic lib/libcrc32c fs/ext4/ext4 \
+         net/core/failover drivers/net/net_failover drivers/net/virtio_net; do
   cp $M/$m.ko $D/mods/
 done
 cat > $D/init <<'EOS'
@@ -35,8 +36,12 @@ export PATH=/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 ld() { for m in "$@"; do insmod /mods/$m.ko || echo "PROBE-INSMOD-FAILED $m"; done; }
 waitdev() { i=0; while [ ! -b "$1" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done; }
+if grep -q 'probe=hang' /proc/cmdline; then
+  echo "PROBE-HANG: this boot hangs on purpose (tests of boot timeouts)"
+  while :; do sleep 3600; done
+fi
 if grep -q 'probe=disk' /proc/cmdline; then
-  ld virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk crc16 mbcache jbd2 crc32c_generic libcrc32c ext4
+  ld virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk crc16 mbcache jbd2 crc32c_generic libcrc32c ext4 failover net_failover virtio_net
   waitdev /dev/vda
   sleep 0.5
   ROOT=$(findfs LABEL=cloudimg-rootfs 2>/dev/null || echo /dev/vda1)
@@ -196,8 +201,11 @@ qemu-img convert -f raw -O qcow2 /w/disk.raw /out/cloud.qcow2
 func (m *UnisonPlatform) StandinCloudImage() *dagger.File {
 	rootfs := dag.Container().From(m.ToolsImage).
 		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
-		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends systemd-sysv >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"}).
+		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends systemd-sysv udev python3 >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"}).
 		WithNewFile("/usr/local/bin/docker", dockerStandin, dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
+		// networking like a cloud image: DHCP on the first NIC (qa-smoke forwards ports to it)
+		WithNewFile("/etc/systemd/network/20-wired.network", "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n").
+		WithExec([]string{"systemctl", "enable", "systemd-networkd.service"}).
 		Rootfs()
 	return m.tools().
 		WithEnvVariable("SOURCE_DATE_EPOCH", standinSDE).

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
+	"github.com/project-unisonOS/unison-platform/pipelines/qa"
+)
+
+// QaReport is the outcome of a qa-smoke run.
+type QaReport struct {
+	// Whether every check passed.
+	Passed bool
+	// Human summary, one line per check.
+	Summary string
+	// The report: junit.xml, summary.txt, results.tsv, and serial.log when a check failed.
+	Report *dagger.Directory
+}
+
+// Fails with the summary when a check failed (use it to gate a pipeline).
+func (r *QaReport) Check() (string, error) {
+	if !r.Passed {
+		return "", fmt.Errorf("qa-smoke failed:\n%s", r.Summary)
+	}
+	return r.Summary, nil
+}
+
+// findRootSh prints the byte offset of the partition labelled cloudimg-rootfs.
+const findRootSh = `root_offset() {
+  for s in $(sfdisk -d "$1" 2>/dev/null | sed -n 's/.*start= *\([0-9]*\).*/\1/p'); do
+    [ "$(blkid -p -O $((s*512)) -s LABEL -o value "$1" 2>/dev/null)" = cloudimg-rootfs ] && echo $((s*512))
+  done
+  return 0
+}
+`
+
+const qaRunner = `set -u
+mkdir -p /report /w; : > /report/results.tsv; : > /report/serial.log
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> /report/results.tsv; }
+ACCEL=tcg
+if [ "$ACCEL_MODE" = kvm ] || { [ "$ACCEL_MODE" = auto ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then ACCEL=kvm; fi
+FWD=""; for p in $PORTS; do FWD="$FWD,hostfwd=tcp:127.0.0.1:$p-:$p"; done
+set -- -accel "$ACCEL" -machine pc -m "$MEMORY" -smp 2 \
+  -drive file=/in/image.qcow2,if=virtio,format=qcow2,snapshot=on \
+  -netdev "user,id=n0$FWD" -device virtio-net-pci,netdev=n0 \
+  -display none -monitor none -serial file:/report/serial.log -no-reboot
+if [ -f /boot-files/vmlinuz ]; then set -- "$@" -kernel /boot-files/vmlinuz -initrd /boot-files/initrd.gz -append "$KERNEL_ARGS"; fi
+echo "qa-smoke: qemu $ACCEL, ports $PORTS"
+T0=$(now)
+qemu-system-x86_64 "$@" > /w/qemu.log 2>&1 &
+QPID=$!
+booted=0; end=$(( $(date +%s) + BOOT_TIMEOUT ))
+while [ "$(date +%s)" -lt "$end" ]; do
+  if grep -qF "$READY_MARKER" /report/serial.log; then booted=1; break; fi
+  kill -0 $QPID 2>/dev/null || break
+  sleep 1
+done
+if [ $booted = 1 ]; then
+  record boot pass "$(since "$T0")" "serial marker after $(since "$T0")s ($ACCEL)"
+elif ! kill -0 $QPID 2>/dev/null; then
+  record boot fail "$(since "$T0")" "the VM stopped before printing '$READY_MARKER' ($(tail -1 /w/qemu.log))"
+else
+  record boot fail "$(since "$T0")" "timeout: no '$READY_MARKER' on the serial console within ${BOOT_TIMEOUT}s"
+fi
+hend=$(( $(date +%s) + HEALTH_TIMEOUT ))
+while IFS="$(printf '\t')" read -r kind port path name; do
+  [ -n "$kind" ] || continue
+  T1=$(now)
+  if [ $booted != 1 ]; then record "$name" fail 0 "not run: the VM did not boot"; continue; fi
+  if [ "$kind" = health ]; then
+    code=000
+    while :; do
+      code=$(curl -s -m 5 -o /w/body -w '%{http_code}' "http://127.0.0.1:$port$path" 2>/dev/null); code=${code:-000}
+      [ "$code" = 200 ] && break
+      [ "$(date +%s)" -ge "$hend" ] && break
+      sleep 2
+    done
+    if [ "$code" = 200 ]; then record "$name" pass "$(since "$T1")" "GET :$port$path -> 200"
+    else record "$name" fail "$(since "$T1")" "GET :$port$path -> $code, no HTTP 200 within ${HEALTH_TIMEOUT}s (service down?)"; fi
+  else
+    code=$(curl -s -m 60 -o /w/body -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+      -d '{"prompt":"Say hello.","max_tokens":8}' "http://127.0.0.1:$port$path" 2>/dev/null); code=${code:-000}
+    body=$(head -c 200 /w/body 2>/dev/null | tr '\n\t' '  ')
+    if [ "$code" = 200 ] && jq -e 'type == "object" and (has("response") or has("result"))' /w/body >/dev/null 2>&1; then
+      record "$name" pass "$(since "$T1")" "POST :$port$path -> 200 with a response"
+    else
+      record "$name" fail "$(since "$T1")" "POST :$port$path -> $code, want 200 and a response or result field; body: $body"
+    fi
+  fi
+done < /in/plan.tsv
+kill $QPID 2>/dev/null; wait $QPID 2>/dev/null
+exit 0`
+
+// Boots a built VM image in QEMU (KVM when usable, else TCG) with user-mode
+// networking and port forwards, waits for the serial-console ready marker,
+// then checks the health endpoint of every service and the inference
+// endpoint (POST, HTTP 200 with a response or result field), all with
+// bounded timeouts. The services, ports and endpoints come from the bundle's
+// services.json in the image. Returns a report; `qa-smoke ... check` fails
+// when a check failed.
+func (m *UnisonPlatform) QaSmoke(
+	ctx context.Context,
+	// The VM disk (qcow2), e.g. from linux-vm.
+	image *dagger.File,
+	// Kernel and initrd to boot with (vmlinuz, initrd.gz), for images without a bootloader such as the stand-ins; default: the disk's own bootloader.
+	// +optional
+	bootFiles *dagger.Directory,
+	// Kernel command line (with --boot-files).
+	// +optional
+	// +default="probe=disk console=ttyS0"
+	kernelArgs string,
+	// Serial console text that marks a finished boot.
+	// +optional
+	// +default="UNISON-FIRSTBOOT: done"
+	readyMarker string,
+	// Seconds to wait for the ready marker.
+	// +optional
+	// +default=600
+	bootTimeout int,
+	// Seconds to wait for the health endpoints after boot.
+	// +optional
+	// +default=180
+	healthTimeout int,
+	// Guest memory in MiB.
+	// +optional
+	// +default=2048
+	memory int,
+	// Accelerator: auto (KVM when /dev/kvm is usable, else TCG), kvm or tcg.
+	// +optional
+	// +default="auto"
+	accel string,
+	// services.json to check against; default: the one of the bundle in the image.
+	// +optional
+	services *dagger.File,
+) (*QaReport, error) {
+	if accel != "auto" && accel != "kvm" && accel != "tcg" {
+		return nil, fmt.Errorf("accel %q: want auto, kvm or tcg", accel)
+	}
+	if bootTimeout < 1 || healthTimeout < 1 || memory < 256 {
+		return nil, fmt.Errorf("boot-timeout and health-timeout must be positive, memory at least 256")
+	}
+	if services == nil {
+		services = m.tools().WithMountedFile("/in/image.qcow2", image).
+			WithExec([]string{"sh", "-c", findRootSh + `set -e
+qemu-img convert -O raw /in/image.qcow2 /w.raw
+OFF=$(root_offset /w.raw)
+[ -n "$OFF" ] || { echo "image: no partition labelled cloudimg-rootfs" >&2; exit 1; }
+debugfs -R 'cat /opt/unison-platform/services.json' "/w.raw?offset=$OFF" > /services.json 2>/dev/null
+rm -f /w.raw
+[ -s /services.json ] || { echo "image: no /opt/unison-platform/services.json (not built by linux-vm?); pass --services" >&2; exit 1; }`}).
+			File("/services.json")
+	}
+	sj, err := services.Contents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	checks, err := qa.Plan([]byte(sj))
+	if err != nil {
+		return nil, err
+	}
+	var ports []string
+	for _, p := range qa.Ports(checks) {
+		ports = append(ports, fmt.Sprint(p))
+	}
+	run := m.tools().
+		WithMountedFile("/in/image.qcow2", image).
+		WithNewFile("/in/plan.tsv", qa.PlanTSV(checks)).
+		WithEnvVariable("PORTS", strings.Join(ports, " ")).
+		WithEnvVariable("KERNEL_ARGS", kernelArgs).
+		WithEnvVariable("READY_MARKER", readyMarker).
+		WithEnvVariable("BOOT_TIMEOUT", fmt.Sprint(bootTimeout)).
+		WithEnvVariable("HEALTH_TIMEOUT", fmt.Sprint(healthTimeout)).
+		WithEnvVariable("MEMORY", fmt.Sprint(memory)).
+		WithEnvVariable("ACCEL_MODE", accel)
+	if bootFiles != nil {
+		run = run.WithMountedDirectory("/boot-files", bootFiles)
+	}
+	run = run.WithExec([]string{"bash", "-c", qaRunner})
+	raw, err := run.File("/report/results.tsv").Contents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	results, err := qa.ParseResults(raw)
+	if err != nil {
+		return nil, err
+	}
+	passed := qa.Passed(results)
+	summary := qa.Summary("qa-smoke", results)
+	report := dag.Directory().
+		WithNewFile("junit.xml", string(qa.JUnit("qa-smoke", results))).
+		WithNewFile("summary.txt", summary).
+		WithNewFile("results.tsv", raw)
+	if !passed {
+		report = report.WithFile("serial.log", run.File("/report/serial.log"))
+	}
+	return &QaReport{Passed: passed, Summary: summary, Report: report}, nil
+}

@@ -1,0 +1,106 @@
+package integration
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// standinVM builds a linux-vm image from the stand-in cloud image with the
+// test stand-in for the platform services, in the given failure mode.
+func standinVM(t *testing.T, dir, base, mode string) string {
+	extra := filepath.Join(dir, "extra-"+mode)
+	require.NoError(t, exec.Command("cp", "-a", filepath.Join(repoRoot(t), "integration", "testdata", "smoke-standin"), extra).Run())
+	require.NoError(t, os.WriteFile(filepath.Join(extra, "etc", "unison-smoke-standin.conf"), []byte(mode+"\n"), 0o644))
+	out := filepath.Join(dir, "vm-"+mode)
+	mustCall(t, 20*time.Minute, "linux-vm", "--version", "v1.2.3", "--base-image", base, "--ssh-authorized-keys", testKey,
+		"--disk-size", "4G", "--platform-version", "0.6.0", "--commit-time", "2026-11-20T10:00:00Z",
+		"--extra-files", extra, "export", "--path", out)
+	return filepath.Join(out, "unisonos-linux-vm-v1.2.3.qcow2")
+}
+
+func TestQaSmoke(t *testing.T) {
+	requireEngine(t)
+	dir := outDir(t)
+	base := filepath.Join(dir, "cloud.qcow2")
+	probe := filepath.Join(dir, "probe")
+	mustCall(t, 20*time.Minute, "standin-cloud-image", "export", "--path", base)
+	mustCall(t, 10*time.Minute, "probe-boot", "export", "--path", probe)
+
+	qaArgs := func(image, report string, extra ...string) []string {
+		a := append([]string{"qa-smoke", "--image", image, "--boot-files", probe, "--boot-timeout", "300", "--health-timeout", "45"}, extra...)
+		return append(a, "report", "export", "--path", report)
+	}
+	readReport := func(report string) (summary, junit string) {
+		s, err := os.ReadFile(filepath.Join(report, "summary.txt"))
+		require.NoError(t, err)
+		j, err := os.ReadFile(filepath.Join(report, "junit.xml"))
+		require.NoError(t, err)
+		return string(s), string(j)
+	}
+
+	t.Run("passing", func(t *testing.T) {
+		img := standinVM(t, dir, base, "ok")
+		report := filepath.Join(dir, "report-ok")
+		r := daggerCall(t, 20*time.Minute, qaArgs(img, report)...)
+		require.NoError(t, r.Err, tail(r.Stderr, 40))
+		summary, junit := readReport(report)
+		t.Log("\n" + summary)
+		assert.Contains(t, summary, "qa-smoke: PASSED (6 checks, 0 failed)")
+		for _, c := range []string{"boot", "auth health", "context health", "inference health", "orchestrator health", "inference inference"} {
+			assert.Contains(t, junit, `<testcase name="`+c+`"`)
+		}
+		assert.Contains(t, junit, `failures="0"`)
+		_, err := os.Stat(filepath.Join(report, "serial.log"))
+		assert.True(t, os.IsNotExist(err), "serial log only on failure")
+		// the gate passes too
+		ok := daggerCall(t, 10*time.Minute, "qa-smoke", "--image", img, "--boot-files", probe, "--boot-timeout", "300", "--health-timeout", "45", "check")
+		require.NoError(t, ok.Err)
+	})
+
+	for _, tc := range []struct {
+		mode, failing, reason string
+		extra                 []string
+	}{
+		{"down=auth", "FAIL auth health", "no HTTP 200 within 45s", nil},
+		{"bad-inference", "FAIL inference inference", "want 200 and a response or result field", nil},
+		{"hang", "FAIL boot", "timeout: no 'UNISON-FIRSTBOOT: done' on the serial console within 60s",
+			[]string{"--kernel-args", "probe=hang console=ttyS0", "--boot-timeout", "60"}},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			mode := tc.mode
+			if mode == "hang" {
+				mode = "ok"
+			}
+			img := standinVM(t, dir, base, mode)
+			report := filepath.Join(dir, "report-"+strings.ReplaceAll(tc.mode, "=", "-"))
+			args := qaArgs(img, report)
+			if tc.extra != nil {
+				args = append(append([]string{"qa-smoke", "--image", img, "--boot-files", probe, "--health-timeout", "45"}, tc.extra...), "report", "export", "--path", report)
+			}
+			r := daggerCall(t, 20*time.Minute, args...)
+			require.NoError(t, r.Err, tail(r.Stderr, 40))
+			summary, junit := readReport(report)
+			t.Log("\n" + summary)
+			assert.Contains(t, summary, "qa-smoke: FAILED")
+			assert.Contains(t, summary, tc.failing)
+			assert.Contains(t, summary, tc.reason)
+			assert.Contains(t, junit, "<failure message=")
+			serial, err := os.ReadFile(filepath.Join(report, "serial.log"))
+			require.NoError(t, err, "the serial log comes with a failure")
+			assert.NotEmpty(t, serial)
+			// and the gate fails (non-zero)
+			gate := append([]string{}, args[:len(args)-4]...)
+			g := daggerCall(t, 20*time.Minute, append(gate, "check")...)
+			require.Error(t, g.Err)
+			assert.Contains(t, g.Stderr, "qa-smoke failed")
+			assert.Contains(t, g.Stderr, tc.failing)
+		})
+	}
+}

@@ -1,0 +1,49 @@
+package qa
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const services = `{"platform_version":"0.6.0","services":[
+ {"name":"orchestrator","image":"x","port":8080,"health":"/health"},
+ {"name":"inference","image":"y","port":8087,"health":"/health","inference":"/inference/request"}]}`
+
+func TestPlan(t *testing.T) {
+	cs, err := Plan([]byte(services))
+	require.NoError(t, err)
+	require.Len(t, cs, 3)
+	assert.Equal(t, Check{Name: "inference health", Service: "inference", Kind: "health", Port: 8087, Path: "/health"}, cs[0])
+	assert.Equal(t, "inference", cs[2].Kind)
+	assert.Equal(t, []int{8080, 8087}, Ports(cs))
+	assert.Equal(t, "health\t8087\t/health\tinference health\nhealth\t8080\t/health\torchestrator health\ninference\t8087\t/inference/request\tinference inference\n", PlanTSV(cs))
+	for _, bad := range []string{`nope`, `{"services":[]}`, `{"services":[{"name":"a","port":0,"health":"/h"}]}`} {
+		_, err := Plan([]byte(bad))
+		assert.Error(t, err, bad)
+	}
+}
+
+func TestReport(t *testing.T) {
+	rs, err := ParseResults("boot\tpass\t12.5\treached UNISON-FIRSTBOOT: done\nauth health\tfail\t120.0\tno answer on port 8088 within 120s\n")
+	require.NoError(t, err)
+	assert.False(t, Passed(rs))
+	got := JUnit("qa-smoke", rs)
+	golden := filepath.Join("testdata", "junit.golden.xml")
+	if os.Getenv("UPDATE_GOLDEN") == "1" {
+		require.NoError(t, os.WriteFile(golden, got, 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got))
+	s := Summary("qa-smoke", rs)
+	assert.Contains(t, s, "qa-smoke: FAILED (2 checks, 1 failed)")
+	assert.Contains(t, s, "FAIL auth health")
+	_, err = ParseResults("")
+	require.ErrorContains(t, err, "no results")
+	_, err = ParseResults("x\tmaybe\t1\n")
+	require.Error(t, err)
+}
