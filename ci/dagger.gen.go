@@ -79,6 +79,34 @@ func (r *UnisonPlatform) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+func (r QaReport) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Report  *dagger.Directory
+	}
+	concrete.Passed = r.Passed
+	concrete.Summary = r.Summary
+	concrete.Report = r.Report
+	return json.Marshal(&concrete)
+}
+
+func (r *QaReport) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Report  *dagger.Directory
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Passed = concrete.Passed
+	r.Summary = concrete.Summary
+	r.Report = concrete.Report
+	return nil
+}
+
 func (r Toolbox) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Container *dagger.Container
@@ -152,34 +180,6 @@ func (r *VersionPlan) UnmarshalJSON(bs []byte) error {
 	r.Publish = concrete.Publish
 	r.Latest = concrete.Latest
 	r.JSON = concrete.JSON
-	return nil
-}
-
-func (r QaReport) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Passed  bool
-		Summary string
-		Report  *dagger.Directory
-	}
-	concrete.Passed = r.Passed
-	concrete.Summary = r.Summary
-	concrete.Report = r.Report
-	return json.Marshal(&concrete)
-}
-
-func (r *QaReport) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Passed  bool
-		Summary string
-		Report  *dagger.Directory
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Passed = concrete.Passed
-	r.Summary = concrete.Summary
-	r.Report = concrete.Report
 	return nil
 }
 
@@ -396,6 +396,335 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).WslBundle(&parent, ctx, version, defaultUser, packages, flavor, platformVersion, commit, commitTime, images, installer)
+		case "Models":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var manifest *dagger.File
+			if inputArgs["manifest"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["manifest"]), &manifest)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg manifest", err))
+				}
+			}
+			return (*UnisonPlatform).Models(&parent, ctx, flavor, manifest)
+		case "Compat":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var matrix *dagger.File
+			if inputArgs["matrix"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["matrix"]), &matrix)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg matrix", err))
+				}
+			}
+			return (*UnisonPlatform).Compat(&parent, ctx, platformVersion, matrix)
+		case "Bundle":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			var images *dagger.Directory
+			if inputArgs["images"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
+				}
+			}
+			var installer *dagger.Directory
+			if inputArgs["installer"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
+				}
+			}
+			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests, images, installer)
+		case "BaremetalIso":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var sshAuthorizedKeys []string
+			if inputArgs["sshAuthorizedKeys"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
+				}
+			}
+			var sshAuthorizedKeysFile *dagger.File
+			if inputArgs["sshAuthorizedKeysFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
+				}
+			}
+			var passwordHash *dagger.Secret
+			if inputArgs["passwordHash"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["passwordHash"]), &passwordHash)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg passwordHash", err))
+				}
+			}
+			var hostname string
+			if inputArgs["hostname"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			var locale string
+			if inputArgs["locale"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["locale"]), &locale)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg locale", err))
+				}
+			}
+			var keyboard string
+			if inputArgs["keyboard"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["keyboard"]), &keyboard)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg keyboard", err))
+				}
+			}
+			var timezone string
+			if inputArgs["timezone"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["timezone"]), &timezone)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg timezone", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var volumeId string
+			if inputArgs["volumeId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["volumeId"]), &volumeId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg volumeId", err))
+				}
+			}
+			var baseIso *dagger.File
+			if inputArgs["baseIso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
+				}
+			}
+			var baseIsoSha256 string
+			if inputArgs["baseIsoSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
+				}
+			}
+			var images *dagger.Directory
+			if inputArgs["images"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
+				}
+			}
+			var installer *dagger.Directory
+			if inputArgs["installer"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
+				}
+			}
+			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, locale, keyboard, timezone, flavor, platformVersion, commit, commitTime, volumeId, baseIso, baseIsoSha256, images, installer)
+		case "QaSmoke":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var image *dagger.File
+			if inputArgs["image"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
+				}
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var isoMarkers []string
+			if inputArgs["isoMarkers"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["isoMarkers"]), &isoMarkers)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg isoMarkers", err))
+				}
+			}
+			var bootFiles *dagger.Directory
+			if inputArgs["bootFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
+				}
+			}
+			var kernelArgs string
+			if inputArgs["kernelArgs"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
+				}
+			}
+			var readyMarker string
+			if inputArgs["readyMarker"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["readyMarker"]), &readyMarker)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg readyMarker", err))
+				}
+			}
+			var bootTimeout int
+			if inputArgs["bootTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
+				}
+			}
+			var healthTimeout int
+			if inputArgs["healthTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["healthTimeout"]), &healthTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthTimeout", err))
+				}
+			}
+			var memory int
+			if inputArgs["memory"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
+				}
+			}
+			var accel string
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var services *dagger.File
+			if inputArgs["services"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["services"]), &services)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg services", err))
+				}
+			}
+			return (*UnisonPlatform).QaSmoke(&parent, ctx, image, iso, isoMarkers, bootFiles, kernelArgs, readyMarker, bootTimeout, healthTimeout, memory, accel, services)
 		case "ServiceBuild":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -543,111 +872,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*UnisonPlatform).ProbeBoot(&parent), nil
-		case "Models":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var manifest *dagger.File
-			if inputArgs["manifest"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["manifest"]), &manifest)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg manifest", err))
-				}
-			}
-			return (*UnisonPlatform).Models(&parent, ctx, flavor, manifest)
-		case "Compat":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var matrix *dagger.File
-			if inputArgs["matrix"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["matrix"]), &matrix)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg matrix", err))
-				}
-			}
-			return (*UnisonPlatform).Compat(&parent, ctx, platformVersion, matrix)
-		case "Bundle":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			var images *dagger.Directory
-			if inputArgs["images"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
-				}
-			}
-			var installer *dagger.Directory
-			if inputArgs["installer"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
-				}
-			}
-			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests, images, installer)
 		case "Toolbox":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -865,216 +1089,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).LinuxVm(&parent, ctx, version, sshAuthorizedKeys, sshAuthorizedKeysFile, hostname, adminUser, diskSize, vmdk, extraFiles, flavor, platformVersion, commit, commitTime, baseImage, baseImageSha256, images, installer)
-		case "BaremetalIso":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var sshAuthorizedKeys []string
-			if inputArgs["sshAuthorizedKeys"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
-				}
-			}
-			var sshAuthorizedKeysFile *dagger.File
-			if inputArgs["sshAuthorizedKeysFile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
-				}
-			}
-			var passwordHash *dagger.Secret
-			if inputArgs["passwordHash"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["passwordHash"]), &passwordHash)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg passwordHash", err))
-				}
-			}
-			var hostname string
-			if inputArgs["hostname"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
-				}
-			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
-				}
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			var locale string
-			if inputArgs["locale"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["locale"]), &locale)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg locale", err))
-				}
-			}
-			var keyboard string
-			if inputArgs["keyboard"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["keyboard"]), &keyboard)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg keyboard", err))
-				}
-			}
-			var timezone string
-			if inputArgs["timezone"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["timezone"]), &timezone)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg timezone", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var volumeId string
-			if inputArgs["volumeId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["volumeId"]), &volumeId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg volumeId", err))
-				}
-			}
-			var baseIso *dagger.File
-			if inputArgs["baseIso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
-				}
-			}
-			var baseIsoSha256 string
-			if inputArgs["baseIsoSha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
-				}
-			}
-			var images *dagger.Directory
-			if inputArgs["images"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
-				}
-			}
-			var installer *dagger.Directory
-			if inputArgs["installer"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
-				}
-			}
-			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, locale, keyboard, timezone, flavor, platformVersion, commit, commitTime, volumeId, baseIso, baseIsoSha256, images, installer)
-		case "QaSmoke":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var image *dagger.File
-			if inputArgs["image"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
-				}
-			}
-			var bootFiles *dagger.Directory
-			if inputArgs["bootFiles"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
-				}
-			}
-			var kernelArgs string
-			if inputArgs["kernelArgs"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
-				}
-			}
-			var readyMarker string
-			if inputArgs["readyMarker"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["readyMarker"]), &readyMarker)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg readyMarker", err))
-				}
-			}
-			var bootTimeout int
-			if inputArgs["bootTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
-				}
-			}
-			var healthTimeout int
-			if inputArgs["healthTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["healthTimeout"]), &healthTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthTimeout", err))
-				}
-			}
-			var memory int
-			if inputArgs["memory"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
-				}
-			}
-			var accel string
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var services *dagger.File
-			if inputArgs["services"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["services"]), &services)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg services", err))
-				}
-			}
-			return (*UnisonPlatform).QaSmoke(&parent, ctx, image, bootFiles, kernelArgs, readyMarker, bootTimeout, healthTimeout, memory, accel, services)
 		case "":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

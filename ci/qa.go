@@ -105,7 +105,15 @@ exit 0`
 func (m *UnisonPlatform) QaSmoke(
 	ctx context.Context,
 	// The VM disk (qcow2), e.g. from linux-vm.
+	// +optional
 	image *dagger.File,
+	// An installer ISO (e.g. from baremetal-iso) to boot instead, BIOS and UEFI, as far as its installer environment: checks --iso-markers on the serial console.
+	// +optional
+	iso *dagger.File,
+	// Serial console texts an ISO boot must show (default: the autoinstall kernel arguments and the NoCloud user-data; the stand-in ISO prints both).
+	// +optional
+	// +default=["autoinstall ds=nocloud;s=/cdrom/nocloud/", "#cloud-config"]
+	isoMarkers []string,
 	// Kernel and initrd to boot with (vmlinuz, initrd.gz), for images without a bootloader such as the stand-ins; default: the disk's own bootloader.
 	// +optional
 	bootFiles *dagger.Directory,
@@ -142,6 +150,12 @@ func (m *UnisonPlatform) QaSmoke(
 	}
 	if bootTimeout < 1 || healthTimeout < 1 || memory < 256 {
 		return nil, fmt.Errorf("boot-timeout and health-timeout must be positive, memory at least 256")
+	}
+	if (image == nil) == (iso == nil) {
+		return nil, fmt.Errorf("image/iso: give exactly one: --image disk.qcow2 or --iso installer.iso")
+	}
+	if iso != nil {
+		return m.qaISO(ctx, iso, isoMarkers, bootTimeout, memory)
 	}
 	if services == nil {
 		services = m.tools().WithMountedFile("/in/image.qcow2", image).
@@ -196,6 +210,62 @@ rm -f /w.raw
 		WithNewFile("results.tsv", raw)
 	if !passed {
 		report = report.WithFile("serial.log", run.File("/report/serial.log"))
+	}
+	return &QaReport{Passed: passed, Summary: summary, Report: report}, nil
+}
+
+const qaISORunner = `set -u
+mkdir -p /report /w; : > /report/results.tsv
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> /report/results.tsv; }
+for fw in bios uefi; do
+  LOG=/report/serial-$fw.log; : > "$LOG"
+  set -- -accel tcg -machine pc -m "$MEMORY" -smp 1 -cdrom /in/installer.iso -boot d \
+    -display none -monitor none -serial "file:$LOG" -no-reboot -net none
+  if [ $fw = uefi ]; then
+    cp /usr/share/OVMF/OVMF_VARS_4M.fd /w/vars.fd
+    set -- "$@" -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd -drive if=pflash,format=raw,unit=1,file=/w/vars.fd
+  fi
+  T0=$(now)
+  timeout "$BOOT_TIMEOUT" qemu-system-x86_64 "$@" > /w/qemu-$fw.log 2>&1
+  rc=$?
+  while IFS= read -r marker; do
+    [ -n "$marker" ] || continue
+    if grep -qF -- "$marker" "$LOG"; then record "$fw: $marker" pass "$(since "$T0")" "seen on the serial console"
+    elif [ $rc = 124 ]; then record "$fw: $marker" fail "$(since "$T0")" "timeout after ${BOOT_TIMEOUT}s without it on the serial console"
+    else record "$fw: $marker" fail "$(since "$T0")" "not on the serial console (qemu exit $rc)"; fi
+  done < /in/markers.txt
+done
+exit 0`
+
+func (m *UnisonPlatform) qaISO(ctx context.Context, iso *dagger.File, markers []string, bootTimeout, memory int) (*QaReport, error) {
+	if len(markers) == 0 {
+		return nil, fmt.Errorf("iso-markers: give at least one serial console text to wait for")
+	}
+	run := m.tools().
+		WithMountedFile("/in/installer.iso", iso).
+		WithNewFile("/in/markers.txt", strings.Join(markers, "\n")+"\n").
+		WithEnvVariable("BOOT_TIMEOUT", fmt.Sprint(bootTimeout)).
+		WithEnvVariable("MEMORY", fmt.Sprint(memory)).
+		WithExec([]string{"bash", "-c", qaISORunner})
+	raw, err := run.File("/report/results.tsv").Contents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	results, err := qa.ParseResults(raw)
+	if err != nil {
+		return nil, err
+	}
+	passed := qa.Passed(results)
+	summary := qa.Summary("qa-smoke-iso", results)
+	report := dag.Directory().
+		WithNewFile("junit.xml", string(qa.JUnit("qa-smoke-iso", results))).
+		WithNewFile("summary.txt", summary).
+		WithNewFile("results.tsv", raw)
+	if !passed {
+		report = report.WithFile("serial-bios.log", run.File("/report/serial-bios.log")).
+			WithFile("serial-uefi.log", run.File("/report/serial-uefi.log"))
 	}
 	return &QaReport{Passed: passed, Summary: summary, Report: report}, nil
 }

@@ -122,6 +122,36 @@ cat /x/nocloud/meta-data`}).Stdout(ctx)
 	}
 }
 
+// qa-smoke boots the ISO as far as its installer environment, BIOS and UEFI.
+func TestQaSmokeIso(t *testing.T) {
+	requireEngine(t)
+	dir := outDir(t)
+	base := filepath.Join(dir, "base.iso")
+	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", base)
+	out := filepath.Join(dir, "iso")
+	mustCall(t, 20*time.Minute, "baremetal-iso", "--version", "v1.2.3-beta.4", "--base-iso", base, "--platform-version", "0.6.0",
+		"--ssh-authorized-keys", testKey, "export", "--path", out)
+	iso := filepath.Join(out, "unisonos-baremetal-v1.2.3-beta.4.iso")
+	report := filepath.Join(dir, "report")
+	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", iso, "report", "export", "--path", report)
+	summary, err := os.ReadFile(filepath.Join(report, "summary.txt"))
+	require.NoError(t, err)
+	t.Log("\n" + string(summary))
+	assert.Contains(t, string(summary), "qa-smoke-iso: PASSED (4 checks, 0 failed)")
+	assert.Contains(t, string(summary), "uefi: autoinstall ds=nocloud;s=/cdrom/nocloud/")
+
+	// the base ISO has no autoinstall: the same check fails, with the serial logs
+	bad := filepath.Join(dir, "report-base")
+	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", base, "--boot-timeout", "120", "report", "export", "--path", bad)
+	summary, err = os.ReadFile(filepath.Join(bad, "summary.txt"))
+	require.NoError(t, err)
+	assert.Contains(t, string(summary), "qa-smoke-iso: FAILED (4 checks, 4 failed)")
+	_, err = os.Stat(filepath.Join(bad, "serial-uefi.log"))
+	require.NoError(t, err)
+	g := daggerCall(t, 10*time.Minute, "qa-smoke", "--iso", base, "--boot-timeout", "120", "check")
+	require.Error(t, g.Err)
+}
+
 func TestBaremetalIsoRejects(t *testing.T) {
 	c, ctx := connect(t)
 	dir := outDir(t)
