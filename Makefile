@@ -56,6 +56,8 @@ demo: engine-if-needed ## run the main job on offline stand-in inputs and print 
 	$(CALL) standin-cloud-image export --path $(OUT)/demo/standin-cloudimg.qcow2
 	$(MAKE) --no-print-directory linux-vm BASE_IMAGE=$(OUT)/demo/standin-cloudimg.qcow2 SSH_KEY_FILE=$(OUT)/demo/demo_ed25519.pub
 	$(CALL) bundle $(ART_ARGS) export --path $(OUT)/bundle/unison-platform-bundle-$(VERSION).tar.gz
+	$(CALL) qa-smoke --iso $(OUT)/iso/unisonos-baremetal-$(VERSION).iso report export --path $(OUT)/qa-iso
+	@cat $(OUT)/qa-iso/summary.txt
 	@echo; echo "outputs are in $(abspath $(OUT)):"; find $(abspath $(OUT)) -type f | sort
 
 baremetal-iso: engine-if-needed ## the installer ISO into $(OUT)/iso (SSH_KEY_FILE=..., BASE_ISO=... optional)
