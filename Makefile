@@ -90,6 +90,7 @@ test-integration: ## integration tests on the running engine (skip without one, 
 	go test -count=1 -timeout 70m -v ./integration/...
 
 lint: ## shellcheck + actionlint + gofmt
+	@command -v shellcheck >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -q >/dev/null && apt-get install -y -q shellcheck >/dev/null; } || { echo "shellcheck is missing: apt-get install shellcheck"; exit 1; }
 	shellcheck -x $$(git ls-files '*.sh') airgap/dagger .ci/run
 	go run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 .github/workflows/*.yml
 	@test -z "$$(gofmt -l pipelines airgap integration ci/*.go)" || { gofmt -l pipelines airgap integration ci/*.go; exit 1; }

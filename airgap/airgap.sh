@@ -37,7 +37,20 @@ die() { printf '[airgap] error: %s\n' "$*" >&2; exit 1; }
 
 need_root() { [ "$(id -u)" = 0 ] || die "must run as root (it creates namespaces, a veth pair and a NAT rule); try: sudo $0 $*"; }
 
+# install what Debian/Ubuntu can provide when it is missing (root, apt)
+ensure_packages() {
+  local need=()
+  command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+  command -v ip >/dev/null 2>&1 || need+=(iproute2)
+  command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+  [ ${#need[@]} = 0 ] && return 0
+  command -v apt-get >/dev/null 2>&1 || return 0
+  log "installing ${need[*]} with apt-get"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+}
+
 check_prereqs() {
+  ensure_packages || true
   local missing=()
   for c in go debootstrap unshare nsenter ip tar chroot mount; do
     command -v "$c" >/dev/null 2>&1 || missing+=("$c")

@@ -27,15 +27,6 @@ func (r *QaReport) Check() (string, error) {
 	return r.Summary, nil
 }
 
-// findRootSh prints the byte offset of the partition labelled cloudimg-rootfs.
-const findRootSh = `root_offset() {
-  for s in $(sfdisk -d "$1" 2>/dev/null | sed -n 's/.*start= *\([0-9]*\).*/\1/p'); do
-    [ "$(blkid -p -O $((s*512)) -s LABEL -o value "$1" 2>/dev/null)" = cloudimg-rootfs ] && echo $((s*512))
-  done
-  return 0
-}
-`
-
 const qaRunner = `set -u
 mkdir -p /report /w; : > /report/results.tsv; : > /report/serial.log
 now() { date +%s.%N; }
@@ -158,12 +149,15 @@ func (m *UnisonPlatform) QaSmoke(
 		return m.qaISO(ctx, iso, isoMarkers, bootTimeout, memory)
 	}
 	if services == nil {
+		root, sector, err := m.rootPartition(ctx, image)
+		if err != nil {
+			return nil, fmt.Errorf("image: %w", err)
+		}
 		services = m.tools().WithMountedFile("/in/image.qcow2", image).
-			WithExec([]string{"sh", "-c", findRootSh + `set -e
+			WithEnvVariable("OFFSET", fmt.Sprint(root.Start*sector)).
+			WithExec([]string{"sh", "-c", `set -e
 qemu-img convert -O raw /in/image.qcow2 /w.raw
-OFF=$(root_offset /w.raw)
-[ -n "$OFF" ] || { echo "image: no partition labelled cloudimg-rootfs" >&2; exit 1; }
-debugfs -R 'cat /opt/unison-platform/services.json' "/w.raw?offset=$OFF" > /services.json 2>/dev/null
+debugfs -R 'cat /opt/unison-platform/services.json' "/w.raw?offset=$OFFSET" > /services.json 2>/dev/null
 rm -f /w.raw
 [ -s /services.json ] || { echo "image: no /opt/unison-platform/services.json (not built by linux-vm?); pass --services" >&2; exit 1; }`}).
 			File("/services.json")
@@ -194,6 +188,12 @@ rm -f /w.raw
 		run = run.WithMountedDirectory("/boot-files", bootFiles)
 	}
 	run = run.WithExec([]string{"bash", "-c", qaRunner})
+	return qaReport(ctx, "qa-smoke", run, "serial.log")
+}
+
+// qaReport reads the runner's results and builds the report; the serial
+// logs are attached when a check failed.
+func qaReport(ctx context.Context, suite string, run *dagger.Container, logs ...string) (*QaReport, error) {
 	raw, err := run.File("/report/results.tsv").Contents(ctx)
 	if err != nil {
 		return nil, err
@@ -203,13 +203,15 @@ rm -f /w.raw
 		return nil, err
 	}
 	passed := qa.Passed(results)
-	summary := qa.Summary("qa-smoke", results)
+	summary := qa.Summary(suite, results)
 	report := dag.Directory().
-		WithNewFile("junit.xml", string(qa.JUnit("qa-smoke", results))).
+		WithNewFile("junit.xml", string(qa.JUnit(suite, results))).
 		WithNewFile("summary.txt", summary).
 		WithNewFile("results.tsv", raw)
 	if !passed {
-		report = report.WithFile("serial.log", run.File("/report/serial.log"))
+		for _, l := range logs {
+			report = report.WithFile(l, run.File("/report/"+l))
+		}
 	}
 	return &QaReport{Passed: passed, Summary: summary, Report: report}, nil
 }
@@ -249,23 +251,5 @@ func (m *UnisonPlatform) qaISO(ctx context.Context, iso *dagger.File, markers []
 		WithEnvVariable("BOOT_TIMEOUT", fmt.Sprint(bootTimeout)).
 		WithEnvVariable("MEMORY", fmt.Sprint(memory)).
 		WithExec([]string{"bash", "-c", qaISORunner})
-	raw, err := run.File("/report/results.tsv").Contents(ctx)
-	if err != nil {
-		return nil, err
-	}
-	results, err := qa.ParseResults(raw)
-	if err != nil {
-		return nil, err
-	}
-	passed := qa.Passed(results)
-	summary := qa.Summary("qa-smoke-iso", results)
-	report := dag.Directory().
-		WithNewFile("junit.xml", string(qa.JUnit("qa-smoke-iso", results))).
-		WithNewFile("summary.txt", summary).
-		WithNewFile("results.tsv", raw)
-	if !passed {
-		report = report.WithFile("serial-bios.log", run.File("/report/serial-bios.log")).
-			WithFile("serial-uefi.log", run.File("/report/serial-uefi.log"))
-	}
-	return &QaReport{Passed: passed, Summary: summary, Report: report}, nil
+	return qaReport(ctx, "qa-smoke-iso", run, "serial-bios.log", "serial-uefi.log")
 }

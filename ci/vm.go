@@ -104,38 +104,7 @@ func (m *UnisonPlatform) LinuxVm(
 	}
 
 	// 1. find the root partition (by label, never by number)
-	inspect := m.tools().WithMountedFile("/in/base.img", base).
-		WithExec([]string{"sh", "-c", `set -e; mkdir -p /w /o
-qemu-img convert -O raw /in/base.img /w/disk.raw
-sfdisk --json /w/disk.raw > /o/parts.json
-sfdisk --json /w/disk.raw | jq -r '.partitiontable.partitions[] | "\(.node) \(.start)"' | while read -r node start; do
-  n=$(echo "$node" | sed 's/.*[^0-9]\([0-9]*\)$/\1/')
-  echo "$n $(blkid -p -O $((start*512)) -s LABEL -o value /w/disk.raw 2>/dev/null || true)"
-done > /o/labels.txt`})
-	partsJSON, err := inspect.File("/o/parts.json").Contents(ctx)
-	if err != nil {
-		return nil, err
-	}
-	labels, err := inspect.File("/o/labels.txt").Contents(ctx)
-	if err != nil {
-		return nil, err
-	}
-	parts, sector, err := vm.ParsePartitions([]byte(partsJSON))
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range strings.Split(labels, "\n") {
-		var idx int
-		var label string
-		if n, _ := fmt.Sscan(l, &idx, &label); n == 2 {
-			for i := range parts {
-				if parts[i].Index == idx {
-					parts[i].Label = label
-				}
-			}
-		}
-	}
-	root, err := vm.FindRoot(parts)
+	root, sector, err := m.rootPartition(ctx, base)
 	if err != nil {
 		return nil, err
 	}
@@ -203,6 +172,46 @@ cd /out && for f in *; do sha256sum "$f" > "$f.sha256"; done`
 		WithDirectory("/stage", stage).
 		WithExec([]string{"sh", "-c", script}).
 		Directory("/out"), nil
+}
+
+// rootPartition finds the root partition of a disk image (qcow2 or raw): the
+// one labelled cloudimg-rootfs, whatever its number. It returns the partition
+// and the sector size.
+func (m *UnisonPlatform) rootPartition(ctx context.Context, image *dagger.File) (vm.Partition, int64, error) {
+	inspect := m.tools().WithMountedFile("/in/base.img", image).
+		WithExec([]string{"sh", "-c", `set -e; mkdir -p /w /o
+qemu-img convert -O raw /in/base.img /w/disk.raw
+sfdisk --json /w/disk.raw > /o/parts.json
+jq -r '.partitiontable.partitions[] | "\(.node) \(.start)"' /o/parts.json | while read -r node start; do
+  n=$(echo "$node" | sed 's/.*[^0-9]\([0-9]*\)$/\1/')
+  echo "$n $(blkid -p -O $((start*512)) -s LABEL -o value /w/disk.raw 2>/dev/null || true)"
+done > /o/labels.txt
+rm -f /w/disk.raw`})
+	partsJSON, err := inspect.File("/o/parts.json").Contents(ctx)
+	if err != nil {
+		return vm.Partition{}, 0, err
+	}
+	labels, err := inspect.File("/o/labels.txt").Contents(ctx)
+	if err != nil {
+		return vm.Partition{}, 0, err
+	}
+	parts, sector, err := vm.ParsePartitions([]byte(partsJSON))
+	if err != nil {
+		return vm.Partition{}, 0, err
+	}
+	for _, l := range strings.Split(labels, "\n") {
+		var idx int
+		var label string
+		if n, _ := fmt.Sscan(l, &idx, &label); n == 2 {
+			for i := range parts {
+				if parts[i].Index == idx {
+					parts[i].Label = label
+				}
+			}
+		}
+	}
+	root, err := vm.FindRoot(parts)
+	return root, sector, err
 }
 
 // collectKeys merges --ssh-authorized-keys and the lines of a keys file.

@@ -2,6 +2,7 @@ package autoinstall
 
 import (
 	"errors"
+	"github.com/project-unisonOS/unison-platform/pipelines/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,13 +33,7 @@ func TestRenderGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			got, err := Render(tmpl(t), c)
 			require.NoError(t, err)
-			golden := filepath.Join("testdata", name+".user-data.golden")
-			if os.Getenv("UPDATE_GOLDEN") == "1" {
-				require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err)
-			assert.Equal(t, string(want), got)
+			golden.Equal(t, filepath.Join("testdata", name+".user-data.golden"), []byte(got))
 			var doc map[string]any
 			require.NoError(t, yaml.Unmarshal([]byte(AutoinstallYAML(got)), &doc))
 			ai := doc["autoinstall"].(map[string]any)

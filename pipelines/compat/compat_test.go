@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"github.com/project-unisonOS/unison-platform/pipelines/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,13 +52,7 @@ func TestComposeGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			require.NoError(t, s.Pin(pin))
 			got := s.Compose()
-			golden := filepath.Join("testdata", name+".golden.yaml")
-			if os.Getenv("UPDATE_GOLDEN") == "1" {
-				require.NoError(t, os.WriteFile(golden, got, 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err)
-			assert.Equal(t, string(want), string(got))
+			golden.Equal(t, filepath.Join("testdata", name+".golden.yaml"), got)
 		})
 	}
 }

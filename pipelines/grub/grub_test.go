@@ -1,6 +1,7 @@
 package grub
 
 import (
+	"github.com/project-unisonOS/unison-platform/pipelines/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,13 +18,7 @@ func TestGolden(t *testing.T) {
 			require.NoError(t, err)
 			got, n, err := Patch(string(in), "")
 			require.NoError(t, err)
-			golden := filepath.Join("testdata", name+".golden")
-			if os.Getenv("UPDATE_GOLDEN") == "1" {
-				require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err)
-			assert.Equal(t, string(want), got)
+			golden.Equal(t, filepath.Join("testdata", name+".golden"), []byte(got))
 			assert.Equal(t, strings.Count(string(in), "\tlinux\t"), n, "every kernel line patched")
 
 			// only kernel lines change

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"github.com/project-unisonOS/unison-platform/pipelines/internal/golden"
 	"os"
 	"path/filepath"
 	"testing"
@@ -19,13 +20,7 @@ func TestRealManifestRendersEveryFlavor(t *testing.T) {
 		t.Run(f, func(t *testing.T) {
 			got, err := m.Render(f)
 			require.NoError(t, err)
-			golden := filepath.Join("testdata", "models-"+f+".golden.json")
-			if os.Getenv("UPDATE_GOLDEN") == "1" {
-				require.NoError(t, os.WriteFile(golden, got, 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err)
-			assert.Equal(t, string(want), string(got))
+			golden.Equal(t, filepath.Join("testdata", "models-"+f+".golden.json"), got)
 		})
 	}
 	light, err := m.Flavor("light")

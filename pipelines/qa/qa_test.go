@@ -1,7 +1,7 @@
 package qa
 
 import (
-	"os"
+	"github.com/project-unisonOS/unison-platform/pipelines/internal/golden"
 	"path/filepath"
 	"testing"
 
@@ -32,13 +32,7 @@ func TestReport(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, Passed(rs))
 	got := JUnit("qa-smoke", rs)
-	golden := filepath.Join("testdata", "junit.golden.xml")
-	if os.Getenv("UPDATE_GOLDEN") == "1" {
-		require.NoError(t, os.WriteFile(golden, got, 0o644))
-	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err)
-	assert.Equal(t, string(want), string(got))
+	golden.Equal(t, filepath.Join("testdata", "junit.golden.xml"), got)
 	s := Summary("qa-smoke", rs)
 	assert.Contains(t, s, "qa-smoke: FAILED (2 checks, 1 failed)")
 	assert.Contains(t, s, "FAIL auth health")
