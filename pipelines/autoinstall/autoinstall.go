@@ -18,6 +18,8 @@ import (
 	"strings"
 	"text/template"
 	"unicode"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/ident"
 )
 
 // Config holds the typed inputs of the template.
@@ -61,13 +63,10 @@ var KnownKeys = []string{
 }
 
 var (
-	hostnameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	userRE     = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
-	packageRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
-	localeRE   = regexp.MustCompile(`^[a-z]{2,3}_[A-Z]{2}(\.UTF-8)?$`)
-	tzRE       = regexp.MustCompile(`^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$`)
-	keyRE      = regexp.MustCompile(`^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh.com|sk-ecdsa-sha2-nistp256@openssh.com) [A-Za-z0-9+/]+={0,3}( .*)?$`)
-	cryptRE    = regexp.MustCompile(`^\$(6|y|5)\$[^$\s]+\$[./A-Za-z0-9$]+$`)
+	packageRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+	localeRE  = regexp.MustCompile(`^[a-z]{2,3}_[A-Z]{2}(\.UTF-8)?$`)
+	tzRE      = regexp.MustCompile(`^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$`)
+	cryptRE   = regexp.MustCompile(`^\$(6|y|5)\$[^$\s]+\$[./A-Za-z0-9$]+$`)
 )
 
 // placeholderMarkers in a password hash mean nobody replaced the example.
@@ -110,14 +109,14 @@ func (c Config) WithDefaults() Config {
 
 // CheckInputs validates the typed inputs before anything is rendered or built.
 func (c Config) CheckInputs() error {
-	if !hostnameRE.MatchString(c.Hostname) {
+	if !ident.Hostname(c.Hostname) {
 		return bad("hostname", "%q is not a valid host name (lowercase letters, digits, '-', at most 63)", c.Hostname)
 	}
-	if !userRE.MatchString(c.Username) || c.Username == "root" {
+	if !ident.User(c.Username) {
 		return bad("admin-user", "%q is not a valid user name (lowercase, at most 32, not root)", c.Username)
 	}
 	for i, k := range c.SSHAuthorizedKeys {
-		if !keyRE.MatchString(strings.TrimSpace(k)) {
+		if !ident.SSHKey(k) {
 			return bad("ssh-authorized-keys", "key %d is not an OpenSSH public key line (ssh-ed25519 AAAA... comment); ed25519 is recommended", i+1)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/ident"
 )
 
 // RootLabel is the filesystem label of Ubuntu cloud images' root partition.
@@ -98,25 +100,22 @@ type Config struct {
 }
 
 var (
-	hostRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	userRE = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
-	keyRE  = regexp.MustCompile(`^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh.com) [A-Za-z0-9+/]+={0,3}( .*)?$`)
 	sizeRE = regexp.MustCompile(`^[1-9][0-9]*[MGT]$`)
 )
 
 // Check validates the inputs before any work.
 func (c Config) Check() error {
-	if !hostRE.MatchString(c.Hostname) {
+	if !ident.Hostname(c.Hostname) {
 		return fmt.Errorf("hostname %q: lowercase letters, digits and '-', at most 63", c.Hostname)
 	}
-	if !userRE.MatchString(c.AdminUser) || c.AdminUser == "root" {
+	if !ident.User(c.AdminUser) {
 		return fmt.Errorf("admin-user %q: lowercase, at most 32 characters, not root", c.AdminUser)
 	}
 	if len(c.SSHAuthorizedKeys) == 0 {
 		return fmt.Errorf("ssh-authorized-keys: give at least one SSH public key (ed25519 recommended): password login is off, so the VM would be unreachable")
 	}
 	for i, k := range c.SSHAuthorizedKeys {
-		if !keyRE.MatchString(strings.TrimSpace(k)) {
+		if !ident.SSHKey(k) {
 			return fmt.Errorf("ssh-authorized-keys: key %d is not an OpenSSH public key line", i+1)
 		}
 	}

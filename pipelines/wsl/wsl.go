@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/ident"
 )
 
 // Config is the distribution's configuration.
@@ -20,11 +22,9 @@ type Config struct {
 	Version     string
 }
 
-var userRE = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
-
 // Check validates the inputs.
 func (c Config) Check() error {
-	if !userRE.MatchString(c.DefaultUser) || c.DefaultUser == "root" {
+	if !ident.User(c.DefaultUser) {
 		return fmt.Errorf("default-user %q: lowercase letters, digits, '_' and '-', at most 32, not root", c.DefaultUser)
 	}
 	if !regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$`).MatchString(c.Version) {
