@@ -65,7 +65,9 @@ mirror_url() {
   local u=""
   [ -f /etc/apt/sources.list.d/debian.sources ] && u=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
   [ -z "$u" ] && [ -f /etc/apt/sources.list ] && u=$(awk '$1=="deb"{print $2; exit}' /etc/apt/sources.list)
-  echo "${DEBIAN_MIRROR:-${u:-http://deb.debian.org/debian}}"
+  u=${DEBIAN_MIRROR:-$u}
+  [ -n "$u" ] || die "no Debian mirror found in /etc/apt/sources.list*: set DEBIAN_MIRROR to the Debian archive URL"
+  echo "$u"
 }
 
 # ---- 1. binaries -----------------------------------------------------------
