@@ -100,9 +100,10 @@ type bundleOpts struct {
 	Images, Installer                                    *dagger.Directory
 }
 
-// bundleTree renders the platform bundle as a directory (unison-platform/...).
+// bundleTree renders the platform bundle as a directory (unison-platform/...)
+// and returns the commit time its files are dated with.
 func (m *UnisonPlatform) bundleTree(ctx context.Context, o bundleOpts) (*dagger.Directory, time.Time, error) {
-	set, err := resolveSet(ctx, o.Images.File("compat.yaml"), o.PlatformVersion, o.Digests)
+	set, err := resolveSet(ctx, o.Images.File("compat.yaml"), platformFor(o.Version, o.PlatformVersion), o.Digests)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -176,9 +177,15 @@ func (m *UnisonPlatform) Bundle(
 ) (*dagger.File, error) {
 	o := bundleOpts{Version: version, Flavor: flavor, PlatformVersion: platformVersion, Commit: commit,
 		CommitTime: commitTime, Digests: digests, Images: images, Installer: installer}
-	return m.bundleFile(ctx, o)
+	tree, created, err := m.bundleTree(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return m.bundleTar(tree, created, version), nil
 }
 
+// platformFor is the compatibility-matrix version of a bundle: the explicit
+// one, else the version itself when it looks like X.Y.Z, else "" (newest).
 func platformFor(version, explicit string) string {
 	if explicit != "" {
 		return explicit
@@ -189,13 +196,9 @@ func platformFor(version, explicit string) string {
 	return ""
 }
 
-func (m *UnisonPlatform) bundleFile(ctx context.Context, o bundleOpts) (*dagger.File, error) {
-	o.PlatformVersion = platformFor(o.Version, o.PlatformVersion)
-	tree, created, err := m.bundleTree(ctx, o)
-	if err != nil {
-		return nil, err
-	}
-	name := fmt.Sprintf("unison-platform-bundle-%s.tar.gz", o.Version)
+// bundleTar packs a bundle tree as the byte-reproducible tar.gz every artifact carries.
+func (m *UnisonPlatform) bundleTar(tree *dagger.Directory, created time.Time, version string) *dagger.File {
+	name := fmt.Sprintf("unison-platform-bundle-%s.tar.gz", version)
 	return m.tools().
 		WithEnvVariable("SOURCE_DATE_EPOCH", fmt.Sprint(created.Unix())).
 		WithDirectory("/src/unison-platform", tree).
@@ -206,5 +209,5 @@ find unison-platform -type f -exec chmod 0644 {} +
 chmod 0755 unison-platform/installer/*.sh
 find unison-platform -exec touch -h -d @"$SOURCE_DATE_EPOCH" {} +
 ` + reproducibleTarGz + ` -cf - unison-platform | gzip -n -9 > "/out.tar.gz"`}).
-		File("/out.tar.gz").WithName(name), nil
+		File("/out.tar.gz").WithName(name)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/autoinstall"
@@ -101,10 +100,6 @@ func (m *UnisonPlatform) BaremetalIso(
 	} else if err := iso.CheckVolumeID(volid); err != nil {
 		return nil, err
 	}
-	created, err := time.Parse(time.RFC3339, commitTime)
-	if err != nil {
-		return nil, fmt.Errorf("commit-time %q: want RFC 3339 (git show -s --format=%%cI HEAD)", commitTime)
-	}
 	keys, err := collectKeys(ctx, sshAuthorizedKeys, sshAuthorizedKeysFile)
 	if err != nil {
 		return nil, err
@@ -129,13 +124,8 @@ func (m *UnisonPlatform) BaremetalIso(
 	if err != nil {
 		return nil, err
 	}
-	bopts := bundleOpts{Version: version, Flavor: flavor, PlatformVersion: platformVersion, Commit: commit,
-		CommitTime: commitTime, Images: images, Installer: installer}
-	bundleFile, err := m.bundleFile(ctx, bopts)
-	if err != nil {
-		return nil, err
-	}
-	modelsJSON, err := renderModels(ctx, images.File("models.yaml"), "images/models.yaml", flavor)
+	tree, created, err := m.bundleTree(ctx, bundleOpts{Version: version, Flavor: flavor, PlatformVersion: platformVersion,
+		Commit: commit, CommitTime: commitTime, Images: images, Installer: installer})
 	if err != nil {
 		return nil, err
 	}
@@ -182,8 +172,8 @@ ls /cfg/grub/grub.cfg >/dev/null 2>&1 || { echo "base ISO has no /boot/grub/grub
 	stage = stage.
 		WithNewFile("nocloud/user-data", userData).
 		WithNewFile("nocloud/meta-data", autoinstall.MetaData(instanceID, hostname)).
-		WithNewFile("nocloud/models.json", string(modelsJSON)).
-		WithFile("nocloud/"+bundleName, bundleFile).
+		WithFile("nocloud/models.json", tree.File("models.json")).
+		WithFile("nocloud/"+bundleName, m.bundleTar(tree, created, version)).
 		WithNewFile("autoinstall.yaml", autoinstall.AutoinstallYAML(userData))
 	maps = append(maps, "-map", "/stage/nocloud", "/nocloud", "-map", "/stage/autoinstall.yaml", "/autoinstall.yaml")
 	out := iso.FileName(version)
@@ -201,10 +191,4 @@ cd /out && sha256sum "$OUT" > "$OUT.sha256"`
 		WithDirectory("/stage", stage).
 		WithExec(append([]string{"sh", "-c", script, "remaster"}, maps...)).
 		Directory("/out"), nil
-}
-
-// sha256Of hashes a file in the tools container (cached by content).
-func sha256Of(ctx context.Context, tools *dagger.Container, f *dagger.File) (string, error) {
-	out, err := tools.WithMountedFile("/in/f", f).WithExec([]string{"sh", "-c", "sha256sum /in/f | cut -d' ' -f1"}).Stdout(ctx)
-	return strings.TrimSpace(out), err
 }

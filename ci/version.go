@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"sort"
 
 	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
@@ -37,10 +36,9 @@ func toPlan(p *version.Plan) (*VersionPlan, error) {
 		return nil, err
 	}
 	var labels []string
-	for k, v := range p.Labels {
-		labels = append(labels, k+"="+v)
+	for _, k := range sortedKeys(p.Labels) {
+		labels = append(labels, k+"="+p.Labels[k])
 	}
-	sort.Strings(labels)
 	return &VersionPlan{
 		Version: p.Version, Channel: string(p.Channel), Prerelease: p.Prerelease,
 		Repository: p.Repository, Tags: p.Tags, Refs: p.Refs, Labels: labels,

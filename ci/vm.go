@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
-	"github.com/project-unisonOS/unison-platform/pipelines/iso"
 	"github.com/project-unisonOS/unison-platform/pipelines/vm"
 )
 
@@ -88,13 +86,8 @@ func (m *UnisonPlatform) LinuxVm(
 	if err := vm.CheckSize(diskSize); err != nil {
 		return nil, err
 	}
-	created, err := time.Parse(time.RFC3339, commitTime)
-	if err != nil {
-		return nil, fmt.Errorf("commit-time %q: want RFC 3339 (git show -s --format=%%cI HEAD)", commitTime)
-	}
-	o := bundleOpts{Version: version, Flavor: flavor, PlatformVersion: platformFor(version, platformVersion),
-		Commit: commit, CommitTime: commitTime, Images: images, Installer: installer}
-	tree, _, err := m.bundleTree(ctx, o)
+	tree, created, err := m.bundleTree(ctx, bundleOpts{Version: version, Flavor: flavor, PlatformVersion: platformVersion,
+		Commit: commit, CommitTime: commitTime, Images: images, Installer: installer})
 	if err != nil {
 		return nil, err
 	}
@@ -212,53 +205,4 @@ rm -f /w/disk.raw`})
 	}
 	root, err := vm.FindRoot(parts)
 	return root, sector, err
-}
-
-// collectKeys merges --ssh-authorized-keys and the lines of a keys file.
-func collectKeys(ctx context.Context, keys []string, file *dagger.File) ([]string, error) {
-	out := append([]string{}, keys...)
-	if file != nil {
-		s, err := file.Contents(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, l := range strings.Split(s, "\n") {
-			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-				out = append(out, l)
-			}
-		}
-	}
-	return out, nil
-}
-
-// verifiedPin returns the given file (checked against want when set) or the
-// pinned download named pin in images/ubuntu.yaml, verified before use.
-func (m *UnisonPlatform) verifiedPin(ctx context.Context, images *dagger.Directory, pin, what string, given *dagger.File, want string) (*dagger.File, error) {
-	f := given
-	if f == nil {
-		data, err := images.File("ubuntu.yaml").Contents(ctx)
-		if err != nil {
-			return nil, err
-		}
-		pins, err := iso.ParsePins("images/ubuntu.yaml", []byte(data))
-		if err != nil {
-			return nil, err
-		}
-		p, ok := pins[pin]
-		if !ok {
-			return nil, fmt.Errorf("images/ubuntu.yaml: no %s pin", pin)
-		}
-		f, want, what = dag.HTTP(p.URL), p.SHA256, p.URL
-	}
-	if want == "" {
-		return f, nil
-	}
-	got, err := sha256Of(ctx, m.tools(), f)
-	if err != nil {
-		return nil, err
-	}
-	if err := iso.CheckSHA256(what, want, got); err != nil {
-		return nil, err
-	}
-	return f, nil
 }

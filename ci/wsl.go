@@ -61,16 +61,12 @@ func (m *UnisonPlatform) WslBundle(
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
-	o := bundleOpts{Version: version, Flavor: flavor, PlatformVersion: platformFor(version, platformVersion),
-		Commit: commit, CommitTime: commitTime, Images: images, Installer: installer}
-	tree, created, err := m.bundleTree(ctx, o)
+	tree, created, err := m.bundleTree(ctx, bundleOpts{Version: version, Flavor: flavor, PlatformVersion: platformVersion,
+		Commit: commit, CommitTime: commitTime, Images: images, Installer: installer})
 	if err != nil {
 		return nil, err
 	}
-	platformBundle, err := m.bundleFile(ctx, o)
-	if err != nil {
-		return nil, err
-	}
+	platformBundle := m.bundleTar(tree, created, version)
 	sde := fmt.Sprint(created.Unix())
 
 	// the root filesystem, built as a container from the base OS image
