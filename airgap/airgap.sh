@@ -14,6 +14,8 @@
 set -euo pipefail
 
 DAGGER_VERSION=v0.19.7
+# cosign for release signing: the version of the module's pinned default image
+COSIGN_VERSION=v2.4.1
 GO_MIN=1.25
 D=${UNISON_AIRGAP_DIR:-/var/cache/unison-airgap}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -105,6 +107,20 @@ build_localreg() {
   (cd "$REPO" && CGO_ENABLED=0 go build -o "$out.tmp" ./airgap/localreg) && mv "$out.tmp" "$out"
 }
 
+# cosign from the Go module proxy, packed like the official image (/ko-app/cosign)
+build_cosign() {
+  local out=$D/bin/cosign-$COSIGN_VERSION tar=$D/cosign-$COSIGN_VERSION-rootfs.tar
+  if [ -x "$out" ] && [ -f "$tar" ]; then log "cosign $COSIGN_VERSION: cached"; return; fi
+  log "building cosign $COSIGN_VERSION from the Go module proxy (cold: ~3 min on 2 cores)"
+  rm -rf "$D/cosign.tmp"; mkdir -p "$D/cosign.tmp/root/ko-app" "$D/cosign.tmp/root/tmp" "$D/bin"
+  GOBIN=$D/cosign.tmp CGO_ENABLED=0 GOFLAGS=-modcacherw go install -trimpath -ldflags='-s -w' \
+    "github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN_VERSION"
+  install -m 0755 "$D/cosign.tmp/cosign" "$D/cosign.tmp/root/ko-app/cosign"
+  chmod 1777 "$D/cosign.tmp/root/tmp"
+  tar --numeric-owner --owner=0 --group=0 -C "$D/cosign.tmp/root" -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
+  mv "$D/cosign.tmp/cosign" "$out"; rm -rf "$D/cosign.tmp"
+}
+
 # ---- 2. root filesystems ---------------------------------------------------
 inchroot() { # inchroot DIR CMD: run CMD in DIR with /proc and /dev, host DNS, private mount ns
   local d=$1; shift
@@ -169,6 +185,7 @@ build_gosdk_rootfs() {
 # ---- 3. images ---------------------------------------------------------------
 build_images() {
   build_localreg
+  build_cosign
   if [ ! -f "$D/images.done" ]; then
     log "images: debian:bookworm tarball, Go SDK runtime image"
     tar --numeric-owner -C "$D/base-rootfs" -cf "$D/debian-bookworm-rootfs.tar.tmp" . && mv "$D/debian-bookworm-rootfs.tar.tmp" "$D/debian-bookworm-rootfs.tar"
@@ -249,7 +266,8 @@ cmd_start() {
 
   # registry inside the namespace
   nsenter -t $nspid -n "$D/bin/localreg" -addr "$MIRROR,$SHARED_REGISTRY" \
-    -images "$D/debian-bookworm-rootfs.tar=library/debian:bookworm" > "$RUN/localreg.log" 2>&1 &
+    -images "$D/debian-bookworm-rootfs.tar=library/debian:bookworm,$D/cosign-$COSIGN_VERSION-rootfs.tar=sigstore/cosign:$COSIGN_VERSION" \
+    > "$RUN/localreg.log" 2>&1 &
   echo $! > "$RUN/localreg.pid"
 
   # the engine: private mount + pid namespace, pivot_root (a chroot breaks container starts)
@@ -312,6 +330,8 @@ cmd_env() {
 export _EXPERIMENTAL_DAGGER_RUNNER_HOST=unix://$SOCK
 export _EXPERIMENTAL_DAGGER_CLI_BIN=$BIN/dagger
 export UNISON_SHARED_REGISTRY=$SHARED_REGISTRY
+export UNISON_COSIGN_IMAGE=$SHARED_REGISTRY/sigstore/cosign:$COSIGN_VERSION
+export UNISON_COSIGN_BIN=$D/bin/cosign-$COSIGN_VERSION
 export DAGGER_NO_NAG=1 DO_NOT_TRACK=1
 EOV
   # the registry's network namespace: tests read back what was pushed from there

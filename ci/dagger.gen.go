@@ -57,18 +57,21 @@ func convertSlice[I any, O any](in []I, f func(I) O) []O {
 
 func (r UnisonPlatform) MarshalJSON() ([]byte, error) {
 	var concrete struct {
-		ToolsImage string
-		OsImage    string
+		ToolsImage  string
+		OsImage     string
+		CosignImage string
 	}
 	concrete.ToolsImage = r.ToolsImage
 	concrete.OsImage = r.OsImage
+	concrete.CosignImage = r.CosignImage
 	return json.Marshal(&concrete)
 }
 
 func (r *UnisonPlatform) UnmarshalJSON(bs []byte) error {
 	var concrete struct {
-		ToolsImage string
-		OsImage    string
+		ToolsImage  string
+		OsImage     string
+		CosignImage string
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
@@ -76,6 +79,7 @@ func (r *UnisonPlatform) UnmarshalJSON(bs []byte) error {
 	}
 	r.ToolsImage = concrete.ToolsImage
 	r.OsImage = concrete.OsImage
+	r.CosignImage = concrete.CosignImage
 	return nil
 }
 
@@ -725,6 +729,209 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).QaSmoke(&parent, ctx, image, iso, isoMarkers, bootFiles, kernelArgs, readyMarker, bootTimeout, healthTimeout, memory, accel, services)
+		case "Release":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var username string
+			if inputArgs["username"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
+				}
+			}
+			var password *dagger.Secret
+			if inputArgs["password"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
+				}
+			}
+			var signingKey *dagger.Secret
+			if inputArgs["signingKey"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["signingKey"]), &signingKey)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg signingKey", err))
+				}
+			}
+			var signingPassword *dagger.Secret
+			if inputArgs["signingPassword"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["signingPassword"]), &signingPassword)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg signingPassword", err))
+				}
+			}
+			var keyless bool
+			if inputArgs["keyless"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["keyless"]), &keyless)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg keyless", err))
+				}
+			}
+			var identityToken *dagger.Secret
+			if inputArgs["identityToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["identityToken"]), &identityToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg identityToken", err))
+				}
+			}
+			var certificateIdentity string
+			if inputArgs["certificateIdentity"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["certificateIdentity"]), &certificateIdentity)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentity", err))
+				}
+			}
+			var sshAuthorizedKeys []string
+			if inputArgs["sshAuthorizedKeys"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
+				}
+			}
+			var sshAuthorizedKeysFile *dagger.File
+			if inputArgs["sshAuthorizedKeysFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var baseIso *dagger.File
+			if inputArgs["baseIso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
+				}
+			}
+			var baseIsoSha256 string
+			if inputArgs["baseIsoSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
+				}
+			}
+			var baseImage *dagger.File
+			if inputArgs["baseImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseImage"]), &baseImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImage", err))
+				}
+			}
+			var baseImageSha256 string
+			if inputArgs["baseImageSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseImageSha256"]), &baseImageSha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImageSha256", err))
+				}
+			}
+			var vmdk bool
+			if inputArgs["vmdk"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
+				}
+			}
+			var assetLimitMib int
+			if inputArgs["assetLimitMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["assetLimitMib"]), &assetLimitMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg assetLimitMib", err))
+				}
+			}
+			var partSizeMib int
+			if inputArgs["partSizeMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["partSizeMib"]), &partSizeMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg partSizeMib", err))
+				}
+			}
+			var dryRun bool
+			if inputArgs["dryRun"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
+				}
+			}
+			var images *dagger.Directory
+			if inputArgs["images"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
+				}
+			}
+			var installer *dagger.Directory
+			if inputArgs["installer"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
+				}
+			}
+			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, username, password, signingKey, signingPassword, keyless, identityToken, certificateIdentity, sshAuthorizedKeys, sshAuthorizedKeysFile, flavor, platformVersion, baseIso, baseIsoSha256, baseImage, baseImageSha256, vmdk, assetLimitMib, partSizeMib, dryRun, images, installer)
 		case "ServiceBuild":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1109,7 +1316,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg osImage", err))
 				}
 			}
-			return New(toolsImage, osImage), nil
+			var cosignImage string
+			if inputArgs["cosignImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["cosignImage"]), &cosignImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cosignImage", err))
+				}
+			}
+			return New(toolsImage, osImage, cosignImage), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

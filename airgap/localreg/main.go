@@ -13,7 +13,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -63,6 +65,50 @@ func buildImage(rootfsTar string, env []string, workdir string) (v1.Image, error
 	cf.Config.WorkingDir = workdir
 	cf.Config.Cmd = []string{"bash"}
 	return mutate.ConfigFile(img, cf)
+}
+
+// faults injects registry failures for tests of interrupted pushes:
+// POST /_unison/fault?match=SUBSTRING&count=N makes the next N manifest PUTs
+// whose path contains SUBSTRING fail with 400 MANIFEST_INVALID (a status
+// clients do not retry); count=0 disarms. Nothing else changes.
+type faults struct {
+	mu    sync.Mutex
+	match string
+	left  int
+}
+
+func (f *faults) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/_unison/fault" && r.Method == http.MethodPost {
+			n, err := strconv.Atoi(r.URL.Query().Get("count"))
+			if err != nil || n < 0 {
+				http.Error(w, "count: a number >= 0", http.StatusBadRequest)
+				return
+			}
+			f.mu.Lock()
+			f.match, f.left = r.URL.Query().Get("match"), n
+			f.mu.Unlock()
+			log.Printf("fault: next %d manifest PUTs matching %q fail", n, r.URL.Query().Get("match"))
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/") {
+			f.mu.Lock()
+			hit := f.left > 0 && strings.Contains(r.URL.Path, f.match)
+			if hit {
+				f.left--
+			}
+			f.mu.Unlock()
+			if hit {
+				log.Printf("fault: failing PUT %s", r.URL.Path)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprint(w, `{"errors":[{"code":"MANIFEST_INVALID","message":"injected failure (localreg fault)"}]}`)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // allowed reports whether addr is loopback or the engine bridge gateway
@@ -132,7 +178,7 @@ func main() {
 			log.Fatalf("refusing to listen on %s: only loopback and the engine bridge gateway 10.87.0.1 are allowed", a)
 		}
 	}
-	handler := registry.New(registry.Logger(log.New(os.Stderr, "reg ", log.LstdFlags)))
+	handler := (&faults{}).wrap(registry.New(registry.Logger(log.New(os.Stderr, "reg ", log.LstdFlags))))
 	first, err := listen(list[0], 0)
 	if err != nil {
 		log.Fatal(err)

@@ -69,13 +69,17 @@ type Part struct {
 	Size   int64
 }
 
-// SplitPlan lists the parts of an asset over the GitHub limit (none when it
-// fits): name.part01, name.part02, ... of partSize bytes, the last shorter.
-func SplitPlan(a Asset, partSize int64) ([]Part, error) {
-	if partSize <= 0 || partSize >= GitHubAssetLimit {
-		return nil, fmt.Errorf("part size %d: must be above 0 and below %d", partSize, GitHubAssetLimit)
+// SplitPlan lists the parts of an asset of limit bytes or more (none when
+// it is smaller): name.part01, name.part02, ... of partSize bytes, the last
+// shorter. limit is GitHubAssetLimit for GitHub Releases.
+func SplitPlan(a Asset, limit, partSize int64) ([]Part, error) {
+	if limit <= 0 || limit > GitHubAssetLimit {
+		return nil, fmt.Errorf("asset limit %d: must be above 0 and at most %d (2 GiB, GitHub's limit)", limit, GitHubAssetLimit)
 	}
-	if a.Size < GitHubAssetLimit {
+	if partSize <= 0 || partSize >= limit {
+		return nil, fmt.Errorf("part size %d: must be above 0 and below the asset limit %d", partSize, limit)
+	}
+	if a.Size < limit {
 		return nil, nil
 	}
 	n := (a.Size + partSize - 1) / partSize
@@ -115,28 +119,76 @@ Each part is also listed in SHA256SUMS with its own checksum.
 `, a.Name, len(parts), strings.Join(names, " "), a.SHA256, strings.Join(names, "+"))
 }
 
+// NotesInput is what the release notes say.
+type NotesInput struct {
+	Version, Channel string
+	Prerelease       bool
+	// Assets are the files attached to the release (parts, not the wholes they came from).
+	Assets []Asset
+	// Split are the assets published as parts (their whole checksum is listed too).
+	Split []Asset
+	// Compat is the compatibility set: service -> tag.
+	Compat map[string]string
+	// Images are the pushed references (repository:tag), if any.
+	Images []string
+	// Keyless: signed with a Sigstore certificate instead of cosign.pub.
+	Keyless bool
+	// Identity and Issuer of a keyless signature (for the verify command).
+	Identity, Issuer string
+}
+
 // Notes renders the release notes.
-func Notes(version, channel string, assets []Asset, compat map[string]string) string {
+func Notes(in NotesInput) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# UnisonOS %s\n\nChannel: %s\n\n## Assets\n\n| file | size | SHA-256 |\n|---|---|---|\n", version, channel)
-	sorted := append([]Asset(nil), assets...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
-	for _, a := range sorted {
+	fmt.Fprintf(&b, "# UnisonOS %s\n\nChannel: %s", in.Version, in.Channel)
+	if in.Prerelease {
+		b.WriteString(" (pre-release: `latest` and the vX / vX.Y tags do not move)")
+	}
+	b.WriteString("\n\n## Assets\n\n| file | size | SHA-256 |\n|---|---|---|\n")
+	for _, a := range sortedAssets(in.Assets) {
 		fmt.Fprintf(&b, "| %s | %s | `%s` |\n", a.Name, humanSize(a.Size), a.SHA256)
 	}
-	if len(compat) > 0 {
-		b.WriteString("\n## Compatible service tags\n\n")
-		var svcs []string
-		for s := range compat {
-			svcs = append(svcs, s)
-		}
-		sort.Strings(svcs)
-		for _, s := range svcs {
-			fmt.Fprintf(&b, "- %s: `%s`\n", s, compat[s])
+	if len(in.Split) > 0 {
+		b.WriteString("\nSplit into parts (GitHub Releases refuse files over 2 GiB); see REASSEMBLE-<file>.txt:\n\n")
+		for _, a := range sortedAssets(in.Split) {
+			fmt.Fprintf(&b, "- %s (%s): `%s`\n", a.Name, humanSize(a.Size), a.SHA256)
 		}
 	}
-	fmt.Fprintf(&b, "\n## Verify before installing\n\n    sha256sum -c SHA256SUMS-%s.txt\n    cosign verify-blob --key cosign.pub --signature SHA256SUMS-%s.txt.sig SHA256SUMS-%s.txt\n", version, version, version)
+	if len(in.Compat) > 0 {
+		b.WriteString("\n## Compatible service tags\n\n")
+		for _, s := range sortedKeys(in.Compat) {
+			fmt.Fprintf(&b, "- %s: `%s`\n", s, in.Compat[s])
+		}
+	}
+	if len(in.Images) > 0 {
+		b.WriteString("\n## Images and OCI artifacts\n\n")
+		for _, r := range in.Images {
+			fmt.Fprintf(&b, "- `%s`\n", r)
+		}
+	}
+	sums := "SHA256SUMS-" + in.Version + ".txt"
+	fmt.Fprintf(&b, "\n## Verify before installing\n\n    sha256sum -c --ignore-missing %s\n", sums)
+	if in.Keyless {
+		fmt.Fprintf(&b, "    cosign verify-blob --bundle %s.bundle --certificate-identity '%s' --certificate-oidc-issuer '%s' %s\n", sums, in.Identity, in.Issuer, sums)
+	} else {
+		fmt.Fprintf(&b, "    cosign verify-blob --key cosign.pub --signature %s.sig --insecure-ignore-tlog %s\n", sums, sums)
+	}
 	return b.String()
+}
+
+func sortedAssets(as []Asset) []Asset {
+	sorted := append([]Asset(nil), as...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	return sorted
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func humanSize(n int64) string {

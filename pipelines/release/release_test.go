@@ -32,12 +32,12 @@ func TestSHA256SUMS(t *testing.T) {
 
 func TestSplitPlan(t *testing.T) {
 	small := Asset{"a.qcow2", GitHubAssetLimit - 1, shaA}
-	parts, err := SplitPlan(small, DefaultPartSize)
+	parts, err := SplitPlan(small, GitHubAssetLimit, DefaultPartSize)
 	require.NoError(t, err)
 	assert.Empty(t, parts, "below the limit: not split")
 
 	big := Asset{"unisonos-baremetal-v1.2.3.iso", 3*DefaultPartSize + 5, shaA}
-	parts, err = SplitPlan(big, DefaultPartSize)
+	parts, err = SplitPlan(big, GitHubAssetLimit, DefaultPartSize)
 	require.NoError(t, err)
 	require.Len(t, parts, 4)
 	var total int64
@@ -50,18 +50,106 @@ func TestSplitPlan(t *testing.T) {
 	assert.Equal(t, big.Size, total, "parts cover the whole file")
 	assert.Equal(t, int64(5), parts[3].Size)
 
-	_, err = SplitPlan(big, GitHubAssetLimit)
-	require.Error(t, err)
-	_, err = SplitPlan(Asset{"x", 100 * GitHubAssetLimit, shaA}, 1<<20)
+	_, err = SplitPlan(big, GitHubAssetLimit, GitHubAssetLimit)
+	require.ErrorContains(t, err, "part size")
+	_, err = SplitPlan(big, GitHubAssetLimit+1, DefaultPartSize)
+	require.ErrorContains(t, err, "asset limit")
+	// a lower limit (tests, other hosts) splits smaller files
+	parts, err = SplitPlan(Asset{"s.iso", 10 << 20, shaA}, 8<<20, 4<<20)
+	require.NoError(t, err)
+	require.Len(t, parts, 3)
+	assert.Equal(t, int64(2<<20), parts[2].Size)
+	_, err = SplitPlan(Asset{"x", 100 * GitHubAssetLimit, shaA}, GitHubAssetLimit, 1<<20)
 	require.ErrorContains(t, err, "parts would be needed")
 }
 
 func TestReassembleAndNotesGolden(t *testing.T) {
 	big := Asset{"unisonos-baremetal-v1.2.3.iso", 2*DefaultPartSize + 1, shaA}
-	parts, err := SplitPlan(big, DefaultPartSize)
+	parts, err := SplitPlan(big, GitHubAssetLimit, DefaultPartSize)
 	require.NoError(t, err)
 	golden.Equal(t, filepath.Join("testdata", "REASSEMBLE.golden.txt"), []byte(Reassemble(big, parts)))
-	notes := Notes("v1.2.3", "stable", []Asset{big, {"unisonos-v1.2.3.wsl", 123456789, shaB}},
-		map[string]string{"orchestrator": "v0.6.0", "inference": "v0.6.1"})
+	var attached []Asset
+	for _, p := range parts {
+		attached = append(attached, Asset{p.Name, p.Size, shaB})
+	}
+	attached = append(attached, Asset{"unisonos-v1.2.3.wsl", 123456789, shaB})
+	notes := Notes(NotesInput{Version: "v1.2.3", Channel: "stable", Assets: attached, Split: []Asset{big},
+		Compat: map[string]string{"orchestrator": "v0.6.0", "inference": "v0.6.1"},
+		Images: []string{"ghcr.io/project-unisonos/unison-platform:v1.2.3"}})
 	golden.Equal(t, filepath.Join("testdata", "notes.golden.md"), []byte(notes))
+	beta := Notes(NotesInput{Version: "v1.3.0-beta.1", Channel: "beta", Prerelease: true, Keyless: true,
+		Assets:   []Asset{{"unisonos-v1.3.0-beta.1.wsl", 1 << 20, shaA}},
+		Identity: "https://github.com/project-unisonOS/unison-platform/.github/workflows/release.yml@refs/tags/v1.3.0-beta.1",
+		Issuer:   "https://token.actions.githubusercontent.com"})
+	golden.Equal(t, filepath.Join("testdata", "notes-keyless.golden.md"), []byte(beta))
+}
+
+func TestListingAndSizes(t *testing.T) {
+	l, err := Listing("unisonos-baremetal-v1.iso\t2097152\t" + shaA + "\nunisonos-models-v1.json\t300\t" + shaB + "\n")
+	require.NoError(t, err)
+	require.Len(t, l, 2)
+	assert.Equal(t, Asset{"unisonos-baremetal-v1.iso", 2 << 20, shaA}, l[0])
+	require.NoError(t, CheckSizes(l))
+
+	for _, bad := range []string{"a\t1", "a\tx\t" + shaA, "a b\t1\t" + shaA, "a\t1\tABC"} {
+		_, err := Listing(bad)
+		assert.Error(t, err, bad)
+	}
+	err = CheckSizes([]Asset{{"tiny.iso", 100, shaA}, {"huge.qcow2", 20 << 30, shaA}, {"x.exe", 5, shaA}})
+	require.Error(t, err)
+	for _, want := range []string{"tiny.iso: 100 bytes, below", "huge.qcow2: 21474836480 bytes, above", "x.exe: no size bound"} {
+		assert.ErrorContains(t, err, want)
+	}
+}
+
+func TestGroups(t *testing.T) {
+	v := "v1.2.3"
+	names := []string{"unisonos-baremetal-v1.2.3.iso", "unisonos-linux-vm-v1.2.3.qcow2", "unisonos-linux-vm-v1.2.3.vmdk",
+		"unisonos-v1.2.3.wsl", "unisonos-wsl-rootfs-v1.2.3.tar.gz", "unisonos-wsl-v1.2.3.tar.gz",
+		"unison-platform-bundle-v1.2.3.tar.gz", "unisonos-models-v1.2.3.json"}
+	var as []Asset
+	for _, n := range names {
+		as = append(as, Asset{n, 1, shaA})
+	}
+	gs, err := Groups(v, as)
+	require.NoError(t, err)
+	got := map[string][]string{}
+	for _, g := range gs {
+		for _, f := range g.Files {
+			got[g.Repo] = append(got[g.Repo], f.Name)
+		}
+		assert.Contains(t, g.ArtifactType, "application/vnd.unisonos.")
+	}
+	assert.Equal(t, map[string][]string{
+		"unisonos-baremetal":     {names[0]},
+		"unisonos-linux-vm":      {names[1], names[2]},
+		"unisonos-wsl":           {names[3], names[4], names[5]},
+		"unison-platform-bundle": {names[6], names[7]},
+	}, got)
+	_, err = Groups(v, append(as, Asset{"unisonos-baremetal-v9.iso", 1, shaA}))
+	require.ErrorContains(t, err, "unisonos-baremetal-v9.iso")
+	assert.Equal(t, "application/vnd.efi.iso", MediaType(names[0]))
+	assert.Equal(t, "application/gzip", MediaType(names[3]))
+}
+
+func TestPlanTextGolden(t *testing.T) {
+	m := Manifest{Version: "v1.2.3", Channel: "stable", Commit: "0123456789abcdef0123456789abcdef01234567",
+		Created: "2026-11-27T10:00:00Z", Signing: "key", DryRun: true,
+		Assets: []Asset{{"unisonos-baremetal-v1.2.3.iso", 3 << 30, shaA}, {"unisonos-v1.2.3.wsl", 5 << 20, shaB}},
+		Split:  []string{"unisonos-baremetal-v1.2.3.iso"},
+		Pushes: []Push{
+			{Repository: "ghcr.io/project-unisonos/unison-platform", Kind: "image", Tags: []string{"v1.2.3", "v1.2", "v1", "latest"}},
+			{Repository: "ghcr.io/project-unisonos/unisonos-wsl", Kind: "artifact", Tags: []string{"v1.2.3", "v1.2", "v1", "latest"},
+				Digest: "sha256:" + shaB, Files: []string{"unisonos-v1.2.3.wsl"}},
+		}}
+	golden.Equal(t, filepath.Join("testdata", "plan.golden.txt"), []byte(PlanText(m)))
+}
+
+func TestPlainHTTP(t *testing.T) {
+	for host, want := range map[string]bool{
+		"10.87.0.1:5001": true, "127.0.0.1:5000": true, "localhost:5000": true, "192.168.1.2": true, "[::1]:5000": true,
+		"ghcr.io": false, "registry.example.com:5000": false, "8.8.8.8:443": false,
+	} {
+		assert.Equal(t, want, PlainHTTP(host), host)
+	}
 }

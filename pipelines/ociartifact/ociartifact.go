@@ -1,0 +1,177 @@
+// Package ociartifact pushes release files to a registry as OCI 1.1
+// artifacts (an empty config, one layer per file titled with its name, an
+// artifactType), the layout `oras pull` understands, with
+// go-containerregistry. The manifest bytes depend only on the files and the
+// annotations, so a rerun writes the same digest: pushes are idempotent.
+package ociartifact
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// EmptyConfig is the OCI empty descriptor's media type; its blob is "{}".
+const EmptyConfig = "application/vnd.oci.empty.v1+json"
+
+// TitleAnnotation names a layer's file (what oras pull writes it as).
+const TitleAnnotation = "org.opencontainers.image.title"
+
+// File is one file of an artifact, with its checksum computed beforehand.
+type File struct {
+	// Path on the local disk.
+	Path string
+	// Name in the artifact (the title annotation).
+	Name      string
+	MediaType string
+	SHA256    string
+	Size      int64
+}
+
+// Artifact is what one manifest carries.
+type Artifact struct {
+	ArtifactType string
+	Files        []File
+	// Annotations of the manifest (OCI labels of the release).
+	Annotations map[string]string
+}
+
+var (
+	shaRE  = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	typeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$`)
+)
+
+func (a Artifact) check() error {
+	if !typeRE.MatchString(a.ArtifactType) {
+		return fmt.Errorf("artifactType %q: not a media type (type/subtype)", a.ArtifactType)
+	}
+	if len(a.Files) == 0 {
+		return fmt.Errorf("artifact %s: no files", a.ArtifactType)
+	}
+	seen := map[string]bool{}
+	for _, f := range a.Files {
+		if f.Name == "" || seen[f.Name] {
+			return fmt.Errorf("artifact %s: file name %q empty or listed twice", a.ArtifactType, f.Name)
+		}
+		seen[f.Name] = true
+		if !shaRE.MatchString(f.SHA256) || f.Size <= 0 || !typeRE.MatchString(f.MediaType) {
+			return fmt.Errorf("artifact %s: file %s: needs a SHA-256, a size and a media type", a.ArtifactType, f.Name)
+		}
+	}
+	return nil
+}
+
+func emptyConfig() v1.Layer { return static.NewLayer([]byte("{}"), EmptyConfig) }
+
+// Manifest renders the artifact's manifest and its digest.
+func (a Artifact) Manifest() ([]byte, v1.Hash, error) {
+	if err := a.check(); err != nil {
+		return nil, v1.Hash{}, err
+	}
+	cfg := emptyConfig()
+	cd, _ := cfg.Digest()
+	m := v1.Manifest{
+		SchemaVersion: 2,
+		MediaType:     types.OCIManifestSchema1,
+		ArtifactType:  a.ArtifactType,
+		Config:        v1.Descriptor{MediaType: EmptyConfig, Digest: cd, Size: 2, Data: []byte("{}")},
+		Annotations:   a.Annotations,
+	}
+	for _, f := range a.Files {
+		m.Layers = append(m.Layers, v1.Descriptor{
+			MediaType:   types.MediaType(f.MediaType),
+			Digest:      v1.Hash{Algorithm: "sha256", Hex: f.SHA256},
+			Size:        f.Size,
+			Annotations: map[string]string{TitleAnnotation: f.Name},
+		})
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, v1.Hash{}, err
+	}
+	h, _, err := v1.SHA256(bytes.NewReader(b))
+	return b, h, err
+}
+
+// Push uploads the files (blobs already in the repository are skipped) and
+// writes the manifest by digest, without a tag; Tag moves tags onto it.
+func Push(ctx context.Context, repo name.Repository, a Artifact, opts ...remote.Option) (v1.Hash, error) {
+	raw, digest, err := a.Manifest()
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	opts = append(opts, remote.WithContext(ctx))
+	if err := remote.WriteLayer(repo, emptyConfig(), opts...); err != nil {
+		return v1.Hash{}, fmt.Errorf("push %s config: %w", repo, err)
+	}
+	for _, f := range a.Files {
+		if err := remote.WriteLayer(repo, &fileLayer{f}, opts...); err != nil {
+			return v1.Hash{}, fmt.Errorf("push %s file %s: %w", repo, f.Name, err)
+		}
+	}
+	if err := remote.Put(repo.Digest(digest.String()), rawManifest(raw), opts...); err != nil {
+		return v1.Hash{}, fmt.Errorf("push %s manifest: %w", repo, err)
+	}
+	return digest, nil
+}
+
+// Tag points each tag of repo at the manifest with the given digest (which
+// must already be in the repository). Moving a tag onto the digest it
+// already has is a no-op for the registry.
+func Tag(ctx context.Context, repo name.Repository, digest string, tags []string, opts ...remote.Option) error {
+	opts = append(opts, remote.WithContext(ctx))
+	desc, err := remote.Get(repo.Digest(digest), opts...)
+	if err != nil {
+		return fmt.Errorf("tag %s: manifest %s: %w", repo, digest, err)
+	}
+	for _, t := range tags {
+		if err := remote.Tag(repo.Tag(t), desc, opts...); err != nil {
+			return fmt.Errorf("tag %s:%s: %w", repo, t, err)
+		}
+	}
+	return nil
+}
+
+type rawManifest []byte
+
+func (r rawManifest) RawManifest() ([]byte, error)        { return r, nil }
+func (r rawManifest) MediaType() (types.MediaType, error) { return types.OCIManifestSchema1, nil }
+
+// fileLayer streams a file from disk as a blob whose digest is known.
+type fileLayer struct{ f File }
+
+func (l *fileLayer) Digest() (v1.Hash, error) {
+	return v1.Hash{Algorithm: "sha256", Hex: l.f.SHA256}, nil
+}
+func (l *fileLayer) DiffID() (v1.Hash, error) { return l.Digest() }
+func (l *fileLayer) Size() (int64, error)     { return l.f.Size, nil }
+func (l *fileLayer) MediaType() (types.MediaType, error) {
+	return types.MediaType(l.f.MediaType), nil
+}
+func (l *fileLayer) Compressed() (io.ReadCloser, error) {
+	fh, err := os.Open(l.f.Path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := fh.Stat()
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	if st.Size() != l.f.Size {
+		fh.Close()
+		return nil, fmt.Errorf("%s: %d bytes on disk, %d expected", l.f.Path, st.Size(), l.f.Size)
+	}
+	return fh, nil
+}
+func (l *fileLayer) Uncompressed() (io.ReadCloser, error) { return l.Compressed() }

@@ -1,0 +1,132 @@
+package ociartifact
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func file(t *testing.T, dir, name, content, mt string) File {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	s := sha256.Sum256([]byte(content))
+	return File{Path: p, Name: name, MediaType: mt, SHA256: hex.EncodeToString(s[:]), Size: int64(len(content))}
+}
+
+// a real registry server on loopback; failPuts > 0 makes that many manifest
+// PUTs fail with 400 (not retried by the client)
+func serve(t *testing.T, failPuts *int32) string {
+	h := registry.New()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/") && atomic.AddInt32(failPuts, -1) >= 0 {
+			http.Error(w, `{"errors":[{"code":"MANIFEST_INVALID","message":"injected"}]}`, http.StatusBadRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+func TestPushTagReadBack(t *testing.T) {
+	var fail int32
+	host := serve(t, &fail)
+	dir := t.TempDir()
+	a := Artifact{
+		ArtifactType: "application/vnd.unisonos.wsl.v1",
+		Files: []File{
+			file(t, dir, "unisonos-v1.wsl", "rootfs bytes", "application/gzip"),
+			file(t, dir, "unisonos-wsl-v1.tar.gz", "bundle bytes", "application/gzip"),
+		},
+		Annotations: map[string]string{"org.opencontainers.image.version": "v1"},
+	}
+	repo, err := name.NewRepository(host + "/owner/unisonos-wsl")
+	require.NoError(t, err)
+	ctx := context.Background()
+	d1, err := Push(ctx, repo, a)
+	require.NoError(t, err)
+	d2, err := Push(ctx, repo, a)
+	require.NoError(t, err)
+	assert.Equal(t, d1, d2, "a rerun writes the same manifest")
+	require.NoError(t, Tag(ctx, repo, d1.String(), []string{"v1", "latest"}))
+
+	for _, tag := range []string{"v1", "latest"} {
+		desc, err := remote.Get(repo.Tag(tag))
+		require.NoError(t, err)
+		assert.Equal(t, d1, desc.Digest, tag)
+		var m v1.Manifest
+		require.NoError(t, json.Unmarshal(desc.Manifest, &m))
+		assert.Equal(t, "application/vnd.unisonos.wsl.v1", m.ArtifactType)
+		assert.Equal(t, EmptyConfig, string(m.Config.MediaType))
+		assert.Equal(t, "v1", m.Annotations["org.opencontainers.image.version"])
+		require.Len(t, m.Layers, 2)
+		for i, l := range m.Layers {
+			assert.Equal(t, a.Files[i].Name, l.Annotations[TitleAnnotation])
+			blob, err := remote.Layer(repo.Digest(l.Digest.String()))
+			require.NoError(t, err)
+			rc, err := blob.Compressed()
+			require.NoError(t, err)
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			want, _ := os.ReadFile(a.Files[i].Path)
+			assert.Equal(t, want, b, "blob of %s", a.Files[i].Name)
+		}
+	}
+}
+
+func TestRerunAfterFailedManifestPut(t *testing.T) {
+	fail := int32(1)
+	host := serve(t, &fail)
+	dir := t.TempDir()
+	a := Artifact{ArtifactType: "application/vnd.unisonos.baremetal.v1",
+		Files: []File{file(t, dir, "x.iso", "iso bytes", "application/vnd.efi.iso")}}
+	repo, _ := name.NewRepository(host + "/o/unisonos-baremetal")
+	_, err := Push(context.Background(), repo, a)
+	require.ErrorContains(t, err, "manifest")
+	_, err = remote.Get(repo.Tag("v1"))
+	require.Error(t, err, "nothing tagged after the failure")
+	d, err := Push(context.Background(), repo, a)
+	require.NoError(t, err, "the rerun converges")
+	_, want, _ := a.Manifest()
+	assert.Equal(t, want, d)
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	good := file(t, dir, "a.iso", "x", "application/vnd.efi.iso")
+	for name, a := range map[string]Artifact{
+		"no type":   {ArtifactType: "iso", Files: []File{good}},
+		"no files":  {ArtifactType: "application/x.y"},
+		"dup":       {ArtifactType: "application/x.y", Files: []File{good, good}},
+		"bad sha":   {ArtifactType: "application/x.y", Files: []File{{Path: good.Path, Name: "a", MediaType: "a/b", SHA256: "zz", Size: 1}}},
+		"no size":   {ArtifactType: "application/x.y", Files: []File{{Path: good.Path, Name: "a", MediaType: "a/b", SHA256: good.SHA256}}},
+		"bad media": {ArtifactType: "application/x.y", Files: []File{{Path: good.Path, Name: "a", MediaType: "ab", SHA256: good.SHA256, Size: 1}}},
+	} {
+		_, _, err := a.Manifest()
+		assert.Error(t, err, name)
+	}
+	// a file that changed on disk after it was checksummed is refused
+	var fail int32
+	repo, _ := name.NewRepository(serve(t, &fail) + "/o/r")
+	changed := good
+	changed.Size = 2
+	_, err := Push(context.Background(), repo, Artifact{ArtifactType: "application/x.y", Files: []File{changed}})
+	require.Error(t, err)
+}

@@ -1,0 +1,171 @@
+package release
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+)
+
+// Group is one OCI artifact: the release files pushed together under one
+// repository, with an OCI 1.1 artifactType.
+type Group struct {
+	// Repository name under the owner, e.g. unisonos-baremetal.
+	Repo string
+	// ArtifactType of the manifest.
+	ArtifactType string
+	// Files, sorted by name.
+	Files []Asset
+}
+
+type groupRule struct {
+	repo, artifactType string
+	match              func(name, v string) bool
+}
+
+var groupRules = []groupRule{
+	{"unisonos-baremetal", "application/vnd.unisonos.baremetal.v1", func(n, v string) bool {
+		return n == "unisonos-baremetal-"+v+".iso"
+	}},
+	{"unisonos-linux-vm", "application/vnd.unisonos.linux-vm.v1", func(n, v string) bool {
+		return n == "unisonos-linux-vm-"+v+".qcow2" || n == "unisonos-linux-vm-"+v+".vmdk"
+	}},
+	{"unisonos-wsl", "application/vnd.unisonos.wsl.v1", func(n, v string) bool {
+		return n == "unisonos-"+v+".wsl" || n == "unisonos-wsl-rootfs-"+v+".tar.gz" || n == "unisonos-wsl-"+v+".tar.gz"
+	}},
+	{"unison-platform-bundle", "application/vnd.unisonos.platform-bundle.v1", func(n, v string) bool {
+		return n == "unison-platform-bundle-"+v+".tar.gz" || n == "unisonos-models-"+v+".json"
+	}},
+}
+
+// Groups sorts the built files of a version into the OCI artifacts pushed
+// to the registry. Every file must belong to exactly one artifact.
+func Groups(version string, assets []Asset) ([]Group, error) {
+	byRepo := map[string]*Group{}
+	var unknown []string
+	for _, a := range assets {
+		found := false
+		for _, r := range groupRules {
+			if r.match(a.Name, version) {
+				g := byRepo[r.repo]
+				if g == nil {
+					g = &Group{Repo: r.repo, ArtifactType: r.artifactType}
+					byRepo[r.repo] = g
+				}
+				g.Files = append(g.Files, a)
+				found = true
+				break
+			}
+		}
+		if !found {
+			unknown = append(unknown, a.Name)
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("files that belong to no artifact of version %s: %s", version, strings.Join(unknown, ", "))
+	}
+	var out []Group
+	for _, r := range groupRules {
+		if g := byRepo[r.repo]; g != nil {
+			g.Files = sortedAssets(g.Files)
+			out = append(out, *g)
+		}
+	}
+	return out, nil
+}
+
+// MediaType is the layer media type of a release file.
+func MediaType(name string) string {
+	switch {
+	case strings.HasSuffix(name, ".iso"):
+		return "application/vnd.efi.iso"
+	case strings.HasSuffix(name, ".qcow2"):
+		return "application/vnd.unisonos.disk.qcow2"
+	case strings.HasSuffix(name, ".vmdk"):
+		return "application/vnd.unisonos.disk.vmdk"
+	case strings.HasSuffix(name, ".wsl"), strings.HasSuffix(name, ".tar.gz"):
+		return "application/gzip"
+	case strings.HasSuffix(name, ".json"):
+		return "application/json"
+	}
+	return "application/octet-stream"
+}
+
+// Push is one repository the release writes to and the tags it moves there.
+type Push struct {
+	// Repository, e.g. ghcr.io/project-unisonos/unisonos-baremetal.
+	Repository string `json:"repository"`
+	// Kind: "image" (the platform container image) or "artifact".
+	Kind string `json:"kind"`
+	// Tags applied, in order; the first is the exact version.
+	Tags []string `json:"tags"`
+	// Digest of the manifest, once known.
+	Digest string `json:"digest,omitempty"`
+	// Files of an artifact.
+	Files []string `json:"files,omitempty"`
+}
+
+// Manifest is release.json: what a release contains and where it went.
+type Manifest struct {
+	Version    string   `json:"version"`
+	Channel    string   `json:"channel"`
+	Prerelease bool     `json:"prerelease"`
+	Commit     string   `json:"commit"`
+	Created    string   `json:"created"`
+	Signing    string   `json:"signing"`
+	DryRun     bool     `json:"dryRun"`
+	Assets     []Asset  `json:"assets"`
+	Split      []string `json:"split,omitempty"`
+	Pushes     []Push   `json:"pushes"`
+}
+
+// PlanText renders the dry-run plan (and PLAN.txt of every release).
+func PlanText(m Manifest) string {
+	var b strings.Builder
+	mode := "published"
+	if m.DryRun {
+		mode = "dry run: nothing pushed"
+	}
+	fmt.Fprintf(&b, "release %s  channel %s  prerelease %t  (%s)\ncommit %s  created %s  signing %s\n\nassets:\n",
+		m.Version, m.Channel, m.Prerelease, mode, m.Commit, m.Created, m.Signing)
+	for _, a := range sortedAssets(m.Assets) {
+		fmt.Fprintf(&b, "  %-48s %12d  %s\n", a.Name, a.Size, humanSize(a.Size))
+	}
+	if len(m.Split) > 0 {
+		split := append([]string(nil), m.Split...)
+		sort.Strings(split)
+		fmt.Fprintf(&b, "split (over the asset limit): %s\n", strings.Join(split, ", "))
+	}
+	verb := "pushed"
+	if m.DryRun {
+		verb = "would push"
+	}
+	fmt.Fprintf(&b, "\n%s:\n", verb)
+	for _, p := range m.Pushes {
+		d := p.Digest
+		if d == "" {
+			d = "(digest after push)"
+		}
+		fmt.Fprintf(&b, "  %s %s %s\n    tags: %s\n", p.Kind, p.Repository, d, strings.Join(p.Tags, " "))
+		if len(p.Files) > 0 {
+			fmt.Fprintf(&b, "    files: %s\n", strings.Join(p.Files, " "))
+		}
+	}
+	return b.String()
+}
+
+// PlainHTTP reports whether a registry host is reached over plain HTTP: the
+// rule go-containerregistry applies (loopback, localhost, RFC 1918 private
+// addresses), so the module's own pushes and cosign agree.
+func PlainHTTP(host string) bool {
+	h := host
+	if i := strings.LastIndex(h, ":"); i > 0 && !strings.HasSuffix(h, "]") {
+		h = h[:i]
+	}
+	h = strings.Trim(h, "[]")
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && (ip.IsLoopback() || ip.IsPrivate())
+}
