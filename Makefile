@@ -21,11 +21,13 @@ ifeq ($(HAVE_DOCKER),)
   # the air-gapped registry mirrors docker.io/library/debian:bookworm only
   TOOLS_IMAGE ?= debian:bookworm
   OS_IMAGE ?= debian:bookworm
+  # cosign built from the Go module proxy, served by the air-gapped registry
+  COSIGN_IMAGE ?= 10.87.0.1:5001/sigstore/cosign:v2.4.1
 endif
-MODULE_ARGS := $(if $(TOOLS_IMAGE),--tools-image=$(TOOLS_IMAGE)) $(if $(OS_IMAGE),--os-image=$(OS_IMAGE))
+MODULE_ARGS := $(if $(TOOLS_IMAGE),--tools-image=$(TOOLS_IMAGE)) $(if $(OS_IMAGE),--os-image=$(OS_IMAGE)) $(if $(COSIGN_IMAGE),--cosign-image=$(COSIGN_IMAGE))
 CALL := $(DAGGER) call --progress=plain $(MODULE_ARGS)
 
-.PHONY: engine-if-needed baremetal-iso image-wsl linux-vm qa-smoke help engine engine-stop engine-status demo test test-unit test-integration lint generate check-generated bench
+.PHONY: engine-if-needed release-dry-run baremetal-iso image-wsl linux-vm qa-smoke help engine engine-stop engine-status demo test test-unit test-integration lint generate check-generated bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -59,6 +61,20 @@ demo: engine-if-needed ## run the main job on offline stand-in inputs and print 
 	$(CALL) qa-smoke --iso $(OUT)/iso/unisonos-baremetal-$(VERSION).iso report export --path $(OUT)/qa-iso
 	@cat $(OUT)/qa-iso/summary.txt
 	@echo; echo "outputs are in $(abspath $(OUT)):"; find $(abspath $(OUT)) -type f | sort
+
+# the git ref a release is planned for
+REF ?= refs/tags/v0.6.0
+
+release-dry-run: engine-if-needed ## build, verify and plan a release of REF on stand-in inputs, push nothing; prints PLAN.txt
+	@mkdir -p $(OUT)/demo
+	@test -f $(OUT)/demo/standin-live-server.iso || $(CALL) standin-iso export --path $(OUT)/demo/standin-live-server.iso
+	@test -f $(OUT)/demo/standin-cloudimg.qcow2 || $(CALL) standin-cloud-image export --path $(OUT)/demo/standin-cloudimg.qcow2
+	@test -f $(OUT)/demo/demo_ed25519.pub || ssh-keygen -q -t ed25519 -N '' -C unison-demo -f $(OUT)/demo/demo_ed25519
+	$(CALL) release --ref $(REF) --sha $(COMMIT) --commit-time $(COMMIT_TIME) --dry-run \
+	  --ssh-authorized-keys-file $(OUT)/demo/demo_ed25519.pub \
+	  --base-iso $(OUT)/demo/standin-live-server.iso --base-image $(OUT)/demo/standin-cloudimg.qcow2 \
+	  export --path $(OUT)/release
+	@cat $(OUT)/release/PLAN.txt
 
 baremetal-iso: engine-if-needed ## the installer ISO into $(OUT)/iso (SSH_KEY_FILE=..., BASE_ISO=... optional)
 	@test -n "$(SSH_KEY_FILE)" || { echo "set SSH_KEY_FILE to your SSH public key (ed25519 recommended)"; exit 2; }

@@ -236,7 +236,7 @@ func (m *UnisonPlatform) Release(
 	// 3. verify every file before anything is signed or published
 	verified := m.tools().
 		WithMountedDirectory("/in", built).
-		WithExec([]string{"sh", "-c", verifyScript})
+		WithExec([]string{"sh", "-c", release.VerifyScript})
 	listing, err := verified.File("/out/listing.tsv").Contents(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
@@ -256,7 +256,6 @@ func (m *UnisonPlatform) Release(
 	// 4. split, checksums, notes
 	rel := dag.Directory().WithFile("VERIFY.txt", verified.File("/out/VERIFY.txt"))
 	var attached, split []release.Asset
-	var splitNames []string
 	sums := append([]release.Asset(nil), assets...)
 	for _, a := range assets {
 		parts, err := release.SplitPlan(a, limit, partSize)
@@ -294,7 +293,6 @@ for f in "$2".part*; do printf '%s\t%s\t%s\n' "$f" "$(stat -c %s "$f")" "$(sha25
 		attached = append(attached, got...)
 		sums = append(sums, got...)
 		split = append(split, a)
-		splitNames = append(splitNames, a.Name)
 	}
 	sumsName := "SHA256SUMS-" + v + ".txt"
 	sumsText, err := release.SHA256SUMS(sums)
@@ -325,7 +323,7 @@ for f in "$2".part*; do printf '%s\t%s\t%s\n' "$f" "$(stat -c %s "$f")" "$(sha25
 
 	// 6. the plan: what is pushed where
 	man := release.Manifest{Version: v, Channel: string(plan.Channel), Prerelease: plan.Prerelease, Commit: sha,
-		Created: plan.Labels["org.opencontainers.image.created"], Signing: signing, DryRun: dryRun, Assets: attached, Split: splitNames}
+		Created: plan.Labels["org.opencontainers.image.created"], Signing: signing, DryRun: dryRun, Assets: attached, Split: split}
 	prefix := strings.TrimSuffix(plan.Repository, "/unison-platform")
 	man.Pushes = append(man.Pushes, release.Push{Repository: plan.Repository, Kind: "image", Tags: plan.Tags})
 	for _, gr := range groups {
@@ -455,45 +453,6 @@ func wrap(step string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", step, err)
 }
-
-// verifyScript checks every built file the way a user would and lists
-// name, size and SHA-256; it fails on the first problem.
-const verifyScript = `set -eu
-mkdir -p /out
-cd /in
-: > /out/listing.tsv
-{
-for f in $(ls | grep -v '\.sha256$' | LC_ALL=C sort); do
-  sum=$(sha256sum "$f" | cut -d' ' -f1)
-  if [ -f "$f.sha256" ]; then
-    want=$(cut -d' ' -f1 "$f.sha256")
-    [ "$sum" = "$want" ] || { echo "VERIFY FAILED $f: SHA-256 $sum, the build recorded $want" >&2; exit 1; }
-  fi
-  case "$f" in
-    *.iso)
-      xorriso -indev "$f" -report_el_torito plain 2>/dev/null > /tmp/et
-      grep -q 'El Torito boot img .* BIOS ' /tmp/et || { echo "VERIFY FAILED $f: no BIOS El Torito boot image" >&2; cat /tmp/et >&2; exit 1; }
-      grep -q 'El Torito boot img .* UEFI ' /tmp/et || { echo "VERIFY FAILED $f: no UEFI El Torito boot image" >&2; cat /tmp/et >&2; exit 1; }
-      echo "$f: El Torito"; grep 'El Torito' /tmp/et ;;
-    *.qcow2)
-      qemu-img check -q "$f" || { echo "VERIFY FAILED $f: qemu-img check" >&2; exit 1; }
-      [ "$(qemu-img info --output=json "$f" | jq -r .format)" = qcow2 ] || { echo "VERIFY FAILED $f: not qcow2" >&2; exit 1; }
-      echo "$f: qemu-img check clean, $(qemu-img info --output=json "$f" | jq -r '."virtual-size"') bytes virtual" ;;
-    *.vmdk)
-      [ "$(qemu-img info --output=json "$f" | jq -r .format)" = vmdk ] || { echo "VERIFY FAILED $f: not vmdk" >&2; exit 1; }
-      echo "$f: vmdk" ;;
-    *.tar.gz|*.wsl)
-      gzip -t "$f" && n=$(tar -tzf "$f" | wc -l) || { echo "VERIFY FAILED $f: corrupt archive" >&2; exit 1; }
-      echo "$f: gzip/tar intact, $n entries" ;;
-    *.json)
-      jq -e . "$f" > /dev/null || { echo "VERIFY FAILED $f: not JSON" >&2; exit 1; }
-      echo "$f: JSON" ;;
-    *) echo "VERIFY FAILED $f: unexpected file" >&2; exit 1 ;;
-  esac
-  printf '%s\t%s\t%s\n' "$f" "$(stat -c %s "$f")" "$sum" >> /out/listing.tsv
-done
-} > /out/VERIFY.txt
-`
 
 // cosign is the signing container: the cosign image with the key (or the
 // identity token) as secrets, never written to a layer.

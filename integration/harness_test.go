@@ -61,7 +61,11 @@ func airgapped() bool { return os.Getenv("UNISON_SHARED_REGISTRY") != "" }
 // engine every image comes from its loopback registry.
 func moduleArgs() []string {
 	if airgapped() {
-		return []string{"--tools-image=debian:bookworm", "--os-image=debian:bookworm"}
+		a := []string{"--tools-image=debian:bookworm", "--os-image=debian:bookworm"}
+		if c := os.Getenv("UNISON_COSIGN_IMAGE"); c != "" {
+			a = append(a, "--cosign-image="+c)
+		}
+		return a
 	}
 	return nil
 }

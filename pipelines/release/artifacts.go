@@ -3,7 +3,6 @@ package release
 import (
 	"fmt"
 	"net"
-	"sort"
 	"strings"
 )
 
@@ -107,16 +106,18 @@ type Push struct {
 
 // Manifest is release.json: what a release contains and where it went.
 type Manifest struct {
-	Version    string   `json:"version"`
-	Channel    string   `json:"channel"`
-	Prerelease bool     `json:"prerelease"`
-	Commit     string   `json:"commit"`
-	Created    string   `json:"created"`
-	Signing    string   `json:"signing"`
-	DryRun     bool     `json:"dryRun"`
-	Assets     []Asset  `json:"assets"`
-	Split      []string `json:"split,omitempty"`
-	Pushes     []Push   `json:"pushes"`
+	Version    string `json:"version"`
+	Channel    string `json:"channel"`
+	Prerelease bool   `json:"prerelease"`
+	Commit     string `json:"commit"`
+	Created    string `json:"created"`
+	Signing    string `json:"signing"`
+	DryRun     bool   `json:"dryRun"`
+	// Assets are the files attached to the release (parts of split files).
+	Assets []Asset `json:"assets"`
+	// Split are the files published as parts.
+	Split  []Asset `json:"split,omitempty"`
+	Pushes []Push  `json:"pushes"`
 }
 
 // PlanText renders the dry-run plan (and PLAN.txt of every release).
@@ -128,13 +129,22 @@ func PlanText(m Manifest) string {
 	}
 	fmt.Fprintf(&b, "release %s  channel %s  prerelease %t  (%s)\ncommit %s  created %s  signing %s\n\nassets:\n",
 		m.Version, m.Channel, m.Prerelease, mode, m.Commit, m.Created, m.Signing)
-	for _, a := range sortedAssets(m.Assets) {
-		fmt.Fprintf(&b, "  %-48s %12d  %s\n", a.Name, a.Size, humanSize(a.Size))
+	parts := map[string]int{}
+	for _, a := range m.Assets {
+		if i := strings.LastIndex(a.Name, ".part"); i > 0 {
+			parts[a.Name[:i]]++
+		}
 	}
-	if len(m.Split) > 0 {
-		split := append([]string(nil), m.Split...)
-		sort.Strings(split)
-		fmt.Fprintf(&b, "split (over the asset limit): %s\n", strings.Join(split, ", "))
+	list := sortedAssets(append(append([]Asset(nil), m.Assets...), m.Split...))
+	for _, a := range list {
+		if i := strings.LastIndex(a.Name, ".part"); i > 0 && parts[a.Name[:i]] > 0 {
+			continue
+		}
+		note := ""
+		if n := parts[a.Name]; n > 0 {
+			note = fmt.Sprintf("  (over the asset limit: %d parts + REASSEMBLE-%s.txt)", n, a.Name)
+		}
+		fmt.Fprintf(&b, "  %-48s %12d  %s%s\n", a.Name, a.Size, humanSize(a.Size), note)
 	}
 	verb := "pushed"
 	if m.DryRun {

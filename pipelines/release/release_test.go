@@ -135,8 +135,9 @@ func TestGroups(t *testing.T) {
 func TestPlanTextGolden(t *testing.T) {
 	m := Manifest{Version: "v1.2.3", Channel: "stable", Commit: "0123456789abcdef0123456789abcdef01234567",
 		Created: "2026-11-27T10:00:00Z", Signing: "key", DryRun: true,
-		Assets: []Asset{{"unisonos-baremetal-v1.2.3.iso", 3 << 30, shaA}, {"unisonos-v1.2.3.wsl", 5 << 20, shaB}},
-		Split:  []string{"unisonos-baremetal-v1.2.3.iso"},
+		Assets: []Asset{{"unisonos-baremetal-v1.2.3.iso.part01", 1900 << 20, shaA}, {"unisonos-baremetal-v1.2.3.iso.part02", 1172 << 20, shaA},
+			{"unisonos-v1.2.3.wsl", 5 << 20, shaB}},
+		Split: []Asset{{"unisonos-baremetal-v1.2.3.iso", 3 << 30, shaA}},
 		Pushes: []Push{
 			{Repository: "ghcr.io/project-unisonos/unison-platform", Kind: "image", Tags: []string{"v1.2.3", "v1.2", "v1", "latest"}},
 			{Repository: "ghcr.io/project-unisonos/unisonos-wsl", Kind: "artifact", Tags: []string{"v1.2.3", "v1.2", "v1", "latest"},

@@ -88,3 +88,48 @@ func boundFor(name string) (Bound, bool) {
 	}
 	return Bound{}, false
 }
+
+// VerifyScript checks every file under /in the way a user would before
+// anything is signed or published: the SHA-256 against the build's own
+// NAME.sha256 when present, El Torito BIOS and UEFI boot images of ISOs,
+// qemu-img check of qcow2 disks, the format of vmdk disks, gzip and tar
+// integrity of archives, JSON syntax. It writes a human report to
+// /out/VERIFY.txt and name<TAB>size<TAB>sha256 lines (see Listing) to
+// /out/listing.tsv, and exits non-zero with "VERIFY FAILED <file>: <why>" on
+// the first problem. Needs sh, coreutils, xorriso, qemu-img, jq, gzip, tar.
+const VerifyScript = `set -eu
+mkdir -p /out
+cd /in
+: > /out/listing.tsv
+{
+for f in $(ls | grep -v '\.sha256$' | LC_ALL=C sort); do
+  sum=$(sha256sum "$f" | cut -d' ' -f1)
+  if [ -f "$f.sha256" ]; then
+    want=$(cut -d' ' -f1 "$f.sha256")
+    [ "$sum" = "$want" ] || { echo "VERIFY FAILED $f: SHA-256 $sum, the build recorded $want" >&2; exit 1; }
+  fi
+  case "$f" in
+    *.iso)
+      xorriso -indev "$f" -report_el_torito plain 2>/dev/null > /tmp/et || true
+      grep -q 'El Torito boot img .* BIOS ' /tmp/et || { echo "VERIFY FAILED $f: no BIOS El Torito boot image" >&2; cat /tmp/et >&2; exit 1; }
+      grep -q 'El Torito boot img .* UEFI ' /tmp/et || { echo "VERIFY FAILED $f: no UEFI El Torito boot image" >&2; cat /tmp/et >&2; exit 1; }
+      echo "$f: El Torito"; grep 'El Torito' /tmp/et ;;
+    *.qcow2)
+      qemu-img check -q "$f" >&2 || { echo "VERIFY FAILED $f: qemu-img check" >&2; exit 1; }
+      [ "$(qemu-img info --output=json "$f" | jq -r .format)" = qcow2 ] || { echo "VERIFY FAILED $f: not a qcow2 image" >&2; exit 1; }
+      echo "$f: qemu-img check clean, $(qemu-img info --output=json "$f" | jq -r '."virtual-size"') bytes virtual" ;;
+    *.vmdk)
+      [ "$(qemu-img info --output=json "$f" | jq -r .format)" = vmdk ] || { echo "VERIFY FAILED $f: not a vmdk image" >&2; exit 1; }
+      echo "$f: vmdk" ;;
+    *.tar.gz|*.wsl)
+      gzip -t "$f" 2>/dev/null && n=$(tar -tzf "$f" 2>/dev/null | wc -l) && [ "$n" -gt 0 ] || { echo "VERIFY FAILED $f: corrupt or empty archive" >&2; exit 1; }
+      echo "$f: gzip/tar intact, $n entries" ;;
+    *.json)
+      jq -e . "$f" > /dev/null 2>&1 || { echo "VERIFY FAILED $f: not JSON" >&2; exit 1; }
+      echo "$f: JSON" ;;
+    *) echo "VERIFY FAILED $f: unexpected file" >&2; exit 1 ;;
+  esac
+  printf '%s\t%s\t%s\n' "$f" "$(stat -c %s "$f")" "$sum" >> /out/listing.tsv
+done
+} > /out/VERIFY.txt
+`

@@ -1,0 +1,415 @@
+package integration
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"dagger.io/dagger"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/release"
+)
+
+// cosignImage is the image the tests sign and verify with: the air-gapped
+// mode's cosign (built from the Go module proxy) or the module's default.
+func cosignImage() string {
+	if c := os.Getenv("UNISON_COSIGN_IMAGE"); c != "" {
+		return c
+	}
+	return "ghcr.io/sigstore/cosign/cosign:v2.4.1@sha256:b03690aa52bfe94054187142fba24dc54137650682810633901767d8a3e15b31"
+}
+
+const cosignPassword = "release-test-password"
+
+// cosignKeyPair generates a password-protected key pair with cosign itself.
+func cosignKeyPair(ctx context.Context, t *testing.T, c *dagger.Client, dir string) (key, pub string) {
+	t.Helper()
+	d := c.Container().From(cosignImage()).
+		WithEnvVariable("COSIGN_PASSWORD", cosignPassword).
+		WithEnvVariable("HOME", "/tmp").
+		WithDirectory("/keys", c.Directory()).
+		WithWorkdir("/keys").
+		WithExec([]string{"/ko-app/cosign", "generate-key-pair"}).
+		Directory("/keys")
+	_, err := d.Export(ctx, dir)
+	mustf(t, err, "cosign generate-key-pair")
+	k, err := os.ReadFile(filepath.Join(dir, "cosign.key"))
+	mustf(t, err, "read key")
+	p, err := os.ReadFile(filepath.Join(dir, "cosign.pub"))
+	mustf(t, err, "read public key")
+	return string(k), string(p)
+}
+
+// cosignVerify runs the standard cosign verification in a container.
+func cosignVerify(ctx context.Context, c *dagger.Client, pub string, args ...string) (string, error) {
+	return c.Container().From(cosignImage()).
+		WithEnvVariable("HOME", "/tmp").
+		WithNewFile("/v/cosign.pub", pub).
+		WithEnvVariable("BUST", time.Now().String()).
+		WithExec(append([]string{"/ko-app/cosign"}, args...)).
+		Stdout(ctx)
+}
+
+// fault arms (count > 0) or disarms the air-gap registry's injected
+// manifest PUT failures for paths containing match.
+func fault(t *testing.T, reg, match string, count int) {
+	t.Helper()
+	cl := &http.Client{Transport: registryTransport(t)}
+	resp, err := cl.Post(fmt.Sprintf("http://%s/_unison/fault?match=%s&count=%d", reg, match, count), "text/plain", nil)
+	mustf(t, err, "arm registry fault")
+	resp.Body.Close()
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+}
+
+func readSums(t *testing.T, p string) map[string]string {
+	f, err := os.Open(p)
+	mustf(t, err, "open %s", p)
+	defer f.Close()
+	sums := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		sum, n, ok := strings.Cut(sc.Text(), "  ")
+		require.True(t, ok, sc.Text())
+		sums[n] = sum
+	}
+	return sums
+}
+
+func sigLayers(t *testing.T, repo, digest string) int {
+	t.Helper()
+	r, err := name.ParseReference(repo+":"+strings.Replace(digest, ":", "-", 1)+".sig", name.Insecure)
+	require.NoError(t, err)
+	desc, err := remote.Get(r, remote.WithTransport(registryTransport(t)))
+	require.NoError(t, err, "signature of %s@%s", repo, digest)
+	var m v1.Manifest
+	require.NoError(t, json.Unmarshal(desc.Manifest, &m))
+	return len(m.Layers)
+}
+
+func tagDigest(t *testing.T, ref string) (string, error) {
+	r, err := name.ParseReference(ref, name.Insecure)
+	require.NoError(t, err)
+	desc, err := remote.Head(r, remote.WithTransport(registryTransport(t)))
+	if err != nil {
+		return "", err
+	}
+	return desc.Digest.String(), nil
+}
+
+// The whole release on the real engine against the shared registry: dry
+// run, a push interrupted by the registry, the rerun that completes it, a
+// rerun of a completed release, then a pre-release next to it.
+func TestRelease(t *testing.T) {
+	c, ctx := connect(t)
+	reg := sharedRegistry(t)
+	dir := outDir(t)
+	iso := filepath.Join(dir, "standin-live-server.iso")
+	cloud := filepath.Join(dir, "standin-cloudimg.qcow2")
+	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", iso)
+	mustCall(t, 20*time.Minute, "standin-cloud-image", "export", "--path", cloud)
+	key, pub := cosignKeyPair(ctx, t, c, filepath.Join(dir, "keys"))
+	t.Setenv("UNISON_TEST_COSIGN_KEY", key)
+	t.Setenv("UNISON_TEST_COSIGN_PASSWORD", cosignPassword)
+
+	owner := "rel" + time.Now().UTC().Format("150405")
+	prefix := reg + "/" + owner
+	const sha = "89abcdef0123456789abcdef0123456789abcdef"
+	const created = "2026-11-21T09:30:00Z"
+	call := func(ref string, extra ...string) callResult {
+		a := []string{"release", "--ref", ref, "--sha", sha, "--commit-time", created,
+			"--registry", reg, "--owner", owner, "--ssh-authorized-keys", testKey,
+			"--base-iso", iso, "--base-image", cloud, "--platform-version", "0.6.0",
+			"--signing-key", "env:UNISON_TEST_COSIGN_KEY", "--signing-password", "env:UNISON_TEST_COSIGN_PASSWORD",
+			// small limits so that the stand-ins exercise splitting: 64 MiB and more is split into 40 MiB parts
+			"--asset-limit-mib", "64", "--part-size-mib", "40"}
+		return daggerCall(t, 40*time.Minute, append(a, extra...)...)
+	}
+	repos := []string{"unison-platform", "unisonos-baremetal", "unisonos-linux-vm", "unisonos-wsl", "unison-platform-bundle"}
+	stable := []string{"v0.6.0", "v0.6", "latest"}
+
+	// 1. dry run: everything built and verified, the plan printed, nothing pushed
+	dry := call("refs/tags/v0.6.0", "--dry-run", "file", "--path", "PLAN.txt", "contents")
+	require.NoError(t, dry.Err, tail(dry.Stderr, 60))
+	for _, want := range []string{"release v0.6.0  channel stable  prerelease false  (dry run: nothing pushed)",
+		"would push:", "image " + prefix + "/unison-platform", "tags: v0.6.0 v0.6 latest",
+		"unisonos-baremetal-v0.6.0.iso", "over the asset limit"} {
+		assert.Contains(t, dry.Stdout, want)
+	}
+	for _, r := range repos {
+		_, err := tagDigest(t, prefix+"/"+r+":v0.6.0")
+		assert.Error(t, err, "dry run pushed %s", r)
+	}
+
+	// 2. the registry refuses the WSL artifact's manifest: the release fails,
+	// and no tag exists anywhere (content goes first, tags last)
+	fault(t, reg, owner+"/unisonos-wsl/manifests/", 1000)
+	failed := call("refs/tags/v0.6.0")
+	fault(t, reg, "", 0)
+	require.Error(t, failed.Err, "the release must fail when a push fails")
+	assert.Contains(t, failed.Stderr, "injected failure")
+	for _, r := range repos {
+		for _, tag := range stable {
+			_, err := tagDigest(t, prefix+"/"+r+":"+tag)
+			assert.Error(t, err, "%s:%s tagged although the release failed", r, tag)
+		}
+	}
+
+	// 3. the rerun completes the release
+	out := filepath.Join(dir, "release")
+	ok := call("refs/tags/v0.6.0", "export", "--path", out)
+	require.NoError(t, ok.Err, tail(ok.Stderr, 60))
+	var man release.Manifest
+	b, err := os.ReadFile(filepath.Join(out, "release.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &man))
+	assert.Equal(t, "v0.6.0", man.Version)
+	assert.Equal(t, "stable", man.Channel)
+	assert.False(t, man.DryRun)
+	require.Len(t, man.Pushes, len(repos))
+
+	// checksums: every attached file, and the wholes of split files
+	sums := readSums(t, filepath.Join(out, "SHA256SUMS-v0.6.0.txt"))
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	attached := 0
+	for _, e := range entries {
+		if want, ok := sums[e.Name()]; ok {
+			assert.Equal(t, want, fileSHA(t, filepath.Join(out, e.Name())), e.Name())
+			attached++
+		}
+	}
+	assert.Equal(t, len(man.Assets), attached, "every attached asset is in SHA256SUMS")
+	require.NotEmpty(t, man.Split, "the stand-in WSL rootfs and VM disk exceed 64 MiB")
+	for _, whole := range man.Split {
+		_, err := os.Stat(filepath.Join(out, whole.Name))
+		assert.True(t, os.IsNotExist(err), "%s over the limit is attached as parts only", whole.Name)
+		parts, _ := filepath.Glob(filepath.Join(out, whole.Name+".part*"))
+		sort.Strings(parts)
+		require.GreaterOrEqual(t, len(parts), 2, whole.Name)
+		h := sha256.New()
+		for _, p := range parts {
+			st, err := os.Stat(p)
+			require.NoError(t, err)
+			assert.LessOrEqual(t, st.Size(), int64(40<<20), p)
+			f, err := os.Open(p)
+			require.NoError(t, err)
+			_, err = io.Copy(h, f)
+			f.Close()
+			require.NoError(t, err)
+		}
+		got := hex.EncodeToString(h.Sum(nil))
+		assert.Equal(t, sums[whole.Name], got, "%s reassembled from its parts", whole.Name)
+		assert.Equal(t, whole.SHA256, got)
+		note, err := os.ReadFile(filepath.Join(out, "REASSEMBLE-"+whole.Name+".txt"))
+		require.NoError(t, err)
+		assert.Contains(t, string(note), got)
+	}
+	notes, err := os.ReadFile(filepath.Join(out, "RELEASE_NOTES.md"))
+	require.NoError(t, err)
+	for _, want := range []string{"# UnisonOS v0.6.0", "Channel: stable", "orchestrator: `v0.6.0`", sums["unisonos-baremetal-v0.6.0.iso"]} {
+		assert.Contains(t, string(notes), want)
+	}
+	verify, err := os.ReadFile(filepath.Join(out, "VERIFY.txt"))
+	require.NoError(t, err)
+	assert.Contains(t, string(verify), "El Torito boot img :   2  UEFI")
+	assert.Contains(t, string(verify), "unisonos-linux-vm-v0.6.0.qcow2: qemu-img check clean")
+	pubOut, err := os.ReadFile(filepath.Join(out, "cosign.pub"))
+	require.NoError(t, err)
+	assert.Equal(t, pub, string(pubOut), "cosign.pub is the signing key's public half")
+
+	// the checksums' signature verifies with the standard tool; a changed file does not
+	sumsText, _ := os.ReadFile(filepath.Join(out, "SHA256SUMS-v0.6.0.txt"))
+	sig, _ := os.ReadFile(filepath.Join(out, "SHA256SUMS-v0.6.0.txt.sig"))
+	blob := func(content string) (string, error) {
+		return c.Container().From(cosignImage()).WithEnvVariable("HOME", "/tmp").
+			WithNewFile("/v/cosign.pub", pub).WithNewFile("/v/sums.txt", content).WithNewFile("/v/sums.sig", string(sig)).
+			WithExec([]string{"/ko-app/cosign", "verify-blob", "--key", "/v/cosign.pub", "--signature", "/v/sums.sig",
+				"--insecure-ignore-tlog", "/v/sums.txt"}).Stderr(ctx)
+	}
+	vo, err := blob(string(sumsText))
+	require.NoError(t, err)
+	assert.Contains(t, vo, "Verified OK")
+	_, err = blob(strings.Replace(string(sumsText), "0", "1", 1))
+	assert.Error(t, err, "a tampered SHA256SUMS must not verify")
+
+	// registry: every tag on the pushed digest, labels, artifact layout, one signature each
+	digests := map[string]string{}
+	for _, p := range man.Pushes {
+		require.True(t, strings.HasPrefix(p.Digest, "sha256:"), p.Repository)
+		assert.Equal(t, stable, p.Tags, p.Repository)
+		for _, tag := range p.Tags {
+			d, err := tagDigest(t, p.Repository+":"+tag)
+			require.NoError(t, err, "%s:%s", p.Repository, tag)
+			assert.Equal(t, p.Digest, d, "%s:%s", p.Repository, tag)
+		}
+		digests[p.Repository] = p.Digest
+		out, err := cosignVerify(ctx, c, pub, "verify", "--key", "/v/cosign.pub", "--insecure-ignore-tlog",
+			"--allow-http-registry", "--allow-insecure-registry", p.Repository+"@"+p.Digest)
+		require.NoError(t, err, "cosign verify %s", p.Repository)
+		assert.Contains(t, out, p.Digest)
+		assert.Equal(t, 1, sigLayers(t, p.Repository, p.Digest), "%s signed once", p.Repository)
+	}
+	_, cf, err := remoteImage(t, prefix+"/unison-platform:latest")
+	require.NoError(t, err)
+	assert.Equal(t, "v0.6.0", cf.Config.Labels["org.opencontainers.image.version"])
+	assert.Equal(t, sha, cf.Config.Labels["org.opencontainers.image.revision"])
+	assert.Equal(t, created, cf.Config.Labels["org.opencontainers.image.created"])
+	assert.Equal(t, "stable", cf.Config.Labels["unison.channel"])
+
+	ref, _ := name.ParseReference(prefix+"/unisonos-wsl:v0.6.0", name.Insecure)
+	desc, err := remote.Get(ref, remote.WithTransport(registryTransport(t)))
+	require.NoError(t, err)
+	var am v1.Manifest
+	require.NoError(t, json.Unmarshal(desc.Manifest, &am))
+	assert.Equal(t, "application/vnd.unisonos.wsl.v1", am.ArtifactType)
+	assert.Equal(t, "v0.6.0", am.Annotations["org.opencontainers.image.version"])
+	titles := map[string]string{}
+	for _, l := range am.Layers {
+		titles[l.Annotations["org.opencontainers.image.title"]] = l.Digest.Hex
+	}
+	assert.Equal(t, map[string]string{
+		"unisonos-v0.6.0.wsl":               sums["unisonos-v0.6.0.wsl"],
+		"unisonos-wsl-rootfs-v0.6.0.tar.gz": sums["unisonos-wsl-rootfs-v0.6.0.tar.gz"],
+		"unisonos-wsl-v0.6.0.tar.gz":        sums["unisonos-wsl-v0.6.0.tar.gz"],
+	}, titles, "artifact layers are the released files (digest = SHA-256)")
+	// a layer read back is byte-identical to the release file
+	bref, _ := name.ParseReference(prefix+"/unisonos-wsl@sha256:"+sums["unisonos-wsl-v0.6.0.tar.gz"], name.Insecure)
+	layer, err := remote.Layer(bref.(name.Digest), remote.WithTransport(registryTransport(t)))
+	require.NoError(t, err)
+	rc, err := layer.Compressed()
+	require.NoError(t, err)
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	want, _ := os.ReadFile(filepath.Join(out, "unisonos-wsl-v0.6.0.tar.gz"))
+	assert.Equal(t, want, got)
+
+	// 4. a rerun of the completed release changes nothing: same digests, no second signature
+	again := call("refs/tags/v0.6.0", "file", "--path", "release.json", "contents")
+	require.NoError(t, again.Err, tail(again.Stderr, 40))
+	var man2 release.Manifest
+	require.NoError(t, json.Unmarshal([]byte(again.Stdout), &man2))
+	for _, p := range man2.Pushes {
+		assert.Equal(t, digests[p.Repository], p.Digest, "rerun digest of %s", p.Repository)
+		assert.Equal(t, 1, sigLayers(t, p.Repository, p.Digest), "%s still signed once", p.Repository)
+	}
+
+	// 5. a pre-release gets its own tag only: latest and v0.6 stay on v0.6.0
+	beta := call("refs/tags/v0.7.0-beta.1", "--existing-tags", "v0.6.0", "file", "--path", "release.json", "contents")
+	require.NoError(t, beta.Err, tail(beta.Stderr, 40))
+	var bm release.Manifest
+	require.NoError(t, json.Unmarshal([]byte(beta.Stdout), &bm))
+	assert.True(t, bm.Prerelease)
+	for _, p := range bm.Pushes {
+		assert.Equal(t, []string{"v0.7.0-beta.1"}, p.Tags, p.Repository)
+		d, err := tagDigest(t, p.Repository+":v0.7.0-beta.1")
+		require.NoError(t, err)
+		assert.Equal(t, p.Digest, d)
+		for _, tag := range []string{"latest", "v0.6"} {
+			d, err := tagDigest(t, p.Repository+":"+tag)
+			require.NoError(t, err)
+			assert.Equal(t, digests[p.Repository], d, "%s:%s moved by a pre-release", p.Repository, tag)
+		}
+	}
+	t.Logf("release timings: dry run %.1fs, failed push %.1fs, completing rerun %.1fs, rerun of a complete release %.1fs, pre-release %.1fs",
+		dry.Took.Seconds(), failed.Took.Seconds(), ok.Took.Seconds(), again.Took.Seconds(), beta.Took.Seconds())
+}
+
+// Bad input fails before anything is built, naming the field and the fix.
+func TestReleaseRejects(t *testing.T) {
+	requireEngine(t)
+	t.Setenv("UNISON_TEST_SECRET", "x")
+	base := []string{"release", "--sha", "0123456789abcdef0123456789abcdef01234567", "--commit-time", "2026-11-20T10:00:00Z"}
+	key := []string{"--signing-key", "env:UNISON_TEST_SECRET"}
+	ssh := []string{"--ssh-authorized-keys", testKey}
+	reg := []string{"--registry", "10.87.0.1:5001"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"pull request", []string{"--ref", "refs/pull/3/merge"}, "pull requests are built and tested, not released"},
+		{"bad tag", []string{"--ref", "refs/tags/1.2"}, "a release tag must be vMAJOR.MINOR.PATCH"},
+		{"no key", append(append([]string{"--ref", "refs/tags/v0.6.0"}, ssh...), reg...), "signing-key: a release is signed"},
+		{"keyless without token", append(append([]string{"--ref", "refs/tags/v0.6.0", "--keyless"}, ssh...), reg...), "identity-token"},
+		{"key and keyless", append(append([]string{"--ref", "refs/tags/v0.6.0", "--keyless", "--identity-token", "env:UNISON_TEST_SECRET"}, key...), reg...), "choose one"},
+		{"ghcr without password", append(append([]string{"--ref", "refs/tags/v0.6.0"}, key...), ssh...), "pushing to ghcr.io needs credentials"},
+		{"asset limit", append(append([]string{"--ref", "refs/tags/v0.6.0", "--asset-limit-mib", "4096"}, key...), reg...), "asset-limit-mib 4096"},
+		{"part size", append(append([]string{"--ref", "refs/tags/v0.6.0", "--part-size-mib", "2048"}, key...), reg...), "part-size-mib 2048"},
+		{"no ssh key", append(append([]string{"--ref", "refs/tags/v0.6.0"}, key...), reg...), "ssh-authorized-keys: the ISO and VM disk need at least one"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := daggerCall(t, 5*time.Minute, append(append([]string{}, base...), tc.args...)...)
+			require.Error(t, r.Err)
+			assert.Contains(t, r.Stderr, tc.want)
+			assert.Less(t, r.Took, 2*time.Minute, "rejected before building")
+		})
+	}
+}
+
+// The module's verification step refuses what a user would: a checksum
+// that does not match, an ISO without UEFI boot, a broken disk or archive,
+// an unknown file.
+func TestReleaseVerifyScript(t *testing.T) {
+	c, ctx := connect(t)
+	dir := outDir(t)
+	iso := filepath.Join(dir, "standin.iso")
+	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", iso)
+	tools := c.Container().From(baseImage()).
+		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
+		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends xorriso qemu-utils jq >/dev/null"})
+	good := c.Directory().
+		WithFile("unisonos-baremetal-v1.iso", c.Host().File(iso)).
+		WithNewFile("unisonos-models-v1.json", `{"models":[]}`)
+	goodDisk := tools.WithExec([]string{"sh", "-c", "qemu-img create -q -f qcow2 /d.qcow2 64M && echo hi > /f && tar -czf /a.tar.gz /f 2>/dev/null"})
+	good = good.WithFile("unisonos-linux-vm-v1.qcow2", goodDisk.File("/d.qcow2")).
+		WithFile("unisonos-wsl-v1.tar.gz", goodDisk.File("/a.tar.gz"))
+	run := func(d *dagger.Directory) (string, error) {
+		return tools.WithMountedDirectory("/in", d).
+			WithExec([]string{"sh", "-c", release.VerifyScript}).
+			File("/out/listing.tsv").Contents(ctx)
+	}
+	listing, err := run(good)
+	require.NoError(t, err)
+	assets, err := release.Listing(listing)
+	require.NoError(t, err)
+	require.Len(t, assets, 4)
+	assert.Equal(t, fileSHA(t, iso), assets[0].SHA256)
+
+	noBoot := tools.WithExec([]string{"sh", "-c", "mkdir /x && echo x > /x/a && xorriso -as mkisofs -quiet -o /plain.iso /x"}).File("/plain.iso")
+	for _, tc := range []struct {
+		name string
+		d    *dagger.Directory
+		want string
+	}{
+		{"checksum mismatch", good.WithNewFile("unisonos-baremetal-v1.iso.sha256", strings.Repeat("0", 64)+"  unisonos-baremetal-v1.iso\n"), "VERIFY FAILED unisonos-baremetal-v1.iso: SHA-256"},
+		{"iso without boot", good.WithFile("unisonos-baremetal-v1.iso", noBoot), "no BIOS El Torito boot image"},
+		{"not a qcow2", good.WithNewFile("unisonos-linux-vm-v1.qcow2", strings.Repeat("x", 4096)), "VERIFY FAILED unisonos-linux-vm-v1.qcow2"},
+		{"corrupt archive", good.WithNewFile("unisonos-wsl-v1.tar.gz", "\x1f\x8b\x08garbage"), "corrupt or empty archive"},
+		{"broken JSON", good.WithNewFile("unisonos-models-v1.json", "{"), "not JSON"},
+		{"unknown file", good.WithNewFile("notes.exe", "MZ"), "VERIFY FAILED notes.exe: unexpected file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := run(tc.d)
+			var ee *dagger.ExecError
+			require.True(t, errors.As(err, &ee), "want a failed exec, got %v", err)
+			assert.Contains(t, ee.Stderr, tc.want)
+		})
+	}
+}
