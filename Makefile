@@ -124,6 +124,10 @@ check-generated: ## fail if the committed bindings are stale
 	@cp /tmp/unison-dagger.gen.go.before ci/dagger.gen.go
 	@echo "generated Dagger bindings are up to date"
 
-bench: ## benchmarks: the Go logic against a plain-copy baseline measured in the same run (ratios)
+# e.g. BENCH_ARGS="-runs 5 -cold-runs 3 -artifacts iso,vm"
+BENCH_ARGS ?=
+
+bench: engine-if-needed ## benchmarks: every artifact cold/warm/incremental vs host-native baselines, and the Go logic (ratios)
 	go test -run '^$$' -bench . -benchmem -count 3 ./pipelines/... | tee /tmp/unison-bench.txt
 	@go run ./pipelines/internal/benchratio < /tmp/unison-bench.txt
+	go run ./integration/bench $(BENCH_ARGS)

@@ -1,0 +1,342 @@
+// Command bench measures what every artifact pipeline costs on the running
+// engine: cold (engine cache pruned), warm (nothing changed) and
+// incremental (one input changed: the user-data for the ISO, the bundle for
+// the VM, WSL and bundle) wall times of `dagger call ... export`, each the
+// median of several runs with min and max, next to host-native baselines
+// measured in the same run (xorriso remaster of the same input, cp of a
+// >= 1 GiB ISO, qemu-img conversion of the same disk). It prints ratios
+// against the targets and, for the ISO, the steps the time went to.
+//
+//	go run ./integration/bench [-runs 3] [-cold-runs 3] [-artifacts iso,vm,wsl,bundle]
+//
+// Cold runs prune the whole engine cache first (the state of a new machine):
+// everything cached before is rebuilt afterwards.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"dagger.io/dagger"
+)
+
+const testKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl unison-bench"
+
+var (
+	root, work string
+	nonce      = time.Now().UTC().Format("0102150405")
+)
+
+func main() {
+	runs := flag.Int("runs", 3, "runs per warm/incremental/baseline measurement")
+	coldRuns := flag.Int("cold-runs", 3, "cold runs per artifact (each prunes the engine cache)")
+	largeMiB := flag.Int("large-iso-mib", 1024, "size of the large stand-in base ISO")
+	only := flag.String("artifacts", "iso,vm,wsl,bundle", "artifacts to measure")
+	flag.StringVar(&work, "work", "/var/tmp/unison-bench", "scratch folder (outside the module source)")
+	flag.Parse()
+	log.SetFlags(0)
+	var err error
+	if root, err = os.Getwd(); err != nil || !exists(filepath.Join(root, "dagger.json")) {
+		log.Fatal("run from the repository root (make bench)")
+	}
+	engineEnv()
+	hostTools()
+	must(os.MkdirAll(work, 0o755))
+
+	// inputs (not timed)
+	iso := filepath.Join(work, "standin-live-server.iso")
+	cloud := filepath.Join(work, "standin-cloudimg.qcow2")
+	big := filepath.Join(work, "standin-large.iso")
+	if !exists(iso) {
+		mustRun(call("standin-iso", "export", "--path", iso))
+	}
+	if !exists(cloud) {
+		mustRun(call("standin-cloud-image", "export", "--path", cloud))
+	}
+	if !exists(big) {
+		filler := filepath.Join(work, "filler.bin")
+		sh(fmt.Sprintf("head -c %dM /dev/urandom > %s", *largeMiB, filler))
+		sh(fmt.Sprintf("xorriso -indev %s -outdev %s -map %s /casper/bench-filler.bin -boot_image any replay 2>/dev/null", iso, big, filler))
+		os.Remove(filler)
+	}
+
+	arts := map[string]artifact{
+		"iso": {"ISO (baremetal-iso)", "user-data (host name)", func(v string) []string {
+			return []string{"baremetal-iso", "--version", "v0.6.0", "--base-iso", iso, "--ssh-authorized-keys", testKey,
+				"--platform-version", "0.6.0", "--commit-time", "2026-11-20T10:00:00Z", "--hostname", "b" + v,
+				"export", "--path", filepath.Join(work, "out-iso")}
+		}},
+		"vm": {"qcow2 (linux-vm)", "bundle (commit)", func(v string) []string {
+			return []string{"linux-vm", "--version", "v0.6.0", "--base-image", cloud, "--ssh-authorized-keys", testKey,
+				"--disk-size", "4G", "--platform-version", "0.6.0", "--commit-time", "2026-11-20T10:00:00Z", "--commit", sha(v),
+				"export", "--path", filepath.Join(work, "out-vm")}
+		}},
+		"wsl": {"WSL (wsl-bundle)", "bundle (commit)", func(v string) []string {
+			return []string{"wsl-bundle", "--version", "v0.6.0", "--platform-version", "0.6.0",
+				"--commit-time", "2026-11-20T10:00:00Z", "--commit", sha(v), "export", "--path", filepath.Join(work, "out-wsl")}
+		}},
+		"bundle": {"bundle", "commit", func(v string) []string {
+			return []string{"bundle", "--version", "v0.6.0", "--platform-version", "0.6.0",
+				"--commit-time", "2026-11-20T10:00:00Z", "--commit", sha(v), "export", "--path", filepath.Join(work, "out-bundle.tar.gz")}
+		}},
+	}
+	order := []string{"iso", "vm", "wsl", "bundle"}
+	results := map[string]*measured{}
+	for _, k := range order {
+		if !strings.Contains(","+*only+",", ","+k+",") {
+			continue
+		}
+		results[k] = measure(arts[k], k, *coldRuns, *runs)
+	}
+
+	// the large ISO: remaster + export against cp, and host xorriso on both sizes
+	largeISO := func(v string) []string {
+		return []string{"baremetal-iso", "--version", "v0.6.0", "--base-iso", big, "--ssh-authorized-keys", testKey,
+			"--platform-version", "0.6.0", "--commit-time", "2026-11-20T10:00:00Z", "--hostname", "l" + v,
+			"export", "--path", filepath.Join(work, "out-iso-large")}
+	}
+	mustRun(call(largeISO("warmup" + nonce)...)) // the 1 GiB upload and the tools, not timed
+	var large Sample
+	var largeLog string
+	for i := 0; i < *runs; i++ {
+		r := mustRun(call(largeISO(fmt.Sprintf("i%d%s", i, nonce))...))
+		large = append(large, r.took)
+		largeLog = r.log
+	}
+	out := filepath.Join(work, "out-iso-large", "unisonos-baremetal-v0.6.0.iso")
+	payload := filepath.Join(work, "payload")
+	os.RemoveAll(payload)
+	sh(fmt.Sprintf("mkdir -p %[1]s && xorriso -osirrox on -indev %[2]s -extract /nocloud %[1]s/nocloud -extract /autoinstall.yaml %[1]s/autoinstall.yaml -extract /boot/grub/grub.cfg %[1]s/grub.cfg 2>/dev/null", payload, out))
+	remaster := func(base string) string {
+		return fmt.Sprintf("rm -f %[1]s/native.iso; xorriso -indev %[2]s -outdev %[1]s/native.iso -volid 'UnisonOS v0.6.0 amd64' -map %[3]s/grub.cfg /boot/grub/grub.cfg -map %[3]s/nocloud /nocloud -map %[3]s/autoinstall.yaml /autoinstall.yaml -boot_image any replay 2>/dev/null", work, base, payload)
+	}
+	xSmall := timeN(*runs, remaster(iso))
+	xLarge := timeN(*runs, remaster(big))
+	cp := timeN(*runs, fmt.Sprintf("rm -f %[1]s/copy.iso; cp %[2]s %[1]s/copy.iso", work, big))
+	qimg := timeN(*runs, fmt.Sprintf("rm -f %[1]s/raw.img %[1]s/q.qcow2; qemu-img convert -O raw %[2]s %[1]s/raw.img && qemu-img convert -c -O qcow2 %[1]s/raw.img %[1]s/q.qcow2", work, cloud))
+	os.Remove(filepath.Join(work, "copy.iso"))
+	os.Remove(filepath.Join(work, "native.iso"))
+	os.Remove(filepath.Join(work, "raw.img"))
+
+	// report
+	var b strings.Builder
+	host, _ := os.Hostname()
+	fmt.Fprintf(&b, "Measured %s on %s (%d cores, %s), %d run(s) per cell (cold: %d), medians (min–max):\n\n",
+		time.Now().UTC().Format("2006-01-02"), host, runtime.NumCPU(), memTotal(), *runs, *coldRuns)
+	b.WriteString("| artifact | cold (cache pruned) | warm (no change) | incremental (changed input) | warm / cold |\n|---|---|---|---|---|\n")
+	var targets []Target
+	for _, k := range order {
+		r := results[k]
+		if r == nil {
+			continue
+		}
+		t := Target{Name: "warm ≤ 5% of cold: " + arts[k].title, Num: r.warm, Den: r.cold, Max: 0.05}
+		targets = append(targets, t)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s: %s | %.1f%% |\n", arts[k].title, r.cold.Cell(), r.warm.Cell(), arts[k].changed, r.inc.Cell(), 100*t.Ratio())
+	}
+	fmt.Fprintf(&b, "| ISO on a %d MiB base (remaster + export) | | | user-data: %s | |\n", *largeMiB, large.Cell())
+	b.WriteString("\nBaselines (host-native, same inputs, same run):\n\n| baseline | time |\n|---|---|\n")
+	fmt.Fprintf(&b, "| xorriso remaster of the 15 MB stand-in, same payload | %s |\n", xSmall.Cell())
+	fmt.Fprintf(&b, "| xorriso remaster of the %d MiB stand-in, same payload | %s |\n", *largeMiB, xLarge.Cell())
+	fmt.Fprintf(&b, "| cp of the %d MiB ISO | %s |\n", *largeMiB, cp.Cell())
+	fmt.Fprintf(&b, "| qemu-img convert (qcow2 → raw → compressed qcow2) of the stand-in cloud image | %s |\n", qimg.Cell())
+	if r := results["iso"]; r != nil {
+		targets = append(targets, Target{Name: "incremental ISO ≤ 1.5× host xorriso (15 MB stand-in)", Num: r.inc, Den: xSmall, Max: 1.5})
+	}
+	targets = append(targets,
+		Target{Name: fmt.Sprintf("incremental ISO ≤ 1.5× host xorriso (%d MiB stand-in)", *largeMiB), Num: large, Den: xLarge, Max: 1.5},
+		Target{Name: fmt.Sprintf("large-ISO remaster + export ≤ 1.3× cp (%d MiB)", *largeMiB), Num: large, Den: cp, Max: 1.3})
+	if r := results["vm"]; r != nil {
+		targets = append(targets, Target{Name: "incremental qcow2 vs host qemu-img conversions (no target)", Num: r.inc, Den: qimg, Max: 1e9})
+	}
+	b.WriteString("\n| target | ratio | verdict |\n|---|---|---|\n")
+	for _, t := range targets {
+		fmt.Fprintf(&b, "| %s | %.2f | %s |\n", t.Name, t.Ratio(), t.Verdict())
+	}
+	where := func(title, logText string) {
+		fmt.Fprintf(&b, "\nWhere the time goes, %s (longest steps of the last run; spans nest):\n\n| step | time |\n|---|---|\n", title)
+		for _, s := range Longest(Steps(logText), 8) {
+			fmt.Fprintf(&b, "| %s | %s |\n", Short(s.Desc, 90), secs(s.Took))
+		}
+	}
+	if r := results["iso"]; r != nil {
+		where("incremental ISO (15 MB)", r.incLog)
+	}
+	where(fmt.Sprintf("incremental ISO (%d MiB)", *largeMiB), largeLog)
+	fmt.Print(b.String())
+	must(os.WriteFile(filepath.Join(work, "report.md"), []byte(b.String()), 0o644))
+	fmt.Printf("\n(report also in %s)\n", filepath.Join(work, "report.md"))
+}
+
+type artifact struct {
+	title, changed string
+	args           func(variant string) []string
+}
+
+type measured struct {
+	cold, warm, inc Sample
+	incLog          string
+}
+
+func measure(a artifact, key string, coldRuns, runs int) *measured {
+	m := &measured{}
+	last := "w" + nonce
+	for i := 0; i < coldRuns; i++ {
+		prune()
+		last = fmt.Sprintf("c%d%s", i, nonce)
+		r := mustRun(call(a.args(last)...))
+		m.cold = append(m.cold, r.took)
+		log.Printf("bench %s cold %d: %s", key, i+1, secs(r.took))
+	}
+	if coldRuns == 0 {
+		mustRun(call(a.args(last)...))
+	}
+	for i := 0; i < runs; i++ {
+		r := mustRun(call(a.args(last)...))
+		m.warm = append(m.warm, r.took)
+		log.Printf("bench %s warm %d: %s", key, i+1, secs(r.took))
+	}
+	for i := 0; i < runs; i++ {
+		r := mustRun(call(a.args(fmt.Sprintf("i%d%s", i, nonce))...))
+		m.inc = append(m.inc, r.took)
+		m.incLog = r.log
+		log.Printf("bench %s incremental %d: %s", key, i+1, secs(r.took))
+	}
+	return m
+}
+
+type result struct {
+	took time.Duration
+	log  string
+	err  error
+}
+
+func moduleArgs() []string {
+	if os.Getenv("UNISON_SHARED_REGISTRY") == "" {
+		return nil
+	}
+	return []string{"--tools-image=debian:bookworm", "--os-image=debian:bookworm"}
+}
+
+// call times one `dagger call` (CLI start, module load, build, export).
+func call(args ...string) result {
+	full := append(append([]string{"call", "--progress=plain"}, moduleArgs()...), args...)
+	cmd := exec.Command(filepath.Join(root, "airgap", "dagger"), full...)
+	cmd.Dir = root
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	return result{time.Since(start), out.String(), err}
+}
+
+func mustRun(r result) result {
+	if r.err != nil {
+		lines := strings.Split(strings.TrimSpace(r.log), "\n")
+		if len(lines) > 40 {
+			lines = lines[len(lines)-40:]
+		}
+		log.Fatalf("dagger call failed: %v\n%s", r.err, strings.Join(lines, "\n"))
+	}
+	return r
+}
+
+// prune empties the engine's cache (a new machine's state).
+func prune() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	c, err := dagger.Connect(ctx, dagger.WithLogOutput(io.Discard))
+	must(err)
+	defer c.Close()
+	must(c.Engine().LocalCache().Prune(ctx))
+}
+
+func timeN(n int, script string) Sample {
+	var s Sample
+	for i := 0; i < n; i++ {
+		start := time.Now()
+		sh(script)
+		s = append(s, time.Since(start))
+	}
+	return s
+}
+
+func sh(script string) {
+	cmd := exec.Command("sh", "-c", script)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		log.Fatalf("%s: %v", script, err)
+	}
+}
+
+// hostTools installs the host-native baselines' tools when missing.
+func hostTools() {
+	var need []string
+	for tool, pkg := range map[string]string{"xorriso": "xorriso", "qemu-img": "qemu-utils"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			need = append(need, pkg)
+		}
+	}
+	if len(need) == 0 {
+		return
+	}
+	if os.Getuid() != 0 {
+		log.Fatalf("the baselines need %s on the host: apt-get install %s", strings.Join(need, " "), strings.Join(need, " "))
+	}
+	sh("DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends " + strings.Join(need, " ") + " >/dev/null")
+}
+
+// engineEnv points the CLI and the Go SDK at the air-gapped engine when it runs.
+func engineEnv() {
+	if os.Getenv("_EXPERIMENTAL_DAGGER_RUNNER_HOST") != "" {
+		return
+	}
+	a := filepath.Join(root, "airgap", "airgap.sh")
+	if exec.Command(a, "status").Run() != nil {
+		return
+	}
+	out, err := exec.Command(a, "env").Output()
+	must(err)
+	for _, line := range strings.Split(string(out), "\n") {
+		for _, kv := range strings.Fields(strings.TrimPrefix(line, "export ")) {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				os.Setenv(k, v)
+			}
+		}
+	}
+}
+
+func sha(v string) string {
+	h := sha1.Sum([]byte(v))
+	return hex.EncodeToString(h[:])
+}
+
+func memTotal() string {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return "? GiB"
+	}
+	var kb int64
+	fmt.Sscanf(strings.TrimPrefix(strings.SplitN(string(b), "\n", 2)[0], "MemTotal:"), "%d", &kb)
+	return fmt.Sprintf("%.0f GiB", float64(kb)/(1<<20))
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func must(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
