@@ -189,6 +189,8 @@ cd /out && sha256sum "$OUT" > "$OUT.sha256"`
 		WithEnvVariable("VOLID", volid).
 		WithMountedFile("/in/base.iso", base).
 		WithDirectory("/stage", stage).
+		// a mounted output is its own snapshot: no copy of the ISO out of the container's root filesystem
+		WithMountedDirectory("/out", dag.Directory()).
 		WithExec(append([]string{"sh", "-c", script, "remaster"}, maps...)).
 		Directory("/out"), nil
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -397,7 +399,7 @@ for f in "$2".part*; do printf '%s\t%s\t%s\n' "$f" "$(stat -c %s "$f")" "$(sha25
 	}
 	platform := dag.Container(dagger.ContainerOpts{Platform: "linux/amd64"}).
 		WithDirectory("/opt/unison-platform", tree)
-	for _, k := range sortedKeys(labels) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		platform = platform.WithLabel(k, labels[k])
 	}
 	publisher := platform

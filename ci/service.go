@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
@@ -116,7 +118,7 @@ func (m *UnisonPlatform) ServiceBuild(
 	variants := make([]*dagger.Container, 0, len(platforms))
 	for _, p := range platforms {
 		c := source.DockerBuild(dagger.DirectoryDockerBuildOpts{Dockerfile: dockerfile, Platform: dagger.Platform(p)})
-		for _, k := range sortedKeys(plan.Labels) {
+		for _, k := range slices.Sorted(maps.Keys(plan.Labels)) {
 			c = c.WithLabel(k, plan.Labels[k])
 		}
 		if servicePort > 0 {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 
 	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
@@ -36,7 +38,7 @@ func toPlan(p *version.Plan) (*VersionPlan, error) {
 		return nil, err
 	}
 	var labels []string
-	for _, k := range sortedKeys(p.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(p.Labels)) {
 		labels = append(labels, k+"="+p.Labels[k])
 	}
 	return &VersionPlan{

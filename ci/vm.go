@@ -163,6 +163,7 @@ cd /out && for f in *; do sha256sum "$f" > "$f.sha256"; done`
 		WithEnvVariable("VMDK", vmdkFlag).
 		WithMountedFile("/in/base.img", base).
 		WithDirectory("/stage", stage).
+		WithMountedDirectory("/out", dag.Directory()). // its own snapshot: no copy out of the root filesystem
 		WithExec([]string{"sh", "-c", script}).
 		Directory("/out"), nil
 }

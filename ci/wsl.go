@@ -123,6 +123,7 @@ cd /out && for f in "$ROOTFS" "$WSLFILE" "$BUNDLE"; do sha256sum "$f" > "$f.sha2
 		WithMountedFile("/in/unison-platform-bundle.tar.gz", platformBundle).
 		WithMountedDirectory("/opt-installer", installer).
 		WithDirectory("/meta", dag.Directory().WithNewFile("metadata.json", meta).WithNewFile("README.md", cfg.Readme())).
+		WithMountedDirectory("/out", dag.Directory()). // its own snapshot: no copy out of the root filesystem
 		WithExec([]string{"sh", "-c", script}).
 		Directory("/out"), nil
 }

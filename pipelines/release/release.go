@@ -5,7 +5,9 @@ package release
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -156,7 +158,7 @@ func Notes(in NotesInput) string {
 	}
 	if len(in.Compat) > 0 {
 		b.WriteString("\n## Compatible service tags\n\n")
-		for _, s := range sortedKeys(in.Compat) {
+		for _, s := range slices.Sorted(maps.Keys(in.Compat)) {
 			fmt.Fprintf(&b, "- %s: `%s`\n", s, in.Compat[s])
 		}
 	}
@@ -180,15 +182,6 @@ func sortedAssets(as []Asset) []Asset {
 	sorted := append([]Asset(nil), as...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	return sorted
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func humanSize(n int64) string {
