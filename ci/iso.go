@@ -180,7 +180,6 @@ ls /cfg/grub/grub.cfg >/dev/null 2>&1 || { echo "base ISO has no /boot/grub/grub
 	script := `set -e
 find /stage -exec touch -h -d @"$SOURCE_DATE_EPOCH" {} +
 find /stage -type d -exec chmod 0755 {} +; find /stage -type f -exec chmod 0644 {} +
-mkdir -p /out; rm -f "/out/$OUT"   # xorriso would append a session to an existing outdev
 xorriso -indev /in/base.iso -outdev "/out/$OUT" -volid "$VOLID" "$@" -boot_image any replay 2>/tmp/xorriso.log || { cat /tmp/xorriso.log >&2; exit 1; }
 cd /out && sha256sum "$OUT" > "$OUT.sha256"`
 	return m.tools().

@@ -183,8 +183,6 @@ func (m *UnisonPlatform) Release(
 	var isoDir, vmDir, wslDir *dagger.Directory
 	var bundleFile *dagger.File
 	var tree *dagger.Directory
-	modelsName := "unisonos-models-" + v + ".json"
-	var modelsJSON []byte
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		d, err := m.BaremetalIso(gctx, v, keys, nil, nil, "unisonos", "unison", nil, "en_US.UTF-8", "us", "Etc/UTC",
@@ -217,23 +215,16 @@ func (m *UnisonPlatform) Release(
 		}
 		tree = t
 		bundleFile, err = m.bundleTar(t, created, v).Sync(gctx)
-		if err != nil {
-			return wrap("bundle", err)
-		}
-		modelsJSON, err = renderModels(gctx, images.File("models.yaml"), "images/models.yaml", flavor)
-		return wrap("models", err)
+		return wrap("bundle", err)
 	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	bundleName, err := bundleFile.Name(ctx)
-	if err != nil {
-		return nil, err
-	}
+	// models.json is the one the bundle carries (rendered once, in bundleTree)
 	built := dag.Directory().
 		WithDirectory(".", isoDir).WithDirectory(".", vmDir).WithDirectory(".", wslDir).
-		WithFile(bundleName, bundleFile).
-		WithNewFile(modelsName, string(modelsJSON))
+		WithFiles(".", []*dagger.File{bundleFile}).
+		WithFile("unisonos-models-"+v+".json", tree.File("models.json"))
 
 	// 3. verify every file before anything is signed or published
 	verified := m.tools().
