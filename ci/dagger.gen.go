@@ -60,10 +60,16 @@ func (r UnisonPlatform) MarshalJSON() ([]byte, error) {
 		ToolsImage  string
 		OsImage     string
 		CosignImage string
+		Images      *dagger.Directory
+		Installer   *dagger.Directory
+		Git         *dagger.GitRepository
 	}
 	concrete.ToolsImage = r.ToolsImage
 	concrete.OsImage = r.OsImage
 	concrete.CosignImage = r.CosignImage
+	concrete.Images = r.Images
+	concrete.Installer = r.Installer
+	concrete.Git = r.Git
 	return json.Marshal(&concrete)
 }
 
@@ -72,6 +78,9 @@ func (r *UnisonPlatform) UnmarshalJSON(bs []byte) error {
 		ToolsImage  string
 		OsImage     string
 		CosignImage string
+		Images      *dagger.Directory
+		Installer   *dagger.Directory
+		Git         *dagger.GitRepository
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
@@ -80,6 +89,65 @@ func (r *UnisonPlatform) UnmarshalJSON(bs []byte) error {
 	r.ToolsImage = concrete.ToolsImage
 	r.OsImage = concrete.OsImage
 	r.CosignImage = concrete.CosignImage
+	r.Images = concrete.Images
+	r.Installer = concrete.Installer
+	r.Git = concrete.Git
+	return nil
+}
+
+func (r Build) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Version           string
+		Flavor            string
+		PlatformVersion   string
+		Commit            string
+		CommitTime        string
+		AdminUser         string
+		Hostname          string
+		SshAuthorizedKeys []string
+		PasswordHash      *dagger.Secret
+		Root              *UnisonPlatform
+	}
+	concrete.Version = r.Version
+	concrete.Flavor = r.Flavor
+	concrete.PlatformVersion = r.PlatformVersion
+	concrete.Commit = r.Commit
+	concrete.CommitTime = r.CommitTime
+	concrete.AdminUser = r.AdminUser
+	concrete.Hostname = r.Hostname
+	concrete.SshAuthorizedKeys = r.SshAuthorizedKeys
+	concrete.PasswordHash = r.PasswordHash
+	concrete.Root = r.Root
+	return json.Marshal(&concrete)
+}
+
+func (r *Build) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Version           string
+		Flavor            string
+		PlatformVersion   string
+		Commit            string
+		CommitTime        string
+		AdminUser         string
+		Hostname          string
+		SshAuthorizedKeys []string
+		PasswordHash      *dagger.Secret
+		Root              *UnisonPlatform
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Version = concrete.Version
+	r.Flavor = concrete.Flavor
+	r.PlatformVersion = concrete.PlatformVersion
+	r.Commit = concrete.Commit
+	r.CommitTime = concrete.CommitTime
+	r.AdminUser = concrete.AdminUser
+	r.Hostname = concrete.Hostname
+	r.SshAuthorizedKeys = concrete.SshAuthorizedKeys
+	r.PasswordHash = concrete.PasswordHash
+	r.Root = concrete.Root
 	return nil
 }
 
@@ -108,6 +176,182 @@ func (r *QaReport) UnmarshalJSON(bs []byte) error {
 	r.Passed = concrete.Passed
 	r.Summary = concrete.Summary
 	r.Report = concrete.Report
+	return nil
+}
+
+func (r Release) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Build               *Build
+		Ref                 string
+		ExistingTags        []string
+		RunNumber           int
+		Registry            string
+		Owner               string
+		Vmdk                bool
+		BaseIso             *dagger.File
+		BaseImage           *dagger.File
+		BaseIsoSha256       string
+		BaseImageSha256     string
+		AssetLimitMib       int
+		PartSizeMib         int
+		Username            string
+		Password            *dagger.Secret
+		SigningKey          *dagger.Secret
+		SigningPassword     *dagger.Secret
+		IdentityToken       *dagger.Secret
+		Keyless             bool
+		CertificateIdentity string
+	}
+	concrete.Build = r.Build
+	concrete.Ref = r.Ref
+	concrete.ExistingTags = r.ExistingTags
+	concrete.RunNumber = r.RunNumber
+	concrete.Registry = r.Registry
+	concrete.Owner = r.Owner
+	concrete.Vmdk = r.Vmdk
+	concrete.BaseIso = r.BaseIso
+	concrete.BaseImage = r.BaseImage
+	concrete.BaseIsoSha256 = r.BaseIsoSha256
+	concrete.BaseImageSha256 = r.BaseImageSha256
+	concrete.AssetLimitMib = r.AssetLimitMib
+	concrete.PartSizeMib = r.PartSizeMib
+	concrete.Username = r.Username
+	concrete.Password = r.Password
+	concrete.SigningKey = r.SigningKey
+	concrete.SigningPassword = r.SigningPassword
+	concrete.IdentityToken = r.IdentityToken
+	concrete.Keyless = r.Keyless
+	concrete.CertificateIdentity = r.CertificateIdentity
+	return json.Marshal(&concrete)
+}
+
+func (r *Release) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Build               *Build
+		Ref                 string
+		ExistingTags        []string
+		RunNumber           int
+		Registry            string
+		Owner               string
+		Vmdk                bool
+		BaseIso             *dagger.File
+		BaseImage           *dagger.File
+		BaseIsoSha256       string
+		BaseImageSha256     string
+		AssetLimitMib       int
+		PartSizeMib         int
+		Username            string
+		Password            *dagger.Secret
+		SigningKey          *dagger.Secret
+		SigningPassword     *dagger.Secret
+		IdentityToken       *dagger.Secret
+		Keyless             bool
+		CertificateIdentity string
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Build = concrete.Build
+	r.Ref = concrete.Ref
+	r.ExistingTags = concrete.ExistingTags
+	r.RunNumber = concrete.RunNumber
+	r.Registry = concrete.Registry
+	r.Owner = concrete.Owner
+	r.Vmdk = concrete.Vmdk
+	r.BaseIso = concrete.BaseIso
+	r.BaseImage = concrete.BaseImage
+	r.BaseIsoSha256 = concrete.BaseIsoSha256
+	r.BaseImageSha256 = concrete.BaseImageSha256
+	r.AssetLimitMib = concrete.AssetLimitMib
+	r.PartSizeMib = concrete.PartSizeMib
+	r.Username = concrete.Username
+	r.Password = concrete.Password
+	r.SigningKey = concrete.SigningKey
+	r.SigningPassword = concrete.SigningPassword
+	r.IdentityToken = concrete.IdentityToken
+	r.Keyless = concrete.Keyless
+	r.CertificateIdentity = concrete.CertificateIdentity
+	return nil
+}
+
+func (r ServiceImage) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Source       *dagger.Directory
+		Ref          string
+		Sha          string
+		CommitTime   string
+		Date         string
+		ImageName    string
+		Domain       string
+		Registry     string
+		Owner        string
+		ExistingTags []string
+		RunNumber    int
+		Dockerfile   string
+		ServicePort  int
+		Platforms    []string
+		Username     string
+		Password     *dagger.Secret
+	}
+	concrete.Source = r.Source
+	concrete.Ref = r.Ref
+	concrete.Sha = r.Sha
+	concrete.CommitTime = r.CommitTime
+	concrete.Date = r.Date
+	concrete.ImageName = r.ImageName
+	concrete.Domain = r.Domain
+	concrete.Registry = r.Registry
+	concrete.Owner = r.Owner
+	concrete.ExistingTags = r.ExistingTags
+	concrete.RunNumber = r.RunNumber
+	concrete.Dockerfile = r.Dockerfile
+	concrete.ServicePort = r.ServicePort
+	concrete.Platforms = r.Platforms
+	concrete.Username = r.Username
+	concrete.Password = r.Password
+	return json.Marshal(&concrete)
+}
+
+func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Source       *dagger.Directory
+		Ref          string
+		Sha          string
+		CommitTime   string
+		Date         string
+		ImageName    string
+		Domain       string
+		Registry     string
+		Owner        string
+		ExistingTags []string
+		RunNumber    int
+		Dockerfile   string
+		ServicePort  int
+		Platforms    []string
+		Username     string
+		Password     *dagger.Secret
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Source = concrete.Source
+	r.Ref = concrete.Ref
+	r.Sha = concrete.Sha
+	r.CommitTime = concrete.CommitTime
+	r.Date = concrete.Date
+	r.ImageName = concrete.ImageName
+	r.Domain = concrete.Domain
+	r.Registry = concrete.Registry
+	r.Owner = concrete.Owner
+	r.ExistingTags = concrete.ExistingTags
+	r.RunNumber = concrete.RunNumber
+	r.Dockerfile = concrete.Dockerfile
+	r.ServicePort = concrete.ServicePort
+	r.Platforms = concrete.Platforms
+	r.Username = concrete.Username
+	r.Password = concrete.Password
 	return nil
 }
 
@@ -304,6 +548,186 @@ func dispatch(ctx context.Context) (rerr error) {
 func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName string, inputArgs map[string][]byte) (_ any, err error) {
 	_ = inputArgs
 	switch parentName {
+	case "Build":
+		switch fnName {
+		case "WithAdmin":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var sshAuthorizedKeys []string
+			if inputArgs["sshAuthorizedKeys"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
+				}
+			}
+			var sshAuthorizedKeysFile *dagger.File
+			if inputArgs["sshAuthorizedKeysFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
+				}
+			}
+			var passwordHash *dagger.Secret
+			if inputArgs["passwordHash"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["passwordHash"]), &passwordHash)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg passwordHash", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var hostname string
+			if inputArgs["hostname"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
+				}
+			}
+			return (*Build).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, adminUser, hostname)
+		case "Bundle":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Build).Bundle(&parent, ctx, digests)
+		case "ModelsJson":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Build).ModelsJson(&parent, ctx)
+		case "Iso":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var baseIso *dagger.File
+			if inputArgs["baseIso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
+				}
+			}
+			var baseIsoSha256 string
+			if inputArgs["baseIsoSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			var locale string
+			if inputArgs["locale"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["locale"]), &locale)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg locale", err))
+				}
+			}
+			var keyboard string
+			if inputArgs["keyboard"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["keyboard"]), &keyboard)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg keyboard", err))
+				}
+			}
+			var timezone string
+			if inputArgs["timezone"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["timezone"]), &timezone)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg timezone", err))
+				}
+			}
+			var volumeId string
+			if inputArgs["volumeId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["volumeId"]), &volumeId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg volumeId", err))
+				}
+			}
+			return (*Build).Iso(&parent, ctx, baseIso, baseIsoSha256, packages, locale, keyboard, timezone, volumeId)
+		case "Wsl":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*Build).Wsl(&parent, ctx, packages)
+		case "Vm":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var baseImage *dagger.File
+			if inputArgs["baseImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseImage"]), &baseImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImage", err))
+				}
+			}
+			var baseImageSha256 string
+			if inputArgs["baseImageSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseImageSha256"]), &baseImageSha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImageSha256", err))
+				}
+			}
+			var diskSize string
+			if inputArgs["diskSize"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["diskSize"]), &diskSize)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg diskSize", err))
+				}
+			}
+			var vmdk bool
+			if inputArgs["vmdk"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
+				}
+			}
+			var extraFiles *dagger.Directory
+			if inputArgs["extraFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["extraFiles"]), &extraFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg extraFiles", err))
+				}
+			}
+			return (*Build).Vm(&parent, ctx, baseImage, baseImageSha256, diskSize, vmdk, extraFiles)
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
 	case "QaReport":
 		switch fnName {
 		case "Check":
@@ -313,6 +737,240 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*QaReport).Check(&parent)
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
+	case "Release":
+		switch fnName {
+		case "WithAdmin":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var sshAuthorizedKeys []string
+			if inputArgs["sshAuthorizedKeys"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
+				}
+			}
+			var sshAuthorizedKeysFile *dagger.File
+			if inputArgs["sshAuthorizedKeysFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var hostname string
+			if inputArgs["hostname"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
+				}
+			}
+			return (*Release).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, adminUser, hostname)
+		case "WithBaseIso":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var file *dagger.File
+			if inputArgs["file"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["file"]), &file)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg file", err))
+				}
+			}
+			var sha256 string
+			if inputArgs["sha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256"]), &sha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256", err))
+				}
+			}
+			return (*Release).WithBaseIso(&parent, file, sha256), nil
+		case "WithBaseImage":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var file *dagger.File
+			if inputArgs["file"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["file"]), &file)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg file", err))
+				}
+			}
+			var sha256 string
+			if inputArgs["sha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256"]), &sha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256", err))
+				}
+			}
+			return (*Release).WithBaseImage(&parent, file, sha256), nil
+		case "WithAssetLimit":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var limitMib int
+			if inputArgs["limitMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["limitMib"]), &limitMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg limitMib", err))
+				}
+			}
+			var partSizeMib int
+			if inputArgs["partSizeMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["partSizeMib"]), &partSizeMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg partSizeMib", err))
+				}
+			}
+			return (*Release).WithAssetLimit(&parent, limitMib, partSizeMib)
+		case "WithRegistryAuth":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var username string
+			if inputArgs["username"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
+				}
+			}
+			var secret *dagger.Secret
+			if inputArgs["secret"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["secret"]), &secret)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg secret", err))
+				}
+			}
+			return (*Release).WithRegistryAuth(&parent, username, secret)
+		case "WithSigningKey":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var key *dagger.Secret
+			if inputArgs["key"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
+				}
+			}
+			var password *dagger.Secret
+			if inputArgs["password"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
+				}
+			}
+			return (*Release).WithSigningKey(&parent, key, password)
+		case "WithKeyless":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var identityToken *dagger.Secret
+			if inputArgs["identityToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["identityToken"]), &identityToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg identityToken", err))
+				}
+			}
+			var certificateIdentity string
+			if inputArgs["certificateIdentity"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["certificateIdentity"]), &certificateIdentity)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentity", err))
+				}
+			}
+			return (*Release).WithKeyless(&parent, identityToken, certificateIdentity)
+		case "DryRun":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).DryRun(&parent, ctx)
+		case "Publish":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).Publish(&parent, ctx)
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
+	case "ServiceImage":
+		switch fnName {
+		case "WithRegistry":
+			var parent ServiceImage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var username string
+			if inputArgs["username"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
+				}
+			}
+			var password *dagger.Secret
+			if inputArgs["password"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
+				}
+			}
+			return (*ServiceImage).WithRegistry(&parent, registry, owner, username, password)
+		case "Plan":
+			var parent ServiceImage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*ServiceImage).Plan(&parent)
+		case "Publish":
+			var parent ServiceImage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*ServiceImage).Publish(&parent, ctx)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -330,7 +988,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "UnisonPlatform":
 		switch fnName {
-		case "WslBundle":
+		case "Build":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
@@ -341,20 +999,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
 				if err != nil {
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var defaultUser string
-			if inputArgs["defaultUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["defaultUser"]), &defaultUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg defaultUser", err))
-				}
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
 				}
 			}
 			var flavor string
@@ -385,21 +1029,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
 				}
 			}
-			var images *dagger.Directory
-			if inputArgs["images"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
-				}
-			}
-			var installer *dagger.Directory
-			if inputArgs["installer"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
-				}
-			}
-			return (*UnisonPlatform).WslBundle(&parent, ctx, version, defaultUser, packages, flavor, platformVersion, commit, commitTime, images, installer)
+			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime)
 		case "Models":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -434,14 +1064,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
 				}
 			}
-			var matrix *dagger.File
-			if inputArgs["matrix"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["matrix"]), &matrix)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg matrix", err))
-				}
-			}
-			return (*UnisonPlatform).Compat(&parent, ctx, platformVersion, matrix)
+			return (*UnisonPlatform).Compat(&parent, ctx, platformVersion)
 		case "Bundle":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -490,21 +1113,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
 				}
 			}
-			var images *dagger.Directory
-			if inputArgs["images"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
-				}
-			}
-			var installer *dagger.Directory
-			if inputArgs["installer"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
-				}
-			}
-			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests, images, installer)
+			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests)
 		case "BaremetalIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -516,6 +1125,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
 				if err != nil {
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
 				}
 			}
 			var sshAuthorizedKeys []string
@@ -560,62 +1190,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
 				}
 			}
-			var locale string
-			if inputArgs["locale"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["locale"]), &locale)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg locale", err))
-				}
-			}
-			var keyboard string
-			if inputArgs["keyboard"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["keyboard"]), &keyboard)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg keyboard", err))
-				}
-			}
-			var timezone string
-			if inputArgs["timezone"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["timezone"]), &timezone)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg timezone", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var volumeId string
-			if inputArgs["volumeId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["volumeId"]), &volumeId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg volumeId", err))
-				}
-			}
 			var baseIso *dagger.File
 			if inputArgs["baseIso"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
@@ -630,21 +1204,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
 				}
 			}
-			var images *dagger.Directory
-			if inputArgs["images"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
-				}
-			}
-			var installer *dagger.Directory
-			if inputArgs["installer"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
-				}
-			}
-			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, locale, keyboard, timezone, flavor, platformVersion, commit, commitTime, volumeId, baseIso, baseIsoSha256, images, installer)
+			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, baseIso, baseIsoSha256)
 		case "QaSmoke":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -784,69 +1344,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
 				}
 			}
-			var username string
-			if inputArgs["username"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
-				}
-			}
-			var password *dagger.Secret
-			if inputArgs["password"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
-				}
-			}
-			var signingKey *dagger.Secret
-			if inputArgs["signingKey"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["signingKey"]), &signingKey)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg signingKey", err))
-				}
-			}
-			var signingPassword *dagger.Secret
-			if inputArgs["signingPassword"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["signingPassword"]), &signingPassword)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg signingPassword", err))
-				}
-			}
-			var keyless bool
-			if inputArgs["keyless"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["keyless"]), &keyless)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg keyless", err))
-				}
-			}
-			var identityToken *dagger.Secret
-			if inputArgs["identityToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["identityToken"]), &identityToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg identityToken", err))
-				}
-			}
-			var certificateIdentity string
-			if inputArgs["certificateIdentity"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["certificateIdentity"]), &certificateIdentity)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentity", err))
-				}
-			}
-			var sshAuthorizedKeys []string
-			if inputArgs["sshAuthorizedKeys"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
-				}
-			}
-			var sshAuthorizedKeysFile *dagger.File
-			if inputArgs["sshAuthorizedKeysFile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
-				}
-			}
 			var flavor string
 			if inputArgs["flavor"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
@@ -861,34 +1358,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
 				}
 			}
-			var baseIso *dagger.File
-			if inputArgs["baseIso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
-				}
-			}
-			var baseIsoSha256 string
-			if inputArgs["baseIsoSha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
-				}
-			}
-			var baseImage *dagger.File
-			if inputArgs["baseImage"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseImage"]), &baseImage)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImage", err))
-				}
-			}
-			var baseImageSha256 string
-			if inputArgs["baseImageSha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseImageSha256"]), &baseImageSha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImageSha256", err))
-				}
-			}
 			var vmdk bool
 			if inputArgs["vmdk"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
@@ -896,42 +1365,56 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
 				}
 			}
-			var assetLimitMib int
-			if inputArgs["assetLimitMib"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["assetLimitMib"]), &assetLimitMib)
+			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk)
+		case "WslBundle":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg assetLimitMib", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
 				}
 			}
-			var partSizeMib int
-			if inputArgs["partSizeMib"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["partSizeMib"]), &partSizeMib)
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg partSizeMib", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
 				}
 			}
-			var dryRun bool
-			if inputArgs["dryRun"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
 				}
 			}
-			var images *dagger.Directory
-			if inputArgs["images"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
 				}
 			}
-			var installer *dagger.Directory
-			if inputArgs["installer"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
 				}
 			}
-			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, username, password, signingKey, signingPassword, keyless, identityToken, certificateIdentity, sshAuthorizedKeys, sshAuthorizedKeysFile, flavor, platformVersion, baseIso, baseIsoSha256, baseImage, baseImageSha256, vmdk, assetLimitMib, partSizeMib, dryRun, images, installer)
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
 		case "ServiceBuild":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -973,62 +1456,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
 				}
 			}
-			var dockerfile string
-			if inputArgs["dockerfile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dockerfile"]), &dockerfile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dockerfile", err))
-				}
-			}
-			var domain string
-			if inputArgs["domain"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
-				}
-			}
-			var servicePort int
-			if inputArgs["servicePort"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["servicePort"]), &servicePort)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg servicePort", err))
-				}
-			}
-			var platforms []string
-			if inputArgs["platforms"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platforms"]), &platforms)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platforms", err))
-				}
-			}
-			var registry string
-			if inputArgs["registry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
-				}
-			}
-			var owner string
-			if inputArgs["owner"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
-				}
-			}
-			var username string
-			if inputArgs["username"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
-				}
-			}
-			var password *dagger.Secret
-			if inputArgs["password"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
-				}
-			}
 			var existingTags []string
 			if inputArgs["existingTags"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
@@ -1050,14 +1477,35 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
 				}
 			}
-			var dryRun bool
-			if inputArgs["dryRun"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
+			var domain string
+			if inputArgs["domain"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
 				}
 			}
-			return (*UnisonPlatform).ServiceBuild(&parent, ctx, source, imageName, ref, sha, commitTime, dockerfile, domain, servicePort, platforms, registry, owner, username, password, existingTags, runNumber, date, dryRun)
+			var servicePort int
+			if inputArgs["servicePort"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["servicePort"]), &servicePort)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg servicePort", err))
+				}
+			}
+			var dockerfile string
+			if inputArgs["dockerfile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dockerfile"]), &dockerfile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dockerfile", err))
+				}
+			}
+			var platforms []string
+			if inputArgs["platforms"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platforms"]), &platforms)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platforms", err))
+				}
+			}
+			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
 		case "StandinIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1190,6 +1638,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
 				}
 			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
 			var sshAuthorizedKeys []string
 			if inputArgs["sshAuthorizedKeys"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
@@ -1232,41 +1701,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
 				}
 			}
-			var extraFiles *dagger.Directory
-			if inputArgs["extraFiles"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["extraFiles"]), &extraFiles)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg extraFiles", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
 			var baseImage *dagger.File
 			if inputArgs["baseImage"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["baseImage"]), &baseImage)
@@ -1281,21 +1715,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImageSha256", err))
 				}
 			}
-			var images *dagger.Directory
-			if inputArgs["images"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
-				}
-			}
-			var installer *dagger.Directory
-			if inputArgs["installer"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
-				}
-			}
-			return (*UnisonPlatform).LinuxVm(&parent, ctx, version, sshAuthorizedKeys, sshAuthorizedKeysFile, hostname, adminUser, diskSize, vmdk, extraFiles, flavor, platformVersion, commit, commitTime, baseImage, baseImageSha256, images, installer)
+			return (*UnisonPlatform).LinuxVm(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, hostname, adminUser, diskSize, vmdk, baseImage, baseImageSha256)
 		case "":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1323,7 +1743,28 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cosignImage", err))
 				}
 			}
-			return New(toolsImage, osImage, cosignImage), nil
+			var images *dagger.Directory
+			if inputArgs["images"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["images"]), &images)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg images", err))
+				}
+			}
+			var installer *dagger.Directory
+			if inputArgs["installer"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installer"]), &installer)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installer", err))
+				}
+			}
+			var git *dagger.GitRepository
+			if inputArgs["git"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["git"]), &git)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg git", err))
+				}
+			}
+			return New(toolsImage, osImage, cosignImage, images, installer, git), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

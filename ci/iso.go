@@ -3,193 +3,197 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
+	"github.com/project-unisonOS/unison-platform/pipelines/artifact"
 	"github.com/project-unisonOS/unison-platform/pipelines/autoinstall"
 	"github.com/project-unisonOS/unison-platform/pipelines/grub"
+	"github.com/project-unisonOS/unison-platform/pipelines/ident"
 	"github.com/project-unisonOS/unison-platform/pipelines/iso"
+	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
 
-// Builds unisonos-baremetal-<version>.iso: the full Ubuntu Server
-// live-server ISO remastered with xorriso, with the autoinstall payload
-// embedded (NoCloud user-data/meta-data, the platform bundle and models.json
-// under /nocloud, autoinstall.yaml at the root) and every GRUB kernel line
-// patched to start the unattended install. Returns a directory with the ISO
-// and its .sha256 (dagger call baremetal-iso ... export --path out/).
+// isoOptions are the ISO's own inputs; zero values mean the defaults.
+type isoOptions struct {
+	Base                       baseInput
+	Packages                   []string
+	Locale, Keyboard, Timezone string
+	VolumeID                   string
+}
+
+// Builds unisonos-baremetal-<version>.iso: the Ubuntu Server ISO remastered with the autoinstall payload embedded.
 //
-// Inputs are validated before any download or build. The base ISO is checked
-// against its pinned SHA-256 first. Byte-reproducible: timestamps come from
-// --commit-time.
+// A door into `build ... with-admin ... iso`: the pinned Ubuntu 24.04
+// live-server ISO (or --base-iso), SHA-256 checked first, remastered with
+// xorriso: NoCloud user-data/meta-data, the platform bundle and models.json
+// under /nocloud, autoinstall.yaml at the root, every GRUB kernel line
+// patched to start the unattended install. Inputs are validated before any
+// download or build; dates come from the commit time (byte-reproducible).
+// Returns a directory with the ISO and its .sha256.
 func (m *UnisonPlatform) BaremetalIso(
 	ctx context.Context,
-	// Version: names the ISO and derives the volume ID (at most 32 characters in all).
+	// Version, e.g. v1.2.3: names the ISO and derives the volume ID; default 0.0.0-dev.
 	// +optional
-	// +default="0.0.0-dev"
 	version string,
+	// Model flavor of the bundle (images/models.yaml); default: default.
+	// +optional
+	flavor string,
+	// Commit SHA recorded in the bundle; default: HEAD of the module's git checkout.
+	// +optional
+	commit string,
+	// Commit time, RFC 3339: SOURCE_DATE_EPOCH; default: HEAD's commit time.
+	// +optional
+	commitTime string,
 	// SSH public keys of the admin user (ed25519 recommended); required for stable versions (vX.Y.Z).
 	// +optional
 	sshAuthorizedKeys []string,
 	// A file of SSH public keys, one per line (added to --ssh-authorized-keys).
 	// +optional
 	sshAuthorizedKeysFile *dagger.File,
-	// crypt(3) hash of the admin password ($6$/$y$, mkpasswd -m sha-512), as a secret; never a plain password.
+	// crypt(3) hash of the admin password ($6$/$y$, mkpasswd -m sha-512) as a secret; never a plain password.
 	// +optional
 	passwordHash *dagger.Secret,
-	// Host name of the installed system.
+	// Host name of the installed system; default: unisonos.
 	// +optional
-	// +default="unisonos"
 	hostname string,
-	// Admin user name.
+	// Admin user name; default: unison.
 	// +optional
-	// +default="unison"
 	adminUser string,
 	// Extra Ubuntu packages to install.
 	// +optional
 	packages []string,
-	// Locale.
-	// +optional
-	// +default="en_US.UTF-8"
-	locale string,
-	// Keyboard layout.
-	// +optional
-	// +default="us"
-	keyboard string,
-	// Time zone.
-	// +optional
-	// +default="Etc/UTC"
-	timezone string,
-	// Model flavor of the bundle (images/models.yaml).
-	// +optional
-	// +default="default"
-	flavor string,
-	// Platform version in the compatibility matrix; default: derived from version, else the newest.
-	// +optional
-	platformVersion string,
-	// Commit SHA recorded in the bundle metadata.
-	// +optional
-	// +default="unknown"
-	commit string,
-	// Commit time, RFC 3339: SOURCE_DATE_EPOCH of the ISO and the bundle.
-	// +optional
-	// +default="1970-01-01T00:00:00Z"
-	commitTime string,
-	// Volume ID override (default: "UnisonOS <version> amd64", at most 32 characters).
-	// +optional
-	volumeId string,
-	// Base ISO file (e.g. a local copy or a stand-in); default: the pinned Ubuntu 24.04 live-server download.
+	// Base ISO file (a local copy or a stand-in); default: the pinned Ubuntu 24.04 live-server download.
 	// +optional
 	baseIso *dagger.File,
 	// Expected SHA-256 of --base-iso (checked when given).
 	// +optional
 	baseIsoSha256 string,
-	// Build inputs (ubuntu.yaml pins, autoinstall template, models.yaml, compat.yaml).
-	// +defaultPath="/images"
-	images *dagger.Directory,
-	// The installers.
-	// +defaultPath="/installer"
-	installer *dagger.Directory,
 ) (*dagger.Directory, error) {
-	// 1. every input, before anything expensive
-	volid := volumeId
+	b, err := m.newBuild(ctx, identity{Version: version, Flavor: flavor, Commit: commit, CommitTime: commitTime})
+	if err != nil {
+		return nil, err
+	}
+	if b, err = b.WithAdmin(ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, adminUser, hostname); err != nil {
+		return nil, err
+	}
+	return b.iso(ctx, isoOptions{Base: baseInput{File: baseIso, SHA256: baseIsoSha256}, Packages: packages})
+}
+
+// Builds the installer ISO of this build (unisonos-baremetal-<version>.iso and .sha256) from the Ubuntu Server ISO.
+func (b *Build) Iso(
+	ctx context.Context,
+	// Base ISO file; default: the pinned Ubuntu 24.04 live-server download.
+	// +optional
+	baseIso *dagger.File,
+	// Expected SHA-256 of --base-iso (checked when given).
+	// +optional
+	baseIsoSha256 string,
+	// Extra Ubuntu packages to install.
+	// +optional
+	packages []string,
+	// Locale; default: en_US.UTF-8.
+	// +optional
+	locale string,
+	// Keyboard layout; default: us.
+	// +optional
+	keyboard string,
+	// Time zone; default: Etc/UTC.
+	// +optional
+	timezone string,
+	// Volume ID; default: "UnisonOS <version> amd64" (at most 32 characters).
+	// +optional
+	volumeId string,
+) (*dagger.Directory, error) {
+	return b.iso(ctx, isoOptions{Base: baseInput{File: baseIso, SHA256: baseIsoSha256}, Packages: packages,
+		Locale: locale, Keyboard: keyboard, Timezone: timezone, VolumeID: volumeId})
+}
+
+// iso validates every input, then verifies the base, patches GRUB and remasters.
+func (b *Build) iso(ctx context.Context, o isoOptions) (*dagger.Directory, error) {
+	volid := o.VolumeID
 	if volid == "" {
 		var err error
-		if volid, err = iso.VolumeID(version); err != nil {
+		if volid, err = iso.VolumeID(b.Version); err != nil {
 			return nil, err
 		}
 	} else if err := iso.CheckVolumeID(volid); err != nil {
 		return nil, err
 	}
-	keys, err := collectKeys(ctx, sshAuthorizedKeys, sshAuthorizedKeysFile)
+	a, err := b.admin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	hash := ""
-	if passwordHash != nil {
-		if hash, err = passwordHash.Plaintext(ctx); err != nil {
-			return nil, err
-		}
-		hash = strings.TrimSpace(hash)
-	}
-	bundleName := "unison-platform-bundle.tar.gz"
-	tmpl, err := images.File("autoinstall/user-data.yaml.tmpl").Contents(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("images/autoinstall/user-data.yaml.tmpl: %w", err)
-	}
-	userData, err := autoinstall.Render(tmpl, autoinstall.Config{
-		Hostname: hostname, Username: adminUser, SSHAuthorizedKeys: keys, PasswordHash: hash,
-		ExtraPackages: packages, Locale: locale, KeyboardLayout: keyboard, Timezone: timezone,
-		Stable: iso.IsStable(version), BundleFile: bundleName,
-	})
+	userData, err := b.userData(ctx, a, o)
 	if err != nil {
 		return nil, err
 	}
-	tree, created, err := m.bundleTree(ctx, bundleOpts{Version: version, Flavor: flavor, PlatformVersion: platformVersion,
-		Commit: commit, CommitTime: commitTime, Images: images, Installer: installer})
+	tree, err := b.bundleTree(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-
-	// 2. the base ISO, verified before use
-	base, err := m.verifiedPin(ctx, images, "live_server_iso", "base-iso", baseIso, baseIsoSha256)
+	o.Base.Pin, o.Base.Arg = "live_server_iso", "base-iso"
+	base, err := b.Root.verified(ctx, o.Base)
 	if err != nil {
 		return nil, err
 	}
-
-	// 3. GRUB configs: extracted with xorriso, patched in Go
-	cfgs := m.tools().WithMountedFile("/in/base.iso", base).
-		WithExec([]string{"sh", "-c", `set -e; mkdir -p /cfg
-xorriso -osirrox on -indev /in/base.iso -extract /boot/grub /cfg/grub >/dev/null 2>&1 || true
-ls /cfg/grub/grub.cfg >/dev/null 2>&1 || { echo "base ISO has no /boot/grub/grub.cfg: not an Ubuntu live-server ISO" >&2; exit 1; }`}).
-		Directory("/cfg/grub")
-	stage := dag.Directory()
-	maps := []string{}
-	for _, name := range []string{"grub.cfg", "loopback.cfg"} {
-		entries, err := cfgs.Glob(ctx, name)
-		if err != nil {
-			return nil, err
-		}
-		if len(entries) == 0 {
-			if name == "grub.cfg" {
-				return nil, fmt.Errorf("base ISO: no /boot/grub/grub.cfg")
-			}
-			continue
-		}
-		orig, err := cfgs.File(name).Contents(ctx)
-		if err != nil {
-			return nil, err
-		}
-		patched, _, err := grub.Patch(orig, "")
-		if err != nil {
-			return nil, fmt.Errorf("base ISO /boot/grub/%s: %w", name, err)
-		}
-		stage = stage.WithNewFile("boot/grub/"+name, patched)
-		maps = append(maps, "-map", "/stage/boot/grub/"+name, "/boot/grub/"+name)
+	stage, maps, err := b.Root.patchedGrub(ctx, base)
+	if err != nil {
+		return nil, err
 	}
-
-	// 4. remaster: replay the base's boot setup, map the payload
-	instanceID := "unisonos-" + version
 	stage = stage.
 		WithNewFile("nocloud/user-data", userData).
-		WithNewFile("nocloud/meta-data", autoinstall.MetaData(instanceID, hostname)).
+		WithNewFile("nocloud/meta-data", autoinstall.MetaData("unisonos-"+b.Version, a.Hostname)).
 		WithFile("nocloud/models.json", tree.File("models.json")).
-		WithFile("nocloud/"+bundleName, m.bundleTar(tree, created, version)).
+		WithFile("nocloud/"+autoinstall.DefaultBundleFile, b.bundleTar(tree)).
 		WithNewFile("autoinstall.yaml", autoinstall.AutoinstallYAML(userData))
 	maps = append(maps, "-map", "/stage/nocloud", "/nocloud", "-map", "/stage/autoinstall.yaml", "/autoinstall.yaml")
-	out := iso.FileName(version)
-	script := `set -e
-find /stage -exec touch -h -d @"$SOURCE_DATE_EPOCH" {} +
-find /stage -type d -exec chmod 0755 {} +; find /stage -type f -exec chmod 0644 {} +
-xorriso -indev /in/base.iso -outdev "/out/$OUT" -volid "$VOLID" "$@" -boot_image any replay 2>/tmp/xorriso.log || { cat /tmp/xorriso.log >&2; exit 1; }
-cd /out && sha256sum "$OUT" > "$OUT.sha256"`
-	return m.tools().
-		WithEnvVariable("SOURCE_DATE_EPOCH", fmt.Sprint(created.Unix())).
-		WithEnvVariable("OUT", out).
+	c := b.Root.tools().
+		WithEnvVariable("SOURCE_DATE_EPOCH", b.epoch()).
+		WithEnvVariable("OUT", artifact.Name(artifact.ISO, b.Version)).
 		WithEnvVariable("VOLID", volid).
 		WithMountedFile("/in/base.iso", base).
 		WithDirectory("/stage", stage).
 		// a mounted output is its own snapshot: no copy of the ISO out of the container's root filesystem
-		WithMountedDirectory("/out", dag.Directory()).
-		WithExec(append([]string{"sh", "-c", script, "remaster"}, maps...)).
-		Directory("/out"), nil
+		WithMountedDirectory("/out", dag.Directory())
+	return runScript(c, "iso-remaster.sh", maps...).Directory("/out"), nil
+}
+
+// userData renders and validates the autoinstall user-data of the build.
+func (b *Build) userData(ctx context.Context, a ident.Admin, o isoOptions) (string, error) {
+	tmpl, err := b.Root.Images.File("autoinstall/user-data.yaml.tmpl").Contents(ctx)
+	if err != nil {
+		return "", fmt.Errorf("images/autoinstall/user-data.yaml.tmpl: %w", err)
+	}
+	return autoinstall.Render(tmpl, autoinstall.Config{
+		Hostname: a.Hostname, Username: a.User, SSHAuthorizedKeys: a.Keys, PasswordHash: a.PasswordHash,
+		ExtraPackages: o.Packages, Locale: o.Locale, KeyboardLayout: o.Keyboard, Timezone: o.Timezone,
+		Stable: version.IsStable(b.Version), BundleFile: autoinstall.DefaultBundleFile,
+	})
+}
+
+// patchedGrub extracts the base's GRUB configs, patches every kernel line in
+// Go and returns them staged, with the xorriso -map arguments that replace them.
+func (m *UnisonPlatform) patchedGrub(ctx context.Context, base *dagger.File) (*dagger.Directory, []string, error) {
+	cfgs := runScript(m.tools().WithMountedFile("/in/base.iso", base), "iso-grub.sh").Directory("/cfg/grub")
+	stage, maps := dag.Directory(), []string{}
+	for _, name := range []string{"grub.cfg", "loopback.cfg"} {
+		entries, err := cfgs.Glob(ctx, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(entries) == 0 {
+			continue // grub.cfg is there: iso-grub.sh checked it
+		}
+		orig, err := cfgs.File(name).Contents(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		patched, _, err := grub.Patch(orig, "")
+		if err != nil {
+			return nil, nil, fmt.Errorf("base-iso /boot/grub/%s: %w", name, err)
+		}
+		stage = stage.WithNewFile("boot/grub/"+name, patched)
+		maps = append(maps, "-map", "/stage/boot/grub/"+name, "/boot/grub/"+name)
+	}
+	return stage, maps, nil
 }

@@ -1,17 +1,19 @@
 // UnisonOS build and release system.
 //
-// Builds every UnisonOS artifact (WSL bundle, Linux VM disk, bare-metal
-// installer ISO) as a cached container DAG, boot-tests them and publishes
-// releases. Every image it uses is a constructor argument with a pinned
-// default, so air-gapped users can point them at a local registry.
+// Builds every UnisonOS artifact (WSL distribution, Linux VM disk,
+// bare-metal installer ISO) as a cached container DAG, boot-tests them and
+// publishes releases. The root object holds what every build shares (the
+// tool images, the build inputs, the git checkout); `build` declares one
+// build identity and hands out the artifacts; baremetal-iso, linux-vm,
+// wsl-bundle, bundle and release are doors into the same objects.
 package main
 
 import (
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 )
 
-// Pinned production defaults. Air-gapped users and the tests override them
-// with images from their own registry (see README, "Air-gapped mode").
+// Pinned production defaults, written once. Air-gapped users and the tests
+// override them with images from their own registry (README, "Air-gapped mode").
 const (
 	// Debian 12 (bookworm); the tool containers are built from it.
 	defaultToolsImage = "docker.io/library/debian:bookworm@sha256:8a8cd02c5912770b4980228a54d4aff9e4f986f1eb2525d2d371dec5232cefcc"
@@ -23,40 +25,60 @@ const (
 
 // UnisonPlatform is the build and release system of UnisonOS.
 type UnisonPlatform struct {
-	// Image the tool containers (xorriso, qemu, libguestfs, ...) are built from.
+	// Image the tool containers are built from.
 	ToolsImage string
 	// Base OS image of the WSL root filesystem.
 	OsImage string
 	// cosign image used to sign releases.
 	CosignImage string
+	// Build inputs: ubuntu.yaml pins, autoinstall template, models.yaml, compat.yaml.
+	// +private
+	Images *dagger.Directory
+	// The platform installers.
+	// +private
+	Installer *dagger.Directory
+	// The git checkout the module runs from (commit, commit time and tags default from it).
+	// +private
+	Git *dagger.GitRepository
 }
 
-// New configures the module.
+// New configures the module: the images it builds with and its inputs.
 func New(
-	// Debian-based image the tool containers are built from (apt-get must work in it).
+	// Debian-based image the tool containers are built from (apt-get must work in it); default: pinned debian:bookworm.
 	// +optional
-	// +default="docker.io/library/debian:bookworm@sha256:8a8cd02c5912770b4980228a54d4aff9e4f986f1eb2525d2d371dec5232cefcc"
 	toolsImage string,
-	// Base OS image of the WSL root filesystem (Ubuntu or Debian, apt-based).
+	// Base OS image of the WSL root filesystem (Ubuntu or Debian, apt-based); default: pinned ubuntu:24.04.
 	// +optional
-	// +default="docker.io/library/ubuntu:24.04@sha256:a08e551cb33850e4740772b38217fc1796a66da2506d312abe51acda354ff061"
 	osImage string,
-	// cosign image (the binary at /ko-app/cosign, as in the official image) that signs releases.
+	// cosign image (the binary at /ko-app/cosign, as in the official image) that signs releases; default: pinned cosign v2.4.1.
 	// +optional
-	// +default="ghcr.io/sigstore/cosign/cosign:v2.4.1@sha256:b03690aa52bfe94054187142fba24dc54137650682810633901767d8a3e15b31"
 	cosignImage string,
+	// Build inputs (ubuntu.yaml pins, autoinstall template, models.yaml, compat.yaml).
+	// +defaultPath="/images"
+	images *dagger.Directory,
+	// The platform installers.
+	// +defaultPath="/installer"
+	installer *dagger.Directory,
+	// The git checkout: commit, commit time and existing tags default from its HEAD.
+	// +optional
+	// +defaultPath="/"
+	git *dagger.GitRepository,
 ) *UnisonPlatform {
-	if toolsImage == "" {
-		toolsImage = defaultToolsImage
+	return &UnisonPlatform{
+		ToolsImage:  or(toolsImage, defaultToolsImage),
+		OsImage:     or(osImage, defaultOsImage),
+		CosignImage: or(cosignImage, defaultCosignImage),
+		Images:      images,
+		Installer:   installer,
+		Git:         git,
 	}
-	if osImage == "" {
-		osImage = defaultOsImage
-	}
-	if cosignImage == "" {
-		cosignImage = defaultCosignImage
-	}
-	return &UnisonPlatform{ToolsImage: toolsImage, OsImage: osImage, CosignImage: cosignImage}
 }
 
-// keep the import used even before any function returns a Dagger type
-var _ *dagger.Container
+// or returns v, or def when v is empty: an optional argument's zero value means its default.
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}

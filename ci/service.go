@@ -3,26 +3,40 @@ package main
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
 
-// registriesNeedingAuth never accept anonymous pushes: fail before building.
-var registriesNeedingAuth = map[string]bool{"ghcr.io": true, "docker.io": true, "index.docker.io": true, "quay.io": true}
+// ServiceImage is one service image build: its source, ref and the registry it goes to.
+type ServiceImage struct {
+	// +private
+	Source *dagger.Directory
+	// +private
+	Ref, Sha, CommitTime, Date, ImageName, Domain, Registry, Owner string
+	// +private
+	ExistingTags []string
+	// +private
+	RunNumber int
+	// +private
+	Dockerfile string
+	// +private
+	ServicePort int
+	// +private
+	Platforms []string
+	// +private
+	Username string
+	// +private
+	Password *dagger.Secret
+}
 
-// Builds a service image from its source directory (Dockerfile),
-// for each requested platform, applies the channel tags and OCI labels of the
-// ref, publishes it and returns the pushed references with their digests, one
-// per line. Pull requests are built but not pushed. This is what service
-// repositories call through .github/workflows/reusable-build.yml.
+// Builds a service image from its Dockerfile with the channel tags and OCI labels of the ref; publish or plan it next.
 //
-// +cache="never"
+// What service repositories call through .github/workflows/reusable-build.yml:
+// dagger call service-build --source . --image-name unison-orchestrator --ref "$GITHUB_REF" --sha "$GITHUB_SHA"
+// --commit-time ... with-registry --username "$GITHUB_ACTOR" --password env:GHCR_TOKEN publish
 func (m *UnisonPlatform) ServiceBuild(
-	ctx context.Context,
 	// Service source directory (the Docker build context).
 	source *dagger.Directory,
 	// Image name under the owner, e.g. unison-orchestrator.
@@ -33,35 +47,7 @@ func (m *UnisonPlatform) ServiceBuild(
 	sha string,
 	// Commit time, RFC 3339 (git show -s --format=%cI).
 	commitTime string,
-	// Dockerfile path inside the source directory.
-	// +optional
-	// +default="Dockerfile"
-	dockerfile string,
-	// unison.domain label (e.g. core, inference, io).
-	// +optional
-	domain string,
-	// Port the service listens on (recorded as an exposed port).
-	// +optional
-	servicePort int,
-	// Platforms to build; the engine must be able to run each (linux/arm64 needs emulation for RUN steps).
-	// +optional
-	// +default=["linux/amd64"]
-	platforms []string,
-	// Registry host to publish to.
-	// +optional
-	// +default="ghcr.io"
-	registry string,
-	// Repository owner.
-	// +optional
-	// +default="project-unisonOS"
-	owner string,
-	// Registry user name.
-	// +optional
-	username string,
-	// Registry password or token.
-	// +optional
-	password *dagger.Secret,
-	// Existing git tags of the service repository (for stable and beta tag rules).
+	// Existing git tags of the service repository (stable and beta tag rules).
 	// +optional
 	existingTags []string,
 	// CI run number (beta numbering when no tags are known).
@@ -70,76 +56,93 @@ func (m *UnisonPlatform) ServiceBuild(
 	// Build date for nightly tags (YYYY-MM-DD); default: the commit date.
 	// +optional
 	date string,
-	// Print what would be pushed, without building or pushing.
+	// unison.domain label (e.g. core, inference, io).
 	// +optional
-	dryRun bool,
-) (string, error) {
-	plan, err := version.Compute(version.Input{
-		Ref: ref, SHA: sha, CommitTime: commitTime, Date: date, RunNumber: runNumber,
-		ExistingTags: existingTags, Registry: registry, Owner: owner, Repo: imageName,
-		Image: imageName, Domain: domain,
-	})
+	domain string,
+	// Port the service listens on (recorded as an exposed port).
+	// +optional
+	servicePort int,
+	// Dockerfile path inside the source directory; default: Dockerfile.
+	// +optional
+	dockerfile string,
+	// Platforms to build; default linux/amd64 (the engine must be able to run each: linux/arm64 needs emulation for RUN steps).
+	// +optional
+	platforms []string,
+) (*ServiceImage, error) {
+	s := &ServiceImage{Source: source, Dockerfile: or(dockerfile, "Dockerfile"), ServicePort: servicePort, Platforms: platforms,
+		Ref: ref, Sha: sha, CommitTime: commitTime, Date: date, RunNumber: runNumber, ExistingTags: existingTags,
+		Registry: defaultRegistry, Owner: defaultOwner, ImageName: imageName, Domain: domain}
+	if len(s.Platforms) == 0 {
+		s.Platforms = []string{"linux/amd64"}
+	}
+	if _, err := s.plan(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Sets the registry and owner the image is pushed to, and the credentials (a Dagger secret) when it needs them.
+func (s *ServiceImage) WithRegistry(
+	// Registry host; default: ghcr.io.
+	// +optional
+	registry string,
+	// Repository owner (lowercased in image names); default: project-unisonOS.
+	// +optional
+	owner string,
+	// Registry user name.
+	// +optional
+	username string,
+	// Registry password or token, e.g. env:GHCR_TOKEN.
+	// +optional
+	password *dagger.Secret,
+) (*ServiceImage, error) {
+	if (username == "") != (password == nil) {
+		return nil, fmt.Errorf("username/password: give both (--username USER --password env:TOKEN) or neither")
+	}
+	c := *s
+	c.Registry, c.Owner = or(registry, defaultRegistry), or(owner, defaultOwner)
+	c.Username, c.Password = username, password
+	if _, err := c.plan(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Prints what publish would push (version, channel, references, labels) without building or pushing.
+func (s *ServiceImage) Plan() (string, error) {
+	p, err := s.plan()
 	if err != nil {
 		return "", err
 	}
-	if len(platforms) == 0 {
-		return "", fmt.Errorf("platforms: give at least one, e.g. --platforms linux/amd64")
-	}
-	host := strings.SplitN(plan.Repository, "/", 2)[0]
-	if plan.Publish && !dryRun {
-		if (username == "") != (password == nil) {
-			return "", fmt.Errorf("username/password: give both (--username USER --password env:TOKEN) or neither")
-		}
-		if password == nil && registriesNeedingAuth[host] {
-			return "", fmt.Errorf("password: pushing to %s needs credentials: pass --username and --password env:REGISTRY_TOKEN (a Dagger secret)", host)
-		}
-	}
+	return p.Text(s.Platforms, true), nil
+}
 
-	var b strings.Builder
-	if dryRun || !plan.Publish {
-		verb := "would push"
-		if !plan.Publish {
-			verb = "pull request: build only, not pushed"
-		}
-		fmt.Fprintf(&b, "version %s (channel %s), platforms %s\n%s:\n", plan.Version, plan.Channel, strings.Join(platforms, ","), verb)
-		for _, r := range plan.Refs {
-			fmt.Fprintf(&b, "  %s\n", r)
-		}
-		b.WriteString("labels:\n")
-		vp, _ := toPlan(plan)
-		for _, l := range vp.Labels {
-			fmt.Fprintf(&b, "  %s\n", l)
-		}
-		if dryRun {
-			return b.String(), nil
-		}
+// Builds every platform and pushes every tag; returns the pushed references with digests, one a line (pull requests: built, not pushed).
+//
+// +cache="never"
+func (s *ServiceImage) Publish(ctx context.Context) (string, error) {
+	p, err := s.plan()
+	if err != nil {
+		return "", err
 	}
-
-	variants := make([]*dagger.Container, 0, len(platforms))
-	for _, p := range platforms {
-		c := source.DockerBuild(dagger.DirectoryDockerBuildOpts{Dockerfile: dockerfile, Platform: dagger.Platform(p)})
-		for _, k := range slices.Sorted(maps.Keys(plan.Labels)) {
-			c = c.WithLabel(k, plan.Labels[k])
-		}
-		if servicePort > 0 {
-			c = c.WithExposedPort(servicePort)
-		}
-		variants = append(variants, c)
+	if p.Publish && s.Password == nil && version.NeedsCredentials(p.Host()) {
+		return "", fmt.Errorf("password: pushing to %s needs credentials: add with-registry --username USER --password env:REGISTRY_TOKEN (a Dagger secret)", p.Host())
 	}
-	if !plan.Publish {
+	variants := s.variants(p)
+	if !p.Publish {
 		for _, v := range variants {
 			if _, err := v.Sync(ctx); err != nil {
 				return "", err
 			}
 		}
-		return b.String(), nil
+		return p.Text(s.Platforms, false), nil
 	}
 	publisher := dag.Container()
-	if password != nil {
-		publisher = publisher.WithRegistryAuth(host, username, password)
+	if s.Password != nil {
+		publisher = publisher.WithRegistryAuth(p.Host(), s.Username, s.Password)
 	}
 	var out []string
-	for _, r := range plan.Refs {
+	for _, r := range p.Refs {
 		d, err := publisher.Publish(ctx, r, dagger.ContainerPublishOpts{PlatformVariants: variants})
 		if err != nil {
 			return "", fmt.Errorf("publish %s: %w", r, err)
@@ -147,4 +150,27 @@ func (m *UnisonPlatform) ServiceBuild(
 		out = append(out, d)
 	}
 	return strings.Join(out, "\n") + "\n", nil
+}
+
+// variants builds the image for each platform with the plan's labels.
+func (s *ServiceImage) variants(p *version.Plan) []*dagger.Container {
+	out := make([]*dagger.Container, 0, len(s.Platforms))
+	for _, pl := range s.Platforms {
+		c := s.Source.DockerBuild(dagger.DirectoryDockerBuildOpts{Dockerfile: s.Dockerfile, Platform: dagger.Platform(pl)})
+		for _, kv := range p.SortedLabels() {
+			k, v, _ := strings.Cut(kv, "=")
+			c = c.WithLabel(k, v)
+		}
+		if s.ServicePort > 0 {
+			c = c.WithExposedPort(s.ServicePort)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// plan is the version plan of the build (validates every input).
+func (s *ServiceImage) plan() (*version.Plan, error) {
+	return version.Compute(version.Input{Ref: s.Ref, SHA: s.Sha, CommitTime: s.CommitTime, Date: s.Date, RunNumber: s.RunNumber,
+		ExistingTags: s.ExistingTags, Registry: s.Registry, Owner: s.Owner, Repo: s.ImageName, Image: s.ImageName, Domain: s.Domain})
 }

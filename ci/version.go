@@ -2,10 +2,14 @@ package main
 
 import (
 	"encoding/json"
-	"maps"
-	"slices"
 
 	"github.com/project-unisonOS/unison-platform/pipelines/version"
+)
+
+// Where images are published unless told otherwise.
+const (
+	defaultRegistry = "ghcr.io"
+	defaultOwner    = "project-unisonOS"
 )
 
 // VersionPlan is the version, channel, tags and OCI labels computed for a git ref.
@@ -37,10 +41,7 @@ func toPlan(p *version.Plan) (*VersionPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	var labels []string
-	for _, k := range slices.Sorted(maps.Keys(p.Labels)) {
-		labels = append(labels, k+"="+p.Labels[k])
-	}
+	labels := p.SortedLabels()
 	return &VersionPlan{
 		Version: p.Version, Channel: string(p.Channel), Prerelease: p.Prerelease,
 		Repository: p.Repository, Tags: p.Tags, Refs: p.Refs, Labels: labels,
@@ -48,9 +49,9 @@ func toPlan(p *version.Plan) (*VersionPlan, error) {
 	}, nil
 }
 
-// Computes the version, channel, tags and OCI labels for a git ref,
-// with the channel rules of UnisonOS (see README, "Release channels").
+// Computes the version, channel, tags and OCI labels of a git ref with the channel rules of UnisonOS.
 //
+// See README, "Release channels".
 // Example: dagger call version --ref refs/heads/release/1.4 --sha $(git rev-parse HEAD) --commit-time $(git show -s --format=%cI) tags
 func (m *UnisonPlatform) Version(
 	// Git ref: refs/tags/vX.Y.Z[-alpha|beta|rc.N], refs/heads/<branch>, refs/pull/<n>/merge.
@@ -68,17 +69,14 @@ func (m *UnisonPlatform) Version(
 	// The repository's existing git tags (git tag -l 'v*').
 	// +optional
 	existingTags []string,
-	// Registry host.
+	// Registry host; default: ghcr.io.
 	// +optional
-	// +default="ghcr.io"
 	registry string,
-	// Repository owner (lowercased in image names).
+	// Repository owner (lowercased in image names); default: project-unisonOS.
 	// +optional
-	// +default="project-unisonOS"
 	owner string,
-	// Repository name (source/url labels; default image name).
+	// Repository name (source/url labels; default image name); default: unison-platform.
 	// +optional
-	// +default="unison-platform"
 	repo string,
 	// Image name under the owner; default: the repository name.
 	// +optional
@@ -92,7 +90,7 @@ func (m *UnisonPlatform) Version(
 ) (*VersionPlan, error) {
 	p, err := version.Compute(version.Input{
 		Ref: ref, SHA: sha, CommitTime: commitTime, Date: date, RunNumber: runNumber,
-		ExistingTags: existingTags, Registry: registry, Owner: owner, Repo: repo,
+		ExistingTags: existingTags, Registry: or(registry, defaultRegistry), Owner: or(owner, defaultOwner), Repo: or(repo, platformRepo),
 		Image: image, Service: service, Domain: domain,
 	})
 	if err != nil {

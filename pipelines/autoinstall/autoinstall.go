@@ -12,6 +12,7 @@ package autoinstall
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -21,6 +22,9 @@ import (
 
 	"github.com/project-unisonOS/unison-platform/pipelines/ident"
 )
+
+// DefaultBundleFile is the platform bundle's name under /cdrom/nocloud/.
+const DefaultBundleFile = "unison-platform-bundle.tar.gz"
 
 // Config holds the typed inputs of the template.
 type Config struct {
@@ -66,11 +70,7 @@ var (
 	packageRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
 	localeRE  = regexp.MustCompile(`^[a-z]{2,3}_[A-Z]{2}(\.UTF-8)?$`)
 	tzRE      = regexp.MustCompile(`^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$`)
-	cryptRE   = regexp.MustCompile(`^\$(6|y|5)\$[^$\s]+\$[./A-Za-z0-9$]+$`)
 )
-
-// placeholderMarkers in a password hash mean nobody replaced the example.
-var placeholderMarkers = []string{"changeme", "change_me", "placeholder", "example", "xxxx", "todo"}
 
 // InputError names the field and the fix.
 type InputError struct{ Field, Msg string }
@@ -83,14 +83,10 @@ func bad(field, format string, a ...any) error {
 
 // WithDefaults fills the optional inputs.
 func (c Config) WithDefaults() Config {
-	if c.Username == "" {
-		c.Username = "unison"
-	}
+	a := ident.Admin{User: c.Username, Hostname: c.Hostname, Keys: c.SSHAuthorizedKeys, PasswordHash: c.PasswordHash}.WithDefaults()
+	c.Username, c.Hostname, c.SSHAuthorizedKeys, c.PasswordHash = a.User, a.Hostname, a.Keys, a.PasswordHash
 	if c.RealName == "" {
 		c.RealName = "UnisonOS administrator"
-	}
-	if c.Hostname == "" {
-		c.Hostname = "unisonos"
 	}
 	if c.Locale == "" {
 		c.Locale = "en_US.UTF-8"
@@ -102,37 +98,20 @@ func (c Config) WithDefaults() Config {
 		c.Timezone = "Etc/UTC"
 	}
 	if c.BundleFile == "" {
-		c.BundleFile = "unison-platform-bundle.tar.gz"
+		c.BundleFile = DefaultBundleFile
 	}
 	return c
 }
 
 // CheckInputs validates the typed inputs before anything is rendered or built.
 func (c Config) CheckInputs() error {
-	if !ident.Hostname(c.Hostname) {
-		return bad("hostname", "%q is not a valid host name (lowercase letters, digits, '-', at most 63)", c.Hostname)
-	}
-	if !ident.User(c.Username) {
-		return bad("admin-user", "%q is not a valid user name (lowercase, at most 32, not root)", c.Username)
-	}
-	for i, k := range c.SSHAuthorizedKeys {
-		if !ident.SSHKey(k) {
-			return bad("ssh-authorized-keys", "key %d is not an OpenSSH public key line (ssh-ed25519 AAAA... comment); ed25519 is recommended", i+1)
+	admin := ident.Admin{User: c.Username, Hostname: c.Hostname, Keys: c.SSHAuthorizedKeys, PasswordHash: c.PasswordHash}
+	if err := admin.Check(); err != nil {
+		var e *ident.Error
+		if errors.As(err, &e) {
+			return &InputError{Field: e.Field, Msg: e.Msg}
 		}
-	}
-	if c.PasswordHash != "" {
-		if !cryptRE.MatchString(c.PasswordHash) {
-			return bad("password-hash", "want a crypt(3) hash ($6$... or $y$..., e.g. from `mkpasswd -m sha-512`), never a plain password")
-		}
-		low := strings.ToLower(c.PasswordHash)
-		for _, m := range placeholderMarkers {
-			if strings.Contains(low, m) {
-				return bad("password-hash", "looks like a placeholder (%q): generate a real one with `mkpasswd -m sha-512`", m)
-			}
-		}
-		if salt := strings.Split(c.PasswordHash, "$")[2]; len(salt) < 8 && !strings.HasPrefix(c.PasswordHash, "$y$") {
-			return bad("password-hash", "salt %q is too short (hand-made example hash?): generate one with `mkpasswd -m sha-512`", salt)
-		}
+		return err
 	}
 	if len(c.SSHAuthorizedKeys) == 0 && c.PasswordHash == "" {
 		return bad("ssh-authorized-keys", "give at least one SSH public key (or, outside stable releases, a password hash): the installed system would have no way to log in")

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/ident"
 )
 
 // ValidationError is a rule the rendered autoinstall breaks.
@@ -56,7 +58,7 @@ func Validate(userData string, stable bool) error {
 				return invalid("identity.%s is required", f)
 			}
 		}
-		if pw, _ := identity["password"].(string); !cryptRE.MatchString(pw) {
+		if pw, _ := identity["password"].(string); !ident.CryptHash(pw) {
 			return invalid("identity.password must be a crypt hash, not a plain password")
 		}
 	}

@@ -7,12 +7,16 @@ package bundle
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/project-unisonOS/unison-platform/pipelines/compat"
+	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
+
+// InstallDir is where the bundle lives in every artifact (ISO target, VM
+// disk, WSL root filesystem) and where the installers put it by default.
+const InstallDir = "/opt/unison-platform"
 
 // Placeholder marks a value the operator must set; the installers and the
 // systemd unit refuse to start the platform while one is left.
@@ -38,16 +42,14 @@ type Metadata struct {
 	Images          map[string]string `json:"images"`
 }
 
-var versionRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$`)
-
 // Validate checks the input and returns the commit time.
 func (in Input) Validate() (time.Time, error) {
-	if !versionRE.MatchString(in.Version) {
-		return time.Time{}, fmt.Errorf("version %q: use letters, digits, '.', '_', '+', '-' (at most 64), e.g. 1.2.3 or v1.2.3-beta.1", in.Version)
+	if err := version.CheckLabel(in.Version); err != nil {
+		return time.Time{}, err
 	}
-	t, err := time.Parse(time.RFC3339, in.CommitTime)
+	t, err := version.ParseCommitTime(in.CommitTime)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("commit-time %q: want RFC 3339 (git show -s --format=%%cI HEAD)", in.CommitTime)
+		return time.Time{}, err
 	}
 	if in.Set == nil {
 		return time.Time{}, fmt.Errorf("internal: no service set")
@@ -84,7 +86,7 @@ func (in Input) EnvTemplate() []byte {
 		{"UNISON_JWT_SECRET", Placeholder},
 		{"UNISON_ADMIN_EMAIL", Placeholder},
 		{"UNISON_MODEL_FLAVOR", in.Flavor},
-		{"UNISON_MODELS_FILE", "/opt/unison-platform/models.json"},
+		{"UNISON_MODELS_FILE", InstallDir + "/models.json"},
 		{"UNISON_LOG_LEVEL", "info"},
 	} {
 		fmt.Fprintf(&b, "%s=%s\n", kv[0], kv[1])

@@ -284,3 +284,32 @@ func (s *Set) Compose() []byte {
 	}
 	return []byte(b.String())
 }
+
+// PlatformFor is the matrix version a build of version uses: explicit when
+// given, else the version itself when it is a release (vX.Y.Z, with or
+// without a pre-release suffix), else "" (the newest in the matrix), as for
+// edge-main-20261127 or 0.0.0-dev.
+func PlatformFor(version, explicit string) string {
+	if explicit != "" {
+		return explicit
+	}
+	if releaseRE.MatchString(version) && !strings.HasPrefix(strings.TrimPrefix(version, "v"), "0.0.0") {
+		return version
+	}
+	return ""
+}
+
+var releaseRE = regexp.MustCompile(`^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$`)
+
+// ParseDigests reads SERVICE=sha256:... pins (as --digests takes them).
+func ParseDigests(pins []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, d := range pins {
+		k, v, ok := strings.Cut(d, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("digests: %q is not SERVICE=sha256:<64 hex digits>", d)
+		}
+		out[k] = v
+	}
+	return out, nil
+}

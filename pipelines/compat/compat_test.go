@@ -90,3 +90,30 @@ func TestRejections(t *testing.T) {
 		})
 	}
 }
+
+func TestPlatformFor(t *testing.T) {
+	for _, tc := range []struct{ version, explicit, want string }{
+		{"v0.6.0", "", "v0.6.0"},
+		{"0.6.0", "", "0.6.0"},
+		{"v1.4.0-beta.3", "", "v1.4.0-beta.3"},
+		{"v1.4.0-beta.3", "0.6.0", "0.6.0"},
+		{"edge-main-20261127", "", ""},
+		{"0.0.0-dev", "", ""},
+		{"v0.0.0", "", ""},
+		{"pr-12", "", ""},
+		{"v1.2", "", ""},
+		{"v1.2.3.4", "", ""},
+	} {
+		assert.Equal(t, tc.want, PlatformFor(tc.version, tc.explicit), "%+v", tc)
+	}
+}
+
+func TestParseDigests(t *testing.T) {
+	d, err := ParseDigests([]string{"orchestrator=sha256:" + strings.Repeat("a", 64)})
+	require.NoError(t, err)
+	assert.Equal(t, "sha256:"+strings.Repeat("a", 64), d["orchestrator"])
+	for _, bad := range []string{"orchestrator", "=sha256:x"} {
+		_, err := ParseDigests([]string{bad})
+		assert.ErrorContains(t, err, "is not SERVICE=sha256:")
+	}
+}

@@ -5,22 +5,19 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	vers "github.com/project-unisonOS/unison-platform/pipelines/version"
 )
 
 // MaxVolumeID is the ISO 9660 limit for the volume identifier.
 const MaxVolumeID = 32
 
-var stableRE = regexp.MustCompile(`^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$`)
-
 // VolumeID derives the volume label from the version: "UnisonOS <version> amd64",
 // refused when it would not fit in 32 characters (xorriso fails late on it).
 func VolumeID(version string) (string, error) {
-	v := strings.TrimSpace(version)
-	if v == "" {
-		return "", fmt.Errorf("version: empty")
-	}
-	if !regexp.MustCompile(`^[A-Za-z0-9._+-]+$`).MatchString(v) {
-		return "", fmt.Errorf("version %q: only letters, digits, '.', '_', '+', '-' are allowed in an ISO volume ID", v)
+	v := version
+	if err := vers.CheckLabel(v); err != nil {
+		return "", err
 	}
 	id := "UnisonOS " + v + " amd64"
 	if len(id) > MaxVolumeID {
@@ -43,11 +40,21 @@ func CheckVolumeID(id string) error {
 	return nil
 }
 
-// IsStable reports whether version is a stable release (vX.Y.Z).
-func IsStable(version string) bool { return stableRE.MatchString(version) }
-
-// FileName is the ISO's file name.
-func FileName(version string) string { return "unisonos-baremetal-" + version + ".iso" }
+// ReleaseVolumeID is the volume ID of a release ISO: VolumeID when it fits,
+// else "UnisonOS <version>" cut to the ISO 9660 limit (long edge versions
+// such as edge-feature-x-20261127 still get a valid, recognisable label).
+func ReleaseVolumeID(version string) (string, error) {
+	if id, err := VolumeID(version); err == nil {
+		return id, nil
+	} else if vers.CheckLabel(version) != nil {
+		return "", err
+	}
+	id := "UnisonOS " + version
+	if len(id) > MaxVolumeID {
+		id = id[:MaxVolumeID]
+	}
+	return strings.TrimRight(id, " "), nil
+}
 
 // CheckSHA256 compares a computed digest with the pinned one.
 func CheckSHA256(what, want, got string) error {

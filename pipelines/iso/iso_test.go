@@ -19,17 +19,25 @@ func TestVolumeID(t *testing.T) {
 	_, err = VolumeID("v0.5.0-alpha.1-12-gabcdef0")
 	require.ErrorContains(t, err, "over the ISO 9660 limit of 32")
 	_, err = VolumeID("v1 2")
-	require.ErrorContains(t, err, "only letters")
+	require.ErrorContains(t, err, "use letters, digits")
 	require.Error(t, CheckVolumeID(strings.Repeat("x", 33)))
 	require.NoError(t, CheckVolumeID("UNISONOS"))
 }
 
-func TestStableAndNames(t *testing.T) {
-	assert.True(t, IsStable("v1.2.3"))
-	assert.True(t, IsStable("1.2.3"))
-	assert.False(t, IsStable("v1.2.3-rc.1"))
-	assert.False(t, IsStable("edge-main-20261127"))
-	assert.Equal(t, "unisonos-baremetal-v1.2.3.iso", FileName("v1.2.3"))
+func TestReleaseVolumeID(t *testing.T) {
+	for v, want := range map[string]string{
+		"v1.2.3":                         "UnisonOS v1.2.3 amd64",
+		"edge-feature-long-name-2026112": "UnisonOS edge-feature-long-name-",
+		"edge-main-20261127":             "UnisonOS edge-main-20261127",
+		"v1.2.3-beta.12345":              "UnisonOS v1.2.3-beta.12345 amd64",
+	} {
+		id, err := ReleaseVolumeID(v)
+		require.NoError(t, err, v)
+		assert.Equal(t, want, id, v)
+		require.NoError(t, CheckVolumeID(id), v)
+	}
+	_, err := ReleaseVolumeID("bad version")
+	require.ErrorContains(t, err, "version \"bad version\"")
 }
 
 func TestCheckSHA256(t *testing.T) {

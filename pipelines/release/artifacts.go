@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"strings"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/artifact"
 )
 
 // Group is one OCI artifact: the release files pushed together under one
@@ -17,55 +19,30 @@ type Group struct {
 	Files []Asset
 }
 
-type groupRule struct {
-	repo, artifactType string
-	match              func(name, v string) bool
-}
-
-var groupRules = []groupRule{
-	{"unisonos-baremetal", "application/vnd.unisonos.baremetal.v1", func(n, v string) bool {
-		return n == "unisonos-baremetal-"+v+".iso"
-	}},
-	{"unisonos-linux-vm", "application/vnd.unisonos.linux-vm.v1", func(n, v string) bool {
-		return n == "unisonos-linux-vm-"+v+".qcow2" || n == "unisonos-linux-vm-"+v+".vmdk"
-	}},
-	{"unisonos-wsl", "application/vnd.unisonos.wsl.v1", func(n, v string) bool {
-		return n == "unisonos-"+v+".wsl" || n == "unisonos-wsl-rootfs-"+v+".tar.gz" || n == "unisonos-wsl-"+v+".tar.gz"
-	}},
-	{"unison-platform-bundle", "application/vnd.unisonos.platform-bundle.v1", func(n, v string) bool {
-		return n == "unison-platform-bundle-"+v+".tar.gz" || n == "unisonos-models-"+v+".json"
-	}},
-}
-
 // Groups sorts the built files of a version into the OCI artifacts pushed
-// to the registry. Every file must belong to exactly one artifact.
+// to the registry (artifact.Catalog). Every file must belong to exactly one.
 func Groups(version string, assets []Asset) ([]Group, error) {
 	byRepo := map[string]*Group{}
 	var unknown []string
 	for _, a := range assets {
-		found := false
-		for _, r := range groupRules {
-			if r.match(a.Name, version) {
-				g := byRepo[r.repo]
-				if g == nil {
-					g = &Group{Repo: r.repo, ArtifactType: r.artifactType}
-					byRepo[r.repo] = g
-				}
-				g.Files = append(g.Files, a)
-				found = true
-				break
-			}
-		}
-		if !found {
+		s, ok := artifact.Match(a.Name, version)
+		if !ok {
 			unknown = append(unknown, a.Name)
+			continue
 		}
+		g := byRepo[s.Repo]
+		if g == nil {
+			g = &Group{Repo: s.Repo, ArtifactType: s.ArtifactType}
+			byRepo[s.Repo] = g
+		}
+		g.Files = append(g.Files, a)
 	}
 	if len(unknown) > 0 {
-		return nil, fmt.Errorf("files that belong to no artifact of version %s: %s", version, strings.Join(unknown, ", "))
+		return nil, fmt.Errorf("files that belong to no artifact of version %s: %s (known: %s)", version, strings.Join(unknown, ", "), artifact.Describe(version))
 	}
 	var out []Group
-	for _, r := range groupRules {
-		if g := byRepo[r.repo]; g != nil {
+	for _, r := range artifact.Repos() {
+		if g := byRepo[r]; g != nil {
 			g.Files = sortedAssets(g.Files)
 			out = append(out, *g)
 		}
@@ -73,19 +50,10 @@ func Groups(version string, assets []Asset) ([]Group, error) {
 	return out, nil
 }
 
-// MediaType is the layer media type of a release file.
-func MediaType(name string) string {
-	switch {
-	case strings.HasSuffix(name, ".iso"):
-		return "application/vnd.efi.iso"
-	case strings.HasSuffix(name, ".qcow2"):
-		return "application/vnd.unisonos.disk.qcow2"
-	case strings.HasSuffix(name, ".vmdk"):
-		return "application/vnd.unisonos.disk.vmdk"
-	case strings.HasSuffix(name, ".wsl"), strings.HasSuffix(name, ".tar.gz"):
-		return "application/gzip"
-	case strings.HasSuffix(name, ".json"):
-		return "application/json"
+// MediaType is the layer media type of a release file of version.
+func MediaType(name, version string) string {
+	if s, ok := artifact.Match(name, version); ok {
+		return s.MediaType
 	}
 	return "application/octet-stream"
 }

@@ -89,15 +89,15 @@ func TestListingAndSizes(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, l, 2)
 	assert.Equal(t, Asset{"unisonos-baremetal-v1.iso", 2 << 20, shaA}, l[0])
-	require.NoError(t, CheckSizes(l))
+	require.NoError(t, CheckSizes("v1", l))
 
 	for _, bad := range []string{"a\t1", "a\tx\t" + shaA, "a b\t1\t" + shaA, "a\t1\tABC"} {
 		_, err := Listing(bad)
 		assert.Error(t, err, bad)
 	}
-	err = CheckSizes([]Asset{{"tiny.iso", 100, shaA}, {"huge.qcow2", 20 << 30, shaA}, {"x.exe", 5, shaA}})
+	err = CheckSizes("v1", []Asset{{"unisonos-baremetal-v1.iso", 100, shaA}, {"unisonos-linux-vm-v1.qcow2", 20 << 30, shaA}, {"x.exe", 5, shaA}})
 	require.Error(t, err)
-	for _, want := range []string{"tiny.iso: 100 bytes, below", "huge.qcow2: 21474836480 bytes, above", "x.exe: no size bound"} {
+	for _, want := range []string{"unisonos-baremetal-v1.iso: 100 bytes, below", "unisonos-linux-vm-v1.qcow2: 21474836480 bytes, above", "x.exe: no artifact of version v1"} {
 		assert.ErrorContains(t, err, want)
 	}
 }
@@ -128,8 +128,9 @@ func TestGroups(t *testing.T) {
 	}, got)
 	_, err = Groups(v, append(as, Asset{"unisonos-baremetal-v9.iso", 1, shaA}))
 	require.ErrorContains(t, err, "unisonos-baremetal-v9.iso")
-	assert.Equal(t, "application/vnd.efi.iso", MediaType(names[0]))
-	assert.Equal(t, "application/gzip", MediaType(names[3]))
+	assert.Equal(t, "application/vnd.efi.iso", MediaType(names[0], v))
+	assert.Equal(t, "application/gzip", MediaType(names[3], v))
+	assert.Equal(t, "application/octet-stream", MediaType("x.bin", v))
 }
 
 func TestPlanTextGolden(t *testing.T) {

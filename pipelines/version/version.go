@@ -120,7 +120,7 @@ func Compute(in Input) (*Plan, error) {
 	if !hexRE.MatchString(sha) {
 		return nil, bad("sha", in.SHA, "want the commit SHA as 7 to 40 hex digits (e.g. $GITHUB_SHA)")
 	}
-	created, err := parseCommitTime(in.CommitTime)
+	created, err := ParseCommitTime(in.CommitTime)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +203,9 @@ func Compute(in Input) (*Plan, error) {
 	return p, nil
 }
 
-func parseCommitTime(s string) (time.Time, error) {
+// ParseCommitTime is the one parse of a commit time (RFC 3339, as
+// `git show -s --format=%cI` prints it), returned in UTC.
+func ParseCommitTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
 	if err != nil {
 		return time.Time{}, bad("commit-time", s, "want RFC 3339, e.g. 2026-11-27T18:21:45Z (git show -s --format=%%cI HEAD)")

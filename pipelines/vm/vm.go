@@ -4,6 +4,7 @@
 package vm
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -91,35 +92,40 @@ func FindRoot(parts []Partition) (Partition, error) {
 	return Partition{}, fmt.Errorf("base-image: no root partition labelled %s (found: %s); is this an Ubuntu cloud image?", RootLabel, strings.Join(seen, "; "))
 }
 
+// ApplyLabels sets the filesystem labels of parts from "<number> <label>"
+// lines (blkid's output, as scripts/vm-partitions.sh writes it).
+func ApplyLabels(parts []Partition, lines string) {
+	for _, l := range strings.Split(lines, "\n") {
+		var idx int
+		var label string
+		if n, _ := fmt.Sscan(l, &idx, &label); n == 2 {
+			for i := range parts {
+				if parts[i].Index == idx {
+					parts[i].Label = label
+				}
+			}
+		}
+	}
+}
+
 // Config is what the image is customized with.
 type Config struct {
-	Hostname          string
-	AdminUser         string
-	SSHAuthorizedKeys []string
-	Version           string
+	Admin   ident.Admin
+	Version string
 }
 
 var (
 	sizeRE = regexp.MustCompile(`^[1-9][0-9]*[MGT]$`)
 )
 
-// Check validates the inputs before any work.
+// Check validates the inputs before any work: the admin identity (keys
+// required: password login is off).
 func (c Config) Check() error {
-	if !ident.Hostname(c.Hostname) {
-		return fmt.Errorf("hostname %q: lowercase letters, digits and '-', at most 63", c.Hostname)
+	a := c.Admin.WithDefaults()
+	if err := a.Check(); err != nil {
+		return err
 	}
-	if !ident.User(c.AdminUser) {
-		return fmt.Errorf("admin-user %q: lowercase, at most 32 characters, not root", c.AdminUser)
-	}
-	if len(c.SSHAuthorizedKeys) == 0 {
-		return fmt.Errorf("ssh-authorized-keys: give at least one SSH public key (ed25519 recommended): password login is off, so the VM would be unreachable")
-	}
-	for i, k := range c.SSHAuthorizedKeys {
-		if !ident.SSHKey(k) {
-			return fmt.Errorf("ssh-authorized-keys: key %d is not an OpenSSH public key line", i+1)
-		}
-	}
-	return nil
+	return a.RequireKeys("password login is off, so the VM would be unreachable")
 }
 
 // CheckSize validates a disk size like 32G.
@@ -130,19 +136,17 @@ func CheckSize(s string) error {
 	return nil
 }
 
-// FileName names the outputs.
-func FileName(version, ext string) string { return "unisonos-linux-vm-" + version + "." + ext }
-
 // CloudInit is /etc/cloud/cloud.cfg.d/99-unisonos.cfg: admin user with SSH
 // keys, no password login, host name, root filesystem grown to the disk.
 func (c Config) CloudInit() string {
+	a := c.Admin.WithDefaults()
 	var b strings.Builder
 	b.WriteString("#cloud-config\n# UnisonOS defaults (linux-vm). A datasource may add to them.\n")
-	fmt.Fprintf(&b, "hostname: %s\npreserve_hostname: false\nssh_pwauth: false\ndisable_root: true\n", c.Hostname)
+	fmt.Fprintf(&b, "hostname: %s\npreserve_hostname: false\nssh_pwauth: false\ndisable_root: true\n", a.Hostname)
 	b.WriteString("users:\n  - default\n")
-	fmt.Fprintf(&b, "  - name: %s\n    groups: [adm, sudo]\n    shell: /bin/bash\n    lock_passwd: true\n    sudo: \"ALL=(ALL) NOPASSWD:ALL\"\n    ssh_authorized_keys:\n", c.AdminUser)
-	for _, k := range c.SSHAuthorizedKeys {
-		kb, _ := json.Marshal(strings.TrimSpace(k))
+	fmt.Fprintf(&b, "  - name: %s\n    groups: [adm, sudo]\n    shell: /bin/bash\n    lock_passwd: true\n    sudo: \"ALL=(ALL) NOPASSWD:ALL\"\n    ssh_authorized_keys:\n", a.User)
+	for _, k := range a.Keys {
+		kb, _ := json.Marshal(k)
 		fmt.Fprintf(&b, "      - %s\n", kb)
 	}
 	b.WriteString("growpart:\n  mode: auto\n  devices: [\"/\"]\nresize_rootfs: true\n")
@@ -173,30 +177,6 @@ WantedBy=multi-user.target
 // FirstbootScript runs once: installs Docker and compose v2 if missing,
 // installs and enables the platform, starts it when platform.env is ready,
 // and records a stamp so it never runs again.
-const FirstbootScript = `#!/bin/sh
-set -u
-STAMP=/var/lib/unisonos/firstboot.done
-P=/opt/unison-platform
-log() { echo "UNISON-FIRSTBOOT: $*"; }
-if [ -f "$STAMP" ]; then log "already done"; exit 0; fi
-log "start version=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' $P/metadata.json | head -1)"
-if ! command -v docker >/dev/null 2>&1 || ! docker compose version >/dev/null 2>&1; then
-  log "installing docker.io docker-compose-v2"
-  if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io docker-compose-v2; }; then
-    log "FAILED: could not install Docker (no network?); will retry at next boot"
-    exit 1
-  fi
-fi
-if ! "$P/installer/install-docker.sh"; then log "FAILED: platform installer"; exit 1; fi
-systemctl enable docker.service unison-platform.service >/dev/null 2>&1 || true
-if /bin/bash "$P/installer/common.sh" check-env /etc/unison/platform.env; then
-  systemctl start --no-block unison-platform.service
-  log "unison-platform.service started"
-else
-  log "not starting unison-platform.service: edit /etc/unison/platform.env, then systemctl start unison-platform"
-fi
-mkdir -p /var/lib/unisonos && touch "$STAMP"
-log "done"
-if grep -qw unison.test_poweroff /proc/cmdline; then systemctl --no-block poweroff; fi
-exit 0
-`
+//
+//go:embed firstboot.sh
+var FirstbootScript string

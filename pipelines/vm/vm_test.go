@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/ident"
 )
 
 // sfdisk --json of the Ubuntu 24.04 cloud image layout: root is #1 but sits
@@ -49,23 +51,33 @@ func TestFindRootErrors(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	c := Config{Hostname: "unisonos", AdminUser: "unison", SSHAuthorizedKeys: []string{"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl t"}}
+	c := Config{Admin: ident.Admin{Keys: []string{" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl t\n"}}}
 	require.NoError(t, c.Check())
 	ci := c.CloudInit()
 	assert.Contains(t, ci, "ssh_pwauth: false")
 	assert.Contains(t, ci, "lock_passwd: true")
 	assert.Contains(t, ci, "growpart:")
-	assert.Contains(t, ci, `"ssh-ed25519 AAAA`)
+	assert.Contains(t, ci, `      - "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl t"`+"\n")
+	assert.Contains(t, ci, "hostname: unisonos\n")
+	assert.Contains(t, ci, "  - name: unison\n")
 	for _, bad := range []Config{
-		{Hostname: "Bad_Host", AdminUser: "u", SSHAuthorizedKeys: c.SSHAuthorizedKeys},
-		{Hostname: "h", AdminUser: "root", SSHAuthorizedKeys: c.SSHAuthorizedKeys},
-		{Hostname: "h", AdminUser: "u"},
-		{Hostname: "h", AdminUser: "u", SSHAuthorizedKeys: []string{"nope"}},
+		{Admin: ident.Admin{Hostname: "Bad_Host", User: "u", Keys: c.Admin.Keys}},
+		{Admin: ident.Admin{Hostname: "h", User: "root", Keys: c.Admin.Keys}},
+		{Admin: ident.Admin{Hostname: "h", User: "u"}},
+		{Admin: ident.Admin{Hostname: "h", User: "u", Keys: []string{"nope"}}},
 	} {
 		assert.Error(t, bad.Check(), "%+v", bad)
 	}
 	require.NoError(t, CheckSize("32G"))
 	require.Error(t, CheckSize("32GB"))
 	require.Error(t, CheckSize("0G"))
-	assert.Equal(t, "unisonos-linux-vm-v1.2.3.qcow2", FileName("v1.2.3", "qcow2"))
+}
+
+func TestApplyLabels(t *testing.T) {
+	parts := []Partition{{Index: 1}, {Index: 14}, {Index: 15}}
+	ApplyLabels(parts, "1 cloudimg-rootfs\n14 \n15 UEFI\ngarbage\n")
+	assert.Equal(t, []string{"cloudimg-rootfs", "", "UEFI"}, []string{parts[0].Label, parts[1].Label, parts[2].Label})
+	root, err := FindRoot(parts)
+	require.NoError(t, err)
+	assert.Equal(t, 1, root.Index)
 }

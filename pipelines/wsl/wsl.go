@@ -7,13 +7,15 @@
 package wsl
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"strings"
 	"time"
 
+	"github.com/project-unisonOS/unison-platform/pipelines/artifact"
 	"github.com/project-unisonOS/unison-platform/pipelines/ident"
+	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
 
 // Config is the distribution's configuration.
@@ -24,13 +26,10 @@ type Config struct {
 
 // Check validates the inputs.
 func (c Config) Check() error {
-	if !ident.User(c.DefaultUser) {
-		return fmt.Errorf("default-user %q: lowercase letters, digits, '_' and '-', at most 32, not root", c.DefaultUser)
+	if err := (ident.Admin{User: c.DefaultUser}).WithDefaults().Check(); err != nil {
+		return err
 	}
-	if !regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$`).MatchString(c.Version) {
-		return fmt.Errorf("version %q: letters, digits, '.', '_', '+', '-' only", c.Version)
-	}
-	return nil
+	return version.CheckLabel(c.Version)
 }
 
 // MaskedUnits fight WSL's own networking, DNS and /tmp handling.
@@ -68,36 +67,14 @@ profileTemplate = /usr/lib/wsl/terminal-profile.json
 }
 
 // OOBEScript creates the default user (uid 1000) on first launch; it is
-// idempotent and needs no password hash in the image.
-func (c Config) OOBEScript() string {
-	return `#!/bin/sh
-# UnisonOS out-of-box experience: creates the uid 1000 user on first launch.
-set -eu
-DEFAULT_USER=${UNISON_WSL_USER:-` + c.DefaultUser + `}
-if getent passwd 1000 >/dev/null; then
-  echo "UnisonOS: user $(getent passwd 1000 | cut -d: -f1) (uid 1000) already exists"
-  exit 0
-fi
-NAME=$DEFAULT_USER
-if [ -t 0 ]; then
-  printf 'UnisonOS: name of your Linux user [%s]: ' "$DEFAULT_USER"
-  read -r answer || answer=""
-  [ -n "$answer" ] && NAME=$answer
-fi
-case $NAME in ''|root|*[!a-z0-9_-]*) echo "UnisonOS: invalid user name '$NAME'" >&2; exit 1 ;; esac
-groupadd -f docker
-useradd --create-home --uid 1000 --shell /bin/bash --groups sudo,docker "$NAME"
-if [ -t 0 ]; then
-  echo "UnisonOS: set a password for $NAME (used by sudo)"
-  passwd "$NAME"
-else
-  # non-interactive first launch: no password exists, so sudo must not ask for one
-  echo "$NAME ALL=(ALL) NOPASSWD:ALL" > /etc/sudoers.d/90-unisonos-user
-  chmod 0440 /etc/sudoers.d/90-unisonos-user
-fi
-echo "UnisonOS: created $NAME (uid 1000). Install the platform: sudo /opt/unisonos/installer/install-wsl.sh"
-`
-}
+// idempotent and needs no password hash in the image. The proposed name is
+// read from DefaultUserFile (written from Config.DefaultUser).
+//
+//go:embed oobe.sh
+var OOBEScript string
+
+// DefaultUserFile holds the user name the out-of-box script proposes.
+const DefaultUserFile = "/usr/lib/wsl/default-user"
 
 // TerminalProfile is the Windows Terminal profile template.
 func (c Config) TerminalProfile() string {
@@ -107,23 +84,19 @@ func (c Config) TerminalProfile() string {
 	return string(b) + "\n"
 }
 
-// FinalizeScript runs last in the root filesystem build.
-// (/etc/resolv.conf is bind-mounted while a build step runs: the tarball excludes it.)
-var FinalizeScript = `set -e
-# no password hashes: lock every account that has one
-awk -F: 'BEGIN{OFS=":"} { if ($2 != "*" && $2 != "!" && $2 != "!*" && $2 != "") $2 = "!"; print }' /etc/shadow > /etc/shadow.new
-cat /etc/shadow.new > /etc/shadow && rm -f /etc/shadow.new /etc/shadow- /etc/gshadow-
-for u in ` + strings.Join(MaskedUnits, " ") + `; do ln -sfn /dev/null /etc/systemd/system/$u; done
-rm -f /boot/vmlinuz* /boot/initrd* /.dockerenv
-: > /etc/machine-id
-`
+// FinalizeScript runs last in the root filesystem build, with MaskedUnits as
+// its arguments. (/etc/resolv.conf is bind-mounted while a build step runs:
+// the tarball excludes it.)
+//
+//go:embed finalize.sh
+var FinalizeScript string
 
 // Metadata is the bundle's metadata.json.
 func (c Config) Metadata(flavor, commit string, built time.Time) (string, error) {
 	b, err := json.MarshalIndent(map[string]string{
 		"name": "unisonos-wsl", "version": c.Version, "flavor": flavor, "commit": commit,
 		"build_date": built.UTC().Format(time.RFC3339), "default_user": c.DefaultUser,
-		"rootfs": FileName("rootfs", c.Version), "wsl": FileName("wsl", c.Version),
+		"rootfs": artifact.Name(artifact.WSLRootfs, c.Version), "wsl": artifact.Name(artifact.WSL, c.Version),
 	}, "", "  ")
 	return string(b) + "\n", err
 }
@@ -144,20 +117,21 @@ Classic format:
 Verify first: compare the files' SHA-256 with the published .sha256 files.
 The first launch creates your user (uid 1000). Then install the platform:
 
-    sudo /opt/unisonos/installer/install-wsl.sh
+    sudo /opt/unison-platform/installer/install-wsl.sh
 
 and replace every CHANGE_ME in /etc/unison/platform.env.
-`, c.Version, FileName("wsl", c.Version), FileName("rootfs", c.Version))
+`, c.Version, artifact.Name(artifact.WSL, c.Version), artifact.Name(artifact.WSLRootfs, c.Version))
 }
 
-// FileName names the WSL outputs.
-func FileName(kind, version string) string {
-	switch kind {
-	case "rootfs":
-		return "unisonos-wsl-rootfs-" + version + ".tar.gz"
-	case "wsl":
-		return "unisonos-" + version + ".wsl"
-	default:
-		return "unisonos-wsl-" + version + ".tar.gz"
+var packageRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$`)
+
+// CheckPackages validates package names (optionally name=version) before
+// they reach apt-get.
+func CheckPackages(pkgs []string) error {
+	for _, p := range pkgs {
+		if !packageRE.MatchString(p) {
+			return fmt.Errorf("packages: %q is not a Debian package name (lowercase letters, digits, '+', '-', '.'; optionally =VERSION)", p)
+		}
 	}
+	return nil
 }

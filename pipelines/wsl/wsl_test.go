@@ -16,22 +16,29 @@ func TestConfigFiles(t *testing.T) {
 	assert.Contains(t, c.WslConf(), "[user]\ndefault=unison\n")
 	assert.Contains(t, c.DistributionConf(), "command = /usr/lib/wsl/oobe.sh")
 	assert.Contains(t, c.DistributionConf(), "defaultUid = 1000")
-	assert.Contains(t, c.OOBEScript(), "--uid 1000")
+	assert.Contains(t, OOBEScript, "--uid 1000")
+	assert.Contains(t, OOBEScript, DefaultUserFile)
 	for _, u := range []string{"systemd-resolved.service", "systemd-networkd.service", "NetworkManager.service", "tmp.mount"} {
-		assert.Contains(t, FinalizeScript, u)
+		assert.Contains(t, MaskedUnits, u)
 	}
+	assert.Contains(t, FinalizeScript, `for u in "$@"; do ln -sfn /dev/null "/etc/systemd/system/$u"`)
 	md, err := c.Metadata("light", "abc", time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
 	assert.Contains(t, md, `"build_date": "2026-11-20T10:00:00Z"`)
-	assert.Equal(t, "unisonos-v1.2.3.wsl", FileName("wsl", "v1.2.3"))
-	assert.Equal(t, "unisonos-wsl-rootfs-v1.2.3.tar.gz", FileName("rootfs", "v1.2.3"))
-	assert.Equal(t, "unisonos-wsl-v1.2.3.tar.gz", FileName("bundle", "v1.2.3"))
+	assert.Contains(t, md, `"rootfs": "unisonos-wsl-rootfs-v1.2.3.tar.gz"`)
 }
 
 func TestCheck(t *testing.T) {
 	for _, c := range []Config{{DefaultUser: "root", Version: "1"}, {DefaultUser: "Bad User", Version: "1"}, {DefaultUser: "u", Version: "a b"}} {
 		err := c.Check()
 		require.Error(t, err)
-		assert.True(t, strings.HasPrefix(err.Error(), "default-user") || strings.HasPrefix(err.Error(), "version"))
+		assert.True(t, strings.HasPrefix(err.Error(), "admin-user") || strings.HasPrefix(err.Error(), "version"))
+	}
+}
+
+func TestCheckPackages(t *testing.T) {
+	require.NoError(t, CheckPackages([]string{"docker.io", "docker-compose-v2", "libc6=2.36-9+deb12u4"}))
+	for _, bad := range []string{"docker.io; rm -rf /", "$(id)", "-y", "Docker", ""} {
+		assert.ErrorContains(t, CheckPackages([]string{bad}), "packages: ", bad)
 	}
 }

@@ -13,21 +13,22 @@ var toolsPackages = []string{
 	"xorriso", "mtools", "dosfstools", "grub-pc-bin", "grub-efi-amd64-bin",
 	"qemu-utils", "qemu-system-x86", "ovmf", "e2fsprogs", "fdisk",
 	"libguestfs-tools", "linux-image-amd64", "busybox-static", "cpio",
-	"ca-certificates", "curl", "jq", "python3",
+	"ca-certificates", "curl", "jq", "python3", "git",
 }
 
 // Toolbox is the cached tools container shared by every build step.
 type Toolbox struct {
 	// The tools container: xorriso, qemu-img, qemu-system-x86_64 (TCG), OVMF,
-	// libguestfs (direct backend, forced TCG), e2fsprogs/debugfs, grub, mtools.
+	// libguestfs (direct backend, forced TCG), e2fsprogs/debugfs, grub, mtools, git.
 	Container *dagger.Container
 }
 
-// The shared tools container (xorriso, qemu, OVMF, libguestfs, debugfs, grub), built once and cached.
+// Returns the shared tools container (xorriso, qemu, OVMF, libguestfs, debugfs, grub), built once and cached.
 func (m *UnisonPlatform) Toolbox() *Toolbox {
 	return &Toolbox{Container: m.tools()}
 }
 
+// tools is the tools container; rtar (reproducible tar) is on its PATH.
 func (m *UnisonPlatform) tools() *dagger.Container {
 	return dag.Container().From(m.ToolsImage).
 		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
@@ -37,16 +38,11 @@ func (m *UnisonPlatform) tools() *dagger.Container {
 		// libguestfs must never try KVM: it hangs on machines whose /dev/kvm is unusable.
 		WithEnvVariable("LIBGUESTFS_BACKEND", "direct").
 		WithEnvVariable("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg").
+		WithNewFile("/usr/local/bin/rtar", script("rtar.sh"), dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
 		WithWorkdir("/work")
 }
 
 // Reports the versions of the main tools in the tools container.
 func (t *Toolbox) Versions(ctx context.Context) (string, error) {
-	return t.Container.WithExec([]string{"sh", "-c", `set -e
-printf 'xorriso: %s\n' "$(xorriso -version 2>/dev/null | head -1)"
-printf 'qemu-img: %s\n' "$(qemu-img --version | head -1)"
-printf 'qemu-system-x86_64: %s\n' "$(qemu-system-x86_64 --version | head -1)"
-printf 'libguestfs: %s\n' "$(guestfish --version)"
-printf 'debugfs: %s\n' "$(debugfs -V 2>&1 | head -1)"
-`}).Stdout(ctx)
+	return runScript(t.Container, "tools-versions.sh").Stdout(ctx)
 }

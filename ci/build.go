@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
+	"github.com/project-unisonOS/unison-platform/pipelines/ident"
+	"github.com/project-unisonOS/unison-platform/pipelines/version"
+)
+
+// defaultVersion labels local builds that name no version.
+const defaultVersion = "0.0.0-dev"
+
+// defaultFlavor is the model flavor of images/models.yaml used when none is named.
+const defaultFlavor = "default"
+
+// Build is one build identity: what every artifact of one build shares
+// (version, flavor, commit, commit time) and the admin identity.
+type Build struct {
+	// The version the artifacts are built as (file names, metadata, ISO volume ID).
+	Version string
+	// Model flavor of the bundle (images/models.yaml).
+	Flavor string
+	// Platform version in the compatibility matrix ("": the version when it is a release, else the newest).
+	PlatformVersion string
+	// Commit SHA recorded in the bundle metadata.
+	Commit string
+	// Commit time, RFC 3339 in UTC: SOURCE_DATE_EPOCH of every artifact.
+	CommitTime string
+	// Admin user name (the WSL default user).
+	AdminUser string
+	// Host name of installed systems.
+	Hostname string
+	// SSH public keys of the admin user.
+	SshAuthorizedKeys []string
+	// crypt(3) hash of the admin password, when one was given.
+	// +private
+	PasswordHash *dagger.Secret
+	// +private
+	Root *UnisonPlatform
+}
+
+// identity is what declares a build; zero values mean the defaults.
+type identity struct {
+	Version, Flavor, PlatformVersion, Commit, CommitTime string
+}
+
+// Declares one build identity (version, flavor, commit, commit time) that every artifact of the build shares.
+//
+// Commit and commit time default from HEAD of the module's git checkout:
+// dagger call build --version v1.2.3 with-admin --ssh-authorized-keys-file k.pub iso export --path out/
+func (m *UnisonPlatform) Build(
+	ctx context.Context,
+	// Version the artifacts are built as, e.g. v1.2.3 or edge-main-20261127; default 0.0.0-dev.
+	// +optional
+	version string,
+	// Model flavor (images/models.yaml); default: default.
+	// +optional
+	flavor string,
+	// Platform version in the compatibility matrix; default: the version when it is a release, else the newest.
+	// +optional
+	platformVersion string,
+	// Commit SHA; default: HEAD of the module's git checkout.
+	// +optional
+	commit string,
+	// Commit time, RFC 3339 (git show -s --format=%cI); default: HEAD's commit time.
+	// +optional
+	commitTime string,
+) (*Build, error) {
+	return m.newBuild(ctx, identity{version, flavor, platformVersion, commit, commitTime})
+}
+
+// newBuild validates an identity, filling what is not given (git for the
+// commit and its time), before anything is built.
+func (m *UnisonPlatform) newBuild(ctx context.Context, id identity) (*Build, error) {
+	b := &Build{Version: or(id.Version, defaultVersion), Flavor: or(id.Flavor, defaultFlavor),
+		PlatformVersion: id.PlatformVersion, Commit: id.Commit, CommitTime: id.CommitTime, Root: m}
+	if err := version.CheckLabel(b.Version); err != nil {
+		return nil, err
+	}
+	if b.Commit == "" || b.CommitTime == "" {
+		commit, when, err := m.gitHead(ctx)
+		if err != nil {
+			return nil, err
+		}
+		b.Commit, b.CommitTime = or(b.Commit, commit), or(b.CommitTime, when)
+	}
+	t, err := version.ParseCommitTime(b.CommitTime)
+	if err != nil {
+		return nil, err
+	}
+	b.CommitTime = t.Format(time.RFC3339)
+	a := ident.Admin{}.WithDefaults()
+	b.AdminUser, b.Hostname = a.User, a.Hostname
+	return b, nil
+}
+
+// gitHead is the commit and commit time of HEAD of the module's checkout.
+func (m *UnisonPlatform) gitHead(ctx context.Context) (string, string, error) {
+	const fix = "pass --commit and --commit-time (git rev-parse HEAD; git show -s --format=%cI HEAD)"
+	if m.Git == nil {
+		return "", "", fmt.Errorf("commit: the module is not run from a git checkout: %s", fix)
+	}
+	head := m.Git.Head()
+	commit, err := head.Commit(ctx)
+	if err != nil {
+		return "", "", fmt.Errorf("commit: cannot read HEAD of the git checkout (%v): %s", err, fix)
+	}
+	gitDir := head.Tree(dagger.GitRefTreeOpts{Depth: 1}).Directory(".git")
+	when, err := runScript(m.tools().WithMountedDirectory("/git", gitDir), "git-info.sh").Stdout(ctx)
+	if err != nil {
+		return "", "", fmt.Errorf("commit-time: cannot read HEAD's commit time (%v): %s", err, fix)
+	}
+	return commit, strings.TrimSpace(when), nil
+}
+
+// gitTags lists the v* tags of the module's checkout (for the channel rules).
+func (m *UnisonPlatform) gitTags(ctx context.Context) ([]string, error) {
+	if m.Git == nil {
+		return nil, nil
+	}
+	refs, err := m.Git.Tags(ctx, dagger.GitRepositoryTagsOpts{Patterns: []string{"refs/tags/v*"}})
+	if err != nil {
+		return nil, fmt.Errorf("existing-tags: cannot list the checkout's tags (%v): pass --existing-tags", err)
+	}
+	tags := make([]string, 0, len(refs))
+	for _, r := range refs {
+		tags = append(tags, strings.TrimPrefix(r, "refs/tags/"))
+	}
+	return tags, nil
+}
+
+// Sets the admin identity (SSH keys, password hash, user, host name) of the build, validated once for every artifact.
+func (b *Build) WithAdmin(
+	ctx context.Context,
+	// SSH public keys of the admin user (ed25519 recommended).
+	// +optional
+	sshAuthorizedKeys []string,
+	// A file of SSH public keys, one per line (added to --ssh-authorized-keys).
+	// +optional
+	sshAuthorizedKeysFile *dagger.File,
+	// crypt(3) hash of the admin password ($6$/$y$, mkpasswd -m sha-512) as a secret; never a plain password.
+	// +optional
+	passwordHash *dagger.Secret,
+	// Admin user name (the WSL default user); default: unison.
+	// +optional
+	adminUser string,
+	// Host name of installed systems; default: unisonos.
+	// +optional
+	hostname string,
+) (*Build, error) {
+	keys := append([]string{}, sshAuthorizedKeys...)
+	if sshAuthorizedKeysFile != nil {
+		text, err := sshAuthorizedKeysFile.Contents(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("ssh-authorized-keys-file: %w", err)
+		}
+		keys = append(keys, ident.ParseKeys(text)...)
+	}
+	a := ident.Admin{User: adminUser, Hostname: hostname, Keys: keys}
+	if passwordHash != nil {
+		h, err := passwordHash.Plaintext(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("password-hash: %w", err)
+		}
+		a.PasswordHash = h
+	}
+	a = a.WithDefaults()
+	if err := a.Check(); err != nil {
+		return nil, err
+	}
+	c := *b
+	c.AdminUser, c.Hostname, c.SshAuthorizedKeys, c.PasswordHash = a.User, a.Hostname, a.Keys, passwordHash
+	return &c, nil
+}
+
+// admin is the build's admin identity, with the password hash read.
+func (b *Build) admin(ctx context.Context) (ident.Admin, error) {
+	a := ident.Admin{User: b.AdminUser, Hostname: b.Hostname, Keys: b.SshAuthorizedKeys}
+	if b.PasswordHash != nil {
+		h, err := b.PasswordHash.Plaintext(ctx)
+		if err != nil {
+			return a, fmt.Errorf("password-hash: %w", err)
+		}
+		a.PasswordHash = h
+	}
+	return a.WithDefaults(), nil
+}
+
+// created is the commit time (validated in newBuild).
+func (b *Build) created() time.Time {
+	t, _ := version.ParseCommitTime(b.CommitTime)
+	return t
+}
+
+// epoch is SOURCE_DATE_EPOCH of the build.
+func (b *Build) epoch() string { return fmt.Sprint(b.created().Unix()) }

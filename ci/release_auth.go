@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
+	"github.com/project-unisonOS/unison-platform/pipelines/version"
+)
+
+// Sets the registry credentials the release pushes with (a Dagger secret, e.g. env:GHCR_TOKEN).
+func (r *Release) WithRegistryAuth(
+	// Registry user name.
+	username string,
+	// Registry password or token.
+	secret *dagger.Secret,
+) (*Release, error) {
+	if username == "" {
+		return nil, fmt.Errorf("username: give the registry user name (GitHub Actions: ${{ github.actor }})")
+	}
+	c := *r
+	c.Username, c.Password = username, secret
+	return &c, nil
+}
+
+// Signs the release with a cosign key pair (cosign generate-key-pair): key and password as Dagger secrets.
+func (r *Release) WithSigningKey(
+	// cosign private key, e.g. env:COSIGN_KEY.
+	key *dagger.Secret,
+	// Password of the key, e.g. env:COSIGN_PASSWORD.
+	// +optional
+	password *dagger.Secret,
+) (*Release, error) {
+	if r.Keyless {
+		return nil, fmt.Errorf("with-signing-key: this release is already signed keyless: choose one of with-signing-key and with-keyless")
+	}
+	c := *r
+	c.SigningKey, c.SigningPassword = key, password
+	return &c, nil
+}
+
+// Signs the release keyless with Sigstore (Fulcio certificate, Rekor entry) using an OIDC identity token.
+func (r *Release) WithKeyless(
+	// OIDC identity token (GitHub Actions: an ID token with audience sigstore), e.g. env:SIGSTORE_ID_TOKEN.
+	identityToken *dagger.Secret,
+	// Expected certificate identity of the signatures (printed in the verify instructions).
+	// +optional
+	certificateIdentity string,
+) (*Release, error) {
+	if r.SigningKey != nil {
+		return nil, fmt.Errorf("with-keyless: this release is already signed with a key: choose one of with-signing-key and with-keyless")
+	}
+	c := *r
+	c.Keyless, c.IdentityToken, c.CertificateIdentity = true, identityToken, certificateIdentity
+	return &c, nil
+}
+
+// checkPublish fails, before anything is built, when publishing would fail
+// for want of credentials, a signer or an admin key.
+func (r *Release) checkPublish(plan *version.Plan, dryRun bool) error {
+	if !dryRun && r.Password == nil && version.NeedsCredentials(plan.Host()) {
+		return fmt.Errorf("password: pushing to %s needs credentials: add with-registry-auth --username USER --secret env:REGISTRY_TOKEN (a Dagger secret)", plan.Host())
+	}
+	if !dryRun && r.SigningKey == nil && !r.Keyless {
+		return fmt.Errorf("signing-key: a release is signed: add with-signing-key --key env:COSIGN_KEY --password env:COSIGN_PASSWORD, or with-keyless in GitHub Actions")
+	}
+	if len(r.Build.SshAuthorizedKeys) == 0 {
+		return fmt.Errorf("ssh-authorized-keys: the ISO and VM disk need at least one admin SSH key: add with-admin --ssh-authorized-keys-file admin.pub")
+	}
+	return nil
+}

@@ -1,0 +1,27 @@
+#!/bin/bash
+# qa-smoke of an installer ISO: boots /in/installer.iso BIOS and UEFI and
+# looks for the lines of /in/markers.txt on the serial console (see qa.go).
+set -u
+mkdir -p /report /w; : > /report/results.tsv
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> /report/results.tsv; }
+for fw in bios uefi; do
+  LOG=/report/serial-$fw.log; : > "$LOG"
+  set -- -accel tcg -machine pc -m "$MEMORY" -smp 1 -cdrom /in/installer.iso -boot d \
+    -display none -monitor none -serial "file:$LOG" -no-reboot -net none
+  if [ $fw = uefi ]; then
+    cp /usr/share/OVMF/OVMF_VARS_4M.fd /w/vars.fd
+    set -- "$@" -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd -drive if=pflash,format=raw,unit=1,file=/w/vars.fd
+  fi
+  T0=$(now)
+  timeout "$BOOT_TIMEOUT" qemu-system-x86_64 "$@" > /w/qemu-$fw.log 2>&1
+  rc=$?
+  while IFS= read -r marker; do
+    [ -n "$marker" ] || continue
+    if grep -qF -- "$marker" "$LOG"; then record "$fw: $marker" pass "$(since "$T0")" "seen on the serial console"
+    elif [ $rc = 124 ]; then record "$fw: $marker" fail "$(since "$T0")" "timeout after ${BOOT_TIMEOUT}s without it on the serial console"
+    else record "$fw: $marker" fail "$(since "$T0")" "not on the serial console (qemu exit $rc)"; fi
+  done < /in/markers.txt
+done
+exit 0

@@ -1,0 +1,46 @@
+package ident
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a@b"
+
+func TestAdminDefaults(t *testing.T) {
+	a := Admin{Keys: []string{"  " + key + " \n", "", " "}, PasswordHash: " $6$saltsalt$abc\n"}.WithDefaults()
+	assert.Equal(t, Admin{User: "unison", Hostname: "unisonos", Keys: []string{key}, PasswordHash: "$6$saltsalt$abc"}, a)
+	require.NoError(t, a.Check())
+	require.NoError(t, a.RequireKeys("x"))
+}
+
+func TestAdminCheck(t *testing.T) {
+	for name, tc := range map[string]struct {
+		a     Admin
+		field string
+		msg   string
+	}{
+		"host":        {Admin{Hostname: "Bad_Host"}, "hostname", "not a valid host name"},
+		"root":        {Admin{User: "root"}, "admin-user", "not root"},
+		"key":         {Admin{Keys: []string{key, "ssh-rsa"}}, "ssh-authorized-keys", "key 2 is not an OpenSSH public key"},
+		"plain":       {Admin{PasswordHash: "hunter2"}, "password-hash", "never a plain password"},
+		"placeholder": {Admin{PasswordHash: "$6$CHANGEME1$abc"}, "password-hash", "placeholder"},
+		"short salt":  {Admin{PasswordHash: "$6$abc$abcdef"}, "password-hash", "too short"},
+	} {
+		err := tc.a.WithDefaults().Check()
+		var e *Error
+		if assert.ErrorAs(t, err, &e, name) {
+			assert.Equal(t, tc.field, e.Field, name)
+			assert.Contains(t, e.Msg, tc.msg, name)
+		}
+	}
+	err := Admin{}.WithDefaults().RequireKeys("the VM would be unreachable")
+	assert.EqualError(t, err, "ssh-authorized-keys: give at least one SSH public key (ed25519 recommended; --ssh-authorized-keys or --ssh-authorized-keys-file): the VM would be unreachable")
+}
+
+func TestParseKeys(t *testing.T) {
+	assert.Equal(t, []string{key, "ssh-rsa AAAA x"}, ParseKeys("# admins\n\n  "+key+"  \r\nssh-rsa AAAA x\n#end"))
+	assert.Nil(t, ParseKeys("\n# nothing\n"))
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+set -u
+STAMP=/var/lib/unisonos/firstboot.done
+P=${UNISON_BUNDLE_DIR:-/opt/unison-platform}
+log() { echo "UNISON-FIRSTBOOT: $*"; }
+if [ -f "$STAMP" ]; then log "already done"; exit 0; fi
+log "start version=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' $P/metadata.json | head -1)"
+if ! command -v docker >/dev/null 2>&1 || ! docker compose version >/dev/null 2>&1; then
+  log "installing docker.io docker-compose-v2"
+  if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io docker-compose-v2; }; then
+    log "FAILED: could not install Docker (no network?); will retry at next boot"
+    exit 1
+  fi
+fi
+if ! "$P/installer/install-docker.sh"; then log "FAILED: platform installer"; exit 1; fi
+systemctl enable docker.service unison-platform.service >/dev/null 2>&1 || true
+if /bin/bash "$P/installer/common.sh" check-env /etc/unison/platform.env; then
+  systemctl start --no-block unison-platform.service
+  log "unison-platform.service started"
+else
+  log "not starting unison-platform.service: edit /etc/unison/platform.env, then systemctl start unison-platform"
+fi
+mkdir -p /var/lib/unisonos && touch "$STAMP"
+log "done"
+if grep -qw unison.test_poweroff /proc/cmdline; then systemctl --no-block poweroff; fi
+exit 0
