@@ -7,8 +7,6 @@ AIRGAP   := ./airgap/airgap.sh
 OUT      ?= out
 VERSION  ?= 0.0.0-dev
 FLAVOR   ?= default
-COMMIT      := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
-COMMIT_TIME := $(shell git show -s --format=%cI HEAD 2>/dev/null || echo 1970-01-01T00:00:00Z)
 # the admin's SSH public key(s) baked into the ISO's autoinstall
 SSH_KEY_FILE ?= $(firstword $(wildcard $(HOME)/.ssh/id_ed25519.pub $(HOME)/.ssh/id_rsa.pub))
 # a real Ubuntu live-server ISO to remaster (default: the pinned download; the demo uses a stand-in)
@@ -46,7 +44,9 @@ ifeq ($(ENGINE_MODE),airgap)
 	@$(AIRGAP) status >/dev/null 2>&1 || $(AIRGAP) start
 endif
 
-ART_ARGS = --version $(VERSION) --flavor $(FLAVOR) --commit $(COMMIT) --commit-time $(COMMIT_TIME)
+# one build identity for every artifact; commit and commit time come from the checkout
+BUILD = build --version $(VERSION) --flavor $(FLAVOR)
+ADMIN = with-admin --ssh-authorized-keys-file $(SSH_KEY_FILE)
 
 demo: engine-if-needed ## run the main job on offline stand-in inputs and print where outputs are
 	@mkdir -p $(OUT)/demo
@@ -57,7 +57,7 @@ demo: engine-if-needed ## run the main job on offline stand-in inputs and print 
 	$(MAKE) --no-print-directory image-wsl
 	$(CALL) standin-cloud-image export --path $(OUT)/demo/standin-cloudimg.qcow2
 	$(MAKE) --no-print-directory linux-vm BASE_IMAGE=$(OUT)/demo/standin-cloudimg.qcow2 SSH_KEY_FILE=$(OUT)/demo/demo_ed25519.pub
-	$(CALL) bundle $(ART_ARGS) export --path $(OUT)/bundle/unison-platform-bundle-$(VERSION).tar.gz
+	$(CALL) $(BUILD) bundle export --path $(OUT)/bundle/unison-platform-bundle-$(VERSION).tar.gz
 	$(CALL) qa-smoke --iso $(OUT)/iso/unisonos-baremetal-$(VERSION).iso report export --path $(OUT)/qa-iso
 	@cat $(OUT)/qa-iso/summary.txt
 	@echo; echo "outputs are in $(abspath $(OUT)):"; find $(abspath $(OUT)) -type f | sort
@@ -70,15 +70,15 @@ release-dry-run: engine-if-needed ## build, verify and plan a release of REF on 
 	@test -f $(OUT)/demo/standin-live-server.iso || $(CALL) standin-iso export --path $(OUT)/demo/standin-live-server.iso
 	@test -f $(OUT)/demo/standin-cloudimg.qcow2 || $(CALL) standin-cloud-image export --path $(OUT)/demo/standin-cloudimg.qcow2
 	@test -f $(OUT)/demo/demo_ed25519.pub || ssh-keygen -q -t ed25519 -N '' -C unison-demo -f $(OUT)/demo/demo_ed25519
-	$(CALL) release --ref $(REF) --sha $(COMMIT) --commit-time $(COMMIT_TIME) --dry-run \
-	  --ssh-authorized-keys-file $(OUT)/demo/demo_ed25519.pub \
-	  --base-iso $(OUT)/demo/standin-live-server.iso --base-image $(OUT)/demo/standin-cloudimg.qcow2 \
-	  export --path $(OUT)/release
+	$(CALL) release --ref $(REF) \
+	  with-admin --ssh-authorized-keys-file $(OUT)/demo/demo_ed25519.pub \
+	  with-base-iso --file $(OUT)/demo/standin-live-server.iso with-base-image --file $(OUT)/demo/standin-cloudimg.qcow2 \
+	  dry-run export --path $(OUT)/release
 	@cat $(OUT)/release/PLAN.txt
 
 baremetal-iso: engine-if-needed ## the installer ISO into $(OUT)/iso (SSH_KEY_FILE=..., BASE_ISO=... optional)
 	@test -n "$(SSH_KEY_FILE)" || { echo "set SSH_KEY_FILE to your SSH public key (ed25519 recommended)"; exit 2; }
-	$(CALL) baremetal-iso $(ART_ARGS) --ssh-authorized-keys-file $(SSH_KEY_FILE) $(if $(BASE_ISO),--base-iso $(BASE_ISO)) export --path $(OUT)/iso
+	$(CALL) $(BUILD) $(ADMIN) iso $(if $(BASE_ISO),--base-iso $(BASE_ISO)) export --path $(OUT)/iso
 
 # a base cloud image to customize (default: the pinned download; the demo uses a stand-in)
 BASE_IMAGE ?=
@@ -86,14 +86,14 @@ VM_IMAGE ?= $(OUT)/vm/unisonos-linux-vm-$(VERSION).qcow2
 
 linux-vm: engine-if-needed ## the VM disk (qcow2 + vmdk) into $(OUT)/vm (SSH_KEY_FILE=..., BASE_IMAGE=... optional)
 	@test -n "$(SSH_KEY_FILE)" || { echo "set SSH_KEY_FILE to your SSH public key (ed25519 recommended)"; exit 2; }
-	$(CALL) linux-vm $(ART_ARGS) --ssh-authorized-keys-file $(SSH_KEY_FILE) --vmdk $(if $(BASE_IMAGE),--base-image $(BASE_IMAGE)) export --path $(OUT)/vm
+	$(CALL) $(BUILD) $(ADMIN) vm --vmdk $(if $(BASE_IMAGE),--base-image $(BASE_IMAGE)) export --path $(OUT)/vm
 
 qa-smoke: engine-if-needed ## boot $(VM_IMAGE) and run the health and inference smoke tests; report in $(OUT)/qa
 	$(CALL) qa-smoke --image $(VM_IMAGE) $(QA_ARGS) report export --path $(OUT)/qa
 	@cat $(OUT)/qa/summary.txt; grep -q PASSED $(OUT)/qa/summary.txt
 
 image-wsl: engine-if-needed ## the WSL rootfs, .wsl and bundle into $(OUT)/wsl
-	$(CALL) wsl-bundle $(ART_ARGS) export --path $(OUT)/wsl
+	$(CALL) $(BUILD) wsl export --path $(OUT)/wsl
 
 test: engine-if-needed lint test-unit check-generated test-integration ## every test: lint, unit, bindings up to date, integration on the engine
 
@@ -108,6 +108,8 @@ test-integration: ## integration tests on the running engine (skip without one, 
 lint: ## shellcheck + actionlint + gofmt
 	@command -v shellcheck >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -q >/dev/null && apt-get install -y -q shellcheck >/dev/null; } || { echo "shellcheck is missing: apt-get install shellcheck"; exit 1; }
 	shellcheck -x $$(git ls-files '*.sh') airgap/dagger .ci/run
+	@# every script of the module and of pipelines/ is a file: none hides in a Go string
+	@! grep -nE '"(sh|bash)", "-c", `' $$(git ls-files 'ci/*.go' 'pipelines/*.go') || { echo "shell script in a Go string: move it to a .sh file"; exit 1; }
 	go run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 .github/workflows/*.yml
 	@test -z "$$(gofmt -l pipelines airgap integration ci/*.go)" || { gofmt -l pipelines airgap integration ci/*.go; exit 1; }
 

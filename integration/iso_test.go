@@ -43,10 +43,11 @@ func TestBaremetalIso(t *testing.T) {
 	base := filepath.Join(dir, "base.iso")
 	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", base)
 
-	isoArgs := func(out string, extra ...string) []string {
-		a := []string{"baremetal-iso", "--version", "v1.2.3-beta.4", "--base-iso", base,
-			"--ssh-authorized-keys", testKey, "--commit-time", "2026-11-20T10:00:00Z", "--commit", "0123456", "--platform-version", "0.6.0"}
-		return append(append(a, extra...), "export", "--path", out)
+	// the chained form: one build identity, one admin identity, the ISO's own inputs
+	isoArgs := func(out string, admin ...string) []string {
+		a := []string{"build", "--version", "v1.2.3-beta.4", "--commit-time", "2026-11-20T10:00:00Z", "--commit", "0123456",
+			"--platform-version", "0.6.0", "with-admin", "--ssh-authorized-keys", testKey}
+		return append(append(a, admin...), "iso", "--base-iso", base, "export", "--path", out)
 	}
 	out1 := filepath.Join(dir, "out1")
 	r1 := daggerCall(t, 20*time.Minute, isoArgs(out1)...)
@@ -129,9 +130,11 @@ func TestQaSmokeIso(t *testing.T) {
 	base := filepath.Join(dir, "base.iso")
 	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", base)
 	out := filepath.Join(dir, "iso")
-	mustCall(t, 20*time.Minute, "baremetal-iso", "--version", "v1.2.3-beta.4", "--base-iso", base, "--platform-version", "0.6.0",
+	// the door, as the README shows it: commit and commit time from the checkout, the
+	// compatibility set from the version (0.6.0)
+	mustCall(t, 20*time.Minute, "baremetal-iso", "--version", "v0.6.0-beta.4", "--base-iso", base,
 		"--ssh-authorized-keys", testKey, "export", "--path", out)
-	iso := filepath.Join(out, "unisonos-baremetal-v1.2.3-beta.4.iso")
+	iso := filepath.Join(out, "unisonos-baremetal-v0.6.0-beta.4.iso")
 	report := filepath.Join(dir, "report")
 	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", iso, "report", "export", "--path", report)
 	summary, err := os.ReadFile(filepath.Join(report, "summary.txt"))
@@ -179,24 +182,24 @@ func TestBaremetalIsoRejects(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"tampered base", []string{"--version", "v1.2.3-beta.4", "--base-iso", tampered, "--base-iso-sha256", baseSHA, "--ssh-authorized-keys", testKey},
+		{"tampered base", []string{"--version", "v0.6.0-beta.4", "--base-iso", tampered, "--base-iso-sha256", baseSHA, "--ssh-authorized-keys", testKey},
 			"SHA-256 mismatch: expected " + baseSHA + ", got "},
 		{"over-long version", []string{"--version", "v0.5.0-alpha.1-12-gabcdef0", "--base-iso", base, "--ssh-authorized-keys", testKey},
 			"over the ISO 9660 limit of 32"},
 		{"stable without SSH key", []string{"--version", "v1.0.0", "--base-iso", base, "--password-hash", "env:UNISON_TEST_HASH"},
 			"stable releases require at least one SSH key"},
-		{"plain password", []string{"--version", "v1.0.0-rc.1", "--base-iso", base, "--password-hash", "env:UNISON_TEST_PLAIN", "--ssh-authorized-keys", testKey},
+		{"plain password", []string{"--version", "v0.6.0-rc.1", "--base-iso", base, "--password-hash", "env:UNISON_TEST_PLAIN", "--ssh-authorized-keys", testKey},
 			"never a plain password"},
-		{"package Ubuntu does not ship", []string{"--version", "v1.0.0-rc.1", "--base-iso", base, "--ssh-authorized-keys", testKey, "--packages", "docker-compose-plugin"},
+		{"package Ubuntu does not ship", []string{"--version", "v0.6.0-rc.1", "--base-iso", base, "--ssh-authorized-keys", testKey, "--packages", "docker-compose-plugin"},
 			`"docker-compose-plugin" is not in Ubuntu's archive: use docker-compose-v2`},
-		{"grub.cfg without kernel lines", []string{"--version", "v1.2.3-beta.4", "--base-iso", noKernel, "--ssh-authorized-keys", testKey},
+		{"grub.cfg without kernel lines", []string{"--version", "v0.6.0-beta.4", "--base-iso", noKernel, "--ssh-authorized-keys", testKey},
 			"no `linux` kernel line found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			os.Setenv("UNISON_TEST_HASH", "$6$Qm4y7Zk1rT2pW9xL$3wV5n8mJ0kH2fG4dS6aQ8zX1cV3bN5mL7kJ9hG1fD3sA5pO7iU9yT1rE3wQ5zX7cV9bN1mL3kJ5hG7fD9sA1.")
 			os.Setenv("UNISON_TEST_PLAIN", "unison")
 			out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))
-			r := daggerCall(t, 10*time.Minute, append(append([]string{"baremetal-iso", "--platform-version", "0.6.0"}, tc.args...), "export", "--path", out)...)
+			r := daggerCall(t, 10*time.Minute, append(append([]string{"baremetal-iso"}, tc.args...), "export", "--path", out)...)
 			require.Error(t, r.Err)
 			assert.Contains(t, r.Stderr, tc.want)
 			_, statErr := os.Stat(out)

@@ -19,9 +19,9 @@ func standinVM(t *testing.T, dir, base, mode string) string {
 	require.NoError(t, exec.Command("cp", "-a", filepath.Join(repoRoot(t), "integration", "testdata", "smoke-standin"), extra).Run())
 	require.NoError(t, os.WriteFile(filepath.Join(extra, "etc", "unison-smoke-standin.conf"), []byte(mode+"\n"), 0o644))
 	out := filepath.Join(dir, "vm-"+mode)
-	mustCall(t, 20*time.Minute, "linux-vm", "--version", "v1.2.3", "--base-image", base, "--ssh-authorized-keys", testKey,
-		"--disk-size", "4G", "--platform-version", "0.6.0", "--commit-time", "2026-11-20T10:00:00Z",
-		"--extra-files", extra, "export", "--path", out)
+	mustCall(t, 20*time.Minute, "build", "--version", "v1.2.3", "--platform-version", "0.6.0", "--commit-time", "2026-11-20T10:00:00Z",
+		"with-admin", "--ssh-authorized-keys", testKey,
+		"vm", "--base-image", base, "--disk-size", "4G", "--extra-files", extra, "export", "--path", out)
 	return filepath.Join(out, "unisonos-linux-vm-v1.2.3.qcow2")
 }
 

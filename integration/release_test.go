@@ -132,20 +132,28 @@ func TestRelease(t *testing.T) {
 	prefix := reg + "/" + owner
 	const sha = "89abcdef0123456789abcdef0123456789abcdef"
 	const created = "2026-11-21T09:30:00Z"
-	call := func(ref string, extra ...string) callResult {
+	// publish (or dry-run) is the last step of the chain; tail is what follows it (export, file ...)
+	call := func(ref, terminal string, tail ...string) callResult {
 		a := []string{"release", "--ref", ref, "--sha", sha, "--commit-time", created,
-			"--registry", reg, "--owner", owner, "--ssh-authorized-keys", testKey,
-			"--base-iso", iso, "--base-image", cloud, "--platform-version", "0.6.0",
-			"--signing-key", "env:UNISON_TEST_COSIGN_KEY", "--signing-password", "env:UNISON_TEST_COSIGN_PASSWORD",
+			"--registry", reg, "--owner", owner, "--platform-version", "0.6.0"}
+		// existing tags default from the checkout: pass them, as release.yml does
+		if strings.HasPrefix(ref, "refs/tags/v0.7") {
+			a = append(a, "--existing-tags", "v0.6.0")
+		} else {
+			a = append(a, "--existing-tags", "v0.5.0")
+		}
+		a = append(a, "with-admin", "--ssh-authorized-keys", testKey,
+			"with-base-iso", "--file", iso, "with-base-image", "--file", cloud,
+			"with-signing-key", "--key", "env:UNISON_TEST_COSIGN_KEY", "--password", "env:UNISON_TEST_COSIGN_PASSWORD",
 			// small limits so that the stand-ins exercise splitting: 64 MiB and more is split into 40 MiB parts
-			"--asset-limit-mib", "64", "--part-size-mib", "40"}
-		return daggerCall(t, 40*time.Minute, append(a, extra...)...)
+			"with-asset-limit", "--limit-mib", "64", "--part-size-mib", "40", terminal)
+		return daggerCall(t, 40*time.Minute, append(a, tail...)...)
 	}
 	repos := []string{"unison-platform", "unisonos-baremetal", "unisonos-linux-vm", "unisonos-wsl", "unison-platform-bundle"}
 	stable := []string{"v0.6.0", "v0.6", "latest"}
 
 	// 1. dry run: everything built and verified, the plan printed, nothing pushed
-	dry := call("refs/tags/v0.6.0", "--dry-run", "file", "--path", "PLAN.txt", "contents")
+	dry := call("refs/tags/v0.6.0", "dry-run", "file", "--path", "PLAN.txt", "contents")
 	require.NoError(t, dry.Err, tail(dry.Stderr, 60))
 	for _, want := range []string{"release v0.6.0  channel stable  prerelease false  (dry run: nothing pushed)",
 		"would push:", "image " + prefix + "/unison-platform", "tags: v0.6.0 v0.6 latest",
@@ -160,7 +168,7 @@ func TestRelease(t *testing.T) {
 	// 2. the registry refuses the WSL artifact's manifest: the release fails,
 	// and no tag exists anywhere (content goes first, tags last)
 	fault(t, reg, owner+"/unisonos-wsl/manifests/", 1000)
-	failed := call("refs/tags/v0.6.0")
+	failed := call("refs/tags/v0.6.0", "publish")
 	fault(t, reg, "", 0)
 	require.Error(t, failed.Err, "the release must fail when a push fails")
 	assert.Contains(t, failed.Stderr, "injected failure")
@@ -173,7 +181,7 @@ func TestRelease(t *testing.T) {
 
 	// 3. the rerun completes the release
 	out := filepath.Join(dir, "release")
-	ok := call("refs/tags/v0.6.0", "export", "--path", out)
+	ok := call("refs/tags/v0.6.0", "publish", "export", "--path", out)
 	require.NoError(t, ok.Err, tail(ok.Stderr, 60))
 	var man release.Manifest
 	b, err := os.ReadFile(filepath.Join(out, "release.json"))
@@ -301,7 +309,7 @@ func TestRelease(t *testing.T) {
 	assert.Equal(t, want, got)
 
 	// 4. a rerun of the completed release changes nothing: same digests, no second signature
-	again := call("refs/tags/v0.6.0", "file", "--path", "release.json", "contents")
+	again := call("refs/tags/v0.6.0", "publish", "file", "--path", "release.json", "contents")
 	require.NoError(t, again.Err, tail(again.Stderr, 40))
 	var man2 release.Manifest
 	require.NoError(t, json.Unmarshal([]byte(again.Stdout), &man2))
@@ -311,7 +319,7 @@ func TestRelease(t *testing.T) {
 	}
 
 	// 5. a pre-release gets its own tag only: latest and v0.6 stay on v0.6.0
-	beta := call("refs/tags/v0.7.0-beta.1", "--existing-tags", "v0.6.0", "file", "--path", "release.json", "contents")
+	beta := call("refs/tags/v0.7.0-beta.1", "publish", "file", "--path", "release.json", "contents")
 	require.NoError(t, beta.Err, tail(beta.Stderr, 40))
 	var bm release.Manifest
 	require.NoError(t, json.Unmarshal([]byte(beta.Stdout), &bm))
@@ -335,27 +343,31 @@ func TestRelease(t *testing.T) {
 func TestReleaseRejects(t *testing.T) {
 	requireEngine(t)
 	t.Setenv("UNISON_TEST_SECRET", "x")
-	base := []string{"release", "--sha", "0123456789abcdef0123456789abcdef01234567", "--commit-time", "2026-11-20T10:00:00Z"}
-	key := []string{"--signing-key", "env:UNISON_TEST_SECRET"}
-	ssh := []string{"--ssh-authorized-keys", testKey}
-	reg := []string{"--registry", "10.87.0.1:5001"}
+	plan := func(ref string, more ...string) []string {
+		return append([]string{"release", "--ref", ref, "--sha", "0123456789abcdef0123456789abcdef01234567",
+			"--commit-time", "2026-11-20T10:00:00Z", "--existing-tags", "v0.5.0"}, more...)
+	}
+	local := plan("refs/tags/v0.6.0", "--registry", "10.87.0.1:5001")
+	chain := func(base []string, steps ...string) []string { return append(append([]string{}, base...), steps...) }
+	admin := []string{"with-admin", "--ssh-authorized-keys", testKey}
+	key := []string{"with-signing-key", "--key", "env:UNISON_TEST_SECRET"}
 	for _, tc := range []struct {
 		name string
 		args []string
 		want string
 	}{
-		{"pull request", []string{"--ref", "refs/pull/3/merge"}, "pull requests are built and tested, not released"},
-		{"bad tag", []string{"--ref", "refs/tags/1.2"}, "a release tag must be vMAJOR.MINOR.PATCH"},
-		{"no key", append(append([]string{"--ref", "refs/tags/v0.6.0"}, ssh...), reg...), "signing-key: a release is signed"},
-		{"keyless without token", append(append([]string{"--ref", "refs/tags/v0.6.0", "--keyless"}, ssh...), reg...), "identity-token"},
-		{"key and keyless", append(append([]string{"--ref", "refs/tags/v0.6.0", "--keyless", "--identity-token", "env:UNISON_TEST_SECRET"}, key...), reg...), "choose one"},
-		{"ghcr without password", append(append([]string{"--ref", "refs/tags/v0.6.0"}, key...), ssh...), "pushing to ghcr.io needs credentials"},
-		{"asset limit", append(append([]string{"--ref", "refs/tags/v0.6.0", "--asset-limit-mib", "4096"}, key...), reg...), "asset-limit-mib 4096"},
-		{"part size", append(append([]string{"--ref", "refs/tags/v0.6.0", "--part-size-mib", "2048"}, key...), reg...), "part-size-mib 2048"},
-		{"no ssh key", append(append([]string{"--ref", "refs/tags/v0.6.0"}, key...), reg...), "ssh-authorized-keys: the ISO and VM disk need at least one"},
+		{"pull request", chain(plan("refs/pull/3/merge"), "dry-run"), "pull requests are built and tested, not released"},
+		{"bad tag", chain(plan("refs/tags/1.2"), "dry-run"), "a release tag must be vMAJOR.MINOR.PATCH"},
+		{"no key", chain(local, append(admin, "publish")...), "signing-key: a release is signed"},
+		{"key and keyless", chain(local, append(key, "with-keyless", "--identity-token", "env:UNISON_TEST_SECRET", "publish")...), "choose one of with-signing-key and with-keyless"},
+		{"ghcr without password", chain(plan("refs/tags/v0.6.0"), append(append(admin, key...), "publish")...), "pushing to ghcr.io needs credentials"},
+		{"asset limit", chain(local, "with-asset-limit", "--limit-mib", "4096", "dry-run"), "asset-limit-mib 4096"},
+		{"part size", chain(local, "with-asset-limit", "--limit-mib", "2048", "--part-size-mib", "2048", "dry-run"), "part-size-mib 2048"},
+		{"no ssh key", chain(local, append(key, "publish")...), "ssh-authorized-keys: the ISO and VM disk need at least one"},
+		{"bad ssh key", chain(local, "with-admin", "--ssh-authorized-keys", "ssh-ed25519", "dry-run"), "ssh-authorized-keys: key 1 is not an OpenSSH public key line"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := daggerCall(t, 5*time.Minute, append(append([]string{}, base...), tc.args...)...)
+			r := daggerCall(t, 5*time.Minute, append(tc.args, "entries")...)
 			require.Error(t, r.Err)
 			assert.Contains(t, r.Stderr, tc.want)
 			assert.Less(t, r.Took, 2*time.Minute, "rejected before building")

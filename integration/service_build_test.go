@@ -16,13 +16,14 @@ const (
 	sampleTime = "2026-11-20T10:00:00Z"
 )
 
-func serviceBuild(t *testing.T, reg, ref string, extra ...string) callResult {
+// serviceBuild runs service-build ... with-registry ... <terminal> (publish or plan).
+func serviceBuild(t *testing.T, reg, ref, terminal string, extra ...string) callResult {
 	args := []string{"service-build",
 		"--source", filepath.Join(repoRoot(t), "integration", "testdata", "sample-service"),
 		"--image-name", "unison-sample", "--domain", "test", "--service-port", "8080",
-		"--registry", reg, "--owner", "project-unisonOS",
 		"--ref", ref, "--sha", sampleSHA, "--commit-time", sampleTime}
-	return daggerCall(t, 15*time.Minute, append(args, extra...)...)
+	args = append(append(args, extra...), "with-registry", "--registry", reg, "--owner", "project-unisonOS", terminal)
+	return daggerCall(t, 15*time.Minute, args...)
 }
 
 // service-build against a real registry server: tags, labels and digests are
@@ -36,7 +37,7 @@ func TestServiceBuildPublishes(t *testing.T) {
 	major := "7" + stamp[len(stamp)-1:]
 
 	// dry run: prints the plan, pushes nothing
-	dry := serviceBuild(t, reg, "refs/tags/v"+major+".2.0", "--existing-tags", "v"+major+".1.0", "--dry-run")
+	dry := serviceBuild(t, reg, "refs/tags/v"+major+".2.0", "plan", "--existing-tags", "v"+major+".1.0")
 	require.NoError(t, dry.Err, dry.Stderr)
 	assert.Contains(t, dry.Stdout, "would push")
 	assert.Contains(t, dry.Stdout, repo+":v"+major+".2.0")
@@ -45,7 +46,7 @@ func TestServiceBuildPublishes(t *testing.T) {
 	require.Error(t, err, "dry run must not push")
 
 	// stable release, highest: v.2.0, v.2, v, latest
-	r := serviceBuild(t, reg, "refs/tags/v"+major+".2.0", "--existing-tags", "v"+major+".1.0")
+	r := serviceBuild(t, reg, "refs/tags/v"+major+".2.0", "publish", "--existing-tags", "v"+major+".1.0")
 	require.NoError(t, r.Err, tail(r.Stderr, 40))
 	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
 	require.Len(t, lines, 4, r.Stdout)
@@ -73,7 +74,7 @@ func TestServiceBuildPublishes(t *testing.T) {
 	require.NoError(t, err)
 
 	// hotfix of an older minor: v.1.1 and v.1 only; latest and v stay put
-	h := serviceBuild(t, reg, "refs/tags/v"+major+".1.1", "--existing-tags", "v"+major+".1.0", "--existing-tags", "v"+major+".2.0")
+	h := serviceBuild(t, reg, "refs/tags/v"+major+".1.1", "publish", "--existing-tags", "v"+major+".1.0", "--existing-tags", "v"+major+".2.0")
 	require.NoError(t, h.Err, tail(h.Stderr, 40))
 	hl := strings.Split(strings.TrimSpace(h.Stdout), "\n")
 	require.Len(t, hl, 2, h.Stdout)
@@ -87,7 +88,7 @@ func TestServiceBuildPublishes(t *testing.T) {
 	assert.Equal(t, latestBefore, majorAfter, "a hotfix must not move the major tag")
 
 	// pull request: built, not pushed
-	pr := serviceBuild(t, reg, "refs/pull/7/merge")
+	pr := serviceBuild(t, reg, "refs/pull/7/merge", "publish")
 	require.NoError(t, pr.Err, tail(pr.Stderr, 40))
 	assert.Contains(t, pr.Stdout, "not pushed")
 	_, _, err = remoteImage(t, repo+":pr-7")
@@ -105,7 +106,7 @@ func TestServiceBuildRejectsBadInput(t *testing.T) {
 		{"release branch not x.y", "ghcr.io", "refs/heads/release/abc", "release/MAJOR.MINOR"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := serviceBuild(t, tc.reg, tc.ref)
+			r := serviceBuild(t, tc.reg, tc.ref, "publish")
 			require.Error(t, r.Err)
 			assert.Contains(t, r.Stderr, tc.want)
 		})

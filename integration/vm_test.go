@@ -33,10 +33,10 @@ func TestLinuxVm(t *testing.T) {
 	mustCall(t, 20*time.Minute, "standin-cloud-image", "export", "--path", base)
 	mustCall(t, 10*time.Minute, "probe-boot", "export", "--path", probe)
 
-	args := func(out string, extra ...string) []string {
-		a := []string{"linux-vm", "--version", "v1.2.3", "--base-image", base, "--ssh-authorized-keys", testKey,
-			"--disk-size", "4G", "--vmdk", "--platform-version", "0.6.0", "--commit-time", "2026-11-20T10:00:00Z"}
-		return append(append(a, extra...), "export", "--path", out)
+	args := func(out string) []string {
+		return []string{"build", "--version", "v1.2.3", "--platform-version", "0.6.0", "--commit-time", "2026-11-20T10:00:00Z",
+			"with-admin", "--ssh-authorized-keys", testKey,
+			"vm", "--base-image", base, "--disk-size", "4G", "--vmdk", "export", "--path", out}
 	}
 	out := filepath.Join(dir, "out")
 	r := daggerCall(t, 30*time.Minute, args(out)...)
@@ -132,7 +132,7 @@ func TestLinuxVmRejects(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))
-			r := daggerCall(t, 10*time.Minute, append(append([]string{"linux-vm", "--platform-version", "0.6.0"}, tc.args...), "export", "--path", out)...)
+			r := daggerCall(t, 10*time.Minute, append(append([]string{"linux-vm"}, tc.args...), "export", "--path", out)...)
 			require.Error(t, r.Err)
 			assert.Contains(t, r.Stderr, tc.want)
 			_, statErr := os.Stat(out)

@@ -16,8 +16,8 @@ func TestWslBundle(t *testing.T) {
 	c, ctx := connect(t)
 	dir := outDir(t)
 	args := func(out string) []string {
-		return []string{"wsl-bundle", "--version", "v1.2.3", "--flavor", "light", "--commit", "0123456",
-			"--commit-time", "2026-11-20T10:00:00Z", "--platform-version", "0.6.0", "export", "--path", out}
+		return []string{"build", "--version", "v1.2.3", "--flavor", "light", "--commit", "0123456",
+			"--commit-time", "2026-11-20T10:00:00Z", "--platform-version", "0.6.0", "wsl", "export", "--path", out}
 	}
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 	r := daggerCall(t, 30*time.Minute, args(a)...)
@@ -52,8 +52,8 @@ func TestWslBundle(t *testing.T) {
 		assert.True(t, lastChild[parent] < base, "sorted: %s after %s in %s", base, lastChild[parent], parent)
 		lastChild[parent] = base
 	}
-	for _, f := range []string{"etc/wsl.conf", "etc/wsl-distribution.conf", "usr/lib/wsl/oobe.sh", "opt/unisonos/compose.yaml",
-		"opt/unisonos/installer/install-wsl.sh", "etc/os-release", "etc/unison/platform.env"} {
+	for _, f := range []string{"etc/wsl.conf", "etc/wsl-distribution.conf", "usr/lib/wsl/oobe.sh", "opt/unison-platform/compose.yaml",
+		"opt/unison-platform/installer/install-wsl.sh", "etc/os-release", "etc/unison/platform.env"} {
 		e, ok := got[f]
 		if assert.True(t, ok, "missing %s", f) {
 			assert.Equal(t, 0, e.uid, f)
@@ -89,7 +89,7 @@ getent passwd 1000
 id -nG unison
 readlink -f /sbin/init
 grep -A1 '^\[boot\]' /etc/wsl.conf
-test -f /opt/unisonos/models.json && echo bundle-ok
+test -f /opt/unison-platform/models.json && echo bundle-ok
 su unison -c 'sudo -n true' && echo sudo-ok`}).Stdout(ctx)
 	require.NoError(t, err)
 	assert.Contains(t, out, "created unison (uid 1000)")

@@ -1,10 +1,10 @@
 #!/bin/sh
 set -u
 STAMP=/var/lib/unisonos/firstboot.done
-P=${UNISON_BUNDLE_DIR:-/opt/unison-platform}
+P=/opt/unison-platform
 log() { echo "UNISON-FIRSTBOOT: $*"; }
 if [ -f "$STAMP" ]; then log "already done"; exit 0; fi
-log "start version=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' $P/metadata.json | head -1)"
+log "start version=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$P"/metadata.json | head -1)"
 if ! command -v docker >/dev/null 2>&1 || ! docker compose version >/dev/null 2>&1; then
   log "installing docker.io docker-compose-v2"
   if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io docker-compose-v2; }; then
