@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
@@ -92,6 +94,15 @@ func (m *UnisonPlatform) QaSmoke(
 	if iso != nil {
 		return m.qaISO(ctx, iso, isoMarkers, bootTimeout, memory)
 	}
+	return m.qaDisk(ctx, image, services, bootFiles, map[string]string{
+		"KERNEL_ARGS": kernelArgs, "READY_MARKER": readyMarker, "BOOT_TIMEOUT": fmt.Sprint(bootTimeout),
+		"HEALTH_TIMEOUT": fmt.Sprint(healthTimeout), "MEMORY": fmt.Sprint(memory), "ACCEL_MODE": accel,
+	})
+}
+
+// qaDisk boots a VM disk with scripts/qa-vm.sh (settings as its environment)
+// and checks the services of services.json (default: the image's own).
+func (m *UnisonPlatform) qaDisk(ctx context.Context, image, services *dagger.File, bootFiles *dagger.Directory, env map[string]string) (*QaReport, error) {
 	if services == nil {
 		root, sector, err := m.rootPartition(ctx, image)
 		if err != nil {
@@ -117,18 +128,14 @@ func (m *UnisonPlatform) QaSmoke(
 	run := m.tools().
 		WithMountedFile("/in/image.qcow2", image).
 		WithNewFile("/in/plan.tsv", qa.PlanTSV(checks)).
-		WithEnvVariable("PORTS", strings.Join(ports, " ")).
-		WithEnvVariable("KERNEL_ARGS", kernelArgs).
-		WithEnvVariable("READY_MARKER", readyMarker).
-		WithEnvVariable("BOOT_TIMEOUT", fmt.Sprint(bootTimeout)).
-		WithEnvVariable("HEALTH_TIMEOUT", fmt.Sprint(healthTimeout)).
-		WithEnvVariable("MEMORY", fmt.Sprint(memory)).
-		WithEnvVariable("ACCEL_MODE", accel)
+		WithEnvVariable("PORTS", strings.Join(ports, " "))
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		run = run.WithEnvVariable(k, env[k])
+	}
 	if bootFiles != nil {
 		run = run.WithMountedDirectory("/boot-files", bootFiles)
 	}
-	run = runScript(run, "qa-vm.sh")
-	return qaReport(ctx, "qa-smoke", run, "serial.log")
+	return qaReport(ctx, "qa-smoke", runScript(run, "qa-vm.sh"), "serial.log")
 }
 
 // qaReport reads the runner's results and builds the report; the serial

@@ -39,6 +39,17 @@ func Validate(userData string, stable bool) error {
 			return invalid("unknown top-level key %q (subiquity rejects it)", k)
 		}
 	}
+	if err := validateAccess(ai, stable); err != nil {
+		return err
+	}
+	if err := validatePackages(ai); err != nil {
+		return err
+	}
+	return validateLateCommands(ai)
+}
+
+// validateAccess: a user, crypt hashes only, keys and no password SSH.
+func validateAccess(ai map[string]any, stable bool) error {
 	identity, hasIdentity := ai["identity"].(map[string]any)
 	ud, hasUserData := ai["user-data"].(map[string]any)
 	if !hasIdentity && !hasUserData {
@@ -77,13 +88,17 @@ func Validate(userData string, stable bool) error {
 			}
 		}
 	}
-	allowPW, _ := ssh["allow-pw"].(bool)
-	if len(keys) > 0 && allowPW {
+	if allowPW, _ := ssh["allow-pw"].(bool); len(keys) > 0 && allowPW {
 		return invalid("ssh.allow-pw must be false when SSH keys are given")
 	}
 	if stable && len(keys) == 0 {
 		return invalid("stable releases require at least one SSH authorized key")
 	}
+	return nil
+}
+
+// validatePackages: only what Ubuntu ships, and the hardening packages.
+func validatePackages(ai map[string]any) error {
 	pkgs := map[string]bool{}
 	if l, ok := ai["packages"].([]any); ok {
 		for _, p := range l {
@@ -99,6 +114,11 @@ func Validate(userData string, stable bool) error {
 			return invalid("packages must include %s", need)
 		}
 	}
+	return nil
+}
+
+// validateLateCommands: the offline bundle install, firewall and upgrades.
+func validateLateCommands(ai map[string]any) error {
 	late := ""
 	if l, ok := ai["late-commands"].([]any); ok {
 		for _, c := range l {

@@ -14,6 +14,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/project-unisonOS/unison-platform/pipelines/yamlx"
+	"gopkg.in/yaml.v3"
 )
 
 // Service is how one platform service is run and checked.
@@ -82,95 +83,121 @@ func Parse(file string, data []byte) (*Matrix, error) {
 	}
 	m.Registry = reg
 
-	svcs, err := d.Mapping(byKey["services"].Value, "services", nil)
-	if err != nil {
+	if err := m.parseServices(d, byKey["services"].Value); err != nil {
 		return nil, err
 	}
+	if err := m.parsePlatforms(d, byKey["platforms"].Value); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// parseServices reads the services: section.
+func (m *Matrix) parseServices(d *yamlx.Doc, n *yaml.Node) error {
+	svcs, err := d.Mapping(n, "services", nil)
+	if err != nil {
+		return err
+	}
 	if len(svcs) == 0 {
-		return nil, d.Errorf(byKey["services"].Value, "services", "list at least one service")
+		return d.Errorf(n, "services", "list at least one service")
 	}
 	ports := map[int]string{}
 	for _, s := range svcs {
 		field := "services." + s.Key
 		if !serviceRE.MatchString(s.Key) {
-			return nil, d.Errorf(s.KeyN, field, "service names are lowercase letters, digits and '-'")
+			return d.Errorf(s.KeyN, field, "service names are lowercase letters, digits and '-'")
 		}
-		fields, err := d.Mapping(s.Value, field, []string{"image", "port", "health", "inference"})
+		svc, err := m.parseService(d, s, ports)
 		if err != nil {
-			return nil, err
-		}
-		svc := Service{Name: s.Key}
-		for _, f := range fields {
-			ff := yamlx.Join(field, f.Key)
-			switch f.Key {
-			case "image":
-				svc.Image, err = d.String(f.Value, ff)
-				if err == nil {
-					if _, e := name.NewRepository(reg+"/"+svc.Image, name.StrictValidation); e != nil {
-						err = d.Errorf(f.Value, ff, "%q is not a valid image name", svc.Image)
-					}
-				}
-			case "port":
-				svc.Port, err = d.Int(f.Value, ff)
-				if err == nil && (svc.Port < 1 || svc.Port > 65535) {
-					err = d.Errorf(f.Value, ff, "port %d out of range 1-65535", svc.Port)
-				}
-				if err == nil && ports[svc.Port] != "" {
-					err = d.Errorf(f.Value, ff, "port %d already used by %s", svc.Port, ports[svc.Port])
-				}
-				ports[svc.Port] = s.Key
-			case "health", "inference":
-				var v string
-				v, err = d.String(f.Value, ff)
-				if err == nil && !pathRE.MatchString(v) {
-					err = d.Errorf(f.Value, ff, "%q is not an HTTP path starting with /", v)
-				}
-				if f.Key == "health" {
-					svc.Health = v
-				} else {
-					svc.Inference = v
-				}
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		for _, req := range []struct{ v, k string }{{svc.Image, "image"}, {svc.Health, "health"}} {
-			if req.v == "" {
-				return nil, d.Errorf(s.Value, field+"."+req.k, "required")
-			}
-		}
-		if svc.Port == 0 {
-			return nil, d.Errorf(s.Value, field+".port", "required")
+			return err
 		}
 		m.Services[s.Key] = svc
 	}
+	return nil
+}
 
-	plats, err := d.Mapping(byKey["platforms"].Value, "platforms", nil)
+// parseService reads one service; ports records the ports taken so far.
+func (m *Matrix) parseService(d *yamlx.Doc, s yamlx.Pair, ports map[int]string) (Service, error) {
+	field, reg := "services."+s.Key, m.Registry
+	fields, err := d.Mapping(s.Value, field, []string{"image", "port", "health", "inference"})
 	if err != nil {
-		return nil, err
+		return Service{}, err
+	}
+	svc := Service{Name: s.Key}
+	for _, f := range fields {
+		ff := yamlx.Join(field, f.Key)
+		switch f.Key {
+		case "image":
+			svc.Image, err = d.String(f.Value, ff)
+			if err == nil {
+				if _, e := name.NewRepository(reg+"/"+svc.Image, name.StrictValidation); e != nil {
+					err = d.Errorf(f.Value, ff, "%q is not a valid image name", svc.Image)
+				}
+			}
+		case "port":
+			svc.Port, err = d.Int(f.Value, ff)
+			if err == nil && (svc.Port < 1 || svc.Port > 65535) {
+				err = d.Errorf(f.Value, ff, "port %d out of range 1-65535", svc.Port)
+			}
+			if err == nil && ports[svc.Port] != "" {
+				err = d.Errorf(f.Value, ff, "port %d already used by %s", svc.Port, ports[svc.Port])
+			}
+			ports[svc.Port] = s.Key
+		case "health", "inference":
+			var v string
+			v, err = d.String(f.Value, ff)
+			if err == nil && !pathRE.MatchString(v) {
+				err = d.Errorf(f.Value, ff, "%q is not an HTTP path starting with /", v)
+			}
+			if f.Key == "health" {
+				svc.Health = v
+			} else {
+				svc.Inference = v
+			}
+		}
+		if err != nil {
+			return Service{}, err
+		}
+	}
+	for _, req := range []struct{ v, k string }{{svc.Image, "image"}, {svc.Health, "health"}} {
+		if req.v == "" {
+			return Service{}, d.Errorf(s.Value, field+"."+req.k, "required")
+		}
+	}
+	if svc.Port == 0 {
+		return Service{}, d.Errorf(s.Value, field+".port", "required")
+	}
+	return svc, nil
+}
+
+// parsePlatforms reads the platforms: section (every version lists every service).
+func (m *Matrix) parsePlatforms(d *yamlx.Doc, n *yaml.Node) error {
+	reg := m.Registry
+	plats, err := d.Mapping(n, "platforms", nil)
+	if err != nil {
+		return err
 	}
 	if len(plats) == 0 {
-		return nil, d.Errorf(byKey["platforms"].Value, "platforms", "list at least one platform version")
+		return d.Errorf(n, "platforms", "list at least one platform version")
 	}
 	for _, p := range plats {
 		field := "platforms." + p.Key
 		if _, err := semver.StrictNewVersion(p.Key); err != nil {
-			return nil, d.Errorf(p.KeyN, field, "platform versions are X.Y.Z without a v")
+			return d.Errorf(p.KeyN, field, "platform versions are X.Y.Z without a v")
 		}
 		names := m.ServiceNames()
 		tags, err := d.Mapping(p.Value, field, names)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		set := map[string]string{}
 		for _, t := range tags {
 			tag, err := d.String(t.Value, yamlx.Join(field, t.Key))
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if _, err := name.NewTag(reg+"/"+m.Services[t.Key].Image+":"+tag, name.StrictValidation); err != nil {
-				return nil, d.Errorf(t.Value, yamlx.Join(field, t.Key), "%q is not a valid image tag", tag)
+				return d.Errorf(t.Value, yamlx.Join(field, t.Key), "%q is not a valid image tag", tag)
 			}
 			set[t.Key] = tag
 		}
@@ -181,11 +208,11 @@ func Parse(file string, data []byte) (*Matrix, error) {
 			}
 		}
 		if len(missing) > 0 {
-			return nil, d.Errorf(p.Value, field, "missing services: %s (every platform version lists every service)", strings.Join(missing, ", "))
+			return d.Errorf(p.Value, field, "missing services: %s (every platform version lists every service)", strings.Join(missing, ", "))
 		}
 		m.Platforms[p.Key] = set
 	}
-	return m, nil
+	return nil
 }
 
 // ServiceNames lists the services, sorted.

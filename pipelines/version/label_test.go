@@ -34,3 +34,19 @@ func TestParseCommitTime(t *testing.T) {
 	_, err = ParseCommitTime("yesterday")
 	assert.ErrorContains(t, err, `commit-time "yesterday": want RFC 3339`)
 }
+
+// A tag with a number beyond 64 bits is an error as the ref and ignored as
+// an existing tag: one such tag must not break every later build.
+func TestHugeNumbers(t *testing.T) {
+	in := Input{Ref: "refs/tags/v99999999999999999999.0.0", SHA: "0123456", CommitTime: "2026-11-20T10:00:00Z",
+		Registry: "ghcr.io", Owner: "o", Repo: "r", Image: "r"}
+	_, err := Compute(in)
+	assert.ErrorContains(t, err, `ref "refs/tags/v99999999999999999999.0.0": not a usable version`)
+	in.Ref, in.ExistingTags = "refs/tags/v1.0.0", []string{"v99999999999999999999.0.0", "v0.9.0"}
+	p, err := Compute(in)
+	assert.NoError(t, err)
+	assert.Contains(t, p.Tags, "latest")
+	in.Ref = "refs/heads/release/99999999999999999999.1"
+	_, err = Compute(in)
+	assert.ErrorContains(t, err, "too large")
+}

@@ -138,60 +138,21 @@ func Compute(in Input) (*Plan, error) {
 	p := &Plan{Repository: repo.Name(), Publish: true}
 	switch {
 	case strings.HasPrefix(in.Ref, "refs/tags/"):
-		tag := strings.TrimPrefix(in.Ref, "refs/tags/")
-		m := strictSemver.FindStringSubmatch(tag)
-		if m == nil {
-			return nil, bad("ref", in.Ref, "a release tag must be vMAJOR.MINOR.PATCH, optionally with -alpha.N, -beta.N or -rc.N (e.g. refs/tags/v1.2.3)")
-		}
-		v := semver.MustParse(tag)
-		p.Version = tag
-		if v.Prerelease() != "" {
-			p.Channel, p.Prerelease = Beta, true
-			p.Tags = []string{tag}
-			break
-		}
-		p.Channel = Stable
-		p.Tags = stableTags(v, known)
-		p.Latest = contains(p.Tags, "latest")
+		err = p.fromTag(in.Ref, known)
+	case strings.HasPrefix(in.Ref, "refs/heads/release/"):
+		err = p.fromReleaseBranch(in, known, short)
 	case strings.HasPrefix(in.Ref, "refs/heads/"):
-		branch := strings.TrimPrefix(in.Ref, "refs/heads/")
-		if branch == "" {
-			return nil, bad("ref", in.Ref, "empty branch name")
-		}
-		if strings.HasPrefix(branch, "release/") {
-			m := releaseRE.FindStringSubmatch(branch)
-			if m == nil {
-				return nil, bad("ref", in.Ref, "release branches are named release/MAJOR.MINOR (e.g. refs/heads/release/1.4)")
-			}
-			major, _ := strconv.ParseUint(m[1], 10, 64)
-			minor, _ := strconv.ParseUint(m[2], 10, 64)
-			v, err := nextBeta(major, minor, known, len(in.ExistingTags) > 0, in.RunNumber)
-			if err != nil {
-				return nil, err
-			}
-			p.Version, p.Channel, p.Prerelease = v, Beta, true
-			p.Tags = []string{v, short}
-			break
-		}
-		edge := "edge-"
-		suffix := "-" + date.Format("20060102")
-		b := sanitize(branch)
-		if b == "" {
-			return nil, bad("ref", in.Ref, "branch name has no character allowed in an image tag")
-		}
-		if room := MaxTagLen - len(edge) - len(suffix); len(b) > room {
-			b = strings.TrimRight(b[:room], ".-")
-		}
-		p.Version, p.Channel, p.Prerelease = edge+b+suffix, Nightly, true
-		p.Tags = []string{p.Version, short}
+		err = p.fromBranch(in.Ref, date, short)
 	case prRE.MatchString(in.Ref):
 		n := prRE.FindStringSubmatch(in.Ref)[1]
 		p.Version, p.Channel, p.Prerelease, p.Publish = "pr-"+n, PR, true, false
 		p.Tags = []string{p.Version, short}
 	default:
-		return nil, bad("ref", in.Ref, "want refs/tags/vX.Y.Z[-alpha|beta|rc.N], refs/heads/<branch> or refs/pull/<n>/merge")
+		err = bad("ref", in.Ref, "want refs/tags/vX.Y.Z[-alpha|beta|rc.N], refs/heads/<branch> or refs/pull/<n>/merge")
 	}
-
+	if err != nil {
+		return nil, err
+	}
 	for _, t := range p.Tags {
 		ref, err := name.NewTag(repo.Name()+":"+t, name.StrictValidation)
 		if err != nil {
@@ -201,6 +162,67 @@ func Compute(in Input) (*Plan, error) {
 	}
 	p.Labels = labels(in, p, sha, created)
 	return p, nil
+}
+
+// fromTag plans a release tag: stable (with the channel tags it is the
+// highest of) or a pre-release (its exact tag only).
+func (p *Plan) fromTag(ref string, known []*semver.Version) error {
+	tag := strings.TrimPrefix(ref, "refs/tags/")
+	if !strictSemver.MatchString(tag) {
+		return bad("ref", ref, "a release tag must be vMAJOR.MINOR.PATCH, optionally with -alpha.N, -beta.N or -rc.N (e.g. refs/tags/v1.2.3)")
+	}
+	v, err := semver.NewVersion(tag)
+	if err != nil {
+		return bad("ref", ref, "not a usable version (%v): numbers must fit in 64 bits", err)
+	}
+	p.Version = tag
+	if v.Prerelease() != "" {
+		p.Channel, p.Prerelease, p.Tags = Beta, true, []string{tag}
+		return nil
+	}
+	p.Channel = Stable
+	p.Tags = stableTags(v, known)
+	p.Latest = contains(p.Tags, "latest")
+	return nil
+}
+
+// fromReleaseBranch plans release/X.Y: the next vX.Y.P-beta.N.
+func (p *Plan) fromReleaseBranch(in Input, known []*semver.Version, short string) error {
+	m := releaseRE.FindStringSubmatch(strings.TrimPrefix(in.Ref, "refs/heads/"))
+	if m == nil {
+		return bad("ref", in.Ref, "release branches are named release/MAJOR.MINOR (e.g. refs/heads/release/1.4)")
+	}
+	major, err1 := strconv.ParseUint(m[1], 10, 64)
+	minor, err2 := strconv.ParseUint(m[2], 10, 64)
+	if err1 != nil || err2 != nil {
+		return bad("ref", in.Ref, "release/MAJOR.MINOR numbers are too large")
+	}
+	v, err := nextBeta(major, minor, known, len(in.ExistingTags) > 0, in.RunNumber)
+	if err != nil {
+		return err
+	}
+	p.Version, p.Channel, p.Prerelease = v, Beta, true
+	p.Tags = []string{v, short}
+	return nil
+}
+
+// fromBranch plans any other branch: edge-<branch>-YYYYMMDD.
+func (p *Plan) fromBranch(ref string, date time.Time, short string) error {
+	branch := strings.TrimPrefix(ref, "refs/heads/")
+	if branch == "" {
+		return bad("ref", ref, "empty branch name")
+	}
+	edge, suffix := "edge-", "-"+date.Format("20060102")
+	b := sanitize(branch)
+	if b == "" {
+		return bad("ref", ref, "branch name has no character allowed in an image tag")
+	}
+	if room := MaxTagLen - len(edge) - len(suffix); len(b) > room {
+		b = strings.TrimRight(b[:room], ".-")
+	}
+	p.Version, p.Channel, p.Prerelease = edge+b+suffix, Nightly, true
+	p.Tags = []string{p.Version, short}
+	return nil
 }
 
 // ParseCommitTime is the one parse of a commit time (RFC 3339, as
@@ -257,7 +279,11 @@ func parseTags(tags []string) []*semver.Version {
 		if !strictSemver.MatchString(t) {
 			continue
 		}
-		out = append(out, semver.MustParse(t))
+		v, err := semver.NewVersion(t)
+		if err != nil {
+			continue // e.g. a number too large for semver: not a tag this project made
+		}
+		out = append(out, v)
 	}
 	sort.Sort(semver.Collection(out))
 	return out
