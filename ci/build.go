@@ -172,6 +172,9 @@ func (b *Build) WithAdmin(
 	if err := a.Check(); err != nil {
 		return nil, err
 	}
+	if err := b.Root.checkNotWeak(ctx, passwordHash); err != nil {
+		return nil, err
+	}
 	c := *b
 	c.AdminUser, c.Hostname, c.SshAuthorizedKeys, c.PasswordHash = a.User, a.Hostname, a.Keys, passwordHash
 	return &c, nil
@@ -198,3 +201,20 @@ func (b *Build) created() time.Time {
 
 // epoch is SOURCE_DATE_EPOCH of the build.
 func (b *Build) epoch() string { return fmt.Sprint(b.created().Unix()) }
+
+// checkNotWeak refuses a password hash of a well-known weak password
+// (ident.WeakPasswords, re-hashed with the hash's own salt).
+func (m *UnisonPlatform) checkNotWeak(ctx context.Context, hash *dagger.Secret) error {
+	if hash == nil {
+		return nil
+	}
+	c := m.tools().WithMountedSecret("/run/secrets/hash", hash)
+	out, err := runScript(c, "weak-hash.sh", ident.WeakPasswords...).Stdout(ctx)
+	if err != nil {
+		return fmt.Errorf("password-hash: checking it against weak passwords failed: %w", err)
+	}
+	if strings.TrimSpace(out) != "ok" {
+		return ident.WeakHashError()
+	}
+	return nil
+}

@@ -171,8 +171,9 @@ func (b *Build) userData(ctx context.Context, a ident.Admin, o isoOptions) (stri
 	})
 }
 
-// patchedGrub extracts the base's GRUB configs, patches every kernel line in
-// Go and returns them staged, with the xorriso -map arguments that replace them.
+// patchedGrub extracts the base's GRUB configs, makes the default entry the
+// unattended install and adds an interactive one (in Go, grub.Installer), and
+// returns them staged, with the xorriso -map arguments that replace them.
 func (m *UnisonPlatform) patchedGrub(ctx context.Context, base *dagger.File) (*dagger.Directory, []string, error) {
 	cfgs := runScript(m.tools().WithMountedFile("/in/base.iso", base), "iso-grub.sh").Directory("/cfg/grub")
 	stage, maps := dag.Directory(), []string{}
@@ -188,7 +189,7 @@ func (m *UnisonPlatform) patchedGrub(ctx context.Context, base *dagger.File) (*d
 		if err != nil {
 			return nil, nil, err
 		}
-		patched, _, err := grub.Patch(orig, "")
+		patched, err := grub.Installer(orig, "")
 		if err != nil {
 			return nil, nil, fmt.Errorf("base-iso /boot/grub/%s: %w", name, err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/artifact"
+	"github.com/project-unisonOS/unison-platform/pipelines/iso"
 )
 
 // builtRelease is every built file of a release, and the bundle tree the
@@ -24,7 +25,12 @@ func (r *Release) buildAll(ctx context.Context) (*builtRelease, error) {
 	b := r.Build
 	steps := map[string]func(context.Context) (*dagger.Directory, error){
 		"baremetal-iso": func(ctx context.Context) (*dagger.Directory, error) {
-			return b.iso(ctx, isoOptions{Base: baseInput{File: r.BaseIso, SHA256: r.BaseIsoSha256}})
+			// long edge versions get a shortened label instead of an error
+			volid, err := iso.ReleaseVolumeID(b.Version)
+			if err != nil {
+				return nil, err
+			}
+			return b.iso(ctx, isoOptions{Base: baseInput{File: r.BaseIso, SHA256: r.BaseIsoSha256}, VolumeID: volid})
 		},
 		"linux-vm": func(ctx context.Context) (*dagger.Directory, error) {
 			return b.vm(ctx, vmOptions{Base: baseInput{File: r.BaseImage, SHA256: r.BaseImageSha256}, Vmdk: r.Vmdk})

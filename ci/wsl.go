@@ -94,7 +94,8 @@ func (b *Build) wslRootfs(cfg wsl.Config, tree *dagger.Directory, packages []str
 		WithNewFile("/etc/wsl-distribution.conf", cfg.DistributionConf()).
 		WithNewFile("/usr/lib/wsl/oobe.sh", wsl.OOBEScript, dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
 		WithNewFile(wsl.DefaultUserFile, cfg.DefaultUser+"\n").
-		WithNewFile("/usr/lib/wsl/terminal-profile.json", cfg.TerminalProfile()).
-		WithNewFile("/etc/unison/platform.env", string(bundle.Input{Flavor: b.Flavor}.EnvTemplate()), dagger.ContainerWithNewFileOpts{Permissions: 0o600})
+		WithNewFile(wsl.TerminalProfilePath, cfg.TerminalProfile(), dagger.ContainerWithNewFileOpts{Permissions: 0o640}).
+		WithNewFile(wsl.IconPath, string(wsl.Icon()))
+	// no platform.env in the image: install-wsl.sh creates it on the machine, with its own secrets
 	return runText(c, "wsl-finalize.sh", wsl.FinalizeScript, wsl.MaskedUnits...).Rootfs()
 }

@@ -5,15 +5,22 @@
 # Exit codes: 2 usage, 3 not root, 4 no docker/compose v2, 5 unsafe platform.env,
 #             6 not in WSL, 7 bundle incomplete, 8 package install failed.
 
-PREFIX=${PREFIX:-/opt/unison-platform}
-UNISON_ETC=${UNISON_ETC:-/etc/unison}
-SYSTEMD_DIR=${SYSTEMD_DIR:-/etc/systemd/system}
+# Control flags come from arguments only (parse_args), never from the environment.
+PREFIX=/opt/unison-platform
+UNISON_ETC=/etc/unison
+SYSTEMD_DIR=/etc/systemd/system
 UNIT_NAME=unison-platform.service
-DRY_RUN=${DRY_RUN:-0}
-START=${START:-0}
-PULL=${PULL:-0}
-BUNDLE_DIR=${BUNDLE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+DRY_RUN=0
+START=0
+PULL=0
+BUNDLE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUNDLE_FILES=(compose.yaml platform.env.template models.json metadata.json services.json README.md)
+PLACEHOLDER=CHANGE_ME
+
+# temporary files are removed on every exit path
+TMPFILES=()
+cleanup_tmp() { if [ ${#TMPFILES[@]} -gt 0 ]; then rm -f "${TMPFILES[@]}"; fi; }
+trap cleanup_tmp EXIT
 
 log() { printf 'unison: %s\n' "$*"; }
 die() { local code=$1; shift; printf 'unison: error: %s\n' "$*" >&2; exit "$code"; }
@@ -24,9 +31,9 @@ usage() {
   cat <<USAGE
 usage: $(basename "$0") [--dry-run] [--start] [--pull] [--prefix DIR]
   --dry-run   print what would change, change nothing
-  --start     start the platform now (refused while /etc/unison/platform.env has placeholders)
+  --start     start the platform now (after checking /etc/unison/platform.env)
   --pull      pull the service images now
-  --prefix    install folder (default /opt/unison-platform)
+  --prefix    install folder, an absolute path (default /opt/unison-platform)
 USAGE
 }
 
@@ -36,7 +43,16 @@ parse_args() {
       --dry-run) DRY_RUN=1 ;;
       --start) START=1 ;;
       --pull) PULL=1 ;;
-      --prefix) [ $# -ge 2 ] || die 2 "--prefix needs a folder"; PREFIX=$2; shift ;;
+      --prefix)
+        [ $# -ge 2 ] || die 2 "--prefix needs a folder"
+        case $2 in
+          /*) ;;
+          *) die 2 "--prefix $2: give an absolute path" ;;
+        esac
+        if [[ ! $2 =~ ^/[A-Za-z0-9._/-]+$ ]] || [[ $2 == *..* ]]; then
+          die 2 "--prefix: only letters, digits, '.', '_', '-' and '/' (no '..', spaces or newlines)"
+        fi
+        PREFIX=$2; shift ;;
       -h|--help) usage; exit 0 ;;
       *) usage >&2; die 2 "unknown argument: $1" ;;
     esac
@@ -80,42 +96,109 @@ install_bundle() {
   for f in "$BUNDLE_DIR"/installer/*.sh; do install_file "$f" "$PREFIX/installer/$(basename "$f")" 755; done
 }
 
-# seed_env: platform.env from the template, mode 0600, never overwritten
+# is_secret KEY: keys whose values are secrets
+is_secret() {
+  case $1 in *_SECRET|*_PASSWORD|*_PASS|*_TOKEN|*_KEY) return 0 ;; esac
+  return 1
+}
+
+# generate_secret: 32 bytes from the kernel's CSPRNG, as 64 hex digits
+generate_secret() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
+
+# seed_env: platform.env from the template, created once on this machine:
+# every secret left as the placeholder gets its own generated value (never
+# printed); mode 0600; an existing file is kept.
 seed_env() {
-  local env=$UNISON_ETC/platform.env
+  local env=$UNISON_ETC/platform.env tmp line key
+  [ -L "$env" ] && die 5 "$env is a symbolic link: refusing to follow it (replace it with a regular file)"
   if [ -f "$env" ]; then
     log "keep existing $env"
     if [ "$(stat -c %a "$env")" != 600 ]; then log "fix mode of $env to 600"; run chmod 600 "$env"; fi
     return 0
   fi
-  log "create $env from the template (mode 600): edit every CHANGE_ME"
-  run install -d -m 755 "$UNISON_ETC"
-  run install -m 600 "$BUNDLE_DIR/platform.env.template" "$env"
+  if [ "$DRY_RUN" = 1 ]; then
+    log "would create $env (mode 600) from the template, with a generated value for every secret"
+    return 0
+  fi
+  install -d -m 755 "$UNISON_ETC"
+  tmp=$(umask 077 && mktemp "$UNISON_ETC/.platform.env.XXXXXX")
+  TMPFILES+=("$tmp")
+  while IFS= read -r line || [ -n "$line" ]; do
+    key=${line%%=*}
+    if [ "$line" != "$key" ] && is_secret "$key" && [ "${line#*=}" = "$PLACEHOLDER" ]; then
+      printf '%s=%s\n' "$key" "$(generate_secret)"
+    else
+      printf '%s\n' "$line"
+    fi
+  done < "$BUNDLE_DIR/platform.env.template" > "$tmp"
+  chmod 600 "$tmp"
+  mv -f "$tmp" "$env"
+  log "created $env (mode 600) with secrets generated on this machine"
 }
 
-# check_env FILE: refuse placeholders, empty or weak secrets
-check_env() {
-  local env=${1:-$UNISON_ETC/platform.env} bad=() key val
-  [ -f "$env" ] || { echo "unison: error: $env is missing: run an installer first" >&2; return 5; }
+# env_problems FILE TEMPLATE: one line per problem of FILE, naming the key
+# and the rule; nothing when it is safe. Strict KEY=value lines (what docker
+# compose and this check read alike); every key of TEMPLATE present; no
+# placeholder anywhere; secrets long, varied, not well-known, not shared.
+env_problems() {
+  local env=$1 template=$2 n=0 line key val low
+  local -A seen=() secret_of=()
+  if grep -q $'\r' "$env"; then echo "line endings: CRLF; use LF only"; fi
   while IFS= read -r line || [ -n "$line" ]; do
+    n=$((n + 1))
     case $line in ''|'#'*) continue ;; esac
+    if [[ ! $line =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; then
+      key=${line#export }; key=${key%%[ =:]*}
+      echo "line $n ($key): not KEY=value (no spaces around '=', no 'export', no 'KEY: value')"; continue
+    fi
     key=${line%%=*}; val=${line#*=}
-    val=${val#\"}; val=${val%\"}
-    if [ "$val" = CHANGE_ME ]; then bad+=("$key (placeholder)"); continue; fi
-    case $key in
-      *_SECRET|*_PASSWORD|*_TOKEN)
-        if [ ${#val} -lt 16 ]; then bad+=("$key (shorter than 16 characters)");
-        else
-          case $(printf '%s' "$val" | tr '[:upper:]' '[:lower:]') in
-            *changeme*|*password*|unison*|secret*|1234*) bad+=("$key (a well-known weak value)") ;;
-          esac
-        fi ;;
+    if [ -n "${seen[$key]:-}" ]; then echo "$key: set twice (lines ${seen[$key]} and $n)"; continue; fi
+    seen[$key]=$n
+    if [[ $val =~ [[:space:]\"\'\$\`\\#] ]]; then
+      echo "$key: value has a space, quote, '\$', backquote, backslash or '#' (compose would read it differently)"; continue
+    fi
+    low=$(printf '%s' "$val" | tr '[:upper:]' '[:lower:]')
+    case $low in *change_me*|*changeme*) echo "$key: still the placeholder"; continue ;; esac
+    is_secret "$key" || continue
+    if [ -z "$val" ]; then echo "$key: empty secret"; continue; fi
+    if [ ${#val} -lt 16 ]; then echo "$key: secret shorter than 16 characters"; continue; fi
+    if [ "$(printf '%s' "$val" | fold -w1 | sort -u | wc -l)" -lt 8 ]; then echo "$key: low-entropy secret (fewer than 8 distinct characters)"; continue; fi
+    case $low in
+      *password*|*secret*|*unison*|*1234*|*qwerty*|*letmein*|*admin*|*example*|*default*) echo "$key: a well-known weak value"; continue ;;
     esac
+    if [ -n "${secret_of[$val]:-}" ]; then echo "$key: the same secret as ${secret_of[$val]} (every secret must be distinct)"; continue; fi
+    secret_of[$val]=$key
   done < "$env"
-  if [ ${#bad[@]} -gt 0 ]; then
-    printf 'unison: error: refusing to start: %s has unsafe values:\n' "$env" >&2
-    printf '  - %s\n' "${bad[@]}" >&2
-    printf '  edit it (secrets: openssl rand -hex 24), then start again\n' >&2
+  if [ -f "$template" ]; then
+    while IFS= read -r line; do
+      case $line in ''|'#'*) continue ;; esac
+      key=${line%%=*}
+      [ -n "${seen[$key]:-}" ] || echo "$key: missing (every key of the template is required)"
+    done < "$template"
+  fi
+}
+
+# compose_problems FILE: what docker compose itself resolves, when it runs here
+compose_problems() {
+  local env=$1 compose=$BUNDLE_DIR/compose.yaml out
+  [ -f "$compose" ] && command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1 || return 0
+  if ! out=$(docker compose --env-file "$env" --project-directory "$BUNDLE_DIR" -f "$compose" config 2>&1); then
+    echo "docker compose config: $(printf '%s' "$out" | tail -1)"
+  elif printf '%s' "$out" | grep -qi 'change_\?me'; then
+    echo "docker compose config: a service still gets the placeholder"
+  fi
+}
+
+# check_env FILE: refuse to start with an unsafe platform.env (exit 5)
+check_env() {
+  local env=${1:-$UNISON_ETC/platform.env} problems
+  [ -L "$env" ] && { echo "unison: error: $env is a symbolic link: refusing it" >&2; return 5; }
+  [ -f "$env" ] || { echo "unison: error: $env is missing: run an installer first" >&2; return 5; }
+  problems=$(env_problems "$env" "$BUNDLE_DIR/platform.env.template"; compose_problems "$env")
+  if [ -n "$problems" ]; then
+    printf 'unison: error: refusing to start: %s is unsafe:\n' "$env" >&2
+    printf '%s\n' "$problems" | sed 's/^/  - /' >&2
+    printf '  fix it (a secret: od -An -tx1 -N32 /dev/urandom | tr -d " \\n"), then start again\n' >&2
     return 5
   fi
   return 0
@@ -125,6 +208,7 @@ check_env() {
 write_unit() {
   local unit=$SYSTEMD_DIR/$UNIT_NAME tmp
   tmp=$(mktemp)
+  TMPFILES+=("$tmp")
   printf '%s\n' \
     '[Unit]' \
     'Description=UnisonOS platform (docker compose)' \
@@ -137,14 +221,13 @@ write_unit() {
     'RemainAfterExit=yes' \
     "WorkingDirectory=$PREFIX" \
     "ExecStartPre=/bin/bash $PREFIX/installer/common.sh check-env $UNISON_ETC/platform.env" \
-    "ExecStart=/usr/bin/docker compose --project-directory $PREFIX -f $PREFIX/compose.yaml up -d --remove-orphans" \
-    "ExecStop=/usr/bin/docker compose --project-directory $PREFIX -f $PREFIX/compose.yaml down" \
+    "ExecStart=/usr/bin/docker compose --env-file $UNISON_ETC/platform.env --project-directory $PREFIX -f $PREFIX/compose.yaml up -d --remove-orphans" \
+    "ExecStop=/usr/bin/docker compose --env-file $UNISON_ETC/platform.env --project-directory $PREFIX -f $PREFIX/compose.yaml down" \
     'TimeoutStartSec=0' \
     '' \
     '[Install]' \
     'WantedBy=multi-user.target' > "$tmp"
   install_file "$tmp" "$unit" 644
-  rm -f "$tmp"
 }
 
 # enable_unit: systemctl when systemd runs, else the wants symlink (chroot, image build)
@@ -163,7 +246,7 @@ enable_unit() {
 pull_and_start() {
   if [ "$PULL" = 1 ]; then
     log "pull the service images"
-    run docker compose --project-directory "$PREFIX" -f "$PREFIX/compose.yaml" pull
+    run docker compose --env-file "$UNISON_ETC/platform.env" --project-directory "$PREFIX" -f "$PREFIX/compose.yaml" pull
   fi
   if [ "$START" = 1 ]; then
     if [ "$DRY_RUN" = 1 ]; then
@@ -173,7 +256,7 @@ pull_and_start() {
     check_env "$UNISON_ETC/platform.env" || exit 5
     run systemctl start "$UNIT_NAME"
   else
-    log "installed. Next: edit $UNISON_ETC/platform.env (every CHANGE_ME), then: systemctl start $UNIT_NAME"
+    log "installed; it starts at boot. Start it now: systemctl start $UNIT_NAME"
   fi
 }
 

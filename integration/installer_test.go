@@ -92,52 +92,130 @@ func TestInstallers(t *testing.T) {
 
 	out, rc, installed := run(ctx, t, stubbed, inst+"install-docker.sh")
 	require.Equal(t, 0, rc, out)
-	assert.Contains(t, out, "Next: edit /etc/unison/platform.env")
+	assert.Contains(t, out, "created /etc/unison/platform.env (mode 600) with secrets generated on this machine")
+	assert.Contains(t, out, "installed; it starts at boot")
 
 	facts, rc, _ := run(ctx, t, installed, `set -e
 stat -c 'env-mode=%a owner=%u' /etc/unison/platform.env
-cmp /etc/unison/platform.env /b/unison-platform/platform.env.template && echo env-from-template
+grep -v '_SECRET=' /etc/unison/platform.env > /a; grep -v '_SECRET=' /b/unison-platform/platform.env.template > /b.t; cmp /a /b.t && echo other-keys-from-template
+grep '_SECRET=' /etc/unison/platform.env
+ls -A /etc/unison
 stat -c 'installer-mode=%a' /opt/unison-platform/installer/install-docker.sh
 stat -c 'compose-mode=%a' /opt/unison-platform/compose.yaml
 echo "wants=$(readlink /etc/systemd/system/multi-user.target.wants/unison-platform.service)"
 cat /etc/systemd/system/unison-platform.service`)
 	require.Equal(t, 0, rc, facts)
 	assert.Contains(t, facts, "env-mode=600 owner=0")
-	assert.Contains(t, facts, "env-from-template")
+	assert.Contains(t, facts, "other-keys-from-template")
+	secrets := regexp.MustCompile(`(?m)^UNISON_(AUTH|JWT)_SECRET=([0-9a-f]{64})$`).FindAllStringSubmatch(facts, -1)
+	require.Len(t, secrets, 2, "two generated secrets of 32 bytes:\n%s", facts)
+	assert.NotEqual(t, secrets[0][2], secrets[1][2], "distinct secrets")
+	assert.NotContains(t, out, secrets[0][2], "a secret reached the installer's output")
+	assert.NotContains(t, facts, ".platform.env.", "no temporary file left in /etc/unison")
 	assert.Contains(t, facts, "installer-mode=755")
 	assert.Contains(t, facts, "compose-mode=644")
 	assert.Contains(t, facts, "wants=/etc/systemd/system/unison-platform.service")
-	assert.Contains(t, facts, "\nExecStart=/usr/bin/docker compose --project-directory /opt/unison-platform -f /opt/unison-platform/compose.yaml up -d --remove-orphans\n")
+	assert.Contains(t, facts, "\nExecStart=/usr/bin/docker compose --env-file /etc/unison/platform.env --project-directory /opt/unison-platform -f /opt/unison-platform/compose.yaml up -d --remove-orphans\n")
 	assert.Contains(t, facts, "\nExecStartPre=/bin/bash /opt/unison-platform/installer/common.sh check-env /etc/unison/platform.env\n")
 	assert.Contains(t, facts, "\nWantedBy=multi-user.target\n")
 	assert.NotRegexp(t, `\d+files|\$\$`, facts, "no shell expansion leaked into the unit")
 
+	// another machine, same bundle: other secrets
+	_, _, other := run(ctx, t, stubbed, inst+"install-docker.sh")
+	otherEnv, _, _ := run(ctx, t, other, "grep _SECRET= /etc/unison/platform.env")
+	assert.NotContains(t, otherEnv, secrets[0][2])
+	assert.NotContains(t, otherEnv, secrets[1][2])
+
 	// idempotent: a second run changes nothing and keeps an edited platform.env
-	edited := installed.WithExec([]string{"sh", "-c", "echo 'UNISON_LOG_LEVEL=debug' >> /etc/unison/platform.env; chmod 644 /etc/unison/platform.env"})
+	edited := installed.WithExec([]string{"sh", "-c", "sed -i 's/^UNISON_LOG_LEVEL=.*/UNISON_LOG_LEVEL=debug/' /etc/unison/platform.env; chmod 644 /etc/unison/platform.env"})
 	out, rc, again := run(ctx, t, edited, inst+"install-docker.sh")
 	require.Equal(t, 0, rc, out)
 	assert.NotContains(t, out, "unison: install ", "second run reinstalls nothing")
 	assert.Contains(t, out, "keep existing /etc/unison/platform.env")
 	assert.Contains(t, out, "fix mode of /etc/unison/platform.env to 600")
-	check, _, _ := run(ctx, t, again, "tail -1 /etc/unison/platform.env; stat -c %a /etc/unison/platform.env")
+	check, _, _ := run(ctx, t, again, "grep LOG_LEVEL /etc/unison/platform.env; stat -c %a /etc/unison/platform.env")
 	assert.Equal(t, "UNISON_LOG_LEVEL=debug\n600\n", check)
 
-	// refuses to start with placeholders, and with weak secrets
-	out, rc, _ = run(ctx, t, installed, inst+"install-docker.sh --start")
-	assert.Equal(t, 5, rc, out)
-	assert.Contains(t, out, "refusing to start")
-	assert.Contains(t, out, "UNISON_AUTH_SECRET (placeholder)")
-	weak := installed.WithExec([]string{"sh", "-c", `sed -i 's/^UNISON_AUTH_SECRET=.*/UNISON_AUTH_SECRET=password12345678/; s/^UNISON_JWT_SECRET=.*/UNISON_JWT_SECRET=short/; s/^UNISON_ADMIN_EMAIL=.*/UNISON_ADMIN_EMAIL=ops@example.com/' /etc/unison/platform.env`})
-	out, rc, _ = run(ctx, t, weak, "bash /opt/unison-platform/installer/common.sh check-env /etc/unison/platform.env")
-	assert.Equal(t, 5, rc, out)
-	assert.Contains(t, out, "UNISON_AUTH_SECRET (a well-known weak value)")
-	assert.Contains(t, out, "UNISON_JWT_SECRET (shorter than 16 characters)")
-
-	// good values: it starts (through systemctl)
-	good := installed.WithExec([]string{"sh", "-c", `sed -i 's/^UNISON_AUTH_SECRET=.*/UNISON_AUTH_SECRET=8c1f0e6a9d2b4f7e3a5c6d8e9f0a1b2c/; s/^UNISON_JWT_SECRET=.*/UNISON_JWT_SECRET=f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8/; s/^UNISON_ADMIN_EMAIL=.*/UNISON_ADMIN_EMAIL=ops@example.com/' /etc/unison/platform.env`})
-	out, rc, started := run(ctx, t, good, inst+"install-docker.sh --start --pull")
+	// it starts with no edit (through systemctl), and pulls with the env file
+	out, rc, started := run(ctx, t, installed, inst+"install-docker.sh --start --pull")
 	require.Equal(t, 0, rc, out)
 	log, _, _ := run(ctx, t, started, "cat /var/log/systemctl-stub.log /var/log/docker-stub.log")
 	assert.Contains(t, log, "systemctl start unison-platform.service")
-	assert.Contains(t, log, "docker compose --project-directory /opt/unison-platform -f /opt/unison-platform/compose.yaml pull")
+	assert.Contains(t, log, "docker compose --env-file /etc/unison/platform.env --project-directory /opt/unison-platform -f /opt/unison-platform/compose.yaml pull")
+
+	// control flags come from arguments only; --prefix is checked
+	out, rc, _ = run(ctx, t, stubbed.WithEnvVariable("PREFIX", "/tmp/evil").WithEnvVariable("DRY_RUN", "0"), inst+"install-docker.sh --dry-run")
+	assert.Equal(t, 0, rc, out)
+	assert.Contains(t, out, "/opt/unison-platform/compose.yaml")
+	assert.NotContains(t, out, "/tmp/evil")
+	for arg, want := range map[string]string{
+		"--prefix relative/dir":                       "give an absolute path",
+		"--prefix $'/opt/x\\nExecStartPre=/bin/evil'": "only letters, digits",
+		"--prefix /opt/../etc":                        "no '..'",
+	} {
+		out, rc, _ = run(ctx, t, stubbed, inst+"install-docker.sh "+arg)
+		assert.Equal(t, 2, rc, "%s: %s", arg, out)
+		assert.Contains(t, out, want, arg)
+	}
+
+	// a symlinked platform.env is refused, never followed
+	linked := stubbed.WithExec([]string{"sh", "-c", "mkdir -p /etc/unison && touch /root/target && ln -s /root/target /etc/unison/platform.env"})
+	out, rc, _ = run(ctx, t, linked, inst+"install-docker.sh")
+	assert.Equal(t, 5, rc, out)
+	assert.Contains(t, out, "is a symbolic link: refusing to follow it")
+	out, rc, _ = run(ctx, t, linked, "bash "+inst+"common.sh check-env /etc/unison/platform.env")
+	assert.Equal(t, 5, rc, out)
+
+	// a failed unit install leaves no temporary file behind
+	broken := stubbed.WithExec([]string{"sh", "-c", "rm -rf /etc/systemd/system && touch /etc/systemd/system"})
+	out, rc, after := run(ctx, t, broken, inst+"install-docker.sh")
+	assert.NotEqual(t, 0, rc, out)
+	left, _, _ := run(ctx, t, after, "ls /tmp | grep -c '^tmp\\.' || true")
+	assert.Equal(t, "0\n", left, "temporary files left in /tmp")
+}
+
+// The platform.env guard reads files the way docker compose does and
+// refuses every unsafe one, naming the key and the rule.
+func TestCheckEnv(t *testing.T) {
+	requireEngine(t)
+	bundlePath := buildBundle(t, outDir(t))
+	c, ctx := connect(t)
+	base := c.Container().From(baseImage()).
+		WithMountedFile("/in/bundle.tar.gz", c.Host().File(bundlePath)).
+		WithExec([]string{"sh", "-c", "mkdir -p /b && tar -xzf /in/bundle.tar.gz -C /b"})
+	const a, j = "8c1f0e6a9d2b4f7e3a5c6d8e9f0a1b2c", "f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8"
+	good := "UNISON_AUTH_SECRET=" + a + "\nUNISON_JWT_SECRET=" + j + "\nUNISON_ADMIN_EMAIL=\nUNISON_MODEL_FLAVOR=light\n" +
+		"UNISON_MODELS_FILE=/opt/unison-platform/models.json\nUNISON_LOG_LEVEL=info\n"
+	swap := func(old, new string) string { return strings.Replace(good, old, new, 1) }
+	cases := []struct{ name, env, want string }{
+		{"good", good, ""},
+		{"inline comment", swap("UNISON_AUTH_SECRET="+a, "UNISON_AUTH_SECRET=CHANGE_ME   # set me"), "UNISON_AUTH_SECRET: value has a space"},
+		{"spaces around =", swap("UNISON_AUTH_SECRET="+a, "UNISON_AUTH_SECRET = "+a), "line 1 (UNISON_AUTH_SECRET): not KEY=value"},
+		{"yaml style", swap("UNISON_AUTH_SECRET="+a, "UNISON_AUTH_SECRET: "+a), "line 1 (UNISON_AUTH_SECRET): not KEY=value"},
+		{"quoted placeholder", swap("UNISON_AUTH_SECRET="+a, `UNISON_AUTH_SECRET="CHANGE_ME" # todo`), "UNISON_AUTH_SECRET: value has a space, quote"},
+		{"interpolation", swap("UNISON_AUTH_SECRET="+a, "UNISON_AUTH_SECRET=${UNSET}"), "UNISON_AUTH_SECRET: value has a space, quote, '$'"},
+		{"deleted secret", swap("UNISON_AUTH_SECRET="+a+"\n", ""), "UNISON_AUTH_SECRET: missing"},
+		{"shared secret", swap("UNISON_JWT_SECRET="+j, "UNISON_JWT_SECRET="+a), "UNISON_JWT_SECRET: the same secret as UNISON_AUTH_SECRET"},
+		{"low entropy", swap("UNISON_AUTH_SECRET="+a, "UNISON_AUTH_SECRET=abababababababababab"), "UNISON_AUTH_SECRET: low-entropy"},
+		{"placeholder elsewhere", swap("UNISON_LOG_LEVEL=info", "UNISON_LOG_LEVEL=change_me"), "UNISON_LOG_LEVEL: still the placeholder"},
+		{"export", swap("UNISON_AUTH_SECRET="+a, "export UNISON_AUTH_SECRET="+a), "line 1 (UNISON_AUTH_SECRET): not KEY=value"},
+		{"empty secret", swap("UNISON_AUTH_SECRET="+a, "UNISON_AUTH_SECRET="), "UNISON_AUTH_SECRET: empty secret"},
+		{"short secret", swap("UNISON_AUTH_SECRET="+a, "UNISON_AUTH_SECRET=abcdef123"), "UNISON_AUTH_SECRET: secret shorter than 16"},
+		{"well-known", swap("UNISON_AUTH_SECRET="+a, "UNISON_AUTH_SECRET=mypassword123456789"), "UNISON_AUTH_SECRET: a well-known weak value"},
+		{"key twice", good + "UNISON_LOG_LEVEL=debug\n", "UNISON_LOG_LEVEL: set twice"},
+		{"CRLF", strings.ReplaceAll(good, "\n", "\r\n"), "line endings: CRLF"},
+		{"placeholder in another case", swap("UNISON_AUTH_SECRET="+a, "UNISON_AUTH_SECRET=xChange_Me1234567890abcdef"), "UNISON_AUTH_SECRET: still the placeholder"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := base.WithNewFile("/etc/unison/platform.env", tc.env, dagger.ContainerWithNewFileOpts{Permissions: 0o600})
+			out, rc, _ := run(ctx, t, f, "bash /b/unison-platform/installer/common.sh check-env /etc/unison/platform.env")
+			if tc.want == "" {
+				assert.Equal(t, 0, rc, out)
+				return
+			}
+			assert.Equal(t, 5, rc, out)
+			assert.Contains(t, out, tc.want)
+		})
+	}
 }

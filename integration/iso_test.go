@@ -87,14 +87,18 @@ func TestBaremetalIso(t *testing.T) {
 xorriso -osirrox on -indev /in/out.iso -extract /boot/grub/grub.cfg /x/grub.cfg -extract /boot/grub/loopback.cfg /x/loopback.cfg \
   -extract /nocloud /x/nocloud -extract /autoinstall.yaml /x/autoinstall.yaml >/dev/null 2>&1
 grep -c 'autoinstall "ds=nocloud;s=/cdrom/nocloud/" ---' /x/grub.cfg /x/loopback.cfg
+grep '^menuentry' /x/grub.cfg
 ls /x/nocloud
 xorriso -indev /in/out.iso -pvd_info 2>/dev/null | grep -E '^Volume Id'
 xorriso -indev /in/out.iso -lsdl /nocloud/user-data 2>/dev/null | grep user-data
 tar -tzf /x/nocloud/unison-platform-bundle.tar.gz | grep install-docker.sh
 cat /x/nocloud/meta-data`}).Stdout(ctx)
 	require.NoError(t, err)
-	assert.Contains(t, files, "/x/grub.cfg:2")
+	// the default entry installs unattended; the second one asks before touching disks
+	assert.Contains(t, files, "/x/grub.cfg:1")
 	assert.Contains(t, files, "/x/loopback.cfg:1")
+	assert.Contains(t, files, `menuentry "Install UnisonOS (unattended: ERASES the largest disk)"`)
+	assert.Contains(t, files, `menuentry "Install UnisonOS (asks before touching disks)"`)
 	for _, f := range []string{"meta-data", "models.json", "unison-platform-bundle.tar.gz", "user-data"} {
 		assert.Contains(t, files, f+"\n")
 	}

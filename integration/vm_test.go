@@ -1,12 +1,14 @@
 package integration
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"dagger.io/dagger"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -97,17 +99,54 @@ e2fsck -fn "$FS" >/dev/null && echo fsck-clean`}).Stdout(ctx)
 	log1, err := first.File("/out/boot1.log").Contents(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 1, strings.Count(log1, "UNISON-FIRSTBOOT: start version=v1.2.3"), log1)
-	assert.Contains(t, log1, "UNISON-FIRSTBOOT: not starting unison-platform.service: edit /etc/unison/platform.env")
+	// no edit needed: the first boot generates the secrets and starts the platform
+	assert.Contains(t, log1, "UNISON-FIRSTBOOT: unison-platform.service started")
 	assert.Contains(t, log1, "UNISON-FIRSTBOOT: done")
 	assert.Contains(t, log1, "qemu rc=0")
 
 	second := first.WithExec([]string{"sh", "-c", bootDisk, "boot", "/disk.qcow2", "/out/boot2.log",
-		`probe=disk console=ttyS0 systemd.run="/bin/sh -c 'sleep 5; systemctl show -p ConditionResult -p ActiveState unisonos-firstboot.service > /dev/console; ls /var/lib/unisonos > /dev/console'" systemd.run_success_action=poweroff`})
+		`probe=disk console=ttyS0 systemd.run="/bin/sh -c 'sleep 5; systemctl show -p ConditionResult -p ActiveState unisonos-firstboot.service > /dev/console; systemctl show -p ActiveState -p Result unison-platform.service | sed s/^/platform-/ > /dev/console; ls /var/lib/unisonos > /dev/console'" systemd.run_success_action=poweroff`})
 	log2, err := second.File("/out/boot2.log").Contents(ctx)
 	require.NoError(t, err)
 	assert.NotContains(t, log2, "UNISON-FIRSTBOOT: start", "the first-boot unit must not run twice")
 	assert.Contains(t, log2, "ConditionResult=no")
 	assert.Contains(t, log2, "firstboot.done")
+	assert.Contains(t, log2, "platform-ActiveState=active", "the platform starts on its own at boot")
+
+	// the secrets: generated at first boot on the machine, 0600, distinct, 32 bytes;
+	// another machine booted from the same image gets others
+	env1 := readEnv(t, second, "/disk.qcow2")
+	other := v.WithExec([]string{"sh", "-c", "cp /in/vm.qcow2 /disk2.qcow2 && mkdir -p /out"}).
+		WithExec([]string{"sh", "-c", bootDisk, "boot", "/disk2.qcow2", "/out/boot3.log", "probe=disk console=ttyS0 unison.test_poweroff"})
+	env2 := readEnv(t, other, "/disk2.qcow2")
+	for _, k := range []string{"UNISON_AUTH_SECRET", "UNISON_JWT_SECRET"} {
+		assert.Regexp(t, `^[0-9a-f]{64}$`, env1[k], k)
+		assert.Regexp(t, `^[0-9a-f]{64}$`, env2[k], k)
+		assert.NotEqual(t, env1[k], env2[k], "%s: two machines share a secret", k)
+	}
+	assert.NotEqual(t, env1["UNISON_AUTH_SECRET"], env1["UNISON_JWT_SECRET"], "secrets are distinct")
+	assert.Equal(t, "0600", env1["mode"])
+	assert.NotContains(t, log1, env1["UNISON_AUTH_SECRET"], "a secret reached the console log")
+}
+
+// readEnv reads /etc/unison/platform.env (and its mode) out of a booted disk image.
+func readEnv(t *testing.T, c *dagger.Container, disk string) map[string]string {
+	t.Helper()
+	out, err := c.WithExec([]string{"sh", "-c", findRootSh + `
+set -e
+qemu-img convert -O raw "$1" /env.raw
+FS="/env.raw?offset=$(root_offset /env.raw)"
+echo "mode=$(debugfs -R 'stat /etc/unison/platform.env' "$FS" 2>/dev/null | sed -n 's/.*Mode: *\([0-7]*\).*/\1/p')"
+debugfs -R 'cat /etc/unison/platform.env' "$FS" 2>/dev/null
+rm -f /env.raw`, "read", disk}).Stdout(context.Background())
+	require.NoError(t, err)
+	env := map[string]string{}
+	for _, l := range strings.Split(out, "\n") {
+		if k, v, ok := strings.Cut(l, "="); ok && !strings.HasPrefix(l, "#") {
+			env[k] = v
+		}
+	}
+	return env
 }
 
 func TestLinuxVmRejects(t *testing.T) {

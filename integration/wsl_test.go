@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/project-unisonOS/unison-platform/pipelines/wsl"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -53,15 +54,16 @@ func TestWslBundle(t *testing.T) {
 		lastChild[parent] = base
 	}
 	for _, f := range []string{"etc/wsl.conf", "etc/wsl-distribution.conf", "usr/lib/wsl/oobe.sh", "opt/unison-platform/compose.yaml",
-		"opt/unison-platform/installer/install-wsl.sh", "etc/os-release", "etc/unison/platform.env"} {
+		"opt/unison-platform/installer/install-wsl.sh", "etc/os-release", "usr/share/wsl/unisonos.ico", "usr/lib/wsl/terminal-profile.json"} {
 		e, ok := got[f]
 		if assert.True(t, ok, "missing %s", f) {
 			assert.Equal(t, 0, e.uid, f)
 			assert.Equal(t, 0, e.gid, f)
 		}
 	}
-	assert.Equal(t, int64(0o600), got["etc/unison/platform.env"].mode&0o777)
-	for _, f := range []string{"etc/resolv.conf", ".dockerenv", "var/log/dpkg.log"} {
+	assert.Equal(t, int64(0o640), got["usr/lib/wsl/terminal-profile.json"].mode&0o777)
+	// no platform.env (neither secrets nor placeholders) in the image: install-wsl.sh creates it on the machine
+	for _, f := range []string{"etc/resolv.conf", ".dockerenv", "var/log/dpkg.log", "etc/unison/platform.env"} {
 		_, ok := got[f]
 		assert.False(t, ok, "%s must not be in the rootfs", f)
 	}
@@ -70,10 +72,18 @@ func TestWslBundle(t *testing.T) {
 	}
 	for _, line := range strings.Split(got["etc/shadow"].body, "\n") {
 		if f := strings.Split(line, ":"); len(f) > 1 {
-			assert.Contains(t, []string{"*", "!", "!*", ""}, f[1], "no password hash for %s", f[0])
+			assert.Contains(t, []string{"*", "!", "!*"}, f[1], "no password hash and no empty password for %s", f[0])
 		}
 	}
-	assert.Contains(t, got["etc/wsl.conf"].body, "systemd=true")
+	assert.Equal(t, "# UnisonOS on WSL\n[boot]\nsystemd=true\n", got["etc/wsl.conf"].body)
+
+	// Microsoft's rules for modern distributions, on the .wsl a user installs
+	wslFile, err := os.Open(filepath.Join(a, "unisonos-v1.2.3.wsl"))
+	require.NoError(t, err)
+	defer wslFile.Close()
+	problems, err := wsl.CheckRootfs(wslFile)
+	require.NoError(t, err)
+	assert.Empty(t, problems, "the .wsl breaks Microsoft's distribution rules")
 
 	// run it: the out-of-box script creates uid 1000, idempotently; systemd and the bundle are in place
 	rootDir := c.Container().From(baseImage()).

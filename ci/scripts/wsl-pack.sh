@@ -6,7 +6,7 @@
 set -e
 mkdir -p /out
 cd /rootfs
-find ".$BUNDLE_DIR" usr/lib/wsl etc/wsl.conf etc/wsl-distribution.conf etc/unison -exec touch -h -d @"$SOURCE_DATE_EPOCH" {} +
+find ".$BUNDLE_DIR" usr/lib/wsl usr/share/wsl etc/wsl.conf etc/wsl-distribution.conf -exec touch -h -d @"$SOURCE_DATE_EPOCH" {} +
 rtar --xattrs --xattrs-include='security.capability' \
   --exclude='./proc/*' --exclude='./sys/*' --exclude='./dev/*' --exclude='./run/*' --exclude='./tmp/*' \
   --exclude='./var/log/*' --exclude='./var/cache/apt/*' --exclude='./var/lib/apt/lists/*' \

@@ -67,9 +67,8 @@ var KnownKeys = []string{
 }
 
 var (
-	packageRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
-	localeRE  = regexp.MustCompile(`^[a-z]{2,3}_[A-Z]{2}(\.UTF-8)?$`)
-	tzRE      = regexp.MustCompile(`^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$`)
+	localeRE = regexp.MustCompile(`^[a-z]{2,3}_[A-Z]{2}(\.UTF-8)?$`)
+	tzRE     = regexp.MustCompile(`^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$`)
 )
 
 // InputError names the field and the fix.
@@ -123,8 +122,8 @@ func (c Config) CheckInputs() error {
 		if alt, ok := notInUbuntu[p]; ok {
 			return bad("packages", "%q is not in Ubuntu's archive: use %s", p, alt)
 		}
-		if !packageRE.MatchString(p) {
-			return bad("packages", "%q is not a Debian package name", p)
+		if !ident.Package(p) {
+			return bad("packages", "%q is not a Debian package name as apt takes it literally (no -/+ operator suffix, =version, /release or :arch)", p)
 		}
 	}
 	if !localeRE.MatchString(c.Locale) {

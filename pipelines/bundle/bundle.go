@@ -54,6 +54,17 @@ func (in Input) Validate() (time.Time, error) {
 	if in.Set == nil {
 		return time.Time{}, fmt.Errorf("internal: no service set")
 	}
+	known := map[string]bool{}
+	for _, kv := range EnvDefaults(in.Flavor) {
+		known[kv[0]] = true
+	}
+	for _, svc := range in.Set.Services {
+		for _, k := range svc.Env {
+			if !known[k] {
+				return time.Time{}, fmt.Errorf("images/compat.yaml: services.%s.env: %s is not a key of platform.env (bundle.EnvDefaults)", svc.Name, k)
+			}
+		}
+	}
 	return t.UTC(), nil
 }
 
@@ -77,21 +88,27 @@ func (in Input) MetadataJSON() ([]byte, error) {
 // EnvTemplate renders platform.env.template: placeholders only.
 func (in Input) EnvTemplate() []byte {
 	var b strings.Builder
-	b.WriteString("# UnisonOS platform environment. Installed as /etc/unison/platform.env (mode 0600).\n")
-	b.WriteString("# Replace every " + Placeholder + " with a real value (secrets: at least 16 random characters,\n")
-	b.WriteString("# e.g. openssl rand -hex 24). The platform refuses to start while a placeholder is left.\n")
-	b.WriteString("# Secrets live only here, never in an image.\n")
-	for _, kv := range [][2]string{
-		{"UNISON_AUTH_SECRET", Placeholder},
-		{"UNISON_JWT_SECRET", Placeholder},
-		{"UNISON_ADMIN_EMAIL", Placeholder},
-		{"UNISON_MODEL_FLAVOR", in.Flavor},
-		{"UNISON_MODELS_FILE", InstallDir + "/models.json"},
-		{"UNISON_LOG_LEVEL", "info"},
-	} {
+	b.WriteString("# UnisonOS platform environment: /etc/unison/platform.env (mode 0600, root).\n")
+	b.WriteString("# The installers create it on the machine from this template, once: every secret\n")
+	b.WriteString("# (keys ending in _SECRET, _PASSWORD, _PASS, _TOKEN, _KEY) left as " + Placeholder + " gets its own\n")
+	b.WriteString("# 32 random bytes from the kernel (hex). Secrets live only there, never in an image.\n")
+	b.WriteString("# Strict KEY=value lines: no spaces around '=', no quotes, no '$', no inline comments.\n")
+	for _, kv := range EnvDefaults(in.Flavor) {
 		fmt.Fprintf(&b, "%s=%s\n", kv[0], kv[1])
 	}
 	return []byte(b.String())
+}
+
+// EnvDefaults are the keys of platform.env and their template values, in order.
+func EnvDefaults(flavor string) [][2]string {
+	return [][2]string{
+		{"UNISON_AUTH_SECRET", Placeholder},
+		{"UNISON_JWT_SECRET", Placeholder},
+		{"UNISON_ADMIN_EMAIL", ""}, // optional: only a person knows it
+		{"UNISON_MODEL_FLAVOR", flavor},
+		{"UNISON_MODELS_FILE", InstallDir + "/models.json"},
+		{"UNISON_LOG_LEVEL", "info"},
+	}
 }
 
 // Readme renders the bundle's README.md.

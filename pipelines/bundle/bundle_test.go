@@ -32,7 +32,7 @@ func TestMetadata(t *testing.T) {
 func TestEnvTemplateHasNoSecrets(t *testing.T) {
 	env := string(input(t).EnvTemplate())
 	for _, line := range strings.Split(env, "\n") {
-		if k, v, ok := strings.Cut(line, "="); ok && (strings.HasSuffix(k, "_SECRET") || strings.HasSuffix(k, "_PASSWORD") || strings.HasSuffix(k, "_TOKEN")) {
+		if k, v, ok := strings.Cut(line, "="); ok && compat.IsSecret(k) {
 			assert.Equal(t, Placeholder, v, "%s must be a placeholder", k)
 		}
 	}
@@ -41,8 +41,12 @@ func TestEnvTemplateHasNoSecrets(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	in := input(t)
-	in.Version = "bad version!"
+	in.Set.Services[0].Env = append(in.Set.Services[0].Env, "UNISON_NOT_IN_TEMPLATE")
 	_, err := in.Validate()
+	require.ErrorContains(t, err, "env: UNISON_NOT_IN_TEMPLATE is not a key of platform.env")
+	in = input(t)
+	in.Version = "bad version!"
+	_, err = in.Validate()
 	require.ErrorContains(t, err, `version "bad version!"`)
 	in = input(t)
 	in.CommitTime = "yesterday"

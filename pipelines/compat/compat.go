@@ -24,6 +24,8 @@ type Service struct {
 	Port      int    `json:"port"`
 	Health    string `json:"health"`
 	Inference string `json:"inference,omitempty"`
+	// Env are the platform.env keys the service receives, and no others.
+	Env []string `json:"env,omitempty"`
 }
 
 // Matrix is a parsed compatibility matrix.
@@ -47,6 +49,7 @@ var (
 	serviceRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
 	pathRE    = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
 	digestRE  = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	envKeyRE  = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 )
 
 // Parse reads compat.yaml.
@@ -119,7 +122,7 @@ func (m *Matrix) parseServices(d *yamlx.Doc, n *yaml.Node) error {
 // parseService reads one service; ports records the ports taken so far.
 func (m *Matrix) parseService(d *yamlx.Doc, s yamlx.Pair, ports map[int]string) (Service, error) {
 	field, reg := "services."+s.Key, m.Registry
-	fields, err := d.Mapping(s.Value, field, []string{"image", "port", "health", "inference"})
+	fields, err := d.Mapping(s.Value, field, []string{"image", "port", "health", "inference", "env"})
 	if err != nil {
 		return Service{}, err
 	}
@@ -143,6 +146,13 @@ func (m *Matrix) parseService(d *yamlx.Doc, s yamlx.Pair, ports map[int]string) 
 				err = d.Errorf(f.Value, ff, "port %d already used by %s", svc.Port, ports[svc.Port])
 			}
 			ports[svc.Port] = s.Key
+		case "env":
+			svc.Env, err = d.Strings(f.Value, ff)
+			for _, k := range svc.Env {
+				if err == nil && !envKeyRE.MatchString(k) {
+					err = d.Errorf(f.Value, ff, "%q is not an environment variable name (UPPER_CASE)", k)
+				}
+			}
 		case "health", "inference":
 			var v string
 			v, err = d.String(f.Value, ff)
@@ -304,8 +314,16 @@ func (s *Set) Compose() []byte {
 		fmt.Fprintf(&b, "  %s:\n", svc.Name)
 		fmt.Fprintf(&b, "    image: %s\n", s.ImageRef(svc))
 		b.WriteString("    restart: unless-stopped\n")
-		b.WriteString("    env_file:\n      - /etc/unison/platform.env\n")
+		// only the keys the service declares, from the env file compose is given
+		// (--env-file /etc/unison/platform.env); a missing secret stops compose
 		fmt.Fprintf(&b, "    environment:\n      UNISON_SERVICE: %s\n      UNISON_PORT: \"%d\"\n", svc.Name, svc.Port)
+		for _, k := range svc.Env {
+			if IsSecret(k) {
+				fmt.Fprintf(&b, "      %s: ${%s:?%s is not set in /etc/unison/platform.env}\n", k, k, k)
+			} else {
+				fmt.Fprintf(&b, "      %s: ${%s:-}\n", k, k)
+			}
+		}
 		fmt.Fprintf(&b, "    ports:\n      - \"127.0.0.1:%d:%d\"\n", svc.Port, svc.Port)
 		fmt.Fprintf(&b, "    healthcheck:\n      test: [\"CMD-SHELL\", \"curl -fsS http://localhost:%d%s || exit 1\"]\n      interval: 30s\n      timeout: 5s\n      retries: 3\n", svc.Port, svc.Health)
 	}
@@ -339,4 +357,16 @@ func ParseDigests(pins []string) (map[string]string, error) {
 		out[k] = v
 	}
 	return out, nil
+}
+
+// IsSecret reports a platform.env key whose value is a secret: generated per
+// machine, required, given only to the services that declare it. (The
+// installers' common.sh applies the same suffixes.)
+func IsSecret(key string) bool {
+	for _, s := range []string{"_SECRET", "_PASSWORD", "_PASS", "_TOKEN", "_KEY"} {
+		if strings.HasSuffix(key, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -77,6 +77,8 @@ func TestRejections(t *testing.T) {
 		"duplicate port":              {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 80, health: /h}\n  b: {image: j, port: 80, health: /h}\nplatforms: {}\n", "port 80 already used by a"},
 		"health not a path":           {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 80, health: health}\nplatforms: {}\n", `services.a.health: "health" is not an HTTP path`},
 		"missing health":              {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 80}\nplatforms: {}\n", "services.a.health: required"},
+		"env not a variable name":     {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 80, health: /h, env: [lower]}\nplatforms: {}\n", `services.a.env: "lower" is not an environment variable name`},
+		"env not a list":              {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 80, health: /h, env: X}\nplatforms: {}\n", "services.a.env"},
 		"unknown service key":         {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 80, health: /h, cpu: 2}\nplatforms: {}\n", "services.a.cpu: unknown key"},
 		"uppercase registry":          {"version: 1\nregistry: GHCR.io/X\nservices: {}\nplatforms: {}\n", "registry: \"GHCR.io/X\" is not a lowercase"},
 		"no platforms":                {head + "platforms: {}\n", "platforms: list at least one platform version"},
@@ -116,4 +118,22 @@ func TestParseDigests(t *testing.T) {
 		_, err := ParseDigests([]string{bad})
 		assert.ErrorContains(t, err, "is not SERVICE=sha256:")
 	}
+}
+
+func TestLeastSecret(t *testing.T) {
+	data, err := os.ReadFile("../../images/compat.yaml")
+	require.NoError(t, err)
+	m, err := Parse("compat.yaml", data)
+	require.NoError(t, err)
+	s, err := m.Resolve("0.6.0")
+	require.NoError(t, err)
+	c := string(s.Compose())
+	assert.NotContains(t, c, "env_file", "no service gets the whole platform.env")
+	// the inference service declares no secret: none reaches it
+	inf := c[strings.Index(c, "  inference:"):]
+	inf = inf[:strings.Index(inf, "    ports:")]
+	assert.NotContains(t, inf, "_SECRET")
+	assert.Contains(t, inf, "UNISON_MODEL_FLAVOR: ${UNISON_MODEL_FLAVOR:-}")
+	assert.True(t, IsSecret("UNISON_AUTH_SECRET") && IsSecret("DB_PASSWORD") && IsSecret("X_TOKEN") && IsSecret("API_KEY") && IsSecret("SMTP_PASS"))
+	assert.False(t, IsSecret("UNISON_LOG_LEVEL"))
 }

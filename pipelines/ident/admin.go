@@ -32,7 +32,7 @@ func bad(field, format string, a ...any) error {
 	return &Error{Field: field, Msg: fmt.Sprintf(format, a...)}
 }
 
-var cryptRE = regexp.MustCompile(`^\$(6|y|5)\$[^$\s]+\$[./A-Za-z0-9$]+$`)
+var cryptRE = regexp.MustCompile(`^\$(6|y)\$[^$\s]+\$[./A-Za-z0-9$]+$`)
 
 // CryptHash reports whether s has the shape of a crypt(3) hash.
 func CryptHash(s string) bool { return cryptRE.MatchString(s) }
@@ -65,8 +65,11 @@ func (a Admin) Check() error {
 	if !Hostname(a.Hostname) {
 		return bad("hostname", "%q is not a valid host name (lowercase letters, digits, '-', at most 63)", a.Hostname)
 	}
+	if Reserved(a.User) {
+		return bad("admin-user", "%q is a system account or reserved name: choose a personal admin name (e.g. unison)", a.User)
+	}
 	if !User(a.User) {
-		return bad("admin-user", "%q is not a valid user name (lowercase letters, digits, '_', '-', at most 32, not root)", a.User)
+		return bad("admin-user", "%q is not a valid user name (lowercase letters, digits, '_', '-', at most 32)", a.User)
 	}
 	for i, k := range a.Keys {
 		if !SSHKey(k) {
@@ -77,7 +80,7 @@ func (a Admin) Check() error {
 		return nil
 	}
 	if !cryptRE.MatchString(a.PasswordHash) {
-		return bad("password-hash", "want a crypt(3) hash ($6$... or $y$..., e.g. from `mkpasswd -m sha-512`), never a plain password")
+		return bad("password-hash", "want a crypt(3) hash ($6$ sha512crypt or $y$ yescrypt, e.g. from `mkpasswd -m yescrypt`), never a plain password or a weaker method ($1$, $5$)")
 	}
 	low := strings.ToLower(a.PasswordHash)
 	for _, m := range placeholderMarkers {
@@ -109,4 +112,15 @@ func ParseKeys(text string) []string {
 		}
 	}
 	return out
+}
+
+// WeakPasswords are checked against a given hash (re-hashed with its own
+// salt, see scripts/weak-hash.sh): documentation examples and the
+// passwords people type first.
+var WeakPasswords = []string{"ubuntu", "password", "changeme", "change_me", "unison", "unisonos", "admin",
+	"root", "123456", "12345678", "qwerty", "letmein", "welcome", "secret", "passw0rd", "Password1", "debian", "toor"}
+
+// WeakHashError is the refusal of a hash that matches a weak password.
+func WeakHashError() error {
+	return bad("password-hash", "is the hash of a well-known weak password (e.g. the example in Ubuntu's autoinstall documentation): generate one from a strong password with `mkpasswd -m yescrypt`")
 }

@@ -23,11 +23,19 @@ func TestAdminCheck(t *testing.T) {
 		msg   string
 	}{
 		"host":        {Admin{Hostname: "Bad_Host"}, "hostname", "not a valid host name"},
-		"root":        {Admin{User: "root"}, "admin-user", "not root"},
+		"root":        {Admin{User: "root"}, "admin-user", "system account or reserved name"},
 		"key":         {Admin{Keys: []string{key, "ssh-rsa"}}, "ssh-authorized-keys", "key 2 is not an OpenSSH public key"},
 		"plain":       {Admin{PasswordHash: "hunter2"}, "password-hash", "never a plain password"},
 		"placeholder": {Admin{PasswordHash: "$6$CHANGEME1$abc"}, "password-hash", "placeholder"},
 		"short salt":  {Admin{PasswordHash: "$6$abc$abcdef"}, "password-hash", "too short"},
+		"sha256crypt": {Admin{PasswordHash: "$5$saltsaltsalt$abcdef"}, "password-hash", "weaker method"},
+		"md5crypt":    {Admin{PasswordHash: "$1$saltsalt$abcdef"}, "password-hash", "weaker method"},
+		"nobody":      {Admin{User: "nobody"}, "admin-user", "system account or reserved name"},
+		"www-data":    {Admin{User: "www-data"}, "admin-user", "system account or reserved name"},
+		"systemd":     {Admin{User: "systemd-network"}, "admin-user", "system account"},
+		"ubuntu":      {Admin{User: "ubuntu"}, "admin-user", "reserved"},
+		"uppercase":   {Admin{User: "Unison"}, "admin-user", "not a valid user name"},
+		"key ctrl":    {Admin{Keys: []string{key + "\x1b[2J"}}, "ssh-authorized-keys", "key 1"},
 	} {
 		err := tc.a.WithDefaults().Check()
 		var e *Error

@@ -18,3 +18,12 @@ func TestIdent(t *testing.T) {
 	assert.False(t, SSHKey("not a key"))
 	assert.False(t, SSHKey("ssh-ed25519"))
 }
+
+func TestPackage(t *testing.T) {
+	for _, ok := range []string{"docker.io", "docker-compose-v2", "g++", "libstdc++6", "dvd+rw-tools", "ufw"} {
+		assert.True(t, Package(ok), ok)
+	}
+	for _, bad := range []string{"apparmor-", "foo+", "docker.io=1.0", "vim/bookworm", "vim:amd64", "-y", "Docker", "a", "x y", "$(id)"} {
+		assert.False(t, Package(bad), bad)
+	}
+}

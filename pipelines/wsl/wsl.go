@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/project-unisonOS/unison-platform/pipelines/artifact"
@@ -41,16 +40,9 @@ var MaskedUnits = []string{
 
 // WslConf is /etc/wsl.conf.
 func (c Config) WslConf() string {
-	return fmt.Sprintf(`# UnisonOS on WSL
-[boot]
-systemd=true
-
-[user]
-default=%s
-
-[network]
-generateResolvConf=true
-`, c.DefaultUser)
+	// Microsoft's rules for distributions allow boot.systemd only: the user
+	// comes from the out-of-box experience (wsl-distribution.conf)
+	return "# UnisonOS on WSL\n[boot]\nsystemd=true\n"
 }
 
 // DistributionConf is /etc/wsl-distribution.conf (WSL 2.4.4+, .wsl files).
@@ -61,8 +53,11 @@ command = /usr/lib/wsl/oobe.sh
 defaultUid = 1000
 defaultName = UnisonOS
 
+[shortcut]
+icon = ` + IconPath + `
+
 [windowsterminal]
-profileTemplate = /usr/lib/wsl/terminal-profile.json
+profileTemplate = ` + TerminalProfilePath + `
 `
 }
 
@@ -75,6 +70,9 @@ var OOBEScript string
 
 // DefaultUserFile holds the user name the out-of-box script proposes.
 const DefaultUserFile = "/usr/lib/wsl/default-user"
+
+// TerminalProfilePath is the Windows Terminal profile template (mode 0640).
+const TerminalProfilePath = "/usr/lib/wsl/terminal-profile.json"
 
 // TerminalProfile is the Windows Terminal profile template.
 func (c Config) TerminalProfile() string {
@@ -113,24 +111,24 @@ Classic format:
 
     wsl --import UnisonOS C:\WSL\UnisonOS %[3]s
     wsl -d UnisonOS -u root /usr/lib/wsl/oobe.sh
+    wsl --manage UnisonOS --set-default-user <the user you created>
 
 Verify first: compare the files' SHA-256 with the published .sha256 files.
 The first launch creates your user (uid 1000). Then install the platform:
 
     sudo /opt/unison-platform/installer/install-wsl.sh
 
-and replace every CHANGE_ME in /etc/unison/platform.env.
+It creates /etc/unison/platform.env (mode 0600) with secrets generated on
+your machine and starts the platform with systemd.
 `, c.Version, artifact.Name(artifact.WSL, c.Version), artifact.Name(artifact.WSLRootfs, c.Version))
 }
 
-var packageRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$`)
-
-// CheckPackages validates package names (optionally name=version) before
-// they reach apt-get.
+// CheckPackages validates package names before they reach apt-get (as
+// arguments, never spliced into a script).
 func CheckPackages(pkgs []string) error {
 	for _, p := range pkgs {
-		if !packageRE.MatchString(p) {
-			return fmt.Errorf("packages: %q is not a Debian package name (lowercase letters, digits, '+', '-', '.'; optionally =VERSION)", p)
+		if !ident.Package(p) {
+			return fmt.Errorf("packages: %q is not a Debian package name as apt takes it literally (lowercase letters, digits, '+', '-', '.'; no operator suffix, =version, /release or :arch)", p)
 		}
 	}
 	return nil

@@ -13,7 +13,8 @@ func TestConfigFiles(t *testing.T) {
 	c := Config{DefaultUser: "unison", Version: "v1.2.3"}
 	require.NoError(t, c.Check())
 	assert.Contains(t, c.WslConf(), "[boot]\nsystemd=true\n")
-	assert.Contains(t, c.WslConf(), "[user]\ndefault=unison\n")
+	assert.NotContains(t, c.WslConf(), "[user]", "only boot.systemd: the user comes from the OOBE")
+	assert.Contains(t, c.DistributionConf(), "icon = /usr/share/wsl/unisonos.ico")
 	assert.Contains(t, c.DistributionConf(), "command = /usr/lib/wsl/oobe.sh")
 	assert.Contains(t, c.DistributionConf(), "defaultUid = 1000")
 	assert.Contains(t, OOBEScript, "--uid 1000")
@@ -37,8 +38,8 @@ func TestCheck(t *testing.T) {
 }
 
 func TestCheckPackages(t *testing.T) {
-	require.NoError(t, CheckPackages([]string{"docker.io", "docker-compose-v2", "libc6=2.36-9+deb12u4"}))
-	for _, bad := range []string{"docker.io; rm -rf /", "$(id)", "-y", "Docker", ""} {
+	require.NoError(t, CheckPackages([]string{"docker.io", "docker-compose-v2", "g++"}))
+	for _, bad := range []string{"docker.io; rm -rf /", "$(id)", "-y", "Docker", "", "apparmor-", "libc6=2.36"} {
 		assert.ErrorContains(t, CheckPackages([]string{bad}), "packages: ", bad)
 	}
 }
