@@ -23,21 +23,33 @@ type Release struct {
 	// +private
 	RunNumber int
 	// +private
-	Registry, Owner string
+	Registry string
+	// +private
+	Owner string
 	// +private
 	Vmdk bool
 	// +private
-	BaseIso, BaseImage *dagger.File
+	BaseIso *dagger.File
 	// +private
-	BaseIsoSha256, BaseImageSha256 string
+	BaseImage *dagger.File
 	// +private
-	AssetLimitMib, PartSizeMib int
+	BaseIsoSha256 string
+	// +private
+	BaseImageSha256 string
+	// +private
+	AssetLimitMib int
+	// +private
+	PartSizeMib int
 	// +private
 	Username string
 	// +private
 	Password *dagger.Secret
 	// +private
-	SigningKey, SigningPassword, IdentityToken *dagger.Secret
+	SigningKey *dagger.Secret
+	// +private
+	SigningPassword *dagger.Secret
+	// +private
+	IdentityToken *dagger.Secret
 	// +private
 	Keyless bool
 	// +private

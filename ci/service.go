@@ -14,7 +14,21 @@ type ServiceImage struct {
 	// +private
 	Source *dagger.Directory
 	// +private
-	Ref, Sha, CommitTime, Date, ImageName, Domain, Registry, Owner string
+	Ref string
+	// +private
+	Sha string
+	// +private
+	CommitTime string
+	// +private
+	Date string
+	// +private
+	ImageName string
+	// +private
+	Domain string
+	// +private
+	Registry string
+	// +private
+	Owner string
 	// +private
 	ExistingTags []string
 	// +private

@@ -36,15 +36,20 @@ func run(ctx context.Context, t *testing.T, c *dagger.Container, script string) 
 	return strings.TrimSuffix(out, m[0]), rc, next
 }
 
-// The installers run for real in containers: files, unit contents,
-// permissions, idempotence, and every refusal with its exit code.
-func TestInstallers(t *testing.T) {
+// unpackedBundle is a Debian container with the built bundle unpacked in /b.
+func unpackedBundle(t *testing.T) (context.Context, *dagger.Container) {
 	requireEngine(t)
 	bundlePath := buildBundle(t, outDir(t))
 	c, ctx := connect(t)
-	base := c.Container().From(baseImage()).
+	return ctx, c.Container().From(baseImage()).
 		WithMountedFile("/in/bundle.tar.gz", c.Host().File(bundlePath)).
 		WithExec([]string{"sh", "-c", "mkdir -p /b && tar -xzf /in/bundle.tar.gz -C /b"})
+}
+
+// The installers run for real in containers: files, unit contents,
+// permissions, idempotence, and every refusal with its exit code.
+func TestInstallers(t *testing.T) {
+	ctx, base := unpackedBundle(t)
 	const inst = "/b/unison-platform/installer/"
 
 	t.Run("not root", func(t *testing.T) {
@@ -177,12 +182,7 @@ cat /etc/systemd/system/unison-platform.service`)
 // The platform.env guard reads files the way docker compose does and
 // refuses every unsafe one, naming the key and the rule.
 func TestCheckEnv(t *testing.T) {
-	requireEngine(t)
-	bundlePath := buildBundle(t, outDir(t))
-	c, ctx := connect(t)
-	base := c.Container().From(baseImage()).
-		WithMountedFile("/in/bundle.tar.gz", c.Host().File(bundlePath)).
-		WithExec([]string{"sh", "-c", "mkdir -p /b && tar -xzf /in/bundle.tar.gz -C /b"})
+	ctx, base := unpackedBundle(t)
 	const a, j = "8c1f0e6a9d2b4f7e3a5c6d8e9f0a1b2c", "f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8"
 	good := "UNISON_AUTH_SECRET=" + a + "\nUNISON_JWT_SECRET=" + j + "\nUNISON_ADMIN_EMAIL=\nUNISON_MODEL_FLAVOR=light\n" +
 		"UNISON_MODELS_FILE=/opt/unison-platform/models.json\nUNISON_LOG_LEVEL=info\n"
