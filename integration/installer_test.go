@@ -125,8 +125,9 @@ cat /etc/systemd/system/unison-platform.service`)
 	assert.Contains(t, facts, "\nWantedBy=multi-user.target\n")
 	assert.NotRegexp(t, `\d+files|\$\$`, facts, "no shell expansion leaked into the unit")
 
-	// another machine, same bundle: other secrets
-	_, _, other := run(ctx, t, stubbed, inst+"install-docker.sh")
+	// another machine, same bundle: other secrets (a different exec: the engine
+	// would replay a cached one, its random bytes included)
+	_, _, other := run(ctx, t, stubbed.WithEnvVariable("UNISON_TEST_MACHINE", "2"), inst+"install-docker.sh")
 	otherEnv, _, _ := run(ctx, t, other, "grep _SECRET= /etc/unison/platform.env")
 	assert.NotContains(t, otherEnv, secrets[0][2])
 	assert.NotContains(t, otherEnv, secrets[1][2])
