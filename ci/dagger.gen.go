@@ -1506,27 +1506,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
-		case "StandinIso":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).StandinIso(&parent), nil
-		case "StandinCloudImage":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).StandinCloudImage(&parent), nil
-		case "ProbeBoot":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).ProbeBoot(&parent), nil
 		case "Toolbox":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1716,6 +1695,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).LinuxVm(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, hostname, adminUser, diskSize, vmdk, baseImage, baseImageSha256)
+		case "StandinIso":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).StandinIso(&parent), nil
+		case "StandinCloudImage":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).StandinCloudImage(&parent), nil
+		case "ProbeBoot":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).ProbeBoot(&parent), nil
 		case "":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

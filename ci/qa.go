@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/bundle"
@@ -18,7 +20,7 @@ type QaReport struct {
 	Passed bool
 	// Human summary, one line per check.
 	Summary string
-	// The report: junit.xml, summary.txt, results.tsv, and serial.log when a check failed.
+	// The report: junit.xml, summary.txt, results.tsv, run.txt (when the checks ran), and serial.log when a check failed.
 	Report *dagger.Directory
 }
 
@@ -38,7 +40,10 @@ func (r *QaReport) Check() (string, error) {
 // endpoint (POST, HTTP 200 with a response or result field), all with
 // bounded timeouts. The services, ports and endpoints come from the bundle's
 // services.json in the image. Returns a report; `qa-smoke ... check` fails
-// when a check failed.
+// when a check failed. A failed run is never replayed from a cache: the
+// function always runs, and so does a runner whose cached result failed.
+//
+// +cache="never"
 func (m *UnisonPlatform) QaSmoke(
 	ctx context.Context,
 	// The VM disk (qcow2), e.g. from linux-vm.
@@ -135,15 +140,44 @@ func (m *UnisonPlatform) qaDisk(ctx context.Context, image, services *dagger.Fil
 	if bootFiles != nil {
 		run = run.WithMountedDirectory("/boot-files", bootFiles)
 	}
-	return qaReport(ctx, "qa-smoke", runScript(run, "qa-vm.sh"), "serial.log")
+	return qaReport(ctx, "qa-smoke", run, func(c *dagger.Container) *dagger.Container { return runScript(c, "qa-vm.sh") }, "serial.log")
 }
 
-// qaReport reads the runner's results and builds the report; the serial
-// logs are attached when a check failed.
-func qaReport(ctx context.Context, suite string, run *dagger.Container, logs ...string) (*QaReport, error) {
+// qaReport runs the checks and builds the report; the serial logs are
+// attached when a check failed. A failed result is never replayed from the
+// engine's cache: when the run that failed started before this call, it runs
+// again (a nonce makes it a new exec) and that result is reported. A passing
+// result may come from the cache.
+func qaReport(ctx context.Context, suite string, setup *dagger.Container, runner dagger.WithContainerFunc, logs ...string) (*QaReport, error) {
+	called := time.Now().Unix()
+	r, err := qaRun(ctx, suite, setup.With(runner), logs)
+	if err == nil && !r.Passed && r.started < called {
+		r, err = qaRun(ctx, suite, setup.WithEnvVariable("UNISON_QA_RERUN", fmt.Sprint(time.Now().UnixNano())).With(runner), logs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r.QaReport, nil
+}
+
+type qaResult struct {
+	QaReport
+	started int64
+}
+
+// qaRun reads one run's results.
+func qaRun(ctx context.Context, suite string, run *dagger.Container, logs []string) (*qaResult, error) {
 	raw, err := run.File("/report/results.tsv").Contents(ctx)
 	if err != nil {
 		return nil, err
+	}
+	st, err := run.File("/report/started").Contents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	started, err := strconv.ParseInt(strings.TrimSpace(st), 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("qa runner: start time %q: %w", st, err)
 	}
 	results, err := qa.ParseResults(raw)
 	if err != nil {
@@ -154,13 +188,14 @@ func qaReport(ctx context.Context, suite string, run *dagger.Container, logs ...
 	report := dag.Directory().
 		WithNewFile("junit.xml", string(qa.JUnit(suite, results))).
 		WithNewFile("summary.txt", summary).
-		WithNewFile("results.tsv", raw)
+		WithNewFile("results.tsv", raw).
+		WithNewFile("run.txt", fmt.Sprintf("started %d\n", started))
 	if !passed {
 		for _, l := range logs {
 			report = report.WithFile(l, run.File("/report/"+l))
 		}
 	}
-	return &QaReport{Passed: passed, Summary: summary, Report: report}, nil
+	return &qaResult{QaReport{Passed: passed, Summary: summary, Report: report}, started}, nil
 }
 
 func (m *UnisonPlatform) qaISO(ctx context.Context, iso *dagger.File, markers []string, bootTimeout, memory int) (*QaReport, error) {
@@ -171,7 +206,7 @@ func (m *UnisonPlatform) qaISO(ctx context.Context, iso *dagger.File, markers []
 		WithMountedFile("/in/installer.iso", iso).
 		WithNewFile("/in/markers.txt", strings.Join(markers, "\n")+"\n").
 		WithEnvVariable("BOOT_TIMEOUT", fmt.Sprint(bootTimeout)).
-		WithEnvVariable("MEMORY", fmt.Sprint(memory)).
-		With(func(c *dagger.Container) *dagger.Container { return runScript(c, "qa-iso.sh") })
-	return qaReport(ctx, "qa-smoke-iso", run, "serial-bios.log", "serial-uefi.log")
+		WithEnvVariable("MEMORY", fmt.Sprint(memory))
+	return qaReport(ctx, "qa-smoke-iso", run, func(c *dagger.Container) *dagger.Container { return runScript(c, "qa-iso.sh") },
+		"serial-bios.log", "serial-uefi.log")
 }

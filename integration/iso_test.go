@@ -157,6 +157,14 @@ func TestQaSmokeIso(t *testing.T) {
 	require.NoError(t, err)
 	g := daggerCall(t, 10*time.Minute, "qa-smoke", "--iso", base, "--boot-timeout", "120", "check")
 	require.Error(t, g.Err)
+
+	// a failed run is never replayed: the same call boots again; a passing one may be served from the cache
+	again := filepath.Join(dir, "report-base-again")
+	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", base, "--boot-timeout", "120", "report", "export", "--path", again)
+	assert.NotEqual(t, readFile(t, filepath.Join(bad, "run.txt")), readFile(t, filepath.Join(again, "run.txt")), "the failed run was replayed")
+	passAgain := filepath.Join(dir, "report-again")
+	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", iso, "report", "export", "--path", passAgain)
+	assert.Equal(t, readFile(t, filepath.Join(report, "run.txt")), readFile(t, filepath.Join(passAgain, "run.txt")), "a passing run may come from the cache")
 }
 
 func TestBaremetalIsoRejects(t *testing.T) {
@@ -220,4 +228,11 @@ func TestBaremetalIsoRejects(t *testing.T) {
 			assert.True(t, os.IsNotExist(statErr), "no half-written output at %s", out)
 		})
 	}
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	return string(b)
 }

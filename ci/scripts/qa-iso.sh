@@ -3,6 +3,7 @@
 # looks for the lines of /in/markers.txt on the serial console (see qa.go).
 set -u
 mkdir -p /report /w; : > /report/results.tsv
+date +%s > /report/started # qa.go tells a fresh run from a replayed one
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> /report/results.tsv; }

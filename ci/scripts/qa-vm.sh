@@ -3,6 +3,7 @@
 # the checks of /in/plan.tsv; results in /report (see qa.go).
 set -u
 mkdir -p /report /w; : > /report/results.tsv; : > /report/serial.log
+date +%s > /report/started # qa.go tells a fresh run from a replayed one
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> /report/results.tsv; }
