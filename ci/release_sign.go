@@ -20,7 +20,7 @@ func (r *Release) signer() *dagger.Container {
 	if r.SigningKey == nil && !r.Keyless {
 		return nil
 	}
-	c := dag.Container().From(r.Build.Root.CosignImage).
+	c := amd64().From(r.Build.Root.CosignImage).
 		WithEnvVariable("HOME", "/tmp").
 		WithEnvVariable("TUF_ROOT", "/tmp/sigstore").
 		WithDirectory("/release", dag.Directory())

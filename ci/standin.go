@@ -42,7 +42,7 @@ exit 0
 // with Ubuntu's partition layout (root is #1 but not first on disk). Boot it
 // with the probe kernel and initrd (probe-boot).
 func (m *UnisonPlatform) StandinCloudImage() *dagger.File {
-	rootfs := dag.Container().From(m.ToolsImage).
+	rootfs := amd64().From(m.ToolsImage).
 		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
 		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends systemd-sysv udev python3 >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"}).
 		WithNewFile("/usr/local/bin/docker", dockerStandin, dagger.ContainerWithNewFileOpts{Permissions: 0o755}).

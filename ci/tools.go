@@ -28,9 +28,16 @@ func (m *UnisonPlatform) Toolbox() *Toolbox {
 	return &Toolbox{Container: m.tools()}
 }
 
+// amd64 is an empty container for linux/amd64: the artifacts are amd64 (the
+// kernel, GRUB and WSL packages exist only there), so on an arm64 host the
+// engine emulates instead of building for the wrong architecture.
+func amd64() *dagger.Container {
+	return dag.Container(dagger.ContainerOpts{Platform: "linux/amd64"})
+}
+
 // tools is the tools container; rtar (reproducible tar) is on its PATH.
 func (m *UnisonPlatform) tools() *dagger.Container {
-	return dag.Container().From(m.ToolsImage).
+	return amd64().From(m.ToolsImage).
 		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
 		WithExec([]string{"sh", "-c",
 			"apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " +
