@@ -47,7 +47,7 @@ func TestBaremetalIso(t *testing.T) {
 	isoArgs := func(out string, admin ...string) []string {
 		a := []string{"build", "--version", "v1.2.3-beta.4", "--commit-time", "2026-11-20T10:00:00Z", "--commit", "0123456",
 			"--platform-version", "0.6.0", "with-admin", "--ssh-authorized-keys", testKey}
-		return append(append(a, admin...), "iso", "--base-iso", base, "export", "--path", out)
+		return append(append(a, admin...), "iso", "--base-iso", base, "--timezone", "Europe/Berlin", "export", "--path", out)
 	}
 	out1 := filepath.Join(dir, "out1")
 	r1 := daggerCall(t, 20*time.Minute, isoArgs(out1)...)
@@ -136,8 +136,10 @@ func TestQaSmokeIso(t *testing.T) {
 	out := filepath.Join(dir, "iso")
 	// the door, as the README shows it: commit and commit time from the checkout, the
 	// compatibility set from the version (0.6.0)
+	keys := filepath.Join(dir, "id_ed25519.pub")
+	require.NoError(t, os.WriteFile(keys, []byte("# the admin's keys\n"+testKey+"\n"), 0o644))
 	mustCall(t, 20*time.Minute, "baremetal-iso", "--version", "v0.6.0-beta.4", "--base-iso", base,
-		"--ssh-authorized-keys", testKey, "export", "--path", out)
+		"--ssh-authorized-keys-file", keys, "export", "--path", out)
 	iso := filepath.Join(out, "unisonos-baremetal-v0.6.0-beta.4.iso")
 	report := filepath.Join(dir, "report")
 	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", iso, "report", "export", "--path", report)
