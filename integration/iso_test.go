@@ -92,11 +92,13 @@ ls /x/nocloud
 xorriso -indev /in/out.iso -pvd_info 2>/dev/null | grep -E '^Volume Id'
 xorriso -indev /in/out.iso -lsdl /nocloud/user-data 2>/dev/null | grep user-data
 tar -tzf /x/nocloud/unison-platform-bundle.tar.gz | grep install-docker.sh
-cat /x/nocloud/meta-data`}).Stdout(ctx)
+cat /x/nocloud/meta-data
+grep 'timezone:' /x/nocloud/user-data`}).Stdout(ctx)
 	require.NoError(t, err)
 	// the default entry installs unattended; the second one asks before touching disks
 	assert.Contains(t, files, "/x/grub.cfg:1")
 	assert.Contains(t, files, "/x/loopback.cfg:1")
+	assert.Contains(t, files, `timezone: "Europe/Berlin"`, "the ISO's own option reached the user-data")
 	assert.Contains(t, files, `menuentry "Install UnisonOS (unattended: ERASES the largest disk)"`)
 	assert.Contains(t, files, `menuentry "Install UnisonOS (asks before touching disks)"`)
 	for _, f := range []string{"meta-data", "models.json", "unison-platform-bundle.tar.gz", "user-data"} {
