@@ -70,7 +70,7 @@ func (m *UnisonPlatform) Build(
 	// +optional
 	commitTime string,
 ) (*Build, error) {
-	return m.newBuild(ctx, identity{version, flavor, platformVersion, commit, commitTime})
+	return m.newBuild(ctx, identity{Version: version, Flavor: flavor, PlatformVersion: platformVersion, Commit: commit, CommitTime: commitTime})
 }
 
 // newBuild validates an identity, filling what is not given (git for the

@@ -105,7 +105,7 @@ func (m *UnisonPlatform) Bundle(
 	// +optional
 	digests []string,
 ) (*dagger.File, error) {
-	b, err := m.newBuild(ctx, identity{version, flavor, platformVersion, commit, commitTime})
+	b, err := m.newBuild(ctx, identity{Version: version, Flavor: flavor, PlatformVersion: platformVersion, Commit: commit, CommitTime: commitTime})
 	if err != nil {
 		return nil, err
 	}

@@ -120,7 +120,7 @@ func (m *UnisonPlatform) Release(
 	if !plan.Publish {
 		return nil, fmt.Errorf("ref %q: pull requests are built and tested, not released; release from a vX.Y.Z tag or a branch", ref)
 	}
-	if r.Build, err = m.newBuild(ctx, identity{plan.Version, flavor, platformVersion, sha, commitTime}); err != nil {
+	if r.Build, err = m.newBuild(ctx, identity{Version: plan.Version, Flavor: flavor, PlatformVersion: platformVersion, Commit: sha, CommitTime: commitTime}); err != nil {
 		return nil, err
 	}
 	return r, nil
