@@ -103,8 +103,15 @@ func (c *checker) add(format string, a ...any) {
 	c.problems = append(c.problems, fmt.Sprintf(format, a...))
 }
 
-// file checks a file's modes, owner and size; it returns it, or nil when missing.
+// file checks a file's modes, owner (uid and gid 0) and size; it returns
+// it, or nil when missing.
 func (c *checker) file(p string, modes []int64, maxSize int64) *entry {
+	return c.fileOwned(p, modes, maxSize, true)
+}
+
+// fileOwned is file; with rootGroup false any group is accepted (e.g.
+// /etc/shadow, root:shadow on Debian and Ubuntu).
+func (c *checker) fileOwned(p string, modes []int64, maxSize int64, rootGroup bool) *entry {
 	_, e := c.t.resolve(p)
 	if e == nil {
 		c.add("%s: missing", p)
@@ -113,7 +120,7 @@ func (c *checker) file(p string, modes []int64, maxSize int64) *entry {
 	if !slices.Contains(modes, e.hdr.Mode&0o7777) {
 		c.add("%s: mode %o, want one of %s", p, e.hdr.Mode&0o7777, octs(modes))
 	}
-	if e.hdr.Uid != 0 || e.hdr.Gid != 0 {
+	if e.hdr.Uid != 0 || (rootGroup && e.hdr.Gid != 0) {
 		c.add("%s: owner %d:%d, want 0:0", p, e.hdr.Uid, e.hdr.Gid)
 	}
 	if maxSize > 0 && e.hdr.Size > maxSize {
@@ -184,7 +191,7 @@ func CheckRootfs(r io.Reader) ([]string, error) {
 	if e := c.file("/etc/passwd", rw, 0); e != nil {
 		c.passwd(e.body)
 	}
-	c.file("/etc/shadow", []int64{0o640, 0o600, 0}, 0)
+	c.fileOwned("/etc/shadow", []int64{0o640, 0o600, 0}, 0, false)
 	c.elf("/bin/bash")
 	c.elf("/bin/sh")
 	c.units()

@@ -17,7 +17,7 @@ var elf64 = append([]byte("\x7fELF\x02\x01\x01\x00"), append(make([]byte, 10), 0
 type file struct {
 	name, link string
 	mode       int64
-	uid        int
+	uid, gid   int
 	body       []byte
 }
 
@@ -26,7 +26,7 @@ func tarball(t *testing.T, files []file) *bytes.Buffer {
 	zw := gzip.NewWriter(&b)
 	tw := tar.NewWriter(zw)
 	for _, f := range files {
-		h := &tar.Header{Name: "./" + f.name, Mode: f.mode, Uid: f.uid, Size: int64(len(f.body)), Typeflag: tar.TypeReg}
+		h := &tar.Header{Name: "./" + f.name, Mode: f.mode, Uid: f.uid, Gid: f.gid, Size: int64(len(f.body)), Typeflag: tar.TypeReg}
 		if f.link != "" {
 			h.Typeflag, h.Linkname, h.Size = tar.TypeSymlink, f.link, 0
 		}
@@ -49,7 +49,7 @@ func good() []file {
 		{name: "usr/share/wsl/unisonos.ico", mode: 0o644, body: Icon()},
 		{name: "usr/lib/wsl/terminal-profile.json", mode: 0o640, body: []byte(c.TerminalProfile())},
 		{name: "etc/passwd", mode: 0o644, body: []byte("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/:/usr/sbin/nologin\n")},
-		{name: "etc/shadow", mode: 0o640, body: []byte("root:!*:1::::::\n")},
+		{name: "etc/shadow", mode: 0o640, gid: 42, body: []byte("root:!*:1::::::\n")},
 		{name: "bin", link: "usr/bin"},
 		{name: "usr/bin/bash", mode: 0o755, body: elf64},
 		{name: "usr/bin/dash", mode: 0o755, body: elf64},
@@ -84,6 +84,7 @@ func TestCheckRootfsFindsEveryRule(t *testing.T) {
 	set("usr/bin/dash", func(f *file) { f.body = []byte("#!/bin/busybox\n") })
 	set("etc/systemd/system/systemd-resolved.service", func(f *file) { f.link = "/usr/lib/systemd/system/systemd-resolved.service" })
 	set("usr/share/wsl/unisonos.ico", func(f *file) { f.body = make([]byte, 2<<20) })
+	set("etc/shadow", func(f *file) { f.uid = 42 })
 	problems, err := CheckRootfs(tarball(t, fs))
 	require.NoError(t, err)
 	for _, want := range []string{
@@ -94,6 +95,7 @@ func TestCheckRootfsFindsEveryRule(t *testing.T) {
 		"/bin/sh: not a 64-bit x86-64 ELF executable",
 		"systemd-resolved.service: discouraged unit enabled",
 		"/usr/share/wsl/unisonos.ico: 2097152 bytes, at most 1048576",
+		"/etc/shadow: owner 42:42, want 0:0",
 	} {
 		assert.True(t, containsPrefix(problems, want), "want %q in %q", want, problems)
 	}
