@@ -5,9 +5,11 @@
 package workflows
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -100,5 +102,68 @@ func TestWithoutPipefailTheFailureHides(t *testing.T) {
 	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("bash -e should hide the failure (that is the bug the defaults fix): %v %s", err, out)
+	}
+}
+
+var usesLine = regexp.MustCompile(`(?m)^\s*-?\s*uses:\s*(\S+)(.*)$`)
+var pinned = regexp.MustCompile(`^[^@\s]+@[0-9a-f]{40}$`)
+var versionComment = regexp.MustCompile(`^\s*#\s*v\d+(\.\d+)*\s*$`)
+
+// Every action is pinned by a full commit SHA with its version as a comment
+// (tags can be moved; Dependabot updates both).
+func TestActionsPinnedBySHA(t *testing.T) {
+	files, _ := filepath.Glob("../../../.github/workflows/*.yml")
+	n := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range usesLine.FindAllStringSubmatch(string(data), -1) {
+			if strings.HasPrefix(strings.TrimSpace(m[0]), "#") {
+				continue // the documented caller snippet
+			}
+			n++
+			if !pinned.MatchString(m[1]) || !versionComment.MatchString(m[2]) {
+				t.Errorf("%s: %q: pin it as owner/repo@<40-hex SHA> # vX.Y.Z", filepath.Base(f), strings.TrimSpace(m[0]))
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no uses: found")
+	}
+}
+
+// The workflows install the Dagger version of dagger.json (one version).
+func TestDaggerVersionMatchesModule(t *testing.T) {
+	data, err := os.ReadFile("../../../dagger.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mod struct {
+		EngineVersion string `json:"engineVersion"`
+	}
+	if err := json.Unmarshal(data, &mod); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("../../../.github/workflows/*.yml")
+	n := 0
+	for _, f := range files {
+		var w struct {
+			Env map[string]string `yaml:"env"`
+		}
+		data, _ := os.ReadFile(f)
+		if err := yaml.Unmarshal(data, &w); err != nil {
+			t.Fatal(err)
+		}
+		if v, ok := w.Env["DAGGER_VERSION"]; ok {
+			n++
+			if "v"+v != mod.EngineVersion {
+				t.Errorf("%s: DAGGER_VERSION %s, dagger.json engineVersion %s", filepath.Base(f), v, mod.EngineVersion)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no workflow sets DAGGER_VERSION")
 	}
 }
