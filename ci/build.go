@@ -82,11 +82,11 @@ func (m *UnisonPlatform) newBuild(ctx context.Context, id identity) (*Build, err
 		return nil, err
 	}
 	if b.Commit == "" || b.CommitTime == "" {
-		commit, when, err := m.gitHead(ctx)
+		commit, when, err := m.gitCommit(ctx, b.Commit)
 		if err != nil {
 			return nil, err
 		}
-		b.Commit, b.CommitTime = or(b.Commit, commit), or(b.CommitTime, when)
+		b.Commit, b.CommitTime = commit, or(b.CommitTime, when)
 	}
 	t, err := version.ParseCommitTime(b.CommitTime)
 	if err != nil {
@@ -98,18 +98,22 @@ func (m *UnisonPlatform) newBuild(ctx context.Context, id identity) (*Build, err
 	return b, nil
 }
 
-// gitHead is the commit and commit time of HEAD of the module's checkout.
-func (m *UnisonPlatform) gitHead(ctx context.Context) (string, string, error) {
+// gitCommit is a commit of the module's checkout (HEAD when sha is empty)
+// and its commit time.
+func (m *UnisonPlatform) gitCommit(ctx context.Context, sha string) (string, string, error) {
 	const fix = "pass --commit and --commit-time (git rev-parse HEAD; git show -s --format=%cI HEAD)"
 	if m.Git == nil {
 		return "", "", fmt.Errorf("commit: the module is not run from a git checkout: %s", fix)
 	}
-	head := m.Git.Head()
-	commit, err := head.Commit(ctx)
-	if err != nil {
-		return "", "", fmt.Errorf("commit: cannot read HEAD of the git checkout (%v): %s", err, fix)
+	ref := m.Git.Head()
+	if sha != "" {
+		ref = m.Git.Commit(sha)
 	}
-	gitDir := head.Tree(dagger.GitRefTreeOpts{Depth: 1}).Directory(".git")
+	commit, err := ref.Commit(ctx)
+	if err != nil {
+		return "", "", fmt.Errorf("commit %q: not found in the git checkout (%v): %s", sha, err, fix)
+	}
+	gitDir := ref.Tree(dagger.GitRefTreeOpts{Depth: 1}).Directory(".git")
 	when, err := runScript(m.tools().WithMountedDirectory("/git", gitDir), "git-info.sh").Stdout(ctx)
 	if err != nil {
 		return "", "", fmt.Errorf("commit-time: cannot read HEAD's commit time (%v): %s", err, fix)

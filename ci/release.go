@@ -99,11 +99,11 @@ func (m *UnisonPlatform) Release(
 	r := &Release{Ref: ref, ExistingTags: existingTags, RunNumber: runNumber, Vmdk: vmdk,
 		Registry: or(registry, defaultRegistry), Owner: or(owner, defaultOwner)}
 	if sha == "" || commitTime == "" {
-		head, when, err := m.gitHead(ctx)
+		commit, when, err := m.gitCommit(ctx, sha)
 		if err != nil {
 			return nil, err
 		}
-		sha, commitTime = or(sha, head), or(commitTime, when)
+		sha, commitTime = commit, or(commitTime, when)
 	}
 	if r.ExistingTags == nil {
 		tags, err := m.gitTags(ctx)

@@ -36,6 +36,19 @@ func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, erro
 	if err := r.checkPublish(plan, dryRun); err != nil {
 		return nil, err
 	}
+	if !dryRun {
+		// what the registry holds, before anything is built (a dry run stays offline)
+		_, opts, err := r.registryAuth(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if plan, err = r.planFromRegistry(ctx, opts); err != nil {
+			return nil, err
+		}
+		if err := checkImmutable(ctx, plan, opts); err != nil {
+			return nil, err
+		}
+	}
 	built, err := r.buildAll(ctx)
 	if err != nil {
 		return nil, err

@@ -133,8 +133,8 @@ func TestRelease(t *testing.T) {
 	const sha = "89abcdef0123456789abcdef0123456789abcdef"
 	const created = "2026-11-21T09:30:00Z"
 	// publish (or dry-run) is the last step of the chain; tail is what follows it (export, file ...)
-	call := func(ref, terminal string, tail ...string) callResult {
-		a := []string{"release", "--ref", ref, "--sha", sha, "--commit-time", created,
+	callAt := func(commit, ref, terminal string, tail ...string) callResult {
+		a := []string{"release", "--ref", ref, "--sha", commit, "--commit-time", created,
 			"--registry", reg, "--owner", owner, "--platform-version", "0.6.0"}
 		// existing tags default from the checkout: pass them, as release.yml does
 		if strings.HasPrefix(ref, "refs/tags/v0.7") {
@@ -149,6 +149,7 @@ func TestRelease(t *testing.T) {
 			"with-asset-limit", "--limit-mib", "64", "--part-size-mib", "40", terminal)
 		return daggerCall(t, 40*time.Minute, append(a, tail...)...)
 	}
+	call := func(ref, terminal string, tail ...string) callResult { return callAt(sha, ref, terminal, tail...) }
 	repos := []string{"unison-platform", "unisonos-baremetal", "unisonos-linux-vm", "unisonos-wsl", "unison-platform-bundle"}
 	stable := []string{"v0.6.0", "v0.6", "latest"}
 
@@ -335,8 +336,28 @@ func TestRelease(t *testing.T) {
 			assert.Equal(t, digests[p.Repository], d, "%s:%s moved by a pre-release", p.Repository, tag)
 		}
 	}
-	t.Logf("release timings: dry run %.1fs, failed push %.1fs, completing rerun %.1fs, rerun of a complete release %.1fs, pre-release %.1fs",
-		dry.Took.Seconds(), failed.Took.Seconds(), ok.Took.Seconds(), again.Took.Seconds(), beta.Took.Seconds())
+	// 6. a published version never changes: the same version from another commit is refused before any build
+	other := callAt("fedcba9876543210fedcba9876543210fedcba98", "refs/tags/v0.6.0", "publish")
+	require.Error(t, other.Err)
+	assert.Contains(t, other.Stderr, "is already published from commit "+sha)
+	assert.Less(t, other.Took, 2*time.Minute, "refused before building")
+
+	// 7. the registry's tags count even when the given ones miss them: an older
+	// patch release told only of v0.5.0 moves neither latest nor anything of v0.6
+	older := call("refs/tags/v0.5.1", "publish", "file", "--path", "release.json", "contents")
+	require.NoError(t, older.Err, tail(older.Stderr, 40))
+	var om release.Manifest
+	require.NoError(t, json.Unmarshal([]byte(older.Stdout), &om))
+	for _, p := range om.Pushes {
+		assert.Equal(t, []string{"v0.5.1", "v0.5"}, p.Tags, p.Repository)
+		for _, tag := range []string{"latest", "v0.6"} {
+			d, err := tagDigest(t, p.Repository+":"+tag)
+			require.NoError(t, err)
+			assert.Equal(t, digests[p.Repository], d, "%s:%s moved backwards", p.Repository, tag)
+		}
+	}
+	t.Logf("release timings: dry run %.1fs, failed push %.1fs, completing rerun %.1fs, rerun of a complete release %.1fs, pre-release %.1fs, refused overwrite %.1fs, older patch %.1fs",
+		dry.Took.Seconds(), failed.Took.Seconds(), ok.Took.Seconds(), again.Took.Seconds(), beta.Took.Seconds(), other.Took.Seconds(), older.Took.Seconds())
 }
 
 // Bad input fails before anything is built, naming the field and the fix.

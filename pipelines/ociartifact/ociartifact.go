@@ -9,14 +9,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"regexp"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
@@ -175,3 +178,46 @@ func (l *fileLayer) Compressed() (io.ReadCloser, error) {
 	return fh, nil
 }
 func (l *fileLayer) Uncompressed() (io.ReadCloser, error) { return l.Compressed() }
+
+// Tags lists the tags of a repository; a repository that does not exist yet
+// has none.
+func Tags(ctx context.Context, repo name.Repository, opts ...remote.Option) ([]string, error) {
+	tags, err := remote.List(repo, append(opts, remote.WithContext(ctx))...)
+	var terr *transport.Error
+	if errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list tags of %s: %w", repo, err)
+	}
+	return tags, nil
+}
+
+// Revision is the org.opencontainers.image.revision a tag was published
+// with (manifest annotations of an artifact, config labels of an image), or
+// "" when the tag does not exist.
+func Revision(ctx context.Context, ref name.Tag, opts ...remote.Option) (string, error) {
+	opts = append(opts, remote.WithContext(ctx))
+	desc, err := remote.Get(ref, opts...)
+	var terr *transport.Error
+	if errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", ref, err)
+	}
+	const key = "org.opencontainers.image.revision"
+	var m v1.Manifest
+	if err := json.Unmarshal(desc.Manifest, &m); err == nil && m.Annotations[key] != "" {
+		return m.Annotations[key], nil
+	}
+	img, err := desc.Image()
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", ref, err)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return "", fmt.Errorf("read the config of %s: %w", ref, err)
+	}
+	return cfg.Config.Labels[key], nil
+}

@@ -17,6 +17,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -129,4 +131,42 @@ func TestBadInput(t *testing.T) {
 	changed.Size = 2
 	_, err := Push(context.Background(), repo, Artifact{ArtifactType: "application/x.y", Files: []File{changed}})
 	require.Error(t, err)
+}
+
+// Tags and the revision a tag was published with, read back from a real
+// registry on loopback: an artifact (annotations), an image (config labels)
+// and tags that do not exist.
+func TestTagsAndRevision(t *testing.T) {
+	host := serve(t, new(int32))
+	ctx := context.Background()
+	repo, err := name.NewRepository(host + "/owner/unisonos-baremetal")
+	require.NoError(t, err)
+	tags, err := Tags(ctx, repo)
+	require.NoError(t, err)
+	assert.Empty(t, tags, "a repository that does not exist has no tags")
+	rev, err := Revision(ctx, repo.Tag("v1"))
+	require.NoError(t, err)
+	assert.Empty(t, rev)
+
+	a := Artifact{ArtifactType: "application/vnd.unisonos.baremetal.v1",
+		Files:       []File{file(t, t.TempDir(), "a.iso", "iso bytes", "application/vnd.efi.iso")},
+		Annotations: map[string]string{"org.opencontainers.image.revision": "abc123"}}
+	d, err := Push(ctx, repo, a)
+	require.NoError(t, err)
+	require.NoError(t, Tag(ctx, repo, d.String(), []string{"v1", "latest"}))
+	tags, err = Tags(ctx, repo)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"v1", "latest"}, tags)
+	rev, err = Revision(ctx, repo.Tag("v1"))
+	require.NoError(t, err)
+	assert.Equal(t, "abc123", rev)
+
+	img, err := mutate.Config(empty.Image, v1.Config{Labels: map[string]string{"org.opencontainers.image.revision": "def456"}})
+	require.NoError(t, err)
+	irepo, err := name.NewRepository(host + "/owner/unison-platform")
+	require.NoError(t, err)
+	require.NoError(t, remote.Write(irepo.Tag("v1"), img))
+	rev, err = Revision(ctx, irepo.Tag("v1"))
+	require.NoError(t, err)
+	assert.Equal(t, "def456", rev)
 }

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/ociartifact"
+	"github.com/project-unisonOS/unison-platform/pipelines/version"
+)
+
+// planFromRegistry recomputes the plan with the version tags the registry
+// already holds next to the given ones (a tag missing from the git history
+// given cannot move latest or vX backwards; published betas are not
+// numbered again), and adopts its version.
+func (r *Release) planFromRegistry(ctx context.Context, opts []remote.Option) (*version.Plan, error) {
+	plan, err := r.plan()
+	if err != nil {
+		return nil, err
+	}
+	repo, err := name.NewRepository(plan.Repository)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := ociartifact.Tags(ctx, repo, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("existing-tags: %w", err)
+	}
+	c := *r
+	c.ExistingTags = append(append([]string{}, r.ExistingTags...), tags...)
+	if plan, err = c.plan(); err != nil {
+		return nil, err
+	}
+	if plan.Version != r.Build.Version {
+		if err := version.CheckLabel(plan.Version); err != nil {
+			return nil, err
+		}
+		b := *r.Build
+		b.Version = plan.Version
+		r.Build = &b
+	}
+	r.ExistingTags = c.ExistingTags
+	return plan, nil
+}
+
+// checkImmutable refuses to publish a version that the registry already
+// holds from another commit: a published version never changes. A rerun
+// from the same commit completes the release.
+func checkImmutable(ctx context.Context, plan *version.Plan, opts []remote.Option) error {
+	ref, err := name.NewTag(plan.Repository + ":" + plan.Version)
+	if err != nil {
+		return err
+	}
+	rev, err := ociartifact.Revision(ctx, ref, opts...)
+	if err != nil {
+		return err
+	}
+	want := plan.Labels["org.opencontainers.image.revision"]
+	if rev != "" && rev != want {
+		return fmt.Errorf("ref: %s is already published from commit %s (this is %s): a published version never changes; release a new version", ref, rev, want)
+	}
+	return nil
+}
