@@ -111,7 +111,7 @@ func (m *UnisonPlatform) gitCommit(ctx context.Context, sha string) (string, str
 	}
 	commit, err := ref.Commit(ctx)
 	if err != nil {
-		return "", "", fmt.Errorf("commit %q: not found in the git checkout (%v): %s", sha, err, fix)
+		return "", "", fmt.Errorf("commit %q: not in the git checkout (%v): give a full 40-hex SHA of it, or %s", sha, err, fix)
 	}
 	gitDir := ref.Tree(dagger.GitRefTreeOpts{Depth: 1}).Directory(".git")
 	when, err := runScript(m.tools().WithMountedDirectory("/git", gitDir), "git-info.sh").Stdout(ctx)
