@@ -8,7 +8,8 @@ import (
 // Limits are the asset limit and part size of a release, in MiB.
 type Limits struct{ AssetLimitMiB, PartSizeMiB int }
 
-// The defaults, written once: GitHub Releases refuse assets of 2 GiB.
+// The defaults, written once: GitHub Releases refuse assets of 2 GiB
+// (GitHubAssetLimit and DefaultPartSize are these in bytes).
 const (
 	DefaultAssetLimitMiB = 2048
 	DefaultPartSizeMiB   = 1900

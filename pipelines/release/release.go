@@ -14,10 +14,10 @@ import (
 
 // GitHubAssetLimit is the largest asset GitHub Releases accepts; parts stay
 // clearly below it (uploads fail at exactly 2 GiB).
-const GitHubAssetLimit = int64(2) << 30
+const GitHubAssetLimit = int64(DefaultAssetLimitMiB) << 20
 
-// DefaultPartSize is 1900 MiB.
-const DefaultPartSize = int64(1900) << 20
+// DefaultPartSize is DefaultPartSizeMiB in bytes.
+const DefaultPartSize = int64(DefaultPartSizeMiB) << 20
 
 // Asset is one release file.
 type Asset struct {
