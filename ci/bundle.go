@@ -157,6 +157,14 @@ func (b *Build) bundleTree(ctx context.Context, digests []string) (*dagger.Direc
 		WithDirectory("installer", m.Installer, dagger.DirectoryWithDirectoryOpts{Include: []string{"*.sh"}}), nil
 }
 
+// treeOr is tree, or the bundle tree rendered now when tree is nil.
+func (b *Build) treeOr(ctx context.Context, tree *dagger.Directory) (*dagger.Directory, error) {
+	if tree != nil {
+		return tree, nil
+	}
+	return b.bundleTree(ctx, nil)
+}
+
 // bundleTar packs a bundle tree as the byte-reproducible tar.gz every artifact carries.
 func (b *Build) bundleTar(tree *dagger.Directory) *dagger.File {
 	c := b.Root.tools().

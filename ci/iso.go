@@ -19,6 +19,8 @@ type isoOptions struct {
 	Packages                   []string
 	Locale, Keyboard, Timezone string
 	VolumeID                   string
+	// Tree is the bundle tree when the caller rendered it already (a release).
+	Tree *dagger.Directory
 }
 
 // Builds unisonos-baremetal-<version>.iso: the Ubuntu Server ISO remastered with the autoinstall payload embedded.
@@ -127,7 +129,7 @@ func (b *Build) iso(ctx context.Context, o isoOptions) (*dagger.Directory, error
 	if err != nil {
 		return nil, err
 	}
-	tree, err := b.bundleTree(ctx, nil)
+	tree, err := b.treeOr(ctx, o.Tree)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,11 @@ type builtRelease struct {
 // models.json of the release concurrently, in one DAG.
 func (r *Release) buildAll(ctx context.Context) (*builtRelease, error) {
 	b := r.Build
+	// the bundle tree every artifact carries, rendered once
+	tree, err := b.bundleTree(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("bundle: %w", err)
+	}
 	steps := map[string]func(context.Context) (*dagger.Directory, error){
 		"baremetal-iso": func(ctx context.Context) (*dagger.Directory, error) {
 			// long edge versions get a shortened label instead of an error
@@ -30,21 +35,17 @@ func (r *Release) buildAll(ctx context.Context) (*builtRelease, error) {
 			if err != nil {
 				return nil, err
 			}
-			return b.iso(ctx, isoOptions{Base: baseInput{File: r.BaseIso, SHA256: r.BaseIsoSha256}, VolumeID: volid})
+			return b.iso(ctx, isoOptions{Base: baseInput{File: r.BaseIso, SHA256: r.BaseIsoSha256}, VolumeID: volid, Tree: tree})
 		},
 		"linux-vm": func(ctx context.Context) (*dagger.Directory, error) {
-			return b.vm(ctx, vmOptions{Base: baseInput{File: r.BaseImage, SHA256: r.BaseImageSha256}, Vmdk: r.Vmdk})
+			return b.vm(ctx, vmOptions{Base: baseInput{File: r.BaseImage, SHA256: r.BaseImageSha256}, Vmdk: r.Vmdk, Tree: tree})
 		},
-		"wsl-bundle": func(ctx context.Context) (*dagger.Directory, error) { return b.Wsl(ctx, nil) },
+		"wsl-bundle": func(ctx context.Context) (*dagger.Directory, error) { return b.wsl(ctx, nil, tree) },
 		"bundle": func(ctx context.Context) (*dagger.Directory, error) {
-			tree, err := b.bundleTree(ctx, nil)
-			if err != nil {
-				return nil, err
-			}
-			return dag.Directory().WithDirectory("tree", tree).
-				WithFile("out/"+artifact.Name(artifact.Bundle, b.Version), b.bundleTar(tree)).
+			return dag.Directory().
+				WithFile(artifact.Name(artifact.Bundle, b.Version), b.bundleTar(tree)).
 				// models.json is the one the bundle carries (rendered once, in bundleTree)
-				WithFile("out/"+artifact.Name(artifact.Models, b.Version), tree.File("models.json")), nil
+				WithFile(artifact.Name(artifact.Models, b.Version), tree.File("models.json")), nil
 		},
 	}
 	out := map[string]*dagger.Directory{}
@@ -70,6 +71,6 @@ func (r *Release) buildAll(ctx context.Context) (*builtRelease, error) {
 	}
 	files := dag.Directory().
 		WithDirectory(".", out["baremetal-iso"]).WithDirectory(".", out["linux-vm"]).WithDirectory(".", out["wsl-bundle"]).
-		WithDirectory(".", out["bundle"].Directory("out"))
-	return &builtRelease{Files: files, Tree: out["bundle"].Directory("tree")}, nil
+		WithDirectory(".", out["bundle"])
+	return &builtRelease{Files: files, Tree: tree}, nil
 }

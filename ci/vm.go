@@ -20,6 +20,8 @@ type vmOptions struct {
 	DiskSize   string
 	Vmdk       bool
 	ExtraFiles *dagger.Directory
+	// Tree is the bundle tree when the caller rendered it already (a release).
+	Tree *dagger.Directory
 }
 
 // Builds unisonos-linux-vm-<version>.qcow2 (and optionally .vmdk) from the Ubuntu cloud image, customized without KVM.
@@ -115,7 +117,7 @@ func (b *Build) vm(ctx context.Context, o vmOptions) (*dagger.Directory, error) 
 	if err := vm.CheckSize(size); err != nil {
 		return nil, err
 	}
-	tree, err := b.bundleTree(ctx, nil)
+	tree, err := b.treeOr(ctx, o.Tree)
 	if err != nil {
 		return nil, err
 	}

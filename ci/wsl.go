@@ -56,6 +56,11 @@ func (b *Build) Wsl(
 	// +optional
 	packages []string,
 ) (*dagger.Directory, error) {
+	return b.wsl(ctx, packages, nil)
+}
+
+// wsl builds the WSL distribution from the bundle tree (rendered here when nil).
+func (b *Build) wsl(ctx context.Context, packages []string, tree *dagger.Directory) (*dagger.Directory, error) {
 	cfg := wsl.Config{DefaultUser: b.AdminUser, Version: b.Version}
 	if err := cfg.Check(); err != nil {
 		return nil, err
@@ -67,7 +72,7 @@ func (b *Build) Wsl(
 	if err != nil {
 		return nil, err
 	}
-	tree, err := b.bundleTree(ctx, nil)
+	tree, err = b.treeOr(ctx, tree)
 	if err != nil {
 		return nil, err
 	}
