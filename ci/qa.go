@@ -11,6 +11,7 @@ import (
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/bundle"
+	"github.com/project-unisonOS/unison-platform/pipelines/grub"
 	"github.com/project-unisonOS/unison-platform/pipelines/qa"
 )
 
@@ -20,7 +21,7 @@ type QaReport struct {
 	Passed bool
 	// Human summary, one line per check.
 	Summary string
-	// The report: junit.xml, summary.txt, results.tsv, run.txt (when the checks ran), and serial.log when a check failed.
+	// The report: junit.xml, summary.txt, results.tsv, run.txt (start time and accelerator), and the serial log(s) when a check failed.
 	Report *dagger.Directory
 }
 
@@ -34,14 +35,15 @@ func (r *QaReport) Check() (string, error) {
 
 // Boots a built VM disk (or installer ISO) in QEMU and runs the health and inference smoke tests; returns a report.
 //
-// The disk boots with KVM when usable, else TCG, user-mode networking and
-// port forwards; after the serial-console ready marker,
-// it checks the health endpoint of every service and the inference
-// endpoint (POST, HTTP 200 with a response or result field), all with
-// bounded timeouts. The services, ports and endpoints come from the bundle's
-// services.json in the image. Returns a report; `qa-smoke ... check` fails
-// when a check failed. A failed run is never replayed from a cache: the
-// function always runs, and so does a runner whose cached result failed.
+// The disk boots as a throwaway overlay with a NoCloud seed that gives the
+// image's default user (ubuntu) a key made for the run. After the
+// serial-console ready marker it logs in over SSH and, inside the guest,
+// checks every service's health endpoint and the inference endpoint (POST,
+// HTTP 200 with a response or result field) on 127.0.0.1; from outside, every
+// service port must not answer (services bind loopback only). The services
+// come from the bundle's services.json in the image. KVM is used when the
+// engine can give it (see --accel). Returns a report; `qa-smoke ... check`
+// fails when a check failed. A failed run is never replayed from a cache.
 //
 // +cache="never"
 func (m *UnisonPlatform) QaSmoke(
@@ -49,7 +51,7 @@ func (m *UnisonPlatform) QaSmoke(
 	// The VM disk (qcow2), e.g. from linux-vm.
 	// +optional
 	image *dagger.File,
-	// An installer ISO (e.g. from baremetal-iso) to boot instead, BIOS and UEFI, as far as its installer environment: checks --iso-markers on the serial console.
+	// An installer ISO (e.g. from baremetal-iso) to boot instead, as far as its installer environment: BIOS and UEFI through its own boot loader, and its default entry's kernel and initrd directly with console=ttyS0 (how real media reach the serial console); checks --iso-markers on each.
 	// +optional
 	iso *dagger.File,
 	// Serial console texts an ISO boot must show (default: the autoinstall kernel arguments and the NoCloud user-data; the stand-in ISO prints both).
@@ -67,9 +69,8 @@ func (m *UnisonPlatform) QaSmoke(
 	// +optional
 	// +default="UNISON-FIRSTBOOT: done"
 	readyMarker string,
-	// Seconds to wait for the ready marker.
+	// Seconds to wait for the ready marker; default: 300 with KVM, 1200 with TCG.
 	// +optional
-	// +default=600
 	bootTimeout int,
 	// Seconds to wait for the health endpoints after boot.
 	// +optional
@@ -79,7 +80,7 @@ func (m *UnisonPlatform) QaSmoke(
 	// +optional
 	// +default=2048
 	memory int,
-	// Accelerator: auto (KVM when /dev/kvm is usable, else TCG), kvm or tcg.
+	// Accelerator: auto (KVM when the engine can give it, else TCG), kvm (fails without KVM) or tcg. KVM needs the insecure root capability, asked for only after a probe boot with KVM worked.
 	// +optional
 	// +default="auto"
 	accel string,
@@ -90,24 +91,28 @@ func (m *UnisonPlatform) QaSmoke(
 	if accel != "auto" && accel != "kvm" && accel != "tcg" {
 		return nil, fmt.Errorf("accel %q: want auto, kvm or tcg", accel)
 	}
-	if bootTimeout < 1 || healthTimeout < 1 || memory < 256 {
+	if bootTimeout < 0 || healthTimeout < 1 || memory < 256 {
 		return nil, fmt.Errorf("boot-timeout and health-timeout must be positive, memory at least 256")
 	}
 	if (image == nil) == (iso == nil) {
 		return nil, fmt.Errorf("image/iso: give exactly one: --image disk.qcow2 or --iso installer.iso")
 	}
 	if iso != nil {
-		return m.qaISO(ctx, iso, isoMarkers, bootTimeout, memory)
+		return m.qaISO(ctx, iso, isoMarkers, or(bootTimeout, 600), memory)
 	}
-	return m.qaDisk(ctx, image, services, bootFiles, map[string]string{
-		"KERNEL_ARGS": kernelArgs, "READY_MARKER": readyMarker, "BOOT_TIMEOUT": fmt.Sprint(bootTimeout),
-		"HEALTH_TIMEOUT": fmt.Sprint(healthTimeout), "MEMORY": fmt.Sprint(memory), "ACCEL_MODE": accel,
+	acc, err := m.qaAccel(ctx, accel)
+	if err != nil {
+		return nil, err
+	}
+	return m.qaDisk(ctx, image, services, bootFiles, acc, map[string]string{
+		"KERNEL_ARGS": kernelArgs, "READY_MARKER": readyMarker, "BOOT_TIMEOUT": fmt.Sprint(or(bootTimeout, acc.bootTimeout())),
+		"HEALTH_TIMEOUT": fmt.Sprint(healthTimeout), "MEMORY": fmt.Sprint(memory),
 	})
 }
 
 // qaDisk boots a VM disk with scripts/qa-vm.sh (settings as its environment)
 // and checks the services of services.json (default: the image's own).
-func (m *UnisonPlatform) qaDisk(ctx context.Context, image, services *dagger.File, bootFiles *dagger.Directory, env map[string]string) (*QaReport, error) {
+func (m *UnisonPlatform) qaDisk(ctx context.Context, image, services *dagger.File, bootFiles *dagger.Directory, acc qaAccel, env map[string]string) (*QaReport, error) {
 	if services == nil {
 		root, sector, err := m.rootPartition(ctx, image)
 		if err != nil {
@@ -130,17 +135,26 @@ func (m *UnisonPlatform) qaDisk(ctx context.Context, image, services *dagger.Fil
 	for _, p := range qa.Ports(checks) {
 		ports = append(ports, fmt.Sprint(p))
 	}
-	run := m.tools().
+	key, seed, err := m.qaSeed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	run := m.qaTools().
 		WithMountedFile("/in/image.qcow2", image).
+		WithMountedFile("/in/seed.iso", seed).
+		WithMountedFile("/in/qa-key", key).
 		WithNewFile("/in/plan.tsv", qa.PlanTSV(checks)).
-		WithEnvVariable("PORTS", strings.Join(ports, " "))
+		WithEnvVariable("PORTS", strings.Join(ports, " ")).
+		WithEnvVariable("QA_USER", qaUser).
+		WithEnvVariable("ACCEL", acc.Name).
+		WithNewFile("/report/accel.txt", acc.String()+"\n")
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		run = run.WithEnvVariable(k, env[k])
 	}
 	if bootFiles != nil {
 		run = run.WithMountedDirectory("/boot-files", bootFiles)
 	}
-	return qaReport(ctx, "qa-smoke", run, func(c *dagger.Container) *dagger.Container { return runScript(c, "qa-vm.sh") }, "serial.log")
+	return qaReport(ctx, "qa-smoke", run, func(c *dagger.Container) *dagger.Container { return acc.run(c, "qa-vm.sh") }, "serial.log")
 }
 
 // qaReport runs the checks and builds the report; the serial logs are
@@ -175,6 +189,10 @@ func qaRun(ctx context.Context, suite string, run *dagger.Container, logs []stri
 	if err != nil {
 		return nil, err
 	}
+	accel, err := run.File("/report/accel.txt").Contents(ctx)
+	if err != nil {
+		return nil, err
+	}
 	started, err := strconv.ParseInt(strings.TrimSpace(st), 10, 64)
 	if err != nil {
 		return nil, fmt.Errorf("qa runner: start time %q: %w", st, err)
@@ -189,7 +207,7 @@ func qaRun(ctx context.Context, suite string, run *dagger.Container, logs []stri
 		WithNewFile("junit.xml", string(qa.JUnit(suite, results))).
 		WithNewFile("summary.txt", summary).
 		WithNewFile("results.tsv", raw).
-		WithNewFile("run.txt", fmt.Sprintf("started %d\n", started))
+		WithNewFile("run.txt", fmt.Sprintf("started %d\naccel %s", started, accel))
 	if !passed {
 		for _, l := range logs {
 			report = report.WithFile(l, run.File("/report/"+l))
@@ -202,11 +220,25 @@ func (m *UnisonPlatform) qaISO(ctx context.Context, iso *dagger.File, markers []
 	if len(markers) == 0 {
 		return nil, fmt.Errorf("iso-markers: give at least one serial console text to wait for")
 	}
+	cfg, err := m.tools().WithMountedFile("/in/installer.iso", iso).
+		WithExec([]string{"xorriso", "-osirrox", "on", "-indev", "/in/installer.iso", "-extract", "/boot/grub/grub.cfg", "/grub.cfg"}).
+		File("/grub.cfg").Contents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("iso: no /boot/grub/grub.cfg (not an Ubuntu live-server ISO?): %w", err)
+	}
+	kb, err := grub.DefaultEntry(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("iso: %w", err)
+	}
 	run := m.tools().
 		WithMountedFile("/in/installer.iso", iso).
 		WithNewFile("/in/markers.txt", strings.Join(markers, "\n")+"\n").
+		WithEnvVariable("KERNEL_PATH", kb.Kernel).
+		WithEnvVariable("INITRD_PATH", kb.Initrd).
+		WithEnvVariable("KERNEL_ARGS", kb.Args).
 		WithEnvVariable("BOOT_TIMEOUT", fmt.Sprint(bootTimeout)).
-		WithEnvVariable("MEMORY", fmt.Sprint(memory))
+		WithEnvVariable("MEMORY", fmt.Sprint(memory)).
+		WithNewFile("/report/accel.txt", "tcg (installer boots: firmware and installer kernel under TCG)\n")
 	return qaReport(ctx, "qa-smoke-iso", run, func(c *dagger.Container) *dagger.Container { return runScript(c, "qa-iso.sh") },
-		"serial-bios.log", "serial-uefi.log")
+		"serial-bios.log", "serial-uefi.log", "serial-kernel.log")
 }

@@ -31,7 +31,16 @@ func runScript(c *dagger.Container, name string, args ...string) *dagger.Contain
 
 // runText is runScript for a script text embedded elsewhere (pipelines/...).
 func runText(c *dagger.Container, name, text string, args ...string) *dagger.Container {
-	p := "/tmp/unison/" + name
+	return mountScript(c, name, text).WithExec(append([]string{"/tmp/unison/" + name}, args...))
+}
+
+// runScriptWith is runScript with exec options (e.g. the insecure root
+// capability a KVM boot needs).
+func runScriptWith(c *dagger.Container, name string, opts dagger.ContainerWithExecOpts, args ...string) *dagger.Container {
+	return mountScript(c, name, script(name)).WithExec(append([]string{"/tmp/unison/" + name}, args...), opts)
+}
+
+func mountScript(c *dagger.Container, name, text string) *dagger.Container {
 	f := dag.Directory().WithNewFile(name, text, dagger.DirectoryWithNewFileOpts{Permissions: 0o755}).File(name)
-	return c.WithMountedFile(p, f).WithExec(append([]string{p}, args...))
+	return c.WithMountedFile("/tmp/unison/"+name, f)
 }

@@ -36,18 +36,48 @@ echo "docker $*" >> /var/log/docker-standin.log
 exit 0
 `
 
+// dockerServiceStandin is the stand-in's docker.service (the installer
+// enables it, as it does Ubuntu's).
+const dockerServiceStandin = `[Unit]
+Description=Docker stand-in (stand-in image only)
+
+[Service]
+Type=oneshot
+ExecStart=/bin/true
+RemainAfterExit=yes
+
+[Install]
+WantedBy=multi-user.target
+`
+
+// standinCloudCfg configures the stand-in's cloud-init: networking stays
+// with systemd-networkd (Ubuntu uses netplan), only NoCloud seeds are read,
+// and the first-boot host key is ed25519 only (RSA keys take long under TCG).
+const standinCloudCfg = `# stand-in image only
+network: {config: disabled}
+datasource_list: [NoCloud, None]
+ssh_genkeytypes: [ed25519]
+`
+
 // Builds a stand-in for the Ubuntu 24.04 cloud image (qcow2), for tests and offline demos.
 //
-// Debian with systemd on an ext4 root labelled cloudimg-rootfs, in a GPT disk
-// with Ubuntu's partition layout (root is #1 but not first on disk). Boot it
-// with the probe kernel and initrd (probe-boot).
+// Debian with systemd, cloud-init (NoCloud, default user ubuntu), OpenSSH,
+// ufw and unattended-upgrades (inactive, as on Ubuntu) on an ext4 root labelled cloudimg-rootfs, in a GPT disk with Ubuntu's
+// partition layout (root is #1 but not first on disk). Boot it with the probe
+// kernel and initrd (probe-boot) and a NoCloud seed (nocloud-seed).
 func (m *UnisonPlatform) StandinCloudImage() *dagger.File {
 	rootfs := amd64().From(m.ToolsImage).
 		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
-		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends systemd-sysv udev python3 >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"}).
+		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " +
+			"systemd-sysv udev python3 cloud-init openssh-server curl ufw unattended-upgrades >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"}).
 		WithNewFile("/usr/local/bin/docker", dockerStandin, dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
+		WithNewFile("/lib/systemd/system/docker.service", dockerServiceStandin).
 		// networking like a cloud image: DHCP on the first NIC (qa-smoke forwards ports to it)
 		WithNewFile("/etc/systemd/network/20-wired.network", "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n").
+		WithNewFile("/etc/cloud/cloud.cfg.d/05-standin.cfg", standinCloudCfg).
+		// like Ubuntu's cloud images: the default user is ubuntu; host keys are made at first boot
+		WithExec([]string{"sed", "-i", "s/^\\(     *name: \\)debian$/\\1ubuntu/", "/etc/cloud/cloud.cfg"}).
+		WithExec([]string{"sh", "-c", "grep -q 'name: ubuntu' /etc/cloud/cloud.cfg && rm -f /etc/ssh/ssh_host_*"}).
 		WithExec([]string{"systemctl", "enable", "systemd-networkd.service"}).
 		Rootfs()
 	c := m.tools().

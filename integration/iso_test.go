@@ -148,15 +148,20 @@ func TestQaSmokeIso(t *testing.T) {
 	summary, err := os.ReadFile(filepath.Join(report, "summary.txt"))
 	require.NoError(t, err)
 	t.Log("\n" + string(summary))
-	assert.Contains(t, string(summary), "qa-smoke-iso: PASSED (4 checks, 0 failed)")
+	assert.Contains(t, string(summary), "qa-smoke-iso: PASSED (6 checks, 0 failed)")
 	assert.Contains(t, string(summary), "uefi: autoinstall ds=nocloud;s=/cdrom/nocloud/")
+	// the installer's own kernel and initrd, booted directly with console=ttyS0 (how real media reach the serial console)
+	assert.Contains(t, string(summary), "kernel: autoinstall ds=nocloud;s=/cdrom/nocloud/")
+	assert.Contains(t, string(summary), "kernel: #cloud-config")
 
 	// the base ISO has no autoinstall: the same check fails, with the serial logs
 	bad := filepath.Join(dir, "report-base")
 	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", base, "--boot-timeout", "120", "report", "export", "--path", bad)
 	summary, err = os.ReadFile(filepath.Join(bad, "summary.txt"))
 	require.NoError(t, err)
-	assert.Contains(t, string(summary), "qa-smoke-iso: FAILED (4 checks, 4 failed)")
+	assert.Contains(t, string(summary), "qa-smoke-iso: FAILED (6 checks, 6 failed)")
+	_, err = os.Stat(filepath.Join(bad, "serial-kernel.log"))
+	require.NoError(t, err)
 	_, err = os.Stat(filepath.Join(bad, "serial-uefi.log"))
 	require.NoError(t, err)
 	g := daggerCall(t, 10*time.Minute, "qa-smoke", "--iso", base, "--boot-timeout", "120", "check")
@@ -169,6 +174,44 @@ func TestQaSmokeIso(t *testing.T) {
 	passAgain := filepath.Join(dir, "report-again")
 	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", iso, "report", "export", "--path", passAgain)
 	assert.Equal(t, readFile(t, filepath.Join(report, "run.txt")), readFile(t, filepath.Join(passAgain, "run.txt")), "a passing run may come from the cache")
+
+	t.Run("late-commands", func(t *testing.T) { lateCommandsContract(t, dir, iso) })
+}
+
+// The autoinstall late-commands of the built ISO run for real (chrooted into
+// the stand-in cloud image's root as /target, the ISO's /nocloud as
+// /cdrom/nocloud) and leave what they must; a broken command fails the run
+// at that command.
+func lateCommandsContract(t *testing.T, dir, iso string) {
+	target := filepath.Join(dir, "cloud.qcow2")
+	mustCall(t, 20*time.Minute, "standin-cloud-image", "export", "--path", target)
+	report := filepath.Join(dir, "late")
+	mustCall(t, 20*time.Minute, "qa-late-commands", "--iso", iso, "--target-image", target, "report", "export", "--path", report)
+	summary := readFile(t, filepath.Join(report, "summary.txt"))
+	t.Log("\n" + summary)
+	assert.Contains(t, summary, "qa-late-commands: PASSED")
+	for _, c := range []string{"bundle installed", "platform unit", "platform.env", "docker enabled", "firewall", "unattended upgrades"} {
+		assert.Regexp(t, `ok +`+c+` `, summary)
+	}
+	assert.Contains(t, summary, "curtin in-target --target=/target -- ufw allow OpenSSH")
+
+	// the same user-data with the bundle's file name broken: the install stops there
+	ud := filepath.Join(dir, "user-data-broken")
+	orig := extractUserData(t, iso)
+	require.Contains(t, orig, "tar -xzf /cdrom/nocloud/unison-platform-bundle.tar.gz")
+	require.NoError(t, os.WriteFile(ud, []byte(strings.Replace(orig, "unison-platform-bundle.tar.gz", "missing-bundle.tar.gz", 1)), 0o644))
+	broken := filepath.Join(dir, "late-broken")
+	mustCall(t, 20*time.Minute, "qa-late-commands", "--iso", iso, "--target-image", target, "--user-data", ud, "report", "export", "--path", broken)
+	summary = readFile(t, filepath.Join(broken, "summary.txt"))
+	t.Log("\n" + summary)
+	assert.Contains(t, summary, "qa-late-commands: FAILED")
+	assert.Regexp(t, `FAIL late-command 2 .*exit 2: tar -xzf /cdrom/nocloud/missing-bundle.tar.gz`, summary)
+	assert.Regexp(t, `FAIL late-command 3 .*not run: an earlier late-command failed`, summary)
+	assert.Regexp(t, `FAIL bundle installed`, summary)
+	assert.Contains(t, readFile(t, filepath.Join(broken, "late-commands.log")), "missing-bundle.tar.gz")
+	g := daggerCall(t, 10*time.Minute, "qa-late-commands", "--iso", iso, "--target-image", target, "--user-data", ud, "check")
+	require.Error(t, g.Err)
+	assert.Contains(t, g.Stderr, "late-command 2")
 }
 
 func TestBaremetalIsoRejects(t *testing.T) {
@@ -239,4 +282,13 @@ func readFile(t *testing.T, p string) string {
 	b, err := os.ReadFile(p)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// extractUserData reads /nocloud/user-data back from an ISO with xorriso.
+func extractUserData(t *testing.T, iso string) string {
+	c, ctx := connect(t)
+	out, err := verifier(c).WithMountedFile("/in/out.iso", c.Host().File(iso)).
+		WithExec([]string{"sh", "-c", "xorriso -osirrox on -indev /in/out.iso -extract /nocloud/user-data /ud >/dev/null 2>&1 && cat /ud"}).Stdout(ctx)
+	require.NoError(t, err)
+	return out
 }

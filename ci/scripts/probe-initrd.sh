@@ -27,7 +27,7 @@ if grep -q 'probe=hang' /proc/cmdline; then
   while :; do sleep 3600; done
 fi
 if grep -q 'probe=disk' /proc/cmdline; then
-  ld virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk crc16 mbcache jbd2 crc32c_generic libcrc32c ext4 failover net_failover virtio_net
+  ld virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk crc16 mbcache jbd2 crc32c_generic libcrc32c ext4 failover net_failover virtio_net cdrom isofs
   waitdev /dev/vda
   sleep 0.5
   ROOT=$(findfs LABEL=cloudimg-rootfs 2>/dev/null || echo /dev/vda1)

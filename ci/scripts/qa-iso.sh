@@ -1,5 +1,8 @@
 #!/bin/bash
-# qa-smoke of an installer ISO: boots /in/installer.iso BIOS and UEFI and
+# qa-smoke of an installer ISO: boots /in/installer.iso BIOS and UEFI (El
+# Torito, its own boot loader) and with QEMU direct kernel boot of the default
+# entry's kernel and initrd (KERNEL_PATH, INITRD_PATH on the ISO) with
+# KERNEL_ARGS, which carry console=ttyS0 as real media need, the ISO attached;
 # looks for the lines of /in/markers.txt on the serial console (see qa.go).
 set -u
 mkdir -p /report /w; : > /report/results.tsv
@@ -7,10 +10,20 @@ date +%s > /report/started # qa.go tells a fresh run from a replayed one
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> /report/results.tsv; }
-for fw in bios uefi; do
+xorriso -osirrox on -indev /in/installer.iso -extract "$KERNEL_PATH" /w/vmlinuz -extract "$INITRD_PATH" /w/initrd > /w/xorriso.log 2>&1
+for fw in bios uefi kernel; do
   LOG=/report/serial-$fw.log; : > "$LOG"
   set -- -accel tcg -machine pc -m "$MEMORY" -smp 1 -cdrom /in/installer.iso -boot d \
     -display none -monitor none -serial "file:$LOG" -no-reboot -net none
+  if [ $fw = kernel ]; then
+    if [ ! -s /w/vmlinuz ] || [ ! -s /w/initrd ]; then
+      while IFS= read -r marker; do
+        [ -n "$marker" ] && record "$fw: $marker" fail 0 "no $KERNEL_PATH and $INITRD_PATH on the ISO: $(tail -1 /w/xorriso.log)"
+      done < /in/markers.txt
+      continue
+    fi
+    set -- "$@" -kernel /w/vmlinuz -initrd /w/initrd -append "$KERNEL_ARGS"
+  fi
   if [ $fw = uefi ]; then
     cp /usr/share/OVMF/OVMF_VARS_4M.fd /w/vars.fd
     set -- "$@" -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd -drive if=pflash,format=raw,unit=1,file=/w/vars.fd

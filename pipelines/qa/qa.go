@@ -16,7 +16,7 @@ import (
 type Check struct {
 	Name    string `json:"name"`
 	Service string `json:"service"`
-	Kind    string `json:"kind"` // health | inference
+	Kind    string `json:"kind"` // health | inference | exposure
 	Port    int    `json:"port"`
 	Path    string `json:"path"`
 }
@@ -31,7 +31,9 @@ type servicesDoc struct {
 }
 
 // Plan reads services.json and lists the checks: every service's health
-// endpoint, then every inference endpoint.
+// endpoint, then every inference endpoint (both run inside the guest against
+// 127.0.0.1), then for every port an exposure check: from outside the guest
+// the port must not answer (services bind loopback only; SSH is the only way in).
 func Plan(servicesJSON []byte) ([]Check, error) {
 	var d servicesDoc
 	if err := json.Unmarshal(servicesJSON, &d); err != nil {
@@ -52,6 +54,9 @@ func Plan(servicesJSON []byte) ([]Check, error) {
 		if s.Inference != "" {
 			out = append(out, Check{Name: s.Name + " inference", Service: s.Name, Kind: "inference", Port: s.Port, Path: s.Inference})
 		}
+	}
+	for _, s := range d.Services {
+		out = append(out, Check{Name: s.Name + " not exposed", Service: s.Name, Kind: "exposure", Port: s.Port, Path: s.Health})
 	}
 	return out, nil
 }

@@ -16,11 +16,14 @@ const services = `{"platform_version":"0.6.0","services":[
 func TestPlan(t *testing.T) {
 	cs, err := Plan([]byte(services))
 	require.NoError(t, err)
-	require.Len(t, cs, 3)
+	require.Len(t, cs, 5)
 	assert.Equal(t, Check{Name: "inference health", Service: "inference", Kind: "health", Port: 8087, Path: "/health"}, cs[0])
 	assert.Equal(t, "inference", cs[2].Kind)
+	// every service port is checked from outside: it must not answer
+	assert.Equal(t, Check{Name: "orchestrator not exposed", Service: "orchestrator", Kind: "exposure", Port: 8080, Path: "/health"}, cs[4])
 	assert.Equal(t, []int{8080, 8087}, Ports(cs))
-	assert.Equal(t, "health\t8087\t/health\tinference health\nhealth\t8080\t/health\torchestrator health\ninference\t8087\t/inference/request\tinference inference\n", PlanTSV(cs))
+	assert.Equal(t, "health\t8087\t/health\tinference health\nhealth\t8080\t/health\torchestrator health\ninference\t8087\t/inference/request\tinference inference\n"+
+		"exposure\t8087\t/health\tinference not exposed\nexposure\t8080\t/health\torchestrator not exposed\n", PlanTSV(cs))
 	for _, bad := range []string{`nope`, `{"services":[]}`, `{"services":[{"name":"a","port":0,"health":"/h"}]}`} {
 		_, err := Plan([]byte(bad))
 		assert.Error(t, err, bad)

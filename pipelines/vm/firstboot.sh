@@ -7,7 +7,7 @@ if [ -f "$STAMP" ]; then log "already done"; exit 0; fi
 log "start version=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$P"/metadata.json | head -1)"
 if ! command -v docker >/dev/null 2>&1 || ! docker compose version >/dev/null 2>&1; then
   log "installing docker.io docker-compose-v2"
-  if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io docker-compose-v2; }; then
+  if ! { apt-get -o DPkg::Lock::Timeout=300 update -q && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q docker.io docker-compose-v2; }; then
     log "FAILED: could not install Docker (no network?); will retry at next boot"
     exit 1
   fi

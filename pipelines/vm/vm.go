@@ -156,11 +156,15 @@ func (c Config) CloudInit() string {
 // SSHDConfig turns off password logins for OpenSSH.
 const SSHDConfig = "# UnisonOS: keys only\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin no\n"
 
-// FirstbootUnit is unisonos-firstboot.service.
+// FirstbootUnit is unisonos-firstboot.service. It runs after cloud-init's
+// config stage (users and keys exist), not after cloud-init.target: on Ubuntu
+// cloud-final.service (and so cloud-init.target) is ordered after
+// multi-user.target, which wants this unit, so systemd would break the cycle
+// by dropping the first boot (seen when the stand-in gained cloud-init).
 const FirstbootUnit = `[Unit]
 Description=UnisonOS first boot: install what is missing, enable and start the platform
 Wants=network-online.target
-After=network-online.target cloud-init.target
+After=network-online.target cloud-config.service
 ConditionPathExists=!/var/lib/unisonos/firstboot.done
 
 [Service]

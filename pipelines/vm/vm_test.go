@@ -3,6 +3,7 @@ package vm
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -80,4 +81,21 @@ func TestApplyLabels(t *testing.T) {
 	root, err := FindRoot(parts)
 	require.NoError(t, err)
 	assert.Equal(t, 1, root.Index)
+}
+
+// On Ubuntu, cloud-final.service and cloud-init.target come after
+// multi-user.target; a unit multi-user.target wants must not be ordered after
+// them, or systemd drops it to break the cycle.
+func TestFirstbootUnitHasNoOrderingCycle(t *testing.T) {
+	var after []string
+	for _, l := range strings.Split(FirstbootUnit, "\n") {
+		if v, ok := strings.CutPrefix(l, "After="); ok {
+			after = append(after, strings.Fields(v)...)
+		}
+	}
+	assert.Contains(t, FirstbootUnit, "WantedBy=multi-user.target")
+	assert.Contains(t, after, "cloud-config.service", "users and keys exist first")
+	for _, late := range []string{"cloud-init.target", "cloud-final.service", "multi-user.target"} {
+		assert.NotContains(t, after, late)
+	}
 }

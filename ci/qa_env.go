@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
+	"github.com/project-unisonOS/unison-platform/pipelines/nocloud"
+)
+
+// qaUser is the default user of Ubuntu cloud images (and of the stand-in):
+// qa-smoke's NoCloud seed gives it the run's SSH key.
+const qaUser = "ubuntu"
+
+// Boot timeouts when none is given: a first boot that installs Docker takes
+// minutes with KVM and several times longer with TCG.
+const (
+	kvmBootTimeout = 300
+	tcgBootTimeout = 1200
+)
+
+// qaAccel is the accelerator a qa-smoke run uses, and why.
+type qaAccel struct {
+	Name   string // kvm | tcg
+	Reason string
+}
+
+func (a qaAccel) String() string { return a.Name + " (" + a.Reason + ")" }
+
+func (a qaAccel) bootTimeout() int {
+	if a.Name == "kvm" {
+		return kvmBootTimeout
+	}
+	return tcgBootTimeout
+}
+
+// run runs a QA script; only a KVM run asks for the insecure root capability
+// (it is what gives a container the engine host's /dev/kvm).
+func (a qaAccel) run(c *dagger.Container, name string) *dagger.Container {
+	return runScriptWith(c, name, dagger.ContainerWithExecOpts{InsecureRootCapabilities: a.Name == "kvm"})
+}
+
+// qaAccel decides the accelerator. For auto and kvm, a probe container with
+// the insecure root capability boots a kernel with KVM for up to 20 s (a
+// /dev/kvm that opens can still never run a guest); it runs on every call
+// (a nonce), as KVM can come and go with the engine's host.
+func (m *UnisonPlatform) qaAccel(ctx context.Context, mode string) (qaAccel, error) {
+	if mode == "tcg" {
+		return qaAccel{"tcg", "asked for"}, nil
+	}
+	out, err := runScriptWith(m.tools().WithEnvVariable("UNISON_QA_PROBE", fmt.Sprint(time.Now().UnixNano())),
+		"kvm-probe.sh", dagger.ContainerWithExecOpts{InsecureRootCapabilities: true}).Stdout(ctx)
+	if err != nil {
+		return qaAccel{}, fmt.Errorf("accel: the KVM probe did not run: %w", err)
+	}
+	out = strings.TrimSpace(out)
+	if out == "kvm" {
+		return qaAccel{"kvm", "a probe boot with KVM worked"}, nil
+	}
+	reason := strings.TrimPrefix(out, "tcg: ")
+	if mode == "kvm" {
+		return qaAccel{}, fmt.Errorf("accel kvm: KVM is not available to the engine's containers: %s; use --accel auto (TCG when there is no KVM) or --accel tcg", reason)
+	}
+	return qaAccel{"tcg", "auto: " + reason}, nil
+}
+
+// qaTools is the tools container with an SSH client, for the in-guest checks.
+func (m *UnisonPlatform) qaTools() *dagger.Container {
+	return m.tools().WithExec([]string{"sh", "-c",
+		"apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends openssh-client >/dev/null && rm -rf /var/lib/apt/lists/*"})
+}
+
+// qaSeed returns the private key qa-smoke logs in with and the NoCloud seed
+// that gives its public half to the guest's default user. The key only opens
+// throwaway QA overlays; the engine caches it like any build step.
+func (m *UnisonPlatform) qaSeed(ctx context.Context) (*dagger.File, *dagger.File, error) {
+	keys := m.qaTools().WithExec([]string{"sh", "-c", "mkdir -p /out && ssh-keygen -q -t ed25519 -N '' -C unison-qa -f /out/id"}).Directory("/out")
+	pub, err := keys.File("id.pub").Contents(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ud, err := nocloud.DefaultUserKeys([]string{pub})
+	if err != nil {
+		return nil, nil, err
+	}
+	meta, err := nocloud.MetaData("unison-qa", "unison-qa")
+	if err != nil {
+		return nil, nil, err
+	}
+	return keys.File("id"), m.nocloudSeed(ud, meta, standinSDE), nil
+}
