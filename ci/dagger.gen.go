@@ -201,6 +201,11 @@ func (r Release) MarshalJSON() ([]byte, error) {
 		IdentityToken       *dagger.Secret
 		Keyless             bool
 		CertificateIdentity string
+		SkipQa              bool
+		QaBootFiles         *dagger.Directory
+		QaKernelArgs        string
+		QaBootTimeout       int
+		QaAccel             string
 	}
 	concrete.Build = r.Build
 	concrete.Ref = r.Ref
@@ -222,6 +227,11 @@ func (r Release) MarshalJSON() ([]byte, error) {
 	concrete.IdentityToken = r.IdentityToken
 	concrete.Keyless = r.Keyless
 	concrete.CertificateIdentity = r.CertificateIdentity
+	concrete.SkipQa = r.SkipQa
+	concrete.QaBootFiles = r.QaBootFiles
+	concrete.QaKernelArgs = r.QaKernelArgs
+	concrete.QaBootTimeout = r.QaBootTimeout
+	concrete.QaAccel = r.QaAccel
 	return json.Marshal(&concrete)
 }
 
@@ -247,6 +257,11 @@ func (r *Release) UnmarshalJSON(bs []byte) error {
 		IdentityToken       *dagger.Secret
 		Keyless             bool
 		CertificateIdentity string
+		SkipQa              bool
+		QaBootFiles         *dagger.Directory
+		QaKernelArgs        string
+		QaBootTimeout       int
+		QaAccel             string
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
@@ -272,6 +287,11 @@ func (r *Release) UnmarshalJSON(bs []byte) error {
 	r.IdentityToken = concrete.IdentityToken
 	r.Keyless = concrete.Keyless
 	r.CertificateIdentity = concrete.CertificateIdentity
+	r.SkipQa = concrete.SkipQa
+	r.QaBootFiles = concrete.QaBootFiles
+	r.QaKernelArgs = concrete.QaKernelArgs
+	r.QaBootTimeout = concrete.QaBootTimeout
+	r.QaAccel = concrete.QaAccel
 	return nil
 }
 
@@ -910,6 +930,41 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithKeyless(&parent, identityToken, certificateIdentity)
+		case "WithQa":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var bootFiles *dagger.Directory
+			if inputArgs["bootFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
+				}
+			}
+			var kernelArgs string
+			if inputArgs["kernelArgs"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
+				}
+			}
+			var accel string
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var bootTimeout int
+			if inputArgs["bootTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
+				}
+			}
+			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout)
 		case "DryRun":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1449,7 +1504,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
 				}
 			}
-			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk)
+			var skipQa bool
+			if inputArgs["skipQa"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["skipQa"]), &skipQa)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipQa", err))
+				}
+			}
+			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa)
 		case "ServiceBuild":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

@@ -61,24 +61,20 @@ func (m *UnisonPlatform) QaSmoke(
 	// Kernel and initrd to boot with (vmlinuz, initrd.gz), for images without a bootloader such as the stand-ins; default: the disk's own bootloader.
 	// +optional
 	bootFiles *dagger.Directory,
-	// Kernel command line (with --boot-files).
+	// Kernel command line (with --boot-files); default: probe=disk console=ttyS0 (the stand-in probe initrd).
 	// +optional
-	// +default="probe=disk console=ttyS0"
 	kernelArgs string,
-	// Serial console text that marks a finished boot.
+	// Serial console text that marks a finished boot; default: UNISON-FIRSTBOOT: done.
 	// +optional
-	// +default="UNISON-FIRSTBOOT: done"
 	readyMarker string,
 	// Seconds to wait for the ready marker; default: 300 with KVM, 1200 with TCG.
 	// +optional
 	bootTimeout int,
-	// Seconds to wait for the health endpoints after boot.
+	// Seconds to wait for SSH and the health endpoints after boot; default: 180.
 	// +optional
-	// +default=180
 	healthTimeout int,
-	// Guest memory in MiB.
+	// Guest memory in MiB; default: 2048.
 	// +optional
-	// +default=2048
 	memory int,
 	// Accelerator: auto (KVM when the engine can give it, else TCG), kvm (fails without KVM) or tcg. KVM needs the insecure root capability, asked for only after a probe boot with KVM worked.
 	// +optional
@@ -91,23 +87,21 @@ func (m *UnisonPlatform) QaSmoke(
 	if accel != "auto" && accel != "kvm" && accel != "tcg" {
 		return nil, fmt.Errorf("accel %q: want auto, kvm or tcg", accel)
 	}
-	if bootTimeout < 0 || healthTimeout < 1 || memory < 256 {
-		return nil, fmt.Errorf("boot-timeout and health-timeout must be positive, memory at least 256")
+	o := qaVMOptions{KernelArgs: kernelArgs, ReadyMarker: readyMarker, BootTimeout: bootTimeout, HealthTimeout: healthTimeout, Memory: memory}.withDefaults()
+	if err := o.check(); err != nil {
+		return nil, err
 	}
 	if (image == nil) == (iso == nil) {
 		return nil, fmt.Errorf("image/iso: give exactly one: --image disk.qcow2 or --iso installer.iso")
 	}
 	if iso != nil {
-		return m.qaISO(ctx, iso, isoMarkers, or(bootTimeout, 600), memory)
+		return m.qaISO(ctx, iso, isoMarkers, or(bootTimeout, isoBootTimeout), o.Memory)
 	}
 	acc, err := m.qaAccel(ctx, accel)
 	if err != nil {
 		return nil, err
 	}
-	return m.qaDisk(ctx, image, services, bootFiles, acc, map[string]string{
-		"KERNEL_ARGS": kernelArgs, "READY_MARKER": readyMarker, "BOOT_TIMEOUT": fmt.Sprint(or(bootTimeout, acc.bootTimeout())),
-		"HEALTH_TIMEOUT": fmt.Sprint(healthTimeout), "MEMORY": fmt.Sprint(memory),
-	})
+	return m.qaDisk(ctx, image, services, bootFiles, acc, o.env(acc))
 }
 
 // qaDisk boots a VM disk with scripts/qa-vm.sh (settings as its environment)
@@ -236,6 +230,7 @@ func (m *UnisonPlatform) qaISO(ctx context.Context, iso *dagger.File, markers []
 		WithEnvVariable("KERNEL_PATH", kb.Kernel).
 		WithEnvVariable("INITRD_PATH", kb.Initrd).
 		WithEnvVariable("KERNEL_ARGS", kb.Args).
+		WithEnvVariable("ELTORITO_SERIAL", map[bool]string{true: "1", false: "0"}[kb.Serial]).
 		WithEnvVariable("BOOT_TIMEOUT", fmt.Sprint(bootTimeout)).
 		WithEnvVariable("MEMORY", fmt.Sprint(memory)).
 		WithNewFile("/report/accel.txt", "tcg (installer boots: firmware and installer kernel under TCG)\n")

@@ -15,11 +15,43 @@ import (
 const qaUser = "ubuntu"
 
 // Boot timeouts when none is given: a first boot that installs Docker takes
-// minutes with KVM and several times longer with TCG.
+// minutes with KVM and several times longer with TCG; an installer ISO boot
+// only runs as far as its installer environment.
 const (
 	kvmBootTimeout = 300
 	tcgBootTimeout = 1200
+	isoBootTimeout = 600
 )
+
+// qaVMOptions are the settings of a VM disk's QA run; zero values are the defaults.
+type qaVMOptions struct {
+	KernelArgs, ReadyMarker             string
+	BootTimeout, HealthTimeout, Memory int
+}
+
+func (o qaVMOptions) withDefaults() qaVMOptions {
+	o.KernelArgs = or(o.KernelArgs, "probe=disk console=ttyS0")
+	o.ReadyMarker = or(o.ReadyMarker, "UNISON-FIRSTBOOT: done")
+	o.HealthTimeout = or(o.HealthTimeout, 180)
+	o.Memory = or(o.Memory, 2048)
+	return o
+}
+
+func (o qaVMOptions) check() error {
+	if o.BootTimeout < 0 || o.HealthTimeout < 1 || o.Memory < 256 {
+		return fmt.Errorf("boot-timeout and health-timeout must be positive, memory at least 256 (MiB)")
+	}
+	return nil
+}
+
+// env is the runner's environment (scripts/qa-vm.sh); the boot timeout
+// defaults by accelerator.
+func (o qaVMOptions) env(acc qaAccel) map[string]string {
+	return map[string]string{
+		"KERNEL_ARGS": o.KernelArgs, "READY_MARKER": o.ReadyMarker, "BOOT_TIMEOUT": fmt.Sprint(or(o.BootTimeout, acc.bootTimeout())),
+		"HEALTH_TIMEOUT": fmt.Sprint(o.HealthTimeout), "MEMORY": fmt.Sprint(o.Memory),
+	}
+}
 
 // qaAccel is the accelerator a qa-smoke run uses, and why.
 type qaAccel struct {

@@ -18,7 +18,9 @@ import (
 // run in order and stop at the first failure, like the installer; then the
 // checks: bundle installed, platform and Docker units enabled,
 // platform.env written, firewall on with SSH allowed, unattended upgrades
-// on. Returns a report (late-commands.log when something failed).
+// on. What the commands are responsible for is undone in the target first
+// (package defaults may have done some of it), so each check proves the
+// commands did it. Returns a report (late-commands.log when something failed).
 //
 // +cache="never"
 func (m *UnisonPlatform) QaLateCommands(

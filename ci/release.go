@@ -54,6 +54,16 @@ type Release struct {
 	Keyless bool
 	// +private
 	CertificateIdentity string
+	// +private
+	SkipQa bool
+	// +private
+	QaBootFiles *dagger.Directory
+	// +private
+	QaKernelArgs string
+	// +private
+	QaBootTimeout int
+	// +private
+	QaAccel string
 }
 
 // Plans a release of a git ref; chain the admin, base media, credentials and signing, then publish (or dry-run).
@@ -95,8 +105,11 @@ func (m *UnisonPlatform) Release(
 	// Also publish a .vmdk of the VM disk.
 	// +optional
 	vmdk bool,
+	// Publish without booting anything first (the QA gate; see with-qa). PLAN.txt and the release notes say so, loudly.
+	// +optional
+	skipQa bool,
 ) (*Release, error) {
-	r := &Release{Ref: ref, ExistingTags: existingTags, RunNumber: runNumber, Vmdk: vmdk,
+	r := &Release{Ref: ref, ExistingTags: existingTags, RunNumber: runNumber, Vmdk: vmdk, SkipQa: skipQa,
 		Registry: or(registry, defaultRegistry), Owner: or(owner, defaultOwner)}
 	if sha == "" || commitTime == "" {
 		commit, when, err := m.gitCommit(ctx, sha)

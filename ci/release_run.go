@@ -27,7 +27,7 @@ func (r *Release) Publish(ctx context.Context) (*dagger.Directory, error) {
 	return r.run(ctx, false)
 }
 
-// run is the release recipe: plan, build, verify, split, sign, push, tag.
+// run is the release recipe: plan, build, verify, boot-check, split, sign, push, tag.
 func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, error) {
 	plan, err := r.plan()
 	if err != nil {
@@ -57,6 +57,10 @@ func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, erro
 	if err != nil {
 		return nil, err
 	}
+	gate, err := r.qaGate(ctx, built.Files)
+	if err != nil {
+		return nil, err
+	}
 	rel, err := r.split(ctx, built.Files, verified)
 	if err != nil {
 		return nil, err
@@ -77,7 +81,7 @@ func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, erro
 	}
 	man := release.Manifest{Version: plan.Version, Channel: string(plan.Channel), Prerelease: plan.Prerelease,
 		Commit: r.Build.Commit, Created: plan.Labels["org.opencontainers.image.created"], Signing: r.signing(),
-		DryRun: dryRun, Assets: rel.Attached, Split: rel.Split,
+		DryRun: dryRun, Assets: rel.Attached, Split: rel.Split, QA: gate,
 		Pushes: release.PlanPushes(plan.Repository, plan.Tags, verified.Groups)}
 	if !dryRun {
 		if err := r.publish(ctx, plan, built, verified.Groups, man.Pushes, cosign); err != nil {
@@ -119,7 +123,7 @@ func (r *Release) finish(ctx context.Context, dir *dagger.Directory, man release
 	}
 	notes := release.NotesInput{Version: man.Version, Channel: man.Channel, Prerelease: man.Prerelease,
 		Assets: man.Assets, Split: man.Split, Compat: set.Tags, Keyless: r.Keyless,
-		Identity: r.CertificateIdentity, Issuer: "https://token.actions.githubusercontent.com"}
+		Identity: r.CertificateIdentity, Issuer: "https://token.actions.githubusercontent.com", QA: man.QA}
 	for _, p := range man.Pushes {
 		notes.Images = append(notes.Images, p.Repository+":"+man.Version)
 	}

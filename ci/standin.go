@@ -1,6 +1,8 @@
 package main
 
 import (
+	_ "embed"
+
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 )
 
@@ -27,14 +29,11 @@ func (m *UnisonPlatform) StandinIso() *dagger.File {
 	return runScript(c, "standin-iso.sh").File("/out/base.iso").WithName("ubuntu-24.04.3-live-server-amd64-standin.iso")
 }
 
-// dockerStandin stands in for Ubuntu's docker.io in the stand-in cloud image
-// (Debian's minimal root has no Docker and the boot test has no network).
-const dockerStandin = `#!/bin/sh
-# stand-in image only: a fake docker CLI that answers like Docker with compose v2
-echo "docker $*" >> /var/log/docker-standin.log
-[ "$1 $2" = "compose version" ] && echo "Docker Compose version v2.24.6 (stand-in)"
-exit 0
-`
+// composeStandin is what the stand-in's docker CLI (scripts/docker-standin.sh)
+// runs for `docker compose up`: the services' endpoints on 127.0.0.1.
+//
+//go:embed standin/compose-standin.py
+var composeStandin string
 
 // dockerServiceStandin is the stand-in's docker.service (the installer
 // enables it, as it does Ubuntu's).
@@ -62,7 +61,9 @@ ssh_genkeytypes: [ed25519]
 // Builds a stand-in for the Ubuntu 24.04 cloud image (qcow2), for tests and offline demos.
 //
 // Debian with systemd, cloud-init (NoCloud, default user ubuntu), OpenSSH,
-// ufw and unattended-upgrades (inactive, as on Ubuntu) on an ext4 root labelled cloudimg-rootfs, in a GPT disk with Ubuntu's
+// ufw and unattended-upgrades (inactive, as on Ubuntu) and a docker CLI
+// stand-in whose `compose up` serves the services' endpoints on 127.0.0.1,
+// on an ext4 root labelled cloudimg-rootfs, in a GPT disk with Ubuntu's
 // partition layout (root is #1 but not first on disk). Boot it with the probe
 // kernel and initrd (probe-boot) and a NoCloud seed (nocloud-seed).
 func (m *UnisonPlatform) StandinCloudImage() *dagger.File {
@@ -70,7 +71,9 @@ func (m *UnisonPlatform) StandinCloudImage() *dagger.File {
 		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
 		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " +
 			"systemd-sysv udev python3 cloud-init openssh-server curl ufw unattended-upgrades >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"}).
-		WithNewFile("/usr/local/bin/docker", dockerStandin, dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
+		// Ubuntu's docker.io puts the CLI at /usr/bin/docker (the platform unit runs it from there)
+		WithNewFile("/usr/bin/docker", script("docker-standin.sh"), dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
+		WithNewFile("/usr/local/lib/unison-standin/compose-standin.py", composeStandin, dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
 		WithNewFile("/lib/systemd/system/docker.service", dockerServiceStandin).
 		// networking like a cloud image: DHCP on the first NIC (qa-smoke forwards ports to it)
 		WithNewFile("/etc/systemd/network/20-wired.network", "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n").

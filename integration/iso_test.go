@@ -212,6 +212,16 @@ func lateCommandsContract(t *testing.T, dir, iso string) {
 	g := daggerCall(t, 10*time.Minute, "qa-late-commands", "--iso", iso, "--target-image", target, "--user-data", ud, "check")
 	require.Error(t, g.Err)
 	assert.Contains(t, g.Stderr, "late-command 2")
+
+	// every command succeeds but one is missing: the check for what it did fails
+	noFirewall := filepath.Join(dir, "user-data-no-firewall")
+	line := "    - sed -i 's/^ENABLED=.*/ENABLED=yes/' /target/etc/ufw/ufw.conf\n"
+	require.Contains(t, orig, line)
+	require.NoError(t, os.WriteFile(noFirewall, []byte(strings.Replace(orig, line, "", 1)), 0o644))
+	r := daggerCall(t, 10*time.Minute, "qa-late-commands", "--iso", iso, "--target-image", target, "--user-data", noFirewall, "check")
+	require.Error(t, r.Err)
+	assert.Regexp(t, `FAIL firewall +.*not so: ufw enabled at boot`, r.Stderr)
+	assert.NotContains(t, r.Stderr, "FAIL late-command")
 }
 
 func TestBaremetalIsoRejects(t *testing.T) {

@@ -2,7 +2,6 @@ package integration
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,16 +11,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// standinVM builds a linux-vm image from the stand-in cloud image with the
-// test stand-in for the platform services, in the given failure mode.
+// standinVM builds a linux-vm image from the stand-in cloud image. Its
+// docker stand-in serves the platform's endpoints when the platform unit
+// runs `docker compose up`; modes other than "ok" break them on purpose
+// (/etc/unison-smoke-standin.conf, the only extra file).
 func standinVM(t *testing.T, dir, base, mode string) string {
-	extra := filepath.Join(dir, "extra-"+mode)
-	require.NoError(t, exec.Command("cp", "-a", filepath.Join(repoRoot(t), "integration", "testdata", "smoke-standin"), extra).Run())
-	require.NoError(t, os.WriteFile(filepath.Join(extra, "etc", "unison-smoke-standin.conf"), []byte(mode+"\n"), 0o644))
-	out := filepath.Join(dir, "vm-"+mode)
-	mustCall(t, 20*time.Minute, "build", "--version", "v1.2.3", "--platform-version", "0.6.0", "--commit-time", "2026-11-20T10:00:00Z",
+	out := filepath.Join(dir, "vm-"+strings.NewReplacer("=", "-", ",", "-").Replace(mode))
+	args := []string{"build", "--version", "v1.2.3", "--platform-version", "0.6.0", "--commit-time", "2026-11-20T10:00:00Z",
 		"with-admin", "--ssh-authorized-keys", testKey,
-		"vm", "--base-image", base, "--disk-size", "4G", "--extra-files", extra, "export", "--path", out)
+		"vm", "--base-image", base, "--disk-size", "4G"}
+	if mode != "ok" {
+		extra := filepath.Join(dir, "extra-"+filepath.Base(out))
+		require.NoError(t, os.MkdirAll(filepath.Join(extra, "etc"), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(extra, "etc", "unison-smoke-standin.conf"), []byte(mode+"\n"), 0o644))
+		args = append(args, "--extra-files", extra)
+	}
+	mustCall(t, 20*time.Minute, append(args, "export", "--path", out)...)
 	return filepath.Join(out, "unisonos-linux-vm-v1.2.3.qcow2")
 }
 

@@ -124,6 +124,8 @@ func TestRelease(t *testing.T) {
 	cloud := filepath.Join(dir, "standin-cloudimg.qcow2")
 	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", iso)
 	mustCall(t, 20*time.Minute, "standin-cloud-image", "export", "--path", cloud)
+	probe := filepath.Join(dir, "probe")
+	mustCall(t, 10*time.Minute, "probe-boot", "export", "--path", probe)
 	key, pub := cosignKeyPair(ctx, t, c, filepath.Join(dir, "keys"))
 	t.Setenv("UNISON_TEST_COSIGN_KEY", key)
 	t.Setenv("UNISON_TEST_COSIGN_PASSWORD", cosignPassword)
@@ -132,10 +134,13 @@ func TestRelease(t *testing.T) {
 	prefix := reg + "/" + owner
 	const sha = "89abcdef0123456789abcdef0123456789abcdef"
 	const created = "2026-11-21T09:30:00Z"
+	// the QA gate boots the stand-in VM disk with the probe kernel (it has no boot loader)
+	qa := []string{"with-qa", "--boot-files", probe, "--accel", "tcg"}
+	skipQa := false
 	// publish (or dry-run) is the last step of the chain; tail is what follows it (export, file ...)
 	callAt := func(commit, ref, terminal string, tail ...string) callResult {
 		a := []string{"release", "--ref", ref, "--sha", commit, "--commit-time", created,
-			"--registry", reg, "--owner", owner, "--platform-version", "0.6.0"}
+			"--registry", reg, "--owner", owner, "--platform-version", "0.6.0", fmt.Sprintf("--skip-qa=%t", skipQa)}
 		// existing tags default from the checkout: pass them, as release.yml does
 		if strings.HasPrefix(ref, "refs/tags/v0.7") {
 			a = append(a, "--existing-tags", "v0.6.0")
@@ -146,17 +151,28 @@ func TestRelease(t *testing.T) {
 			"with-base-iso", "--file", iso, "with-base-image", "--file", cloud,
 			"with-signing-key", "--key", "env:UNISON_TEST_COSIGN_KEY", "--password", "env:UNISON_TEST_COSIGN_PASSWORD",
 			// small limits so that the stand-ins exercise splitting: 64 MiB and more is split into 40 MiB parts
-			"with-asset-limit", "--limit-mib", "64", "--part-size-mib", "40", terminal)
+			"with-asset-limit", "--limit-mib", "64", "--part-size-mib", "40")
+		a = append(append(a, qa...), terminal)
 		return daggerCall(t, 40*time.Minute, append(a, tail...)...)
 	}
 	call := func(ref, terminal string, tail ...string) callResult { return callAt(sha, ref, terminal, tail...) }
 	repos := []string{"unison-platform", "unisonos-baremetal", "unisonos-linux-vm", "unisonos-wsl", "unison-platform-bundle"}
 	stable := []string{"v0.6.0", "v0.6", "latest"}
 
-	// 1. dry run: everything built and verified, the plan printed, nothing pushed
+	// 0. the QA gate boots what would be published: a VM disk that never finishes
+	// booting stops the release before anything is signed or pushed
+	qa = []string{"with-qa", "--boot-files", probe, "--accel", "tcg", "--kernel-args", "probe=hang console=ttyS0", "--boot-timeout", "30"}
+	hung := call("refs/tags/v0.6.0", "dry-run", "file", "--path", "PLAN.txt", "contents")
+	require.Error(t, hung.Err)
+	assert.Contains(t, hung.Stderr, "qa: the release failed its boot checks; nothing was signed or pushed")
+	assert.Contains(t, hung.Stderr, "FAIL boot")
+	qa = []string{"with-qa", "--boot-files", probe, "--accel", "tcg"}
+
+	// 1. dry run: everything built, verified and boot-checked, the plan printed, nothing pushed
 	dry := call("refs/tags/v0.6.0", "dry-run", "file", "--path", "PLAN.txt", "contents")
 	require.NoError(t, dry.Err, tail(dry.Stderr, 60))
 	for _, want := range []string{"release v0.6.0  channel stable  prerelease false  (dry run: nothing pushed)",
+		"qa (booted before signing):\n  qa-smoke: PASSED (11 checks, 0 failed)\n  qa-smoke-iso: PASSED (3 checks, 0 failed)\n",
 		"would push:", "image " + prefix + "/unison-platform", "tags: v0.6.0 v0.6 latest",
 		"unisonos-baremetal-v0.6.0.iso", "over the asset limit"} {
 		assert.Contains(t, dry.Stdout, want)
@@ -191,6 +207,8 @@ func TestRelease(t *testing.T) {
 	assert.Equal(t, "v0.6.0", man.Version)
 	assert.Equal(t, "stable", man.Channel)
 	assert.False(t, man.DryRun)
+	assert.Equal(t, release.QA{Suites: []string{"qa-smoke: PASSED (11 checks, 0 failed)", "qa-smoke-iso: PASSED (3 checks, 0 failed)"}}, man.QA)
+	assert.Contains(t, readFile(t, filepath.Join(out, "RELEASE_NOTES.md")), "## QA\n\nBooted in QEMU and checked before signing:")
 	require.Len(t, man.Pushes, len(repos))
 
 	// checksums: every attached file, and the wholes of split files
@@ -320,11 +338,14 @@ func TestRelease(t *testing.T) {
 	}
 
 	// 5. a pre-release gets its own tag only: latest and v0.6 stay on v0.6.0
+	// (published without the QA gate: the plan and the notes say so)
+	skipQa = true
 	beta := call("refs/tags/v0.7.0-beta.1", "publish", "file", "--path", "release.json", "contents")
 	require.NoError(t, beta.Err, tail(beta.Stderr, 40))
 	var bm release.Manifest
 	require.NoError(t, json.Unmarshal([]byte(beta.Stdout), &bm))
 	assert.True(t, bm.Prerelease)
+	assert.True(t, bm.QA.Skipped, "the beta was published with --skip-qa")
 	for _, p := range bm.Pushes {
 		assert.Equal(t, []string{"v0.7.0-beta.1"}, p.Tags, p.Repository)
 		d, err := tagDigest(t, p.Repository+":v0.7.0-beta.1")

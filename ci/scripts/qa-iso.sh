@@ -4,6 +4,8 @@
 # entry's kernel and initrd (KERNEL_PATH, INITRD_PATH on the ISO) with
 # KERNEL_ARGS, which carry console=ttyS0 as real media need, the ISO attached;
 # looks for the lines of /in/markers.txt on the serial console (see qa.go).
+# The El Torito boots are skipped when ELTORITO_SERIAL is not 1 (the entry
+# prints nothing on a serial console).
 set -u
 mkdir -p /report /w; : > /report/results.tsv
 date +%s > /report/started # qa.go tells a fresh run from a replayed one
@@ -15,6 +17,12 @@ for fw in bios uefi kernel; do
   LOG=/report/serial-$fw.log; : > "$LOG"
   set -- -accel tcg -machine pc -m "$MEMORY" -smp 1 -cdrom /in/installer.iso -boot d \
     -display none -monitor none -serial "file:$LOG" -no-reboot -net none
+  if [ $fw != kernel ] && [ "$ELTORITO_SERIAL" != 1 ]; then
+    while IFS= read -r marker; do
+      [ -n "$marker" ] && record "$fw: $marker" skip 0 "its default entry has no console=ttyS0 (as on Ubuntu's media): nothing to read on a serial console; the kernel boot checks it"
+    done < /in/markers.txt
+    continue
+  fi
   if [ $fw = kernel ]; then
     if [ ! -s /w/vmlinuz ] || [ ! -s /w/initrd ]; then
       while IFS= read -r marker; do

@@ -18,6 +18,13 @@ debugfs -R "rdump / /target" "/w/target.raw?offset=$OFFSET" > /w/debugfs.log 2>&
 [ -x /target/bin/sh ] || { record "target" fail "$(since "$T0")" "no root filesystem from the target image: $(tail -1 /w/debugfs.log)"; exit 0; }
 mkdir -p /target/dev /target/proc /target/tmp /target/run
 [ -e /target/dev/null ] || mknod -m 0666 /target/dev/null c 1 3
+# what the late-commands are responsible for starts out undone (cloud images
+# and package defaults may have done some of it), so every check below
+# proves that the commands did it
+WANTS=/target/etc/systemd/system/multi-user.target.wants
+rm -f /target/etc/apt/apt.conf.d/20auto-upgrades "$WANTS/unattended-upgrades.service" "$WANTS/docker.service" "$WANTS/unison-platform.service"
+[ ! -f /target/etc/ufw/ufw.conf ] || sed -i 's/^ENABLED=.*/ENABLED=no/' /target/etc/ufw/ufw.conf
+[ ! -f /target/etc/default/ufw ] || sed -i 's/^DEFAULT_INPUT_POLICY=.*/DEFAULT_INPUT_POLICY="ACCEPT"/' /target/etc/default/ufw
 record "medium and target" pass "$(since "$T0")" "/cdrom/nocloud: $(find /cdrom/nocloud -type f | wc -l) files; /target from the target image"
 n=0; failed=0
 while IFS= read -r cmd; do
@@ -33,7 +40,6 @@ check() { # name, message when it holds, test...
   local name=$1 msg=$2; shift 2
   if "$@" > /dev/null 2>&1; then record "$name" pass 0 "$msg"; else record "$name" fail 0 "not so: $msg"; fi
 }
-WANTS=/target/etc/systemd/system/multi-user.target.wants
 check "bundle installed" "/opt/unison-platform holds compose.yaml, services.json and the installer" \
   test -f /target/opt/unison-platform/compose.yaml -a -f /target/opt/unison-platform/services.json -a -x /target/opt/unison-platform/installer/install-docker.sh
 check "platform unit" "unison-platform.service installed and enabled" \

@@ -12,6 +12,10 @@ import (
 // serial console.
 type KernelBoot struct {
 	Kernel, Initrd, Args string
+	// Serial: the entry itself has console=ttyS0, so its boots through the
+	// medium's own boot loader show on a serial console too (the stand-ins
+	// do; Ubuntu's live-server ISOs do not).
+	Serial bool
 }
 
 var initrdLine = regexp.MustCompile(`^\s*initrd(?:efi)?\s+(\S+)`)
@@ -38,7 +42,8 @@ func DefaultEntry(cfg string) (KernelBoot, error) {
 			for _, a := range f[1:] {
 				args = append(args, strings.ReplaceAll(a, `"`, ""))
 			}
-			if !hasToken(strings.Join(args, " "), "console=ttyS0") {
+			kb.Serial = hasToken(strings.Join(args, " "), "console=ttyS0")
+			if !kb.Serial {
 				args = append(args, "console=ttyS0")
 			}
 			kb.Args = strings.Join(args, " ")

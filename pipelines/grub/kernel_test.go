@@ -23,6 +23,7 @@ func TestDefaultEntry(t *testing.T) {
 	kb, err = DefaultEntry("menuentry 'x' {\n\tlinux /casper/vmlinuz quiet console=ttyS0\n\tinitrd /casper/initrd\n}\n")
 	require.NoError(t, err)
 	assert.Equal(t, "quiet console=ttyS0", kb.Args, "a serial console is not added twice")
+	assert.True(t, kb.Serial)
 
 	for cfg, want := range map[string]string{
 		"set timeout=5\n": "no `menuentry",

@@ -86,13 +86,15 @@ func PlanTSV(checks []Check) string {
 
 // Result is one executed check.
 type Result struct {
-	Name    string
-	Passed  bool
+	Name   string
+	Passed bool
+	// Skipped: the check cannot run on this input (the message says why); it does not fail the suite.
+	Skipped bool
 	Message string
 	Seconds float64
 }
 
-// ParseResults reads the runner's results.tsv: name, pass|fail, seconds, message.
+// ParseResults reads the runner's results.tsv: name, pass|fail|skip, seconds, message.
 func ParseResults(tsv string) ([]Result, error) {
 	var out []Result
 	for i, line := range strings.Split(strings.TrimRight(tsv, "\n"), "\n") {
@@ -100,11 +102,11 @@ func ParseResults(tsv string) ([]Result, error) {
 			continue
 		}
 		f := strings.SplitN(line, "\t", 4)
-		if len(f) < 3 || (f[1] != "pass" && f[1] != "fail") {
+		if len(f) < 3 || (f[1] != "pass" && f[1] != "fail" && f[1] != "skip") {
 			return nil, fmt.Errorf("results line %d: %q", i+1, line)
 		}
 		sec, _ := strconv.ParseFloat(f[2], 64)
-		r := Result{Name: f[0], Passed: f[1] == "pass", Seconds: sec}
+		r := Result{Name: f[0], Passed: f[1] != "fail", Skipped: f[1] == "skip", Seconds: sec}
 		if len(f) == 4 {
 			r.Message = f[3]
 		}
@@ -131,6 +133,7 @@ type junitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr,omitempty"`
 	Time     string      `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }
@@ -140,6 +143,11 @@ type junitCase struct {
 	ClassName string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitFailure struct {
@@ -157,6 +165,10 @@ func JUnit(suite string, rs []Result) []byte {
 			s.Failures++
 			c.Failure = &junitFailure{Message: r.Message, Body: r.Message}
 		}
+		if r.Skipped {
+			s.Skipped++
+			c.Skipped = &junitSkipped{Message: r.Message}
+		}
 		total += r.Seconds
 		s.Cases = append(s.Cases, c)
 	}
@@ -168,21 +180,30 @@ func JUnit(suite string, rs []Result) []byte {
 // Summary is the human summary.
 func Summary(suite string, rs []Result) string {
 	var b strings.Builder
-	failed := 0
+	failed, skipped := 0, 0
 	for _, r := range rs {
 		if !r.Passed {
 			failed++
+		}
+		if r.Skipped {
+			skipped++
 		}
 	}
 	verdict := "PASSED"
 	if failed > 0 {
 		verdict = "FAILED"
 	}
-	fmt.Fprintf(&b, "%s: %s (%d checks, %d failed)\n", suite, verdict, len(rs), failed)
+	note := ""
+	if skipped > 0 {
+		note = fmt.Sprintf(", %d skipped", skipped)
+	}
+	fmt.Fprintf(&b, "%s: %s (%d checks, %d failed%s)\n", suite, verdict, len(rs), failed, note)
 	for _, r := range rs {
 		mark := "ok  "
 		if !r.Passed {
 			mark = "FAIL"
+		} else if r.Skipped {
+			mark = "skip"
 		}
 		fmt.Fprintf(&b, "  %s %-28s %6.1fs  %s\n", mark, r.Name, r.Seconds, r.Message)
 	}

@@ -44,3 +44,16 @@ func TestReport(t *testing.T) {
 	_, err = ParseResults("x\tmaybe\t1\n")
 	require.Error(t, err)
 }
+
+func TestSkippedChecks(t *testing.T) {
+	rs, err := ParseResults("bios: x\tskip\t0\tno serial console\nkernel: x\tpass\t9.5\tseen\n")
+	require.NoError(t, err)
+	assert.True(t, Passed(rs), "a skipped check does not fail the suite")
+	assert.Contains(t, Summary("qa-smoke-iso", rs), "qa-smoke-iso: PASSED (2 checks, 0 failed, 1 skipped)")
+	assert.Contains(t, Summary("qa-smoke-iso", rs), "skip bios: x")
+	j := string(JUnit("qa-smoke-iso", rs))
+	assert.Contains(t, j, `skipped="1"`)
+	assert.Contains(t, j, `<skipped message="no serial console"></skipped>`)
+	_, err = ParseResults("a\tmaybe\t0\tx\n")
+	require.Error(t, err)
+}

@@ -86,6 +86,8 @@ type Manifest struct {
 	// Split are the files published as parts.
 	Split  []Asset `json:"split,omitempty"`
 	Pushes []Push  `json:"pushes"`
+	// QA is what the release gate booted and checked.
+	QA QA `json:"qa"`
 }
 
 // PlanText renders the dry-run plan (and PLAN.txt of every release).
@@ -95,8 +97,9 @@ func PlanText(m Manifest) string {
 	if m.DryRun {
 		mode = "dry run: nothing pushed"
 	}
-	fmt.Fprintf(&b, "release %s  channel %s  prerelease %t  (%s)\ncommit %s  created %s  signing %s\n\nassets:\n",
+	fmt.Fprintf(&b, "release %s  channel %s  prerelease %t  (%s)\ncommit %s  created %s  signing %s\n\n",
 		m.Version, m.Channel, m.Prerelease, mode, m.Commit, m.Created, m.Signing)
+	b.WriteString(m.QA.Text() + "\nassets:\n")
 	parts := map[string]int{}
 	for _, a := range m.Assets {
 		if i := strings.LastIndex(a.Name, ".part"); i > 0 {

@@ -137,6 +137,8 @@ type NotesInput struct {
 	Keyless bool
 	// Identity and Issuer of a keyless signature (for the verify command).
 	Identity, Issuer string
+	// QA is what the release gate checked (or that it was skipped).
+	QA QA
 }
 
 // Notes renders the release notes.
@@ -146,7 +148,9 @@ func Notes(in NotesInput) string {
 	if in.Prerelease {
 		b.WriteString(" (pre-release: `latest` and the vX / vX.Y tags do not move)")
 	}
-	b.WriteString("\n\n## Assets\n\n| file | size | SHA-256 |\n|---|---|---|\n")
+	b.WriteString("\n")
+	b.WriteString(in.QA.Markdown())
+	b.WriteString("\n## Assets\n\n| file | size | SHA-256 |\n|---|---|---|\n")
 	for _, a := range sortedAssets(in.Assets) {
 		fmt.Fprintf(&b, "| %s | %s | `%s` |\n", a.Name, humanSize(a.Size), a.SHA256)
 	}

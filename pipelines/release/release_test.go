@@ -75,13 +75,15 @@ func TestReassembleAndNotesGolden(t *testing.T) {
 	attached = append(attached, Asset{"unisonos-v1.2.3.wsl", 123456789, shaB})
 	notes := Notes(NotesInput{Version: "v1.2.3", Channel: "stable", Assets: attached, Split: []Asset{big},
 		Compat: map[string]string{"orchestrator": "v0.6.0", "inference": "v0.6.1"},
-		Images: []string{"ghcr.io/project-unisonos/unison-platform:v1.2.3"}})
+		Images: []string{"ghcr.io/project-unisonos/unison-platform:v1.2.3"},
+		QA:     QA{Suites: []string{"qa-smoke: PASSED (11 checks, 0 failed)", "qa-smoke-iso: PASSED (6 checks, 0 failed)"}}})
 	golden.Equal(t, filepath.Join("testdata", "notes.golden.md"), []byte(notes))
 	beta := Notes(NotesInput{Version: "v1.3.0-beta.1", Channel: "beta", Prerelease: true, Keyless: true,
 		Assets:   []Asset{{"unisonos-v1.3.0-beta.1.wsl", 1 << 20, shaA}},
 		Identity: "https://github.com/project-unisonOS/unison-platform/.github/workflows/release.yml@refs/tags/v1.3.0-beta.1",
-		Issuer:   "https://token.actions.githubusercontent.com"})
+		Issuer:   "https://token.actions.githubusercontent.com", QA: QA{Skipped: true}})
 	golden.Equal(t, filepath.Join("testdata", "notes-keyless.golden.md"), []byte(beta))
+	assert.Contains(t, beta, "> **Warning:** SKIPPED (--skip-qa)")
 }
 
 func TestListingAndSizes(t *testing.T) {
@@ -136,6 +138,7 @@ func TestGroups(t *testing.T) {
 func TestPlanTextGolden(t *testing.T) {
 	m := Manifest{Version: "v1.2.3", Channel: "stable", Commit: "0123456789abcdef0123456789abcdef01234567",
 		Created: "2026-11-27T10:00:00Z", Signing: "key", DryRun: true,
+		QA: QA{Suites: []string{Headline("qa-smoke: PASSED (11 checks, 0 failed)\n  ok boot ...\n"), "qa-smoke-iso: PASSED (6 checks, 0 failed)"}},
 		Assets: []Asset{{"unisonos-baremetal-v1.2.3.iso.part01", 1900 << 20, shaA}, {"unisonos-baremetal-v1.2.3.iso.part02", 1172 << 20, shaA},
 			{"unisonos-v1.2.3.wsl", 5 << 20, shaB}},
 		Split: []Asset{{"unisonos-baremetal-v1.2.3.iso", 3 << 30, shaA}},
@@ -145,6 +148,8 @@ func TestPlanTextGolden(t *testing.T) {
 				Digest: "sha256:" + shaB, Files: []string{"unisonos-v1.2.3.wsl"}},
 		}}
 	golden.Equal(t, filepath.Join("testdata", "plan.golden.txt"), []byte(PlanText(m)))
+	m.QA = QA{Skipped: true}
+	assert.Contains(t, PlanText(m), "qa: SKIPPED (--skip-qa): no image of this release was booted or checked before publishing\n")
 }
 
 func TestPlainHTTP(t *testing.T) {

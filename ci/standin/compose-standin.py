@@ -1,14 +1,16 @@
 #!/usr/bin/python3
-"""Test stand-in for the UnisonOS platform services: serves the health and
-inference endpoints of every service in the bundle's services.json on
-127.0.0.1, like the real services. /etc/unison-smoke-standin.conf lists
-failure modes, comma-separated: ok, down=<service> (not started),
-exposed=<service> (listens on every address), bad-inference."""
-import json, threading
+"""Stand-in image only: what `docker compose up` starts there. Serves the
+health and inference endpoints of every service of the services.json given
+as the argument on 127.0.0.1, like the real services. Tests select failure
+modes in /etc/unison-smoke-standin.conf, comma-separated: ok (default),
+down=<service> (not started), exposed=<service> (listens on every address),
+bad-inference."""
+import json, os, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-modes = open("/etc/unison-smoke-standin.conf").read().strip().split(",")
-services = json.load(open("/opt/unison-platform/services.json"))["services"]
+CONF = "/etc/unison-smoke-standin.conf"
+modes = open(CONF).read().strip().split(",") if os.path.exists(CONF) else ["ok"]
+services = json.load(open(sys.argv[1]))["services"]
 
 def handler_for(svc):
     class H(BaseHTTPRequestHandler):
@@ -45,5 +47,5 @@ for svc in services:
     srv = ThreadingHTTPServer((addr, svc["port"]), handler_for(svc))
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     servers.append(srv)
-print("unison-smoke-standin: serving", len(servers), "services, modes", modes, flush=True)
+print("compose-standin: serving", len(servers), "services, modes", modes, flush=True)
 threading.Event().wait()
