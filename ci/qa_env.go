@@ -25,7 +25,7 @@ const (
 
 // qaVMOptions are the settings of a VM disk's QA run; zero values are the defaults.
 type qaVMOptions struct {
-	KernelArgs, ReadyMarker             string
+	KernelArgs, ReadyMarker            string
 	BootTimeout, HealthTimeout, Memory int
 }
 
