@@ -69,11 +69,9 @@ release-dry-run: engine-if-needed ## build, verify and plan a release of REF on 
 	@mkdir -p $(OUT)/demo
 	@test -f $(OUT)/demo/standin-live-server.iso || $(CALL) standin-iso export --path $(OUT)/demo/standin-live-server.iso
 	@test -f $(OUT)/demo/standin-cloudimg.qcow2 || $(CALL) standin-cloud-image export --path $(OUT)/demo/standin-cloudimg.qcow2
-	@test -f $(OUT)/demo/demo_ed25519.pub || ssh-keygen -q -t ed25519 -N '' -C unison-demo -f $(OUT)/demo/demo_ed25519
 	@# the stand-in disk has no boot loader: the QA gate boots it with the probe kernel
 	$(CALL) probe-boot export --path $(OUT)/demo/probe
 	$(CALL) release --ref $(REF) \
-	  with-admin --ssh-authorized-keys-file $(OUT)/demo/demo_ed25519.pub \
 	  with-base-iso --file $(OUT)/demo/standin-live-server.iso with-base-image --file $(OUT)/demo/standin-cloudimg.qcow2 \
 	  with-qa --boot-files $(OUT)/demo/probe \
 	  dry-run export --path $(OUT)/release

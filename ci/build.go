@@ -36,6 +36,8 @@ type Build struct {
 	Hostname string
 	// SSH public keys of the admin user.
 	SshAuthorizedKeys []string
+	// Public artifacts: no operator credentials (the ISO's installer asks for the user and SSH keys; the VM disk takes them from its datasource).
+	Public bool
 	// crypt(3) hash of the admin password, when one was given.
 	// +private
 	PasswordHash *dagger.Secret
@@ -46,6 +48,7 @@ type Build struct {
 // identity is what declares a build; zero values mean the defaults.
 type identity struct {
 	Version, Flavor, PlatformVersion, Commit, CommitTime string
+	Public                                               bool
 }
 
 // Declares one build identity (version, flavor, commit, commit time) that every artifact of the build shares.
@@ -69,15 +72,18 @@ func (m *UnisonPlatform) Build(
 	// Commit time, RFC 3339 (git show -s --format=%cI); default: HEAD's commit time.
 	// +optional
 	commitTime string,
+	// Public artifacts, as releases are: no operator credentials; the ISO's installer asks for the user and SSH keys, the VM disk takes them from its datasource (nocloud-seed), personalize-iso makes an unattended copy.
+	// +optional
+	public bool,
 ) (*Build, error) {
-	return m.newBuild(ctx, identity{Version: version, Flavor: flavor, PlatformVersion: platformVersion, Commit: commit, CommitTime: commitTime})
+	return m.newBuild(ctx, identity{Version: version, Flavor: flavor, PlatformVersion: platformVersion, Commit: commit, CommitTime: commitTime, Public: public})
 }
 
 // newBuild validates an identity, filling what is not given (git for the
 // commit and its time), before anything is built.
 func (m *UnisonPlatform) newBuild(ctx context.Context, id identity) (*Build, error) {
 	b := &Build{Version: or(id.Version, defaultVersion), Flavor: or(id.Flavor, defaultFlavor),
-		PlatformVersion: id.PlatformVersion, Commit: id.Commit, CommitTime: id.CommitTime, Root: m}
+		PlatformVersion: id.PlatformVersion, Commit: id.Commit, CommitTime: id.CommitTime, Public: id.Public, Root: m}
 	if err := version.CheckLabel(b.Version); err != nil {
 		return nil, err
 	}
@@ -156,6 +162,9 @@ func (b *Build) WithAdmin(
 	// +optional
 	hostname string,
 ) (*Build, error) {
+	if b.Public {
+		return nil, fmt.Errorf("with-admin: a --public build carries no operator credentials; drop --public for an unattended artifact, or personalize the public one (personalize-iso, nocloud-seed)")
+	}
 	keys := append([]string{}, sshAuthorizedKeys...)
 	if sshAuthorizedKeysFile != nil {
 		text, err := sshAuthorizedKeysFile.Contents(ctx)

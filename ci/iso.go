@@ -166,11 +166,15 @@ func (b *Build) userData(ctx context.Context, a ident.Admin, o isoOptions) (stri
 	if err != nil {
 		return "", fmt.Errorf("images/autoinstall/user-data.yaml.tmpl: %w", err)
 	}
-	return autoinstall.Render(tmpl, autoinstall.Config{
+	c := autoinstall.Config{
 		Hostname: a.Hostname, Username: a.User, SSHAuthorizedKeys: a.Keys, PasswordHash: a.PasswordHash,
 		ExtraPackages: o.Packages, Locale: o.Locale, KeyboardLayout: o.Keyboard, Timezone: o.Timezone,
 		Stable: version.IsStable(b.Version), BundleFile: autoinstall.DefaultBundleFile,
-	})
+	}
+	if b.Public {
+		c.Public, c.Username, c.Hostname = true, "", ""
+	}
+	return autoinstall.Render(tmpl, c)
 }
 
 // patchedGrub extracts the base's GRUB configs, makes the default entry the

@@ -133,7 +133,8 @@ func (m *UnisonPlatform) Release(
 	if !plan.Publish {
 		return nil, fmt.Errorf("ref %q: pull requests are built and tested, not released; release from a vX.Y.Z tag or a branch", ref)
 	}
-	if r.Build, err = m.newBuild(ctx, identity{Version: plan.Version, Flavor: flavor, PlatformVersion: platformVersion, Commit: sha, CommitTime: commitTime}); err != nil {
+	// public artifacts: no operator credentials (with-admin makes a private release)
+	if r.Build, err = m.newBuild(ctx, identity{Version: plan.Version, Flavor: flavor, PlatformVersion: platformVersion, Commit: sha, CommitTime: commitTime, Public: true}); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -146,7 +147,11 @@ func (r *Release) plan() (*version.Plan, error) {
 		Repo: platformRepo, Image: platformRepo, Domain: "platform"})
 }
 
-// Sets the admin identity of the release's ISO and VM disk (at least one SSH key).
+// Makes a private release: the ISO and VM disk carry this admin identity (at least one SSH key) instead of asking for it.
+//
+// Public releases (the default, what release.yml publishes) carry no
+// operator credentials: operators personalize them (personalize-iso,
+// nocloud-seed).
 func (r *Release) WithAdmin(
 	ctx context.Context,
 	// SSH public keys of the admin user (ed25519 recommended).
@@ -162,7 +167,9 @@ func (r *Release) WithAdmin(
 	// +optional
 	hostname string,
 ) (*Release, error) {
-	b, err := r.Build.WithAdmin(ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, nil, adminUser, hostname)
+	private := *r.Build
+	private.Public = false
+	b, err := private.WithAdmin(ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, nil, adminUser, hostname)
 	if err != nil {
 		return nil, err
 	}

@@ -55,7 +55,7 @@ func (r *Release) WithKeyless(
 }
 
 // checkPublish fails, before anything is built, when publishing would fail
-// for want of credentials, a signer or an admin key.
+// for want of credentials or a signer.
 func (r *Release) checkPublish(plan *version.Plan, dryRun bool) error {
 	if !dryRun && r.Password == nil && version.NeedsCredentials(plan.Host()) {
 		return fmt.Errorf("password: pushing to %s needs credentials: add with-registry-auth --username USER --secret env:REGISTRY_TOKEN (a Dagger secret)", plan.Host())
@@ -63,8 +63,8 @@ func (r *Release) checkPublish(plan *version.Plan, dryRun bool) error {
 	if !dryRun && r.SigningKey == nil && !r.Keyless {
 		return fmt.Errorf("signing-key: a release is signed: add with-signing-key --key env:COSIGN_KEY --password env:COSIGN_PASSWORD, or with-keyless in GitHub Actions")
 	}
-	if len(r.Build.SshAuthorizedKeys) == 0 {
-		return fmt.Errorf("ssh-authorized-keys: the ISO and VM disk need at least one admin SSH key: add with-admin --ssh-authorized-keys-file admin.pub")
+	if !r.Build.Public && len(r.Build.SshAuthorizedKeys) == 0 {
+		return fmt.Errorf("ssh-authorized-keys: a private release (with-admin) needs at least one admin SSH key")
 	}
 	return nil
 }

@@ -109,7 +109,7 @@ func (b *Build) vm(ctx context.Context, o vmOptions) (*dagger.Directory, error) 
 	if err != nil {
 		return nil, err
 	}
-	cfg := vm.Config{Admin: a, Version: b.Version}
+	cfg := vm.Config{Admin: a, Version: b.Version, Public: b.Public}
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}

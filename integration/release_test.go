@@ -147,8 +147,8 @@ func TestRelease(t *testing.T) {
 		} else {
 			a = append(a, "--existing-tags", "v0.5.0")
 		}
-		a = append(a, "with-admin", "--ssh-authorized-keys", testKey,
-			"with-base-iso", "--file", iso, "with-base-image", "--file", cloud,
+		// a public release, as release.yml makes: no operator credentials in any artifact
+		a = append(a, "with-base-iso", "--file", iso, "with-base-image", "--file", cloud,
 			"with-signing-key", "--key", "env:UNISON_TEST_COSIGN_KEY", "--password", "env:UNISON_TEST_COSIGN_PASSWORD",
 			// small limits so that the stand-ins exercise splitting: 64 MiB and more is split into 40 MiB parts
 			"with-asset-limit", "--limit-mib", "64", "--part-size-mib", "40")
@@ -209,6 +209,10 @@ func TestRelease(t *testing.T) {
 	assert.False(t, man.DryRun)
 	assert.Equal(t, release.QA{Suites: []string{"qa-smoke: PASSED (11 checks, 0 failed)", "qa-smoke-iso: PASSED (3 checks, 0 failed)"}}, man.QA)
 	assert.Contains(t, readFile(t, filepath.Join(out, "RELEASE_NOTES.md")), "## QA\n\nBooted in QEMU and checked before signing:")
+	// public: the ISO's installer asks for the admin and the keys; nothing of an operator is in it
+	ud := extractUserData(t, filepath.Join(out, "unisonos-baremetal-v0.6.0.iso"))
+	assert.Contains(t, ud, "interactive-sections:")
+	assert.NotContains(t, ud, "ssh-ed25519")
 	require.Len(t, man.Pushes, len(repos))
 
 	// checksums: every attached file, and the wholes of split files
@@ -405,7 +409,7 @@ func TestReleaseRejects(t *testing.T) {
 		{"ghcr without password", chain(plan("refs/tags/v0.6.0"), append(append(admin, key...), "publish")...), "pushing to ghcr.io needs credentials"},
 		{"asset limit", chain(local, "with-asset-limit", "--limit-mib", "4096", "dry-run"), "asset-limit-mib 4096"},
 		{"part size", chain(local, "with-asset-limit", "--limit-mib", "2048", "--part-size-mib", "2048", "dry-run"), "part-size-mib 2048"},
-		{"no ssh key", chain(local, append(key, "publish")...), "ssh-authorized-keys: the ISO and VM disk need at least one"},
+		{"bad qa accel", chain(local, "with-qa", "--accel", "fast", "dry-run"), `accel "fast": want auto, kvm or tcg`},
 		{"bad ssh key", chain(local, "with-admin", "--ssh-authorized-keys", "ssh-ed25519", "dry-run"), "ssh-authorized-keys: key 1 is not an OpenSSH public key line"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

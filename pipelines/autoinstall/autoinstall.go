@@ -42,6 +42,9 @@ type Config struct {
 	Stable bool
 	// BundleFile is the platform bundle's file name under /cdrom/nocloud/.
 	BundleFile string
+	// Public: no operator credentials in the payload; the installer asks
+	// for the identity and the SSH keys (interactive-sections).
+	Public bool
 }
 
 // BasePackages are always installed (all in Ubuntu's archive).
@@ -82,11 +85,20 @@ func bad(field, format string, a ...any) error {
 
 // WithDefaults fills the optional inputs.
 func (c Config) WithDefaults() Config {
+	if c.Public {
+		c.Hostname = or(c.Hostname, ident.DefaultHostname)
+		return c.withFormDefaults()
+	}
 	a := ident.Admin{User: c.Username, Hostname: c.Hostname, Keys: c.SSHAuthorizedKeys, PasswordHash: c.PasswordHash}.WithDefaults()
 	c.Username, c.Hostname, c.SSHAuthorizedKeys, c.PasswordHash = a.User, a.Hostname, a.Keys, a.PasswordHash
 	if c.RealName == "" {
 		c.RealName = "UnisonOS administrator"
 	}
+	return c.withFormDefaults()
+}
+
+// withFormDefaults fills locale, keyboard, time zone and bundle file name.
+func (c Config) withFormDefaults() Config {
 	if c.Locale == "" {
 		c.Locale = "en_US.UTF-8"
 	}
@@ -104,6 +116,12 @@ func (c Config) WithDefaults() Config {
 
 // CheckInputs validates the typed inputs before anything is rendered or built.
 func (c Config) CheckInputs() error {
+	if c.Public {
+		if len(c.SSHAuthorizedKeys) > 0 || c.PasswordHash != "" || c.Username != "" {
+			return bad("admin", "a public image carries no operator credentials: leave out the admin user, keys and password (personalize-iso or nocloud-seed adds them)")
+		}
+		return c.checkForm()
+	}
 	admin := ident.Admin{User: c.Username, Hostname: c.Hostname, Keys: c.SSHAuthorizedKeys, PasswordHash: c.PasswordHash}
 	if err := admin.Check(); err != nil {
 		var e *ident.Error
@@ -118,6 +136,11 @@ func (c Config) CheckInputs() error {
 	if c.Stable && len(c.SSHAuthorizedKeys) == 0 {
 		return bad("ssh-authorized-keys", "stable releases require at least one SSH key (ed25519 recommended); password login over SSH stays off")
 	}
+	return c.checkForm()
+}
+
+// checkForm validates packages, locale, keyboard and time zone.
+func (c Config) checkForm() error {
 	for _, p := range c.ExtraPackages {
 		if alt, ok := notInUbuntu[p]; ok {
 			return bad("packages", "%q is not in Ubuntu's archive: use %s", p, alt)
@@ -155,7 +178,7 @@ func Render(tmpl string, c Config) (string, error) {
 	for _, p := range append(append([]string{}, BasePackages...), c.ExtraPackages...) {
 		pk[p] = true
 	}
-	v := view{Config: c, AllowPassword: len(c.SSHAuthorizedKeys) == 0}
+	v := view{Config: c, AllowPassword: len(c.SSHAuthorizedKeys) == 0 && !c.Public}
 	for p := range pk {
 		v.Packages = append(v.Packages, p)
 	}
@@ -221,4 +244,11 @@ func AutoinstallYAML(userData string) string {
 		keep = append(keep, l)
 	}
 	return strings.Join(keep, "\n")
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

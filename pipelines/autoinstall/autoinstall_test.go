@@ -29,6 +29,7 @@ func TestRenderGolden(t *testing.T) {
 		"stable-keys":        {Hostname: "unison-01", SSHAuthorizedKeys: []string{key}, Stable: true, ExtraPackages: []string{"htop"}, Timezone: "Europe/Berlin"},
 		"beta-keys-password": {SSHAuthorizedKeys: []string{key}, PasswordHash: hash},
 		"nightly-password":   {PasswordHash: hash},
+		"stable-public":      {Public: true, Stable: true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			got, err := Render(tmpl(t), c)
@@ -38,7 +39,13 @@ func TestRenderGolden(t *testing.T) {
 			require.NoError(t, yaml.Unmarshal([]byte(AutoinstallYAML(got)), &doc))
 			ai := doc["autoinstall"].(map[string]any)
 			ssh := ai["ssh"].(map[string]any)
-			assert.Equal(t, len(c.SSHAuthorizedKeys) == 0, ssh["allow-pw"], "password SSH only without keys")
+			assert.Equal(t, len(c.SSHAuthorizedKeys) == 0 && !c.Public, ssh["allow-pw"], "password SSH only without keys")
+			if c.Public {
+				assert.Equal(t, []any{"identity", "ssh"}, ai["interactive-sections"])
+				assert.NotContains(t, got, "ssh-ed25519", "no operator key in a public image")
+				assert.Nil(t, ai["identity"])
+				assert.Nil(t, ai["user-data"])
+			}
 		})
 	}
 }
@@ -70,6 +77,9 @@ func TestInputRejections(t *testing.T) {
 		"bad locale":                {Config{Locale: "english", SSHAuthorizedKeys: []string{key}}, "locale", "not a locale"},
 		"bad timezone":              {Config{Timezone: "Mars Base", SSHAuthorizedKeys: []string{key}}, "timezone", "not a time zone"},
 		"bad keyboard":              {Config{KeyboardLayout: "US-Intl!", SSHAuthorizedKeys: []string{key}}, "keyboard", "not a keyboard layout"},
+		"public with a key":         {Config{Public: true, SSHAuthorizedKeys: []string{key}}, "admin", "carries no operator credentials"},
+		"public with a password":    {Config{Public: true, PasswordHash: hash}, "admin", "personalize-iso"},
+		"public, bad timezone":      {Config{Public: true, Timezone: "Mars Base"}, "timezone", "not a time zone"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -110,6 +120,18 @@ func TestValidateRejectsEditedTemplates(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
+	}
+	public, err := Render(tmpl(t), Config{Public: true, Stable: true})
+	require.NoError(t, err)
+	for name, tc := range map[string]struct{ from, to, want string }{
+		"storage asked":     {"    - ssh\n", "    - ssh\n    - storage\n", `not "storage"`},
+		"no identity asked": {"    - identity\n", "", "identity or user-data is required"},
+		"no ssh asked":      {"    - ssh\n", "", "stable releases require"},
+		"password SSH":      {"allow-pw: false", "allow-pw: true", "allow-pw must be false when the installer asks"},
+	} {
+		require.Contains(t, public, tc.from, name)
+		err := Validate(strings.Replace(public, tc.from, tc.to, 1), true)
+		assert.ErrorContains(t, err, tc.want, name)
 	}
 	err = Validate(strings.Replace(good, "autoinstall:", "autoinstall: [", 1), true)
 	assert.ErrorContains(t, err, "not valid YAML")

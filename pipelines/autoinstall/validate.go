@@ -52,8 +52,18 @@ func Validate(userData string, stable bool) error {
 func validateAccess(ai map[string]any, stable bool) error {
 	identity, hasIdentity := ai["identity"].(map[string]any)
 	ud, hasUserData := ai["user-data"].(map[string]any)
-	if !hasIdentity && !hasUserData {
-		return invalid("identity or user-data is required (subiquity needs a user)")
+	interactive := map[string]bool{}
+	if l, ok := ai["interactive-sections"].([]any); ok {
+		for _, x := range l {
+			s, _ := x.(string)
+			if s != "identity" && s != "ssh" {
+				return invalid("interactive-sections may only hold identity and ssh (the rest installs unattended), not %q", s)
+			}
+			interactive[s] = true
+		}
+	}
+	if !hasIdentity && !hasUserData && !interactive["identity"] {
+		return invalid("identity or user-data is required (subiquity needs a user), or identity in interactive-sections")
 	}
 	var keys []any
 	ssh, _ := ai["ssh"].(map[string]any)
@@ -91,7 +101,10 @@ func validateAccess(ai map[string]any, stable bool) error {
 	if allowPW, _ := ssh["allow-pw"].(bool); len(keys) > 0 && allowPW {
 		return invalid("ssh.allow-pw must be false when SSH keys are given")
 	}
-	if stable && len(keys) == 0 {
+	if allowPW, _ := ssh["allow-pw"].(bool); interactive["ssh"] && allowPW {
+		return invalid("ssh.allow-pw must be false when the installer asks for the SSH keys")
+	}
+	if stable && len(keys) == 0 && !interactive["ssh"] {
 		return invalid("stable releases require at least one SSH authorized key")
 	}
 	return nil

@@ -160,3 +160,17 @@ func TestPlainHTTP(t *testing.T) {
 		assert.Equal(t, want, PlainHTTP(host), host)
 	}
 }
+
+func TestSumOf(t *testing.T) {
+	sums := shaA + "  unisonos-baremetal-v1.iso\n" + shaB + " *unisonos-v1.wsl\nnot a line\n"
+	got, err := SumOf(sums, "unisonos-baremetal-v1.iso")
+	require.NoError(t, err)
+	assert.Equal(t, shaA, got)
+	got, err = SumOf(sums, "unisonos-v1.wsl")
+	require.NoError(t, err)
+	assert.Equal(t, shaB, got)
+	_, err = SumOf(sums, "unisonos-baremetal-v1.iso.part01")
+	assert.ErrorContains(t, err, "no SHA-256 line for unisonos-baremetal-v1.iso.part01")
+	_, err = SumOf(strings.ToUpper(shaA)+"  x.iso\n", "x.iso")
+	assert.Error(t, err)
+}

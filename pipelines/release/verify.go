@@ -69,3 +69,18 @@ func CheckSizes(version string, assets []Asset) error {
 //
 //go:embed verify.sh
 var VerifyScript string
+
+// SumOf finds the SHA-256 of the file called name in a SHA256SUMS text
+// (`<hex>  <name>` or `<hex> *<name>` lines, as sha256sum writes them).
+func SumOf(sums, name string) (string, error) {
+	for _, line := range strings.Split(sums, "\n") {
+		hex, file, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok || len(hex) != 64 || strings.Trim(hex, "0123456789abcdef") != "" {
+			continue
+		}
+		if strings.TrimPrefix(strings.TrimSpace(file), "*") == name {
+			return hex, nil
+		}
+	}
+	return "", fmt.Errorf("no SHA-256 line for %s: give the SHA256SUMS of the release the file comes from", name)
+}

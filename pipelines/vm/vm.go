@@ -112,6 +112,9 @@ func ApplyLabels(parts []Partition, lines string) {
 type Config struct {
 	Admin   ident.Admin
 	Version string
+	// Public: no operator credentials in the image; the admin user and
+	// keys come from the hypervisor's datasource (e.g. nocloud-seed).
+	Public bool
 }
 
 var (
@@ -121,6 +124,12 @@ var (
 // Check validates the inputs before any work: the admin identity (keys
 // required: password login is off).
 func (c Config) Check() error {
+	if c.Public {
+		if len(c.Admin.Keys) > 0 || c.Admin.PasswordHash != "" {
+			return &ident.Error{Field: "admin", Msg: "a public image carries no operator credentials: leave out the keys and password (nocloud-seed gives them at first boot)"}
+		}
+		return nil
+	}
 	a := c.Admin.WithDefaults()
 	if err := a.Check(); err != nil {
 		return err
@@ -144,6 +153,11 @@ func (c Config) CloudInit() string {
 	b.WriteString("#cloud-config\n# UnisonOS defaults (linux-vm). A datasource may add to them.\n")
 	fmt.Fprintf(&b, "hostname: %s\npreserve_hostname: false\nssh_pwauth: false\ndisable_root: true\n", a.Hostname)
 	b.WriteString("users:\n  - default\n")
+	if c.Public {
+		// the users and their keys come from the datasource's user-data (nocloud-seed)
+		b.WriteString("growpart:\n  mode: auto\n  devices: [\"/\"]\nresize_rootfs: true\n")
+		return b.String()
+	}
 	fmt.Fprintf(&b, "  - name: %s\n    groups: [adm, sudo]\n    shell: /bin/bash\n    lock_passwd: true\n    sudo: \"ALL=(ALL) NOPASSWD:ALL\"\n    ssh_authorized_keys:\n", a.User)
 	for _, k := range a.Keys {
 		kb, _ := json.Marshal(k)

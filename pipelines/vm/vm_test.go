@@ -99,3 +99,16 @@ func TestFirstbootUnitHasNoOrderingCycle(t *testing.T) {
 		assert.NotContains(t, after, late)
 	}
 }
+
+// A public VM disk has no baked user or key: the datasource brings them.
+func TestPublicCloudInit(t *testing.T) {
+	c := Config{Public: true, Version: "v1.2.3"}
+	require.NoError(t, c.Check())
+	ci := c.CloudInit()
+	assert.Contains(t, ci, "ssh_pwauth: false\n")
+	assert.Contains(t, ci, "users:\n  - default\ngrowpart:")
+	assert.NotContains(t, ci, "ssh_authorized_keys")
+	assert.NotContains(t, ci, "NOPASSWD")
+	c.Admin.Keys = []string{"ssh-ed25519 AAAA x"}
+	require.ErrorContains(t, c.Check(), "carries no operator credentials")
+}

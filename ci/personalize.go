@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
+	"github.com/project-unisonOS/unison-platform/pipelines/autoinstall"
+	"github.com/project-unisonOS/unison-platform/pipelines/release"
+)
+
+// Writes an unattended copy of a public release ISO for this build's admin (with-admin): only the payload changes.
+//
+// The ISO is checked against the release's SHA256SUMS first. The copy keeps
+// the published boot setup (replayed), bundle, volume ID and late-commands;
+// only /nocloud/user-data, /nocloud/meta-data and /autoinstall.yaml change:
+// the admin user, SSH keys and host name instead of the installer's
+// questions. Byte-reproducible: every timestamp is the published payload's.
+//
+//	dagger call build with-admin --ssh-authorized-keys-file k.pub --hostname edge-01 \
+//	  personalize-iso --iso unisonos-baremetal-v0.6.0.iso --sha256sums SHA256SUMS-v0.6.0.txt export --path out/
+func (b *Build) PersonalizeIso(
+	ctx context.Context,
+	// The public ISO of a release (unisonos-baremetal-<v>.iso).
+	iso *dagger.File,
+	// The release's SHA256SUMS-<v>.txt (verify its signature first: see the release notes).
+	sha256Sums *dagger.File,
+) (*dagger.Directory, error) {
+	if b.Public || len(b.SshAuthorizedKeys) == 0 && b.PasswordHash == nil {
+		return nil, fmt.Errorf("with-admin: give the admin's SSH keys (build with-admin --ssh-authorized-keys-file k.pub personalize-iso ...)")
+	}
+	name, err := iso.Name(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sums, err := sha256Sums.Contents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sha256-sums: %w", err)
+	}
+	want, err := release.SumOf(sums, name)
+	if err != nil {
+		return nil, fmt.Errorf("sha256-sums: %w", err)
+	}
+	info := runScript(b.Root.tools().WithMountedFile("/in/public.iso", iso).
+		WithEnvVariable("EXPECTED", want).WithEnvVariable("NAME", name), "personalize-info.sh").Directory("/out")
+	published, err := info.File("user-data").Contents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	userData, err := b.personalUserData(ctx, published)
+	if err != nil {
+		return nil, err
+	}
+	epoch, err := info.File("epoch").Contents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	volid, err := info.File("volid").Contents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := strings.TrimSuffix(name, ".iso") + "-" + b.Hostname + ".iso"
+	stage := dag.Directory().
+		WithNewFile("nocloud/user-data", userData).
+		WithNewFile("nocloud/meta-data", autoinstall.MetaData("unisonos-"+b.Hostname, b.Hostname)).
+		WithNewFile("autoinstall.yaml", autoinstall.AutoinstallYAML(userData))
+	c := b.Root.tools().
+		WithEnvVariable("SOURCE_DATE_EPOCH", strings.TrimSpace(epoch)).
+		WithEnvVariable("OUT", out).
+		WithEnvVariable("VOLID", strings.TrimSpace(volid)).
+		WithMountedFile("/in/base.iso", iso).
+		WithDirectory("/stage", stage).
+		WithMountedDirectory("/out", dag.Directory())
+	return runScript(c, "iso-remaster.sh", "-map", "/stage/nocloud/user-data", "/nocloud/user-data",
+		"-map", "/stage/nocloud/meta-data", "/nocloud/meta-data", "-map", "/stage/autoinstall.yaml", "/autoinstall.yaml").Directory("/out"), nil
+}
+
+// personalUserData is the published user-data with this build's admin.
+func (b *Build) personalUserData(ctx context.Context, published string) (string, error) {
+	tmpl, err := b.Root.Images.File("autoinstall/user-data.yaml.tmpl").Contents(ctx)
+	if err != nil {
+		return "", err
+	}
+	a, err := b.admin(ctx)
+	if err != nil {
+		return "", err
+	}
+	return autoinstall.Personalize(tmpl, published, autoinstall.Config{Hostname: a.Hostname, Username: a.User,
+		SSHAuthorizedKeys: a.Keys, PasswordHash: a.PasswordHash})
+}

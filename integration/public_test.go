@@ -1,0 +1,117 @@
+package integration
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func sha256File(t *testing.T, p string) string {
+	f, err := os.Open(p)
+	require.NoError(t, err)
+	defer f.Close()
+	h := sha256.New()
+	_, err = io.Copy(h, f)
+	require.NoError(t, err)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// A public ISO carries no operator credentials and its installer asks for
+// the identity and SSH keys; personalize-iso makes an unattended copy for one
+// admin, byte-reproducibly, after checking the ISO against SHA256SUMS.
+func TestPublicIsoAndPersonalize(t *testing.T) {
+	requireEngine(t)
+	dir := outDir(t)
+	base := filepath.Join(dir, "base.iso")
+	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", base)
+	pub := filepath.Join(dir, "public")
+	mustCall(t, 20*time.Minute, "build", "--version", "v0.6.0", "--public", "iso", "--base-iso", base, "export", "--path", pub)
+	iso := filepath.Join(pub, "unisonos-baremetal-v0.6.0.iso")
+	ud := extractUserData(t, iso)
+	assert.Contains(t, ud, "interactive-sections:\n    - identity\n    - ssh\n")
+	assert.NotContains(t, ud, "ssh-ed25519")
+	assert.NotContains(t, ud, "identity:\n")
+
+	// it boots to the installer, which gets the interactive sections
+	report := filepath.Join(dir, "report-public")
+	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", iso, "--iso-markers", "autoinstall ds=nocloud;s=/cdrom/nocloud/",
+		"--iso-markers", "    - identity", "report", "export", "--path", report)
+	assert.Contains(t, readFile(t, filepath.Join(report, "summary.txt")), "qa-smoke-iso: PASSED (6 checks, 0 failed)")
+
+	// the release's SHA256SUMS, as a user downloads it (a copy of the ISO under another name too)
+	cp := filepath.Join(dir, "unisonos-baremetal-v0.6.0-copy.iso")
+	b, err := os.ReadFile(iso)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(cp, b, 0o644))
+	sum := sha256File(t, iso)
+	sums := filepath.Join(dir, "SHA256SUMS-v0.6.0.txt")
+	require.NoError(t, os.WriteFile(sums, []byte(sum+"  unisonos-baremetal-v0.6.0.iso\n"+sum+"  unisonos-baremetal-v0.6.0-copy.iso\n"), 0o644))
+
+	personalize := func(in, out string, extra ...string) callResult {
+		a := []string{"build", "with-admin", "--ssh-authorized-keys", testKey, "--hostname", "edge-01",
+			"personalize-iso", "--iso", in, "--sha256-sums", sums}
+		return daggerCall(t, 20*time.Minute, append(append(a, extra...), "export", "--path", out)...)
+	}
+	per := filepath.Join(dir, "personal")
+	r := personalize(iso, per)
+	require.NoError(t, r.Err, tail(r.Stderr, 30))
+	t.Logf("personalize-iso: %.1fs", r.Took.Seconds())
+	piso := filepath.Join(per, "unisonos-baremetal-v0.6.0-edge-01.iso")
+	pud := extractUserData(t, piso)
+	assert.NotContains(t, pud, "interactive-sections")
+	assert.Contains(t, pud, testKey)
+	assert.Contains(t, pud, `hostname: "edge-01"`)
+	report = filepath.Join(dir, "report-personal")
+	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", piso, "--iso-markers", "autoinstall ds=nocloud;s=/cdrom/nocloud/",
+		"--iso-markers", testKey, "report", "export", "--path", report)
+	assert.Contains(t, readFile(t, filepath.Join(report, "summary.txt")), "qa-smoke-iso: PASSED (6 checks, 0 failed)")
+
+	// byte-reproducible: the copy (another name, so nothing comes from the cache) gives the same bytes
+	per2 := filepath.Join(dir, "personal-copy")
+	r = personalize(cp, per2)
+	require.NoError(t, r.Err, tail(r.Stderr, 30))
+	assert.Equal(t, sha256File(t, piso), sha256File(t, filepath.Join(per2, "unisonos-baremetal-v0.6.0-copy-edge-01.iso")))
+
+	// bad input: a file SHA256SUMS does not list, a checksum mismatch, an ISO personalized already
+	other := filepath.Join(dir, "renamed.iso")
+	require.NoError(t, os.WriteFile(other, b, 0o644))
+	r = personalize(other, filepath.Join(dir, "x1"))
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, "no SHA-256 line for renamed.iso")
+	require.NoError(t, os.WriteFile(sums, []byte(strings.Repeat("0", 64)+"  unisonos-baremetal-v0.6.0.iso\n"), 0o644))
+	r = personalize(iso, filepath.Join(dir, "x2"))
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, "is not the one SHA256SUMS lists")
+	require.NoError(t, os.WriteFile(sums, []byte(sha256File(t, piso)+"  unisonos-baremetal-v0.6.0-edge-01.iso\n"), 0o644))
+	r = personalize(piso, filepath.Join(dir, "x3"))
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, "personalized already")
+	_, err = os.Stat(filepath.Join(dir, "x3"))
+	assert.True(t, os.IsNotExist(err), "no output on bad input")
+
+	// with-admin on a public build is refused
+	r = daggerCall(t, 5*time.Minute, "build", "--public", "with-admin", "--ssh-authorized-keys", testKey, "iso", "--base-iso", base, "export", "--path", filepath.Join(dir, "x4"))
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, "a --public build carries no operator credentials")
+
+	// the NoCloud seed of an admin identity: volume cidata, the admin's key in user-data
+	seed := filepath.Join(dir, "seed.iso")
+	mustCall(t, 10*time.Minute, "build", "with-admin", "--ssh-authorized-keys", testKey, "--hostname", "edge-01", "nocloud-seed", "export", "--path", seed)
+	c, ctx := connect(t)
+	out, err := verifier(c).WithMountedFile("/in/seed.iso", c.Host().File(seed)).
+		WithExec([]string{"sh", "-c", "xorriso -indev /in/seed.iso -pvd_info 2>/dev/null | grep '^Volume Id'; xorriso -osirrox on -indev /in/seed.iso -extract / /x >/dev/null 2>&1; ls /x; cat /x/user-data /x/meta-data"}).Stdout(ctx)
+	require.NoError(t, err)
+	assert.Regexp(t, `Volume Id\s*:\s*cidata`, out)
+	assert.Contains(t, out, "meta-data\nuser-data\n")
+	assert.Contains(t, out, testKey)
+	assert.Contains(t, out, "local-hostname: edge-01")
+	assert.Contains(t, out, "ssh_pwauth: false")
+}
