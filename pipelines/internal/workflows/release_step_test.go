@@ -1,0 +1,91 @@
+package workflows
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// fakeGH is a gh stand-in: the release's state comes from $GH_STATE (none,
+// draft, published), its published SHA256SUMS from $GH_SUMS; every call is
+// logged to $GH_LOG.
+const fakeGH = `#!/bin/bash
+echo "gh $*" >> "$GH_LOG"
+case "$1 $2" in
+"release view") [ "$GH_STATE" = none ] && exit 1; [ "$GH_STATE" = draft ] && echo true || echo false ;;
+"release download") dir=${*: -1}; mkdir -p "$dir"; printf "%s" "$GH_SUMS" > "$dir/$5" ;;
+esac
+exit 0
+`
+
+// The GitHub Release step of release.yml, run as a runner runs it against a
+// gh stand-in: a new release is created as a draft and then published; a
+// draft left by a failed run gets its assets replaced; a published release
+// is never rewritten (the same checksums: nothing to do; others: an error).
+func TestGitHubReleaseStep(t *testing.T) {
+	data, err := os.ReadFile("../../../.github/workflows/release.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w workflow
+	if err := yaml.Unmarshal(data, &w); err != nil {
+		t.Fatal(err)
+	}
+	script := ""
+	for _, st := range w.Jobs["release"].Steps {
+		if strings.HasPrefix(st.Name, "GitHub Release") {
+			script = st.Run
+		}
+	}
+	if script == "" {
+		t.Fatal("no GitHub Release step in release.yml")
+	}
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "gh"), []byte(fakeGH), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		state, sums string
+		fail        bool
+		want, not   []string
+	}{
+		{"none", "", false, []string{"gh release create v1.2.3", "--draft", "gh release edit v1.2.3 --draft=false --latest=true"}, []string{"--clobber"}},
+		{"draft", "", false, []string{"gh release upload v1.2.3", "--clobber", "gh release edit v1.2.3 --draft=false --latest=true"}, []string{"release create"}},
+		{"published", "abc  x.iso\n", false, []string{"gh release download v1.2.3"}, []string{"upload", "create", "edit"}},
+		{"published", "other  x.iso\n", true, []string{"gh release download v1.2.3"}, []string{"upload", "create", "edit"}},
+	} {
+		tmp := t.TempDir()
+		dist := filepath.Join(tmp, "dist")
+		_ = os.MkdirAll(dist, 0o755)
+		_ = os.WriteFile(filepath.Join(dist, "release.json"), []byte(`{"version":"v1.2.3","prerelease":false,"pushes":[{"tags":["v1.2.3","latest"]}]}`), 0o644)
+		_ = os.WriteFile(filepath.Join(dist, "SHA256SUMS-v1.2.3.txt"), []byte("abc  x.iso\n"), 0o644)
+		_ = os.WriteFile(filepath.Join(dist, "RELEASE_NOTES.md"), []byte("# notes\n"), 0o644)
+		log := filepath.Join(tmp, "gh.log")
+		cmd := exec.Command("bash", append(shellArgs(w.Defaults.Run.Shell)[1:], "-c", script)...)
+		cmd.Dir = tmp
+		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "RUNNER_TEMP="+tmp, "GITHUB_REF_NAME=v1.2.3",
+			"GH_STATE="+tc.state, "GH_SUMS="+tc.sums, "GH_LOG="+log)
+		out, err := cmd.CombinedOutput()
+		if (err != nil) != tc.fail {
+			t.Errorf("%s %q: err %v, want failure %t:\n%s", tc.state, tc.sums, err, tc.fail, out)
+		}
+		calls, _ := os.ReadFile(log)
+		for _, w := range tc.want {
+			if !strings.Contains(string(calls), w) {
+				t.Errorf("%s %q: no %q in gh calls:\n%s", tc.state, tc.sums, w, calls)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(string(calls), n) {
+				t.Errorf("%s %q: %q must not be called:\n%s", tc.state, tc.sums, n, calls)
+			}
+		}
+		if tc.fail && !strings.Contains(string(out), "never rewritten") {
+			t.Errorf("the refusal says why: %s", out)
+		}
+	}
+}
