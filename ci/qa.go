@@ -214,15 +214,9 @@ func (m *UnisonPlatform) qaISO(ctx context.Context, iso *dagger.File, markers []
 	if len(markers) == 0 {
 		return nil, fmt.Errorf("iso-markers: give at least one serial console text to wait for")
 	}
-	cfg, err := m.tools().WithMountedFile("/in/installer.iso", iso).
-		WithExec([]string{"xorriso", "-osirrox", "on", "-indev", "/in/installer.iso", "-extract", "/boot/grub/grub.cfg", "/grub.cfg"}).
-		File("/grub.cfg").Contents(ctx)
+	kb, err := m.isoKernelBoot(ctx, iso)
 	if err != nil {
-		return nil, fmt.Errorf("iso: no /boot/grub/grub.cfg (not an Ubuntu live-server ISO?): %w", err)
-	}
-	kb, err := grub.DefaultEntry(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("iso: %w", err)
+		return nil, err
 	}
 	run := m.tools().
 		WithMountedFile("/in/installer.iso", iso).
@@ -236,4 +230,19 @@ func (m *UnisonPlatform) qaISO(ctx context.Context, iso *dagger.File, markers []
 		WithNewFile("/report/accel.txt", "tcg (installer boots: firmware and installer kernel under TCG)\n")
 	return qaReport(ctx, "qa-smoke-iso", run, func(c *dagger.Container) *dagger.Container { return runScript(c, "qa-iso.sh") },
 		"serial-bios.log", "serial-uefi.log", "serial-kernel.log")
+}
+
+// isoKernelBoot reads the default entry of an installer ISO's GRUB config.
+func (m *UnisonPlatform) isoKernelBoot(ctx context.Context, iso *dagger.File) (grub.KernelBoot, error) {
+	cfg, err := m.tools().WithMountedFile("/in/installer.iso", iso).
+		WithExec([]string{"xorriso", "-osirrox", "on", "-indev", "/in/installer.iso", "-extract", "/boot/grub/grub.cfg", "/grub.cfg"}).
+		File("/grub.cfg").Contents(ctx)
+	if err != nil {
+		return grub.KernelBoot{}, fmt.Errorf("iso: no /boot/grub/grub.cfg (not an Ubuntu live-server ISO?): %w", err)
+	}
+	kb, err := grub.DefaultEntry(cfg)
+	if err != nil {
+		return grub.KernelBoot{}, fmt.Errorf("iso: %w", err)
+	}
+	return kb, nil
 }

@@ -108,8 +108,7 @@ func (m *UnisonPlatform) qaTools() *dagger.Container {
 // that gives its public half to the guest's default user. The key only opens
 // throwaway QA overlays; the engine caches it like any build step.
 func (m *UnisonPlatform) qaSeed(ctx context.Context) (*dagger.File, *dagger.File, error) {
-	keys := m.qaTools().WithExec([]string{"sh", "-c", "mkdir -p /out && ssh-keygen -q -t ed25519 -N '' -C unison-qa -f /out/id"}).Directory("/out")
-	pub, err := keys.File("id.pub").Contents(ctx)
+	key, pub, err := m.qaKey(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -121,5 +120,16 @@ func (m *UnisonPlatform) qaSeed(ctx context.Context) (*dagger.File, *dagger.File
 	if err != nil {
 		return nil, nil, err
 	}
-	return keys.File("id"), m.nocloudSeed(ud, meta, standinSDE), nil
+	return key, m.nocloudSeed(ud, meta, standinSDE), nil
+}
+
+// qaKey is the key pair qa-smoke and qa-install log in with: the private
+// key file and the public key line (one cached step, so both see one key).
+func (m *UnisonPlatform) qaKey(ctx context.Context) (*dagger.File, string, error) {
+	keys := m.qaTools().WithExec([]string{"sh", "-c", "mkdir -p /out && ssh-keygen -q -t ed25519 -N '' -C unison-qa -f /out/id"}).Directory("/out")
+	pub, err := keys.File("id.pub").Contents(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return keys.File("id"), strings.TrimSpace(pub), nil
 }

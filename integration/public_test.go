@@ -74,6 +74,23 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 		"--iso-markers", testKey, "report", "export", "--path", report)
 	assert.Contains(t, readFile(t, filepath.Join(report, "summary.txt")), "qa-smoke-iso: PASSED (6 checks, 0 failed)")
 
+	// install-to-disk: the personalized ISO boots with the QA user-data (poweroff, the QA key) and a
+	// blank disk; the stand-in boots a probe, which installs nothing: the run says so and fails there
+	inst := filepath.Join(dir, "report-install")
+	mustCall(t, 20*time.Minute, "qa-install", "--iso", piso, "--accel", "tcg", "--install-timeout", "300", "report", "export", "--path", inst)
+	summary := readFile(t, filepath.Join(inst, "summary.txt"))
+	t.Log("\n" + summary)
+	assert.Contains(t, summary, "qa-install: FAILED (1 checks, 1 failed)")
+	assert.Contains(t, summary, "but the disk has no partition table: nothing was installed")
+	serial := readFile(t, filepath.Join(inst, "serial-install.log"))
+	assert.Contains(t, serial, "PROBE-CMDLINE: autoinstall ds=nocloud;s=/cdrom/nocloud/ --- console=ttyS0")
+	assert.Contains(t, serial, "shutdown: poweroff")
+	assert.Contains(t, serial, "unison-qa")
+	assert.Contains(t, serial, testKey, "the admin's own key stays")
+	r = daggerCall(t, 10*time.Minute, "qa-install", "--iso", iso, "--accel", "tcg", "report", "entries")
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, "personalize it first")
+
 	// byte-reproducible: the copy (another name, so nothing comes from the cache) gives the same bytes
 	per2 := filepath.Join(dir, "personal-copy")
 	r = personalize(cp, per2)
