@@ -40,6 +40,8 @@ type UnisonPlatform struct {
 	// The git checkout the module runs from (commit, commit time and tags default from it).
 	// +private
 	Git *dagger.GitRepository
+	// +private
+	CacheNonce string
 }
 
 // New configures the module: the images it builds with and its inputs.
@@ -63,8 +65,12 @@ func New(
 	// +optional
 	// +defaultPath="/"
 	git *dagger.GitRepository,
+	// Any text: every build step runs again instead of coming from the engine's cache (tool installs stay cached); outputs must not change. For reproducibility checks.
+	// +optional
+	cacheNonce string,
 ) *UnisonPlatform {
 	return &UnisonPlatform{
+		CacheNonce:  cacheNonce,
 		ToolsImage:  or(toolsImage, defaultToolsImage),
 		OsImage:     or(osImage, defaultOsImage),
 		CosignImage: or(cosignImage, defaultCosignImage),

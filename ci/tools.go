@@ -46,7 +46,17 @@ func (m *UnisonPlatform) tools() *dagger.Container {
 		WithEnvVariable("LIBGUESTFS_BACKEND", "direct").
 		WithEnvVariable("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg").
 		WithNewFile("/usr/local/bin/rtar", script("rtar.sh"), dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
-		WithWorkdir("/work")
+		WithWorkdir("/work").
+		With(m.nonce)
+}
+
+// nonce makes every later step of c a new one when the module was called
+// with --cache-nonce (reproducibility checks); else it changes nothing.
+func (m *UnisonPlatform) nonce(c *dagger.Container) *dagger.Container {
+	if m.CacheNonce == "" {
+		return c
+	}
+	return c.WithEnvVariable("UNISON_CACHE_NONCE", m.CacheNonce)
 }
 
 // Reports the versions of the main tools in the tools container.

@@ -92,7 +92,7 @@ func (b *Build) wsl(ctx context.Context, packages []string, tree *dagger.Directo
 
 // wslRootfs builds the root filesystem as a container from the base OS image.
 func (b *Build) wslRootfs(cfg wsl.Config, tree *dagger.Directory, packages []string) *dagger.Directory {
-	c := amd64().From(b.Root.OsImage).WithEnvVariable("DEBIAN_FRONTEND", "noninteractive")
+	c := amd64().From(b.Root.OsImage).WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").With(b.Root.nonce)
 	c = runScript(c, "wsl-rootfs.sh", packages...).
 		WithDirectory(bundle.InstallDir, tree).
 		WithNewFile("/etc/wsl.conf", cfg.WslConf()).

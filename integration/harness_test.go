@@ -79,6 +79,13 @@ type callResult struct {
 	Took           time.Duration
 }
 
+// freshNonce is a --cache-nonce constructor argument no earlier call used:
+// every build step of the call runs again instead of coming from the
+// engine's cache, so "same bytes" means rebuilt, not replayed.
+func freshNonce() string {
+	return fmt.Sprintf("--cache-nonce=%d", time.Now().UnixNano())
+}
+
 // daggerCall runs `dagger call <module args> <args>` in the repository.
 func daggerCall(t testing.TB, timeout time.Duration, args ...string) callResult {
 	t.Helper()

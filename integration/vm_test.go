@@ -57,6 +57,14 @@ func TestLinuxVm(t *testing.T) {
 	again := daggerCall(t, 10*time.Minute, args(filepath.Join(dir, "again"))...)
 	require.NoError(t, again.Err)
 	t.Logf("cache: first build %.1fs, identical rerun %.1fs", r.Took.Seconds(), again.Took.Seconds())
+	// rebuilt with the cache defeated: the same qcow2 and vmdk bytes
+	rebuilt := filepath.Join(dir, "rebuilt")
+	rn := daggerCall(t, 30*time.Minute, append([]string{freshNonce()}, args(rebuilt)...)...)
+	require.NoError(t, rn.Err, tail(rn.Stderr, 40))
+	t.Logf("rebuilt with the cache defeated: %.1fs", rn.Took.Seconds())
+	for _, f := range []string{qcow, vmdk} {
+		assert.Equal(t, fileSHA(t, f), fileSHA(t, filepath.Join(rebuilt, filepath.Base(f))), "%s rebuilt: same bytes", filepath.Base(f))
+	}
 
 	v := verifier(c).
 		WithMountedFile("/in/vm.qcow2", c.Host().File(qcow)).
