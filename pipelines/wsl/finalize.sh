@@ -9,5 +9,7 @@ awk -F: 'BEGIN{OFS=":"} { if ($2 == "" || $2 !~ /^[!*]/) $2 = "!*"; print }' /et
 cat /etc/shadow.new > /etc/shadow && rm -f /etc/shadow.new /etc/shadow- /etc/gshadow-
 for u in "$@"; do ln -sfn /dev/null "/etc/systemd/system/$u"; done
 rm -f /boot/vmlinuz* /boot/initrd* /.dockerenv
+# per machine, made at first boot: no build's random machine ID (dbus's postinst writes one) in the image
 : > /etc/machine-id
+if [ -e /var/lib/dbus/machine-id ] || [ -L /var/lib/dbus/machine-id ]; then ln -sfn /etc/machine-id /var/lib/dbus/machine-id; fi
 

@@ -195,7 +195,17 @@ func CheckRootfs(r io.Reader) ([]string, error) {
 	c.elf("/bin/bash")
 	c.elf("/bin/sh")
 	c.units()
+	c.machineID()
 	return c.problems, nil
+}
+
+// machineID reports a machine ID baked into the image: every install would share it.
+func (c *checker) machineID() {
+	for _, p := range []string{"/etc/machine-id", "/var/lib/dbus/machine-id"} {
+		if _, e := c.t.resolve(p); e != nil && len(bytes.TrimSpace(e.body)) > 0 {
+			c.add("%s: holds a machine ID: every install would share it (leave it empty: systemd makes one at first boot)", p)
+		}
+	}
 }
 
 func (c *checker) distributionConf(keys map[string]string) {

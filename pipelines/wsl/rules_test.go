@@ -59,6 +59,8 @@ func good() []file {
 		{name: "usr/lib/systemd/systemd", mode: 0o755, body: elf64},
 		{name: "etc/systemd/system/systemd-resolved.service", link: "/dev/null"},
 		{name: "etc/systemd/system/multi-user.target.wants/systemd-resolved.service", link: "/usr/lib/systemd/system/systemd-resolved.service"},
+		{name: "etc/machine-id", mode: 0o444},
+		{name: "var/lib/dbus/machine-id", link: "/etc/machine-id"},
 	}
 }
 
@@ -85,6 +87,7 @@ func TestCheckRootfsFindsEveryRule(t *testing.T) {
 	set("etc/systemd/system/systemd-resolved.service", func(f *file) { f.link = "/usr/lib/systemd/system/systemd-resolved.service" })
 	set("usr/share/wsl/unisonos.ico", func(f *file) { f.body = make([]byte, 2<<20) })
 	set("etc/shadow", func(f *file) { f.uid = 42 })
+	set("var/lib/dbus/machine-id", func(f *file) { f.link, f.mode, f.body = "", 0o444, []byte("984fe4ec61f6a1b2c3d4e5f6a7b8c9d0\n") })
 	problems, err := CheckRootfs(tarball(t, fs))
 	require.NoError(t, err)
 	for _, want := range []string{
@@ -96,6 +99,7 @@ func TestCheckRootfsFindsEveryRule(t *testing.T) {
 		"systemd-resolved.service: discouraged unit enabled",
 		"/usr/share/wsl/unisonos.ico: 2097152 bytes, at most 1048576",
 		"/etc/shadow: owner 42:42, want 0:0",
+		"/var/lib/dbus/machine-id: holds a machine ID",
 	} {
 		assert.True(t, containsPrefix(problems, want), "want %q in %q", want, problems)
 	}
