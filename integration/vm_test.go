@@ -24,7 +24,8 @@ const findRootSh = `root_offset() {
 const bootDisk = `set -u
 DISK=$1; LOG=$2; APPEND=$3
 timeout 300 qemu-system-x86_64 -accel tcg -machine pc -m 1024 -smp 1 -kernel /boot-probe/vmlinuz -initrd /boot-probe/initrd.gz \
-  -append "$APPEND" -drive file="$DISK",if=virtio,format=qcow2 -display none -monitor none -serial file:"$LOG" -no-reboot -net none
+  -append "$APPEND" -drive file="$DISK",if=virtio,format=qcow2 -display none -monitor none -serial file:"$LOG" -no-reboot \
+  -nic user,model=virtio-net-pci # a NIC as clouds give one: network-online is reached at once
 echo "qemu rc=$?" >> "$LOG"`
 
 func TestLinuxVm(t *testing.T) {
