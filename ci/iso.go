@@ -149,15 +149,42 @@ func (b *Build) iso(ctx context.Context, o isoOptions) (*dagger.Directory, error
 		WithFile("nocloud/"+autoinstall.DefaultBundleFile, b.bundleTar(tree)).
 		WithNewFile("autoinstall.yaml", autoinstall.AutoinstallYAML(userData))
 	maps = append(maps, "-map", "/stage/nocloud", "/nocloud", "-map", "/stage/autoinstall.yaml", "/autoinstall.yaml")
-	c := b.Root.tools().
-		WithEnvVariable("SOURCE_DATE_EPOCH", b.epoch()).
-		WithEnvVariable("OUT", artifact.Name(artifact.ISO, b.Version)).
-		WithEnvVariable("VOLID", volid).
+	return b.Root.remaster(base, stage, remasterOut{Name: artifact.Name(artifact.ISO, b.Version), VolumeID: volid, Epoch: b.epoch()}, maps...), nil
+}
+
+// remasterOut names a remastered ISO: file name, volume ID, SOURCE_DATE_EPOCH.
+type remasterOut struct{ Name, VolumeID, Epoch string }
+
+// remaster writes base with the staged files mapped in (-map pairs, paths
+// under /stage) and its boot setup replayed: /Name and /Name.sha256 in the
+// returned directory (scripts/iso-remaster.sh).
+func (m *UnisonPlatform) remaster(base *dagger.File, stage *dagger.Directory, out remasterOut, maps ...string) *dagger.Directory {
+	c := m.tools().
+		WithEnvVariable("SOURCE_DATE_EPOCH", out.Epoch).
+		WithEnvVariable("OUT", out.Name).
+		WithEnvVariable("VOLID", out.VolumeID).
 		WithMountedFile("/in/base.iso", base).
 		WithDirectory("/stage", stage).
 		// a mounted output is its own snapshot: no copy of the ISO out of the container's root filesystem
 		WithMountedDirectory("/out", dag.Directory())
-	return runScript(c, "iso-remaster.sh", maps...).Directory("/out"), nil
+	return runScript(c, "iso-remaster.sh", maps...).Directory("/out")
+}
+
+// payloadMaps are the -map pairs of a staged nocloud/user-data, nocloud/meta-data (when
+// given) and autoinstall.yaml: the payload files personalize-iso and qa-install replace.
+func payloadMaps(metaData bool) []string {
+	maps := []string{"-map", "/stage/nocloud/user-data", "/nocloud/user-data", "-map", "/stage/autoinstall.yaml", "/autoinstall.yaml"}
+	if metaData {
+		maps = append(maps, "-map", "/stage/nocloud/meta-data", "/nocloud/meta-data")
+	}
+	return maps
+}
+
+// isoFile reads one file of an ISO (xorriso, no mount).
+func (m *UnisonPlatform) isoFile(iso *dagger.File, path string) *dagger.File {
+	return m.tools().WithMountedFile("/in/image.iso", iso).
+		WithExec([]string{"xorriso", "-osirrox", "on", "-indev", "/in/image.iso", "-extract", path, "/extracted"}).
+		File("/extracted")
 }
 
 // userData renders and validates the autoinstall user-data of the build.
@@ -166,15 +193,11 @@ func (b *Build) userData(ctx context.Context, a ident.Admin, o isoOptions) (stri
 	if err != nil {
 		return "", fmt.Errorf("images/autoinstall/user-data.yaml.tmpl: %w", err)
 	}
-	c := autoinstall.Config{
+	return autoinstall.Render(tmpl, autoinstall.Config{
 		Hostname: a.Hostname, Username: a.User, SSHAuthorizedKeys: a.Keys, PasswordHash: a.PasswordHash,
 		ExtraPackages: o.Packages, Locale: o.Locale, KeyboardLayout: o.Keyboard, Timezone: o.Timezone,
-		Stable: version.IsStable(b.Version), BundleFile: autoinstall.DefaultBundleFile,
-	}
-	if b.Public {
-		c.Public, c.Username, c.Hostname = true, "", ""
-	}
-	return autoinstall.Render(tmpl, c)
+		Stable: version.IsStable(b.Version), BundleFile: autoinstall.DefaultBundleFile, Public: b.Public,
+	})
 }
 
 // patchedGrub extracts the base's GRUB configs, makes the default entry the

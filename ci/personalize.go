@@ -65,15 +65,7 @@ func (b *Build) PersonalizeIso(
 		WithNewFile("nocloud/user-data", userData).
 		WithNewFile("nocloud/meta-data", autoinstall.MetaData("unisonos-"+b.Hostname, b.Hostname)).
 		WithNewFile("autoinstall.yaml", autoinstall.AutoinstallYAML(userData))
-	c := b.Root.tools().
-		WithEnvVariable("SOURCE_DATE_EPOCH", strings.TrimSpace(epoch)).
-		WithEnvVariable("OUT", out).
-		WithEnvVariable("VOLID", strings.TrimSpace(volid)).
-		WithMountedFile("/in/base.iso", iso).
-		WithDirectory("/stage", stage).
-		WithMountedDirectory("/out", dag.Directory())
-	return runScript(c, "iso-remaster.sh", "-map", "/stage/nocloud/user-data", "/nocloud/user-data",
-		"-map", "/stage/nocloud/meta-data", "/nocloud/meta-data", "-map", "/stage/autoinstall.yaml", "/autoinstall.yaml").Directory("/out"), nil
+	return b.Root.remaster(iso, stage, remasterOut{Name: out, VolumeID: strings.TrimSpace(volid), Epoch: strings.TrimSpace(epoch)}, payloadMaps(true)...), nil
 }
 
 // personalUserData is the published user-data with this build's admin.

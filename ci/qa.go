@@ -234,9 +234,7 @@ func (m *UnisonPlatform) qaISO(ctx context.Context, iso *dagger.File, markers []
 
 // isoKernelBoot reads the default entry of an installer ISO's GRUB config.
 func (m *UnisonPlatform) isoKernelBoot(ctx context.Context, iso *dagger.File) (grub.KernelBoot, error) {
-	cfg, err := m.tools().WithMountedFile("/in/installer.iso", iso).
-		WithExec([]string{"xorriso", "-osirrox", "on", "-indev", "/in/installer.iso", "-extract", "/boot/grub/grub.cfg", "/grub.cfg"}).
-		File("/grub.cfg").Contents(ctx)
+	cfg, err := m.isoFile(iso, "/boot/grub/grub.cfg").Contents(ctx)
 	if err != nil {
 		return grub.KernelBoot{}, fmt.Errorf("iso: no /boot/grub/grub.cfg (not an Ubuntu live-server ISO?): %w", err)
 	}

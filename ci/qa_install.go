@@ -102,13 +102,6 @@ func (m *UnisonPlatform) qaInstallMedium(ctx context.Context, iso *dagger.File, 
 		return nil, "", err
 	}
 	stage := dag.Directory().WithNewFile("nocloud/user-data", variant).WithNewFile("autoinstall.yaml", autoinstall.AutoinstallYAML(variant))
-	c := m.tools().
-		WithEnvVariable("SOURCE_DATE_EPOCH", standinSDE).
-		WithEnvVariable("OUT", "qa.iso").
-		WithEnvVariable("VOLID", strings.TrimSpace(volid)).
-		WithMountedFile("/in/base.iso", iso).
-		WithDirectory("/stage", stage).
-		WithMountedDirectory("/out", dag.Directory())
-	return runScript(c, "iso-remaster.sh", "-map", "/stage/nocloud/user-data", "/nocloud/user-data",
-		"-map", "/stage/autoinstall.yaml", "/autoinstall.yaml").File("/out/qa.iso"), user, nil
+	qa := m.remaster(iso, stage, remasterOut{Name: "qa.iso", VolumeID: strings.TrimSpace(volid), Epoch: standinSDE}, payloadMaps(false)...)
+	return qa.File("qa.iso"), user, nil
 }

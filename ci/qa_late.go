@@ -34,9 +34,7 @@ func (m *UnisonPlatform) QaLateCommands(
 	userData *dagger.File,
 ) (*QaReport, error) {
 	if userData == nil {
-		userData = m.tools().WithMountedFile("/in/installer.iso", iso).
-			WithExec([]string{"xorriso", "-osirrox", "on", "-indev", "/in/installer.iso", "-extract", "/nocloud/user-data", "/user-data"}).
-			File("/user-data")
+		userData = m.isoFile(iso, "/nocloud/user-data")
 	}
 	ud, err := userData.Contents(ctx)
 	if err != nil {

@@ -1,9 +1,6 @@
 package integration
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,16 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-func sha256File(t *testing.T, p string) string {
-	f, err := os.Open(p)
-	require.NoError(t, err)
-	defer f.Close()
-	h := sha256.New()
-	_, err = io.Copy(h, f)
-	require.NoError(t, err)
-	return hex.EncodeToString(h.Sum(nil))
-}
 
 // A public ISO carries no operator credentials and its installer asks for
 // the identity and SSH keys; personalize-iso makes an unattended copy for one
@@ -51,7 +38,7 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 	b, err := os.ReadFile(iso)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(cp, b, 0o644))
-	sum := sha256File(t, iso)
+	sum := fileSHA(t, iso)
 	sums := filepath.Join(dir, "SHA256SUMS-v0.6.0.txt")
 	require.NoError(t, os.WriteFile(sums, []byte(sum+"  unisonos-baremetal-v0.6.0.iso\n"+sum+"  unisonos-baremetal-v0.6.0-copy.iso\n"), 0o644))
 
@@ -95,7 +82,7 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 	per2 := filepath.Join(dir, "personal-copy")
 	r = personalize(cp, per2)
 	require.NoError(t, r.Err, tail(r.Stderr, 30))
-	assert.Equal(t, sha256File(t, piso), sha256File(t, filepath.Join(per2, "unisonos-baremetal-v0.6.0-copy-edge-01.iso")))
+	assert.Equal(t, fileSHA(t, piso), fileSHA(t, filepath.Join(per2, "unisonos-baremetal-v0.6.0-copy-edge-01.iso")))
 
 	// bad input: a file SHA256SUMS does not list, a checksum mismatch, an ISO personalized already
 	other := filepath.Join(dir, "renamed.iso")
@@ -107,7 +94,7 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 	r = personalize(iso, filepath.Join(dir, "x2"))
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Stderr, "is not the one SHA256SUMS lists")
-	require.NoError(t, os.WriteFile(sums, []byte(sha256File(t, piso)+"  unisonos-baremetal-v0.6.0-edge-01.iso\n"), 0o644))
+	require.NoError(t, os.WriteFile(sums, []byte(fileSHA(t, piso)+"  unisonos-baremetal-v0.6.0-edge-01.iso\n"), 0o644))
 	r = personalize(piso, filepath.Join(dir, "x3"))
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Stderr, "personalized already")

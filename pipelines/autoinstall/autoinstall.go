@@ -117,8 +117,8 @@ func (c Config) withFormDefaults() Config {
 // CheckInputs validates the typed inputs before anything is rendered or built.
 func (c Config) CheckInputs() error {
 	if c.Public {
-		if len(c.SSHAuthorizedKeys) > 0 || c.PasswordHash != "" || c.Username != "" {
-			return bad("admin", "a public image carries no operator credentials: leave out the admin user, keys and password (personalize-iso or nocloud-seed adds them)")
+		if len(c.SSHAuthorizedKeys) > 0 || c.PasswordHash != "" {
+			return bad("admin", "a public image carries no operator credentials: leave out the keys and password (personalize-iso or nocloud-seed adds them)")
 		}
 		return c.checkForm()
 	}
