@@ -289,13 +289,30 @@ func (s *Set) Pin(digests map[string]string) error {
 	return nil
 }
 
-// ImageRef is the full image reference of a service (pinned when a digest is known).
+// ImageRef is the image reference a service runs: repo@sha256:... when a
+// digest is pinned (what a release ships), else the tagged reference.
 func (s *Set) ImageRef(svc Service) string {
-	ref := fmt.Sprintf("%s/%s:%s", s.Registry, svc.Image, s.Tags[svc.Name])
 	if d := s.Digests[svc.Name]; d != "" {
-		ref += "@" + d
+		return fmt.Sprintf("%s/%s@%s", s.Registry, svc.Image, d)
 	}
-	return ref
+	return s.TagRef(svc)
+}
+
+// TagRef is the tagged reference of a service (what a release resolves to a digest).
+func (s *Set) TagRef(svc Service) string {
+	return fmt.Sprintf("%s/%s:%s", s.Registry, svc.Image, s.Tags[svc.Name])
+}
+
+// Unpinned lists the tagged references of the services without a digest:
+// a release refuses to ship any.
+func (s *Set) Unpinned() []string {
+	var out []string
+	for _, svc := range s.Services {
+		if s.Digests[svc.Name] == "" {
+			out = append(out, svc.Name+" ("+s.TagRef(svc)+")")
+		}
+	}
+	return out
 }
 
 // JSON renders the set (what `compat` prints and the bundle's services.json).
@@ -312,7 +329,13 @@ func (s *Set) Compose() []byte {
 	b.WriteString("name: unison-platform\nservices:\n")
 	for _, svc := range s.Services {
 		fmt.Fprintf(&b, "  %s:\n", svc.Name)
-		fmt.Fprintf(&b, "    image: %s\n", s.ImageRef(svc))
+		if s.Digests[svc.Name] != "" {
+			// pinned: the tag stays as a comment and a label, the digest is what runs
+			fmt.Fprintf(&b, "    image: %s # %s\n", s.ImageRef(svc), s.Tags[svc.Name])
+			fmt.Fprintf(&b, "    labels:\n      org.opencontainers.image.ref.name: %s\n", s.TagRef(svc))
+		} else {
+			fmt.Fprintf(&b, "    image: %s\n", s.ImageRef(svc))
+		}
 		b.WriteString("    restart: unless-stopped\n")
 		// only the keys the service declares, from the env file compose is given
 		// (--env-file /etc/unison/platform.env); a missing secret stops compose

@@ -57,6 +57,16 @@ func TestComposeGolden(t *testing.T) {
 	}
 }
 
+func TestUnpinned(t *testing.T) {
+	s, err := real(t).Resolve("0.6.0")
+	require.NoError(t, err)
+	require.Len(t, s.Unpinned(), 4)
+	require.NoError(t, s.Pin(map[string]string{"inference": "sha256:" + strings.Repeat("ab", 32)}))
+	require.Equal(t, []string{"auth (ghcr.io/project-unisonos/unison-auth:v0.6.0)", "context (ghcr.io/project-unisonos/unison-context:v0.6.0)",
+		"orchestrator (ghcr.io/project-unisonos/unison-orchestrator:v0.6.0)"}, s.Unpinned())
+	require.Equal(t, "ghcr.io/project-unisonos/unison-inference@sha256:"+strings.Repeat("ab", 32), s.ImageRef(s.Services[2]))
+}
+
 func TestPinRejects(t *testing.T) {
 	s, err := real(t).Resolve("")
 	require.NoError(t, err)

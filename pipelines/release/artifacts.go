@@ -2,7 +2,9 @@ package release
 
 import (
 	"fmt"
+	"maps"
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/project-unisonOS/unison-platform/pipelines/artifact"
@@ -88,6 +90,10 @@ type Manifest struct {
 	Pushes []Push  `json:"pushes"`
 	// QA is what the release gate booted and checked.
 	QA QA `json:"qa"`
+	// Services are the images the compose file runs: service -> repo@sha256:...
+	Services map[string]string `json:"services"`
+	// Unpinned says why a dry run could not pin every service image (publish refuses then).
+	Unpinned string `json:"unpinned,omitempty"`
 }
 
 // PlanText renders the dry-run plan (and PLAN.txt of every release).
@@ -99,7 +105,14 @@ func PlanText(m Manifest) string {
 	}
 	fmt.Fprintf(&b, "release %s  channel %s  prerelease %t  (%s)\ncommit %s  created %s  signing %s\n\n",
 		m.Version, m.Channel, m.Prerelease, mode, m.Commit, m.Created, m.Signing)
-	b.WriteString(m.QA.Text() + "\nassets:\n")
+	b.WriteString(m.QA.Text() + "\nservice images (the compose file runs these digests):\n")
+	for _, svc := range slices.Sorted(maps.Keys(m.Services)) {
+		fmt.Fprintf(&b, "  %-14s %s\n", svc, m.Services[svc])
+	}
+	if m.Unpinned != "" {
+		fmt.Fprintf(&b, "  NOT PINNED: publish refuses this release as it stands:\n  %s\n", strings.ReplaceAll(m.Unpinned, "\n", "\n  "))
+	}
+	b.WriteString("\nassets:\n")
 	parts := map[string]int{}
 	for _, a := range m.Assets {
 		if i := strings.LastIndex(a.Name, ".part"); i > 0 {

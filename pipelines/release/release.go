@@ -131,6 +131,8 @@ type NotesInput struct {
 	Split []Asset
 	// Compat is the compatibility set: service -> tag.
 	Compat map[string]string
+	// Services are the pinned images the compose file runs: service -> repo@sha256:...
+	Services map[string]string
 	// Images are the pushed references (repository:tag), if any.
 	Images []string
 	// Keyless: signed with a Sigstore certificate instead of cosign.pub.
@@ -163,7 +165,11 @@ func Notes(in NotesInput) string {
 	if len(in.Compat) > 0 {
 		b.WriteString("\n## Compatible service tags\n\n")
 		for _, s := range slices.Sorted(maps.Keys(in.Compat)) {
-			fmt.Fprintf(&b, "- %s: `%s`\n", s, in.Compat[s])
+			fmt.Fprintf(&b, "- %s: `%s`", s, in.Compat[s])
+			if ref := in.Services[s]; ref != "" {
+				fmt.Fprintf(&b, ", runs `%s`", ref)
+			}
+			b.WriteString("\n")
 		}
 	}
 	if len(in.Images) > 0 {

@@ -141,13 +141,16 @@ func TestPlanTextGolden(t *testing.T) {
 		QA: QA{Suites: []string{Headline("qa-smoke: PASSED (11 checks, 0 failed)\n  ok boot ...\n"), "qa-smoke-iso: PASSED (6 checks, 0 failed)"}},
 		Assets: []Asset{{"unisonos-baremetal-v1.2.3.iso.part01", 1900 << 20, shaA}, {"unisonos-baremetal-v1.2.3.iso.part02", 1172 << 20, shaA},
 			{"unisonos-v1.2.3.wsl", 5 << 20, shaB}},
-		Split: []Asset{{"unisonos-baremetal-v1.2.3.iso", 3 << 30, shaA}},
+		Split:    []Asset{{"unisonos-baremetal-v1.2.3.iso", 3 << 30, shaA}},
+		Services: map[string]string{"inference": "ghcr.io/project-unisonos/unison-inference@sha256:" + shaB, "auth": "ghcr.io/project-unisonos/unison-auth@sha256:" + shaA},
 		Pushes: []Push{
 			{Repository: "ghcr.io/project-unisonos/unison-platform", Kind: "image", Tags: []string{"v1.2.3", "v1.2", "v1", "latest"}},
 			{Repository: "ghcr.io/project-unisonos/unisonos-wsl", Kind: "artifact", Tags: []string{"v1.2.3", "v1.2", "v1", "latest"},
 				Digest: "sha256:" + shaB, Files: []string{"unisonos-v1.2.3.wsl"}},
 		}}
 	golden.Equal(t, filepath.Join("testdata", "plan.golden.txt"), []byte(PlanText(m)))
+	m.Unpinned = "service images: could not be resolved:\n  x:v1: no route"
+	assert.Contains(t, PlanText(m), "  NOT PINNED: publish refuses this release as it stands:\n  service images: could not be resolved:\n    x:v1: no route\n")
 	m.QA = QA{Skipped: true}
 	assert.Contains(t, PlanText(m), "qa: SKIPPED (--skip-qa): no image of this release was booted or checked before publishing\n")
 }
