@@ -207,8 +207,14 @@ func (r Release) MarshalJSON() ([]byte, error) {
 		SigningKey          *dagger.Secret
 		SigningPassword     *dagger.Secret
 		IdentityToken       *dagger.Secret
+		TokenRequestUrl     *dagger.Secret
+		TokenRequestToken   *dagger.Secret
 		Keyless             bool
 		CertificateIdentity string
+		ServiceDigests      []string
+		BuilderId           string
+		InvocationId        string
+		Force               bool
 		SkipQa              bool
 		QaBootFiles         *dagger.Directory
 		QaKernelArgs        string
@@ -233,8 +239,14 @@ func (r Release) MarshalJSON() ([]byte, error) {
 	concrete.SigningKey = r.SigningKey
 	concrete.SigningPassword = r.SigningPassword
 	concrete.IdentityToken = r.IdentityToken
+	concrete.TokenRequestUrl = r.TokenRequestUrl
+	concrete.TokenRequestToken = r.TokenRequestToken
 	concrete.Keyless = r.Keyless
 	concrete.CertificateIdentity = r.CertificateIdentity
+	concrete.ServiceDigests = r.ServiceDigests
+	concrete.BuilderId = r.BuilderId
+	concrete.InvocationId = r.InvocationId
+	concrete.Force = r.Force
 	concrete.SkipQa = r.SkipQa
 	concrete.QaBootFiles = r.QaBootFiles
 	concrete.QaKernelArgs = r.QaKernelArgs
@@ -263,8 +275,14 @@ func (r *Release) UnmarshalJSON(bs []byte) error {
 		SigningKey          *dagger.Secret
 		SigningPassword     *dagger.Secret
 		IdentityToken       *dagger.Secret
+		TokenRequestUrl     *dagger.Secret
+		TokenRequestToken   *dagger.Secret
 		Keyless             bool
 		CertificateIdentity string
+		ServiceDigests      []string
+		BuilderId           string
+		InvocationId        string
+		Force               bool
 		SkipQa              bool
 		QaBootFiles         *dagger.Directory
 		QaKernelArgs        string
@@ -293,8 +311,14 @@ func (r *Release) UnmarshalJSON(bs []byte) error {
 	r.SigningKey = concrete.SigningKey
 	r.SigningPassword = concrete.SigningPassword
 	r.IdentityToken = concrete.IdentityToken
+	r.TokenRequestUrl = concrete.TokenRequestUrl
+	r.TokenRequestToken = concrete.TokenRequestToken
 	r.Keyless = concrete.Keyless
 	r.CertificateIdentity = concrete.CertificateIdentity
+	r.ServiceDigests = concrete.ServiceDigests
+	r.BuilderId = concrete.BuilderId
+	r.InvocationId = concrete.InvocationId
+	r.Force = concrete.Force
 	r.SkipQa = concrete.SkipQa
 	r.QaBootFiles = concrete.QaBootFiles
 	r.QaKernelArgs = concrete.QaKernelArgs
@@ -578,27 +602,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 	switch parentName {
 	case "Build":
 		switch fnName {
-		case "Bundle":
+		case "Wsl":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
 				}
 			}
-			return (*Build).Bundle(&parent, ctx, digests)
-		case "ModelsJson":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Build).ModelsJson(&parent, ctx)
+			return (*Build).Wsl(&parent, ctx, packages)
 		case "WithAdmin":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -641,6 +658,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, adminUser, hostname)
+		case "Bundle":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Build).Bundle(&parent, ctx, digests)
+		case "ModelsJson":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Build).ModelsJson(&parent, ctx)
 		case "Iso":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -697,20 +735,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).Iso(&parent, ctx, baseIso, baseIsoSha256, packages, locale, keyboard, timezone, volumeId)
-		case "Wsl":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			return (*Build).Wsl(&parent, ctx, packages)
 		case "NocloudSeed":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -798,55 +822,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "Release":
 		switch fnName {
-		case "WithQa":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var bootFiles *dagger.Directory
-			if inputArgs["bootFiles"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
-				}
-			}
-			var kernelArgs string
-			if inputArgs["kernelArgs"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
-				}
-			}
-			var accel string
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var bootTimeout int
-			if inputArgs["bootTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
-				}
-			}
-			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout)
-		case "DryRun":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).DryRun(&parent, ctx)
-		case "Publish":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).Publish(&parent, ctx)
 		case "WithAdmin":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -945,6 +920,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithAssetLimit(&parent, limitMib, partSizeMib)
+		case "WithProvenance":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var builderId string
+			if inputArgs["builderId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
+				}
+			}
+			var invocationId string
+			if inputArgs["invocationId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
+				}
+			}
+			return (*Release).WithProvenance(&parent, builderId, invocationId)
 		case "WithRegistryAuth":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -993,6 +989,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
+			var tokenRequestUrl *dagger.Secret
+			if inputArgs["tokenRequestUrl"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["tokenRequestUrl"]), &tokenRequestUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestUrl", err))
+				}
+			}
+			var tokenRequestToken *dagger.Secret
+			if inputArgs["tokenRequestToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["tokenRequestToken"]), &tokenRequestToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestToken", err))
+				}
+			}
 			var identityToken *dagger.Secret
 			if inputArgs["identityToken"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["identityToken"]), &identityToken)
@@ -1007,7 +1017,70 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentity", err))
 				}
 			}
-			return (*Release).WithKeyless(&parent, identityToken, certificateIdentity)
+			return (*Release).WithKeyless(&parent, tokenRequestUrl, tokenRequestToken, identityToken, certificateIdentity)
+		case "WithServiceDigests":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Release).WithServiceDigests(&parent, ctx, digests)
+		case "WithQa":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var bootFiles *dagger.Directory
+			if inputArgs["bootFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
+				}
+			}
+			var kernelArgs string
+			if inputArgs["kernelArgs"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
+				}
+			}
+			var accel string
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var bootTimeout int
+			if inputArgs["bootTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
+				}
+			}
+			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout)
+		case "DryRun":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).DryRun(&parent, ctx)
+		case "Publish":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).Publish(&parent, ctx)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1079,6 +1152,104 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "UnisonPlatform":
 		switch fnName {
+		case "WslBundle":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
+		case "Build":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var public bool
+			if inputArgs["public"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["public"]), &public)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg public", err))
+				}
+			}
+			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime, public)
 		case "Models":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1163,55 +1334,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests)
-		case "Build":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var public bool
-			if inputArgs["public"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["public"]), &public)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg public", err))
-				}
-			}
-			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime, public)
 		case "BaremetalIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1303,55 +1425,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, baseIso, baseIsoSha256)
-		case "WslBundle":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
-				}
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
 		case "QaSmoke":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1582,7 +1655,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipQa", err))
 				}
 			}
-			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa)
+			var force bool
+			if inputArgs["force"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
+				}
+			}
+			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
 		case "ServiceBuild":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1674,13 +1754,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
-		case "Toolbox":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).Toolbox(&parent), nil
 		case "StandinIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1702,6 +1775,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*UnisonPlatform).ProbeBoot(&parent), nil
+		case "Toolbox":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Toolbox(&parent), nil
 		case "Version":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

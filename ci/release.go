@@ -51,9 +51,21 @@ type Release struct {
 	// +private
 	IdentityToken *dagger.Secret
 	// +private
+	TokenRequestUrl *dagger.Secret
+	// +private
+	TokenRequestToken *dagger.Secret
+	// +private
 	Keyless bool
 	// +private
 	CertificateIdentity string
+	// +private
+	ServiceDigests []string
+	// +private
+	BuilderId string
+	// +private
+	InvocationId string
+	// +private
+	Force bool
 	// +private
 	SkipQa bool
 	// +private
@@ -108,8 +120,11 @@ func (m *UnisonPlatform) Release(
 	// Publish without booting anything first (the QA gate; see with-qa). PLAN.txt and the release notes say so, loudly.
 	// +optional
 	skipQa bool,
+	// Overwrite a version the registry already holds from another commit (refused otherwise). PLAN.txt and release.json say so, loudly.
+	// +optional
+	force bool,
 ) (*Release, error) {
-	r := &Release{Ref: ref, ExistingTags: existingTags, RunNumber: runNumber, Vmdk: vmdk, SkipQa: skipQa,
+	r := &Release{Ref: ref, ExistingTags: existingTags, RunNumber: runNumber, Vmdk: vmdk, SkipQa: skipQa, Force: force,
 		Registry: or(registry, defaultRegistry), Owner: or(owner, defaultOwner)}
 	if sha == "" || commitTime == "" {
 		commit, when, err := m.gitCommit(ctx, sha)

@@ -38,19 +38,33 @@ func (r *Release) WithSigningKey(
 	return &c, nil
 }
 
-// Signs the release keyless with Sigstore (Fulcio certificate, Rekor entry) using an OIDC identity token.
+// Signs the release keyless with Sigstore (Fulcio certificate, Rekor transparency log); in GitHub Actions cosign fetches a fresh OIDC token when it signs.
 func (r *Release) WithKeyless(
-	// OIDC identity token (GitHub Actions: an ID token with audience sigstore), e.g. env:SIGSTORE_ID_TOKEN.
+	// GitHub Actions (permissions: id-token: write): env:ACTIONS_ID_TOKEN_REQUEST_URL. cosign requests a token when it signs, so a long build cannot outlive it.
+	// +optional
+	tokenRequestUrl *dagger.Secret,
+	// GitHub Actions: env:ACTIONS_ID_TOKEN_REQUEST_TOKEN (with token-request-url).
+	// +optional
+	tokenRequestToken *dagger.Secret,
+	// Outside GitHub Actions: an OIDC identity token (audience sigstore), e.g. env:SIGSTORE_ID_TOKEN; it must still be valid when the release signs.
+	// +optional
 	identityToken *dagger.Secret,
-	// Expected certificate identity of the signatures (printed in the verify instructions).
+	// Expected certificate identity of the signatures (printed in the verify instructions), e.g. https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/tags/v1.2.3.
 	// +optional
 	certificateIdentity string,
 ) (*Release, error) {
 	if r.SigningKey != nil {
 		return nil, fmt.Errorf("with-keyless: this release is already signed with a key: choose one of with-signing-key and with-keyless")
 	}
+	if (tokenRequestUrl == nil) != (tokenRequestToken == nil) {
+		return nil, fmt.Errorf("with-keyless: give both token-request-url and token-request-token (env:ACTIONS_ID_TOKEN_REQUEST_URL, env:ACTIONS_ID_TOKEN_REQUEST_TOKEN)")
+	}
+	if tokenRequestUrl == nil && identityToken == nil {
+		return nil, fmt.Errorf("with-keyless: no identity token source: in GitHub Actions (permissions: id-token: write) add --token-request-url env:ACTIONS_ID_TOKEN_REQUEST_URL --token-request-token env:ACTIONS_ID_TOKEN_REQUEST_TOKEN; elsewhere --identity-token env:SIGSTORE_ID_TOKEN")
+	}
 	c := *r
 	c.Keyless, c.IdentityToken, c.CertificateIdentity = true, identityToken, certificateIdentity
+	c.TokenRequestUrl, c.TokenRequestToken = tokenRequestUrl, tokenRequestToken
 	return &c, nil
 }
 

@@ -21,13 +21,8 @@ type builtRelease struct {
 
 // buildAll builds the ISO, VM disk, WSL distribution, bundle and
 // models.json of the release concurrently, in one DAG.
-func (r *Release) buildAll(ctx context.Context) (*builtRelease, error) {
+func (r *Release) buildAll(ctx context.Context, tree *dagger.Directory) (*builtRelease, error) {
 	b := r.Build
-	// the bundle tree every artifact carries, rendered once
-	tree, err := b.bundleTree(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("bundle: %w", err)
-	}
 	steps := map[string]func(context.Context) (*dagger.Directory, error){
 		"baremetal-iso": func(ctx context.Context) (*dagger.Directory, error) {
 			// long edge versions get a shortened label instead of an error

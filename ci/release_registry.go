@@ -47,19 +47,23 @@ func (r *Release) planFromRegistry(ctx context.Context, opts []remote.Option) (*
 
 // checkImmutable refuses to publish a version that the registry already
 // holds from another commit: a published version never changes. A rerun
-// from the same commit completes the release.
-func checkImmutable(ctx context.Context, plan *version.Plan, opts []remote.Option) error {
+// from the same commit completes the release. With force the overwrite
+// goes ahead and the returned note says so (PLAN.txt, release.json).
+func checkImmutable(ctx context.Context, plan *version.Plan, opts []remote.Option, force bool) (string, error) {
 	ref, err := name.NewTag(plan.Repository + ":" + plan.Version)
 	if err != nil {
-		return err
+		return "", err
 	}
 	rev, err := ociartifact.Revision(ctx, ref, opts...)
 	if err != nil {
-		return err
+		return "", err
 	}
 	want := plan.Labels["org.opencontainers.image.revision"]
-	if rev != "" && rev != want {
-		return fmt.Errorf("ref: %s is already published from commit %s (this is %s): a published version never changes; release a new version", ref, rev, want)
+	if rev == "" || rev == want {
+		return "", nil
 	}
-	return nil
+	if force {
+		return fmt.Sprintf("%s was published from commit %s and is OVERWRITTEN by commit %s (--force): anyone who pulled %s before has other bytes", ref, rev, want, plan.Version), nil
+	}
+	return "", fmt.Errorf("ref: %s is already published from commit %s (this is %s): a published version never changes; release a new version (or, to replace it knowingly, --force)", ref, rev, want)
 }

@@ -7,7 +7,9 @@ import (
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/compat"
+	"github.com/project-unisonOS/unison-platform/pipelines/provenance"
 	"github.com/project-unisonOS/unison-platform/pipelines/release"
+	"github.com/project-unisonOS/unison-platform/pipelines/sbom"
 	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
 
@@ -27,8 +29,19 @@ func (r *Release) Publish(ctx context.Context) (*dagger.Directory, error) {
 	return r.run(ctx, false)
 }
 
-// run is the release recipe: plan, build, verify, boot-check, split, sign, push, tag.
-func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, error) {
+// prepared is what a release knows before anything is built.
+type prepared struct {
+	Plan *version.Plan
+	Tree *dagger.Directory
+	Set  *compat.Set
+	// Unresolved: why a dry run could not pin every service image; Forced: the overwrite --force allowed.
+	Unresolved error
+	Forced     string
+}
+
+// prepare plans the release, reads the registry and pins the service
+// images: every refusal comes before anything is built.
+func (r *Release) prepare(ctx context.Context, dryRun bool) (*prepared, error) {
 	plan, err := r.plan()
 	if err != nil {
 		return nil, err
@@ -36,20 +49,41 @@ func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, erro
 	if err := r.checkPublish(plan, dryRun); err != nil {
 		return nil, err
 	}
+	_, opts, err := r.registryAuth(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &prepared{}
 	if !dryRun {
-		// what the registry holds, before anything is built (a dry run stays offline)
-		_, opts, err := r.registryAuth(ctx)
-		if err != nil {
-			return nil, err
-		}
+		// what the registry holds (a dry run does not read the release's repositories)
 		if plan, err = r.planFromRegistry(ctx, opts); err != nil {
 			return nil, err
 		}
-		if err := checkImmutable(ctx, plan, opts); err != nil {
+		if p.Forced, err = checkImmutable(ctx, plan, opts, r.Force); err != nil {
 			return nil, err
 		}
 	}
-	built, err := r.buildAll(ctx)
+	p.Plan = plan
+	// service images by digest; a dry run shows what it could not resolve
+	pins, unresolved := r.pinServices(ctx, opts, plan.Host())
+	if unresolved != nil && !dryRun {
+		return nil, unresolved
+	}
+	p.Unresolved = unresolved
+	if p.Tree, p.Set, err = r.pinnedTree(ctx, pins, unresolved); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// run is the release recipe: prepare, build, verify, boot-check, split,
+// attest, sign, push, tag.
+func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, error) {
+	p, err := r.prepare(ctx, dryRun)
+	if err != nil {
+		return nil, err
+	}
+	built, err := r.buildAll(ctx, p.Tree)
 	if err != nil {
 		return nil, err
 	}
@@ -65,26 +99,25 @@ func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, erro
 	if err != nil {
 		return nil, err
 	}
-	sumsName := "SHA256SUMS-" + r.Build.Version + ".txt"
-	sums, err := release.SHA256SUMS(rel.Sums)
+	atts, err := r.attest(ctx, built.Files, verified.Groups, p.Set)
 	if err != nil {
 		return nil, err
 	}
-	rel.Dir = rel.Dir.WithNewFile(sumsName, sums)
+	rel.addAttestations(atts, r.Build.Version)
 	cosign := r.signer()
-	if cosign != nil {
-		signed, err := r.signBlob(ctx, cosign, rel.Dir.File(sumsName), sumsName)
-		if err != nil {
-			return nil, err
-		}
-		rel.Dir = rel.Dir.WithDirectory(".", signed)
+	if err := r.sums(ctx, rel, cosign); err != nil {
+		return nil, err
 	}
+	plan := p.Plan
 	man := release.Manifest{Version: plan.Version, Channel: string(plan.Channel), Prerelease: plan.Prerelease,
 		Commit: r.Build.Commit, Created: plan.Labels["org.opencontainers.image.created"], Signing: r.signing(),
-		DryRun: dryRun, Assets: rel.Attached, Split: rel.Split, QA: gate,
+		DryRun: dryRun, Assets: rel.Attached, Split: rel.Split, QA: gate, Services: serviceRefs(p.Set), Forced: p.Forced,
 		Pushes: release.PlanPushes(plan.Repository, plan.Tags, verified.Groups)}
+	if p.Unresolved != nil {
+		man.Unpinned = p.Unresolved.Error()
+	}
 	if !dryRun {
-		if err := r.publish(ctx, plan, built, verified.Groups, man.Pushes, cosign); err != nil {
+		if err := r.publish(ctx, plan, built, verified.Groups, man.Pushes, cosign, atts); err != nil {
 			return nil, err
 		}
 	}
@@ -92,9 +125,42 @@ func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, erro
 	return r.finish(ctx, rel.Dir, man)
 }
 
+// addAttestations attaches the SBOM and provenance of every artifact (and lists them in SHA256SUMS).
+func (s *splitRelease) addAttestations(atts []attestation, version string) {
+	for _, a := range atts {
+		for _, f := range []struct {
+			name string
+			data []byte
+		}{{sbom.FileName(a.Repo, version), a.SBOM}, {provenance.FileName(a.Repo, version), a.Provenance}} {
+			s.Dir = s.Dir.WithNewFile(f.name, string(f.data))
+			s.Attached = append(s.Attached, assetOf(f.name, f.data))
+			s.Sums = append(s.Sums, assetOf(f.name, f.data))
+		}
+	}
+}
+
+// sums writes SHA256SUMS-<version>.txt and, with a signer, its signature.
+func (r *Release) sums(ctx context.Context, rel *splitRelease, cosign *dagger.Container) error {
+	name := "SHA256SUMS-" + r.Build.Version + ".txt"
+	sums, err := release.SHA256SUMS(rel.Sums)
+	if err != nil {
+		return err
+	}
+	rel.Dir = rel.Dir.WithNewFile(name, sums)
+	if cosign == nil {
+		return nil
+	}
+	signed, err := r.signBlob(ctx, cosign, rel.Dir.File(name), name)
+	if err != nil {
+		return err
+	}
+	rel.Dir = rel.Dir.WithDirectory(".", signed)
+	return nil
+}
+
 // publish pushes content by digest, signs it, and only then moves the tags.
 func (r *Release) publish(ctx context.Context, plan *version.Plan, built *builtRelease, groups []release.Group,
-	pushes []release.Push, cosign *dagger.Container) error {
+	pushes []release.Push, cosign *dagger.Container, atts []attestation) error {
 	auth, opts, err := r.registryAuth(ctx)
 	if err != nil {
 		return err
@@ -112,6 +178,9 @@ func (r *Release) publish(ctx context.Context, plan *version.Plan, built *builtR
 	if err := r.signImages(ctx, cosign, refs, plan.Host(), auth); err != nil {
 		return err
 	}
+	if err := r.attestImages(ctx, cosign, pushes, atts, plan.Host(), auth); err != nil {
+		return err
+	}
 	return tagAll(ctx, pushes, opts)
 }
 
@@ -122,7 +191,7 @@ func (r *Release) finish(ctx context.Context, dir *dagger.Directory, man release
 		return nil, err
 	}
 	notes := release.NotesInput{Version: man.Version, Channel: man.Channel, Prerelease: man.Prerelease,
-		Assets: man.Assets, Split: man.Split, Compat: set.Tags, Keyless: r.Keyless,
+		Assets: man.Assets, Split: man.Split, Compat: set.Tags, Services: man.Services, Keyless: r.Keyless,
 		Identity: r.CertificateIdentity, Issuer: "https://token.actions.githubusercontent.com", QA: man.QA}
 	for _, p := range man.Pushes {
 		notes.Images = append(notes.Images, p.Repository+":"+man.Version)

@@ -34,6 +34,11 @@ func (r *Release) signer() *dagger.Container {
 	if r.IdentityToken != nil {
 		c = c.WithMountedSecret("/run/secrets/id-token", r.IdentityToken)
 	}
+	if r.TokenRequestUrl != nil {
+		// cosign asks GitHub for a fresh ID token (audience sigstore) each time it signs
+		c = c.WithSecretVariable("ACTIONS_ID_TOKEN_REQUEST_URL", r.TokenRequestUrl).
+			WithSecretVariable("ACTIONS_ID_TOKEN_REQUEST_TOKEN", r.TokenRequestToken)
+	}
 	return c
 }
 
@@ -53,9 +58,9 @@ func (r *Release) signing() string {
 func (r *Release) signBlob(ctx context.Context, cosign *dagger.Container, f *dagger.File, fname string) (*dagger.Directory, error) {
 	c := cosign.WithMountedFile("/in/"+fname, f)
 	if r.Keyless {
-		c = c.WithExec([]string{"/ko-app/cosign", "sign-blob", "--yes", "--identity-token", "/run/secrets/id-token",
-			"--output-signature", "/release/" + fname + ".sig", "--output-certificate", "/release/" + fname + ".pem",
-			"--bundle", "/release/" + fname + ".bundle", "/in/" + fname})
+		c = c.WithExec(append(append([]string{"/ko-app/cosign", "sign-blob", "--yes"}, r.keylessArgs()...),
+			"--output-signature", "/release/"+fname+".sig", "--output-certificate", "/release/"+fname+".pem",
+			"--bundle", "/release/"+fname+".bundle", "/in/"+fname))
 	} else {
 		c = c.WithExec([]string{"/ko-app/cosign", "sign-blob", "--yes", "--key", "env://COSIGN_KEY", "--tlog-upload=false",
 			"--output-signature", "/release/" + fname + ".sig", "/in/" + fname}).
@@ -68,32 +73,56 @@ func (r *Release) signBlob(ctx context.Context, cosign *dagger.Container, f *dag
 	return d, nil
 }
 
+// keylessArgs point cosign at the identity token; with the Actions request
+// variables cosign fetches the token itself.
+func (r *Release) keylessArgs() []string {
+	if r.IdentityToken != nil {
+		return []string{"--identity-token", "/run/secrets/id-token"}
+	}
+	return nil
+}
+
 // signImages signs pushed manifests by digest. cosign finds an identical
 // signature already attached and does not add it twice, so reruns converge.
 func (r *Release) signImages(ctx context.Context, cosign *dagger.Container, refs []string, host string, auth *authn.AuthConfig) error {
-	args := []string{"/ko-app/cosign", "sign", "--yes", "--recursive=false"}
+	c, err := r.cosignAt(cosign, host, auth)
+	if err != nil {
+		return err
+	}
+	args := append(append([]string{"/ko-app/cosign", "sign", "--yes", "--recursive=false"}, r.signArgs(host)...), refs...)
+	if _, err := c.WithExec(args).Sync(ctx); err != nil {
+		return fmt.Errorf("sign %s: %w", strings.Join(refs, " "), err)
+	}
+	return nil
+}
+
+// signArgs are cosign's signing flags: keyless (the identity token, the
+// transparency log) or the key (no public log: air-gapped sites).
+func (r *Release) signArgs(host string) []string {
+	var args []string
 	if r.Keyless {
-		args = append(args, "--identity-token", "/run/secrets/id-token")
+		args = append(args, r.keylessArgs()...)
 	} else {
 		args = append(args, "--key", "env://COSIGN_KEY", "--tlog-upload=false")
 	}
 	if release.PlainHTTP(host) {
 		args = append(args, "--allow-insecure-registry", "--allow-http-registry")
 	}
+	return args
+}
+
+// cosignAt is the cosign container logged in to the registry; it is never
+// served from the cache (it talks to the registry).
+func (r *Release) cosignAt(cosign *dagger.Container, host string, auth *authn.AuthConfig) (*dagger.Container, error) {
 	c := cosign
 	if auth != nil {
 		cfg, err := json.Marshal(map[string]any{"auths": map[string]any{host: map[string]string{
 			"auth": base64.StdEncoding.EncodeToString([]byte(auth.Username + ":" + auth.Password))}}})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c = c.WithMountedSecret("/tmp/docker/config.json", dag.SetSecret("unison-release-registry-auth", string(cfg))).
 			WithEnvVariable("DOCKER_CONFIG", "/tmp/docker")
 	}
-	// signing talks to the registry: never served from the cache
-	c = c.WithEnvVariable("UNISON_SIGNED_AT", time.Now().UTC().Format(time.RFC3339Nano))
-	if _, err := c.WithExec(append(args, refs...)).Sync(ctx); err != nil {
-		return fmt.Errorf("sign %s: %w", strings.Join(refs, " "), err)
-	}
-	return nil
+	return c.WithEnvVariable("UNISON_SIGNED_AT", time.Now().UTC().Format(time.RFC3339Nano)), nil
 }

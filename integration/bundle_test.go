@@ -124,7 +124,7 @@ func TestBundleDigestPinning(t *testing.T) {
 	entries, _ := readTarGz(t, p)
 	for _, e := range entries {
 		if e.hdr.Name == "unison-platform/compose.yaml" {
-			assert.Contains(t, string(e.body), "unison-inference:v0.6.1@sha256:"+strings.Repeat("ab", 32))
+			assert.Contains(t, string(e.body), "image: ghcr.io/project-unisonos/unison-inference@sha256:"+strings.Repeat("ab", 32)+" # v0.6.1\n")
 			return
 		}
 	}

@@ -132,15 +132,22 @@ func TestRelease(t *testing.T) {
 
 	owner := "rel" + time.Now().UTC().Format("150405")
 	prefix := reg + "/" + owner
+	// the service images live in the test registry: releases pin them by digest
+	svcPrefix := reg + "/" + owner + "svc"
+	images := imagesFor(t, svcPrefix)
+	svcDigests := map[string]string{}
+	for _, svc := range []string{"orchestrator", "inference", "auth"} {
+		svcDigests[svc] = pushServiceImage(t, svcPrefix, svc)
+	}
 	const sha = "89abcdef0123456789abcdef0123456789abcdef"
 	const created = "2026-11-21T09:30:00Z"
 	// the QA gate boots the stand-in VM disk with the probe kernel (it has no boot loader)
 	qa := []string{"with-qa", "--boot-files", probe, "--accel", "tcg"}
-	skipQa := false
+	skipQa, force := false, false
 	// publish (or dry-run) is the last step of the chain; tail is what follows it (export, file ...)
 	callAt := func(commit, ref, terminal string, tail ...string) callResult {
-		a := []string{"release", "--ref", ref, "--sha", commit, "--commit-time", created,
-			"--registry", reg, "--owner", owner, "--platform-version", "0.6.0", fmt.Sprintf("--skip-qa=%t", skipQa)}
+		a := []string{"--images", images, "release", "--ref", ref, "--sha", commit, "--commit-time", created,
+			"--registry", reg, "--owner", owner, "--platform-version", "0.6.0", fmt.Sprintf("--skip-qa=%t", skipQa), fmt.Sprintf("--force=%t", force)}
 		// existing tags default from the checkout: pass them, as release.yml does
 		if strings.HasPrefix(ref, "refs/tags/v0.7") {
 			a = append(a, "--existing-tags", "v0.6.0")
@@ -159,7 +166,16 @@ func TestRelease(t *testing.T) {
 	repos := []string{"unison-platform", "unisonos-baremetal", "unisonos-linux-vm", "unisonos-wsl", "unison-platform-bundle"}
 	stable := []string{"v0.6.0", "v0.6", "latest"}
 
-	// 0. the QA gate boots what would be published: a VM disk that never finishes
+	// 0. a service image whose tag the registry does not hold cannot be pinned:
+	// publish refuses before building anything
+	unpinned := call("refs/tags/v0.6.0", "publish")
+	require.Error(t, unpinned.Err)
+	assert.Contains(t, unpinned.Stderr, "a release pins every image by digest, and these could not be resolved")
+	assert.Contains(t, unpinned.Stderr, svcPrefix+"/unison-context:v0.6.0")
+	assert.Less(t, unpinned.Took, 2*time.Minute, "refused before building")
+	svcDigests["context"] = pushServiceImage(t, svcPrefix, "context")
+
+	// 0b. the QA gate boots what would be published: a VM disk that never finishes
 	// booting stops the release before anything is signed or pushed
 	qa = []string{"with-qa", "--boot-files", probe, "--accel", "tcg", "--kernel-args", "probe=hang console=ttyS0", "--boot-timeout", "30"}
 	hung := call("refs/tags/v0.6.0", "dry-run", "file", "--path", "PLAN.txt", "contents")
@@ -174,9 +190,11 @@ func TestRelease(t *testing.T) {
 	for _, want := range []string{"release v0.6.0  channel stable  prerelease false  (dry run: nothing pushed)",
 		"qa (booted before signing):\n  qa-smoke: PASSED (11 checks, 0 failed)\n  qa-smoke-iso: PASSED (3 checks, 0 failed)\n",
 		"would push:", "image " + prefix + "/unison-platform", "tags: v0.6.0 v0.6 latest",
-		"unisonos-baremetal-v0.6.0.iso", "over the asset limit"} {
+		"unisonos-baremetal-v0.6.0.iso", "over the asset limit", "service images (the compose file runs these digests):",
+		svcPrefix + "/unison-inference@" + svcDigests["inference"], "unisonos-wsl-v0.6.0.spdx.json", "unisonos-wsl-v0.6.0.intoto.json"} {
 		assert.Contains(t, dry.Stdout, want)
 	}
+	assert.NotContains(t, dry.Stdout, "NOT PINNED")
 	for _, r := range repos {
 		_, err := tagDigest(t, prefix+"/"+r+":v0.6.0")
 		assert.Error(t, err, "dry run pushed %s", r)
@@ -280,6 +298,15 @@ func TestRelease(t *testing.T) {
 	_, err = blob(strings.Replace(string(sumsText), "0", "1", 1))
 	assert.Error(t, err, "a tampered SHA256SUMS must not verify")
 
+	// pinned contents, SBOMs and provenance statements, attested in the registry
+	checkPinned(t, out, man, svcPrefix, svcDigests)
+	checkSBOMs(t, out, "v0.6.0", sums, svcDigests)
+	checkProvenanceFiles(t, out, "v0.6.0", sha, fileSHA(t, iso), sums)
+	for _, p := range man.Pushes {
+		verifyAttestations(ctx, t, c, pub, p)
+		assert.Equal(t, 2, attLayers(t, p.Repository, p.Digest), "%s: an SBOM and a provenance attestation", p.Repository)
+	}
+
 	// registry: every tag on the pushed digest, labels, artifact layout, one signature each
 	digests := map[string]string{}
 	for _, p := range man.Pushes {
@@ -339,6 +366,7 @@ func TestRelease(t *testing.T) {
 	for _, p := range man2.Pushes {
 		assert.Equal(t, digests[p.Repository], p.Digest, "rerun digest of %s", p.Repository)
 		assert.Equal(t, 1, sigLayers(t, p.Repository, p.Digest), "%s still signed once", p.Repository)
+		assert.Equal(t, 2, attLayers(t, p.Repository, p.Digest), "%s: attestations replaced, not added", p.Repository)
 	}
 
 	// 5. a pre-release gets its own tag only: latest and v0.6 stay on v0.6.0
@@ -381,6 +409,16 @@ func TestRelease(t *testing.T) {
 			assert.Equal(t, digests[p.Repository], d, "%s:%s moved backwards", p.Repository, tag)
 		}
 	}
+	// 8. --force overwrites a published version from another commit, and says so
+	force = true
+	forced := callAt("fedcba9876543210fedcba9876543210fedcba98", "refs/tags/v0.7.0-beta.1", "publish", "file", "--path", "PLAN.txt", "contents")
+	force = false
+	require.NoError(t, forced.Err, tail(forced.Stderr, 40))
+	assert.Contains(t, forced.Stdout, "FORCED: "+prefix+"/unison-platform:v0.7.0-beta.1 was published from commit "+sha+" and is OVERWRITTEN by commit fedcba98")
+	_, fcf, err := remoteImage(t, prefix+"/unison-platform:v0.7.0-beta.1")
+	require.NoError(t, err)
+	assert.Equal(t, "fedcba9876543210fedcba9876543210fedcba98", fcf.Config.Labels["org.opencontainers.image.revision"])
+	t.Logf("release timings: unpinned refusal %.1fs, forced overwrite %.1fs", unpinned.Took.Seconds(), forced.Took.Seconds())
 	t.Logf("release timings: dry run %.1fs, failed push %.1fs, completing rerun %.1fs, rerun of a complete release %.1fs, pre-release %.1fs, refused overwrite %.1fs, older patch %.1fs",
 		dry.Took.Seconds(), failed.Took.Seconds(), ok.Took.Seconds(), again.Took.Seconds(), beta.Took.Seconds(), other.Took.Seconds(), older.Took.Seconds())
 }
@@ -410,6 +448,11 @@ func TestReleaseRejects(t *testing.T) {
 		{"asset limit", chain(local, "with-asset-limit", "--limit-mib", "4096", "dry-run"), "asset-limit-mib 4096"},
 		{"part size", chain(local, "with-asset-limit", "--limit-mib", "2048", "--part-size-mib", "2048", "dry-run"), "part-size-mib 2048"},
 		{"bad qa accel", chain(local, "with-qa", "--accel", "fast", "dry-run"), `accel "fast": want auto, kvm or tcg`},
+		{"keyless without a token source", chain(local, "with-keyless", "--certificate-identity", "x", "publish"), "with-keyless: no identity token source"},
+		{"keyless with half the request", chain(local, "with-keyless", "--token-request-url", "env:UNISON_TEST_SECRET", "publish"), "give both token-request-url and token-request-token"},
+		{"bad service digest", chain(local, "with-service-digests", "--digests", "inference=sha256:xyz", "dry-run"), `digest for "inference": "sha256:xyz" is not sha256:<64 hex>`},
+		{"digest of no service", chain(local, "with-service-digests", "--digests", "nope=sha256:"+strings.Repeat("0", 64), "dry-run"), `digest for "nope": not a service`},
+		{"builder id not a URI", chain(local, "with-provenance", "--builder-id", "laptop", "dry-run"), `builder-id "laptop": want a URI`},
 		{"bad ssh key", chain(local, "with-admin", "--ssh-authorized-keys", "ssh-ed25519", "dry-run"), "ssh-authorized-keys: key 1 is not an OpenSSH public key line"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

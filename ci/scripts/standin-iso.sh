@@ -7,6 +7,8 @@ mkdir -p "$T"/casper "$T"/boot/grub/i386-pc "$T"/.disk
 cp /in/vmlinuz "$T"/casper/vmlinuz
 cp /in/initrd.gz "$T"/casper/initrd
 echo 'Ubuntu-Server 24.04.3 LTS "Noble Numbat" - Release amd64 (UnisonOS stand-in)' > "$T"/.disk/info
+# the package list of the live system, in the format of Ubuntu's casper/*.manifest (what release SBOMs read)
+dpkg-query -W -f '${Package}:${Architecture}\t${Version}\n' | sort > "$T"/casper/ubuntu-server-minimal.manifest
 cat > "$T"/boot/grub/grub.cfg <<'G'
 set timeout=1
 serial --unit=0 --speed=115200

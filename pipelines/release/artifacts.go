@@ -92,6 +92,8 @@ type Manifest struct {
 	QA QA `json:"qa"`
 	// Services are the images the compose file runs: service -> repo@sha256:...
 	Services map[string]string `json:"services"`
+	// Forced says which published version --force overwrote.
+	Forced string `json:"forced,omitempty"`
 	// Unpinned says why a dry run could not pin every service image (publish refuses then).
 	Unpinned string `json:"unpinned,omitempty"`
 }
@@ -105,6 +107,9 @@ func PlanText(m Manifest) string {
 	}
 	fmt.Fprintf(&b, "release %s  channel %s  prerelease %t  (%s)\ncommit %s  created %s  signing %s\n\n",
 		m.Version, m.Channel, m.Prerelease, mode, m.Commit, m.Created, m.Signing)
+	if m.Forced != "" {
+		fmt.Fprintf(&b, "FORCED: %s\n\n", m.Forced)
+	}
 	b.WriteString(m.QA.Text() + "\nservice images (the compose file runs these digests):\n")
 	for _, svc := range slices.Sorted(maps.Keys(m.Services)) {
 		fmt.Fprintf(&b, "  %-14s %s\n", svc, m.Services[svc])

@@ -151,6 +151,8 @@ func TestPlanTextGolden(t *testing.T) {
 	golden.Equal(t, filepath.Join("testdata", "plan.golden.txt"), []byte(PlanText(m)))
 	m.Unpinned = "service images: could not be resolved:\n  x:v1: no route"
 	assert.Contains(t, PlanText(m), "  NOT PINNED: publish refuses this release as it stands:\n  service images: could not be resolved:\n    x:v1: no route\n")
+	m.Forced = "x:v1.2.3 was published from commit a and is OVERWRITTEN"
+	assert.Contains(t, PlanText(m), "signing key\n\nFORCED: x:v1.2.3 was published from commit a and is OVERWRITTEN\n\nqa")
 	m.QA = QA{Skipped: true}
 	assert.Contains(t, PlanText(m), "qa: SKIPPED (--skip-qa): no image of this release was booted or checked before publishing\n")
 }

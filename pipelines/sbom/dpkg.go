@@ -87,10 +87,12 @@ func ParseDpkgStatus(data string, distro string) ([]Package, error) {
 	return out, nil
 }
 
-// ParseManifest reads an Ubuntu ISO's package manifest
-// (casper/*.manifest: "name[:arch]<TAB>version" a line).
+// ParseManifest reads an Ubuntu ISO's package manifests
+// (casper/*.manifest: "name[:arch]<TAB>version" a line); the layers of
+// a live ISO repeat packages, each is listed once.
 func ParseManifest(data string, distro string) ([]Package, error) {
 	var out []Package
+	seen := map[string]bool{}
 	for i, l := range strings.Split(data, "\n") {
 		if strings.TrimSpace(l) == "" {
 			continue
@@ -100,6 +102,10 @@ func ParseManifest(data string, distro string) ([]Package, error) {
 			return nil, fmt.Errorf("manifest: line %d: %q is not NAME<TAB>VERSION", i+1, l)
 		}
 		n, arch, _ := strings.Cut(f[0], ":")
+		if seen[f[0]+" "+f[1]] {
+			continue
+		}
+		seen[f[0]+" "+f[1]] = true
 		p := Package{Name: n, Version: f[1], Arch: arch}
 		p.PURL = debPURL(distro, p)
 		out = append(out, p)
@@ -148,4 +154,17 @@ func vendor(distro string) string {
 func purlEscape(s string) string {
 	r := strings.NewReplacer("%", "%25", ":", "%3A", "+", "%2B", "/", "%2F", "@", "%40", "?", "%3F", "#", "%23", " ", "%20")
 	return r.Replace(s)
+}
+
+// ImagePackage is a container image the artifact runs, pinned by digest
+// (sha256:...; "" when a dry run could not resolve it).
+func ImagePackage(repo, tag, digest string) Package {
+	name := repo[strings.LastIndex(repo, "/")+1:]
+	p := Package{Name: name, Version: tag, SHA256: strings.TrimPrefix(digest, "sha256:")}
+	p.PURL = "pkg:oci/" + name
+	if digest != "" {
+		p.PURL += "@" + purlEscape(digest)
+	}
+	p.PURL += "?repository_url=" + purlEscape(repo) + "&tag=" + purlEscape(tag)
+	return p
 }

@@ -49,11 +49,19 @@ func TestParseRejects(t *testing.T) {
 }
 
 func TestParseManifest(t *testing.T) {
-	ps, err := ParseManifest("zlib1g:amd64\t1:1.3.dfsg-3.1ubuntu2.1\nadduser\t3.137ubuntu1\n", "ubuntu-24.04")
+	ps, err := ParseManifest("zlib1g:amd64\t1:1.3.dfsg-3.1ubuntu2.1\nadduser\t3.137ubuntu1\nadduser\t3.137ubuntu1\n", "ubuntu-24.04")
 	require.NoError(t, err)
 	require.Len(t, ps, 2)
 	assert.Equal(t, "adduser", ps[0].Name)
 	assert.Equal(t, "pkg:deb/ubuntu/zlib1g@1%3A1.3.dfsg-3.1ubuntu2.1?arch=amd64&distro=ubuntu-24.04", ps[1].PURL)
+}
+
+func TestDistro(t *testing.T) {
+	assert.Equal(t, "ubuntu-24.04", Distro("PRETTY_NAME=\"Ubuntu 24.04.3 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"24.04\"\nID=ubuntu\n"))
+	assert.Equal(t, "debian-12", Distro("ID=debian\nVERSION_ID=\"12\"\n"))
+	assert.Equal(t, "ubuntu-24.04", Distro("Ubuntu-Server 24.04.3 LTS \"Noble Numbat\" - Release amd64\n"))
+	assert.Equal(t, "ubuntu-22.04", Distro("Ubuntu-Server 22.04.5 LTS \"Jammy Jellyfish\" - Release amd64 (20240911)"))
+	assert.Equal(t, "", Distro("garbage"))
 }
 
 func input(t *testing.T) Input {
@@ -135,4 +143,11 @@ func FuzzParseDpkgStatus(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestImagePackage(t *testing.T) {
+	p := ImagePackage("ghcr.io/project-unisonos/unison-inference", "v0.6.1", "sha256:"+sha)
+	assert.Equal(t, "pkg:oci/unison-inference@sha256%3A"+sha+"?repository_url=ghcr.io%2Fproject-unisonos%2Funison-inference&tag=v0.6.1", p.PURL)
+	assert.Equal(t, sha, p.SHA256)
+	assert.Equal(t, "pkg:oci/x?repository_url=r%2Fx&tag=v1", ImagePackage("r/x", "v1", "").PURL)
 }
