@@ -181,10 +181,18 @@ func Notes(in NotesInput) string {
 	sums := "SHA256SUMS-" + in.Version + ".txt"
 	fmt.Fprintf(&b, "\n## Verify before installing\n\n    sha256sum -c --ignore-missing %s\n", sums)
 	if in.Keyless {
-		fmt.Fprintf(&b, "    cosign verify-blob --bundle %s.bundle --certificate-identity '%s' --certificate-oidc-issuer '%s' %s\n", sums, in.Identity, in.Issuer, sums)
+		id := in.Identity
+		if id == "" {
+			id = "<the workflow that released it: https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/tags/" + in.Version + ">"
+		}
+		fmt.Fprintf(&b, "    cosign verify-blob --bundle %s.bundle --certificate-identity '%s' --certificate-oidc-issuer '%s' %s\n", sums, id, in.Issuer, sums)
+		b.WriteString("    gh attestation verify <file> --repo <owner>/<repo>\n")
 	} else {
 		fmt.Fprintf(&b, "    cosign verify-blob --key cosign.pub --signature %s.sig --insecure-ignore-tlog %s\n", sums, sums)
+		b.WriteString("\nUse the cosign.pub committed in the repository this release comes from, not a copy downloaded next to the assets.\n")
 	}
+	b.WriteString("\nEach artifact has an SPDX SBOM (`<artifact>-" + in.Version + ".spdx.json`) and a SLSA provenance statement (`<artifact>-" + in.Version +
+		".intoto.json`), also attached to its registry manifest: `cosign verify-attestation --type spdxjson|slsaprovenance1 …`.\n")
 	return b.String()
 }
 

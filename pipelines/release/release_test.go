@@ -74,9 +74,10 @@ func TestReassembleAndNotesGolden(t *testing.T) {
 	}
 	attached = append(attached, Asset{"unisonos-v1.2.3.wsl", 123456789, shaB})
 	notes := Notes(NotesInput{Version: "v1.2.3", Channel: "stable", Assets: attached, Split: []Asset{big},
-		Compat: map[string]string{"orchestrator": "v0.6.0", "inference": "v0.6.1"},
-		Images: []string{"ghcr.io/project-unisonos/unison-platform:v1.2.3"},
-		QA:     QA{Suites: []string{"qa-smoke: PASSED (11 checks, 0 failed)", "qa-smoke-iso: PASSED (6 checks, 0 failed)"}}})
+		Compat:   map[string]string{"orchestrator": "v0.6.0", "inference": "v0.6.1"},
+		Services: map[string]string{"inference": "ghcr.io/project-unisonos/unison-inference@sha256:" + shaA},
+		Images:   []string{"ghcr.io/project-unisonos/unison-platform:v1.2.3"},
+		QA:       QA{Suites: []string{"qa-smoke: PASSED (11 checks, 0 failed)", "qa-smoke-iso: PASSED (6 checks, 0 failed)"}}})
 	golden.Equal(t, filepath.Join("testdata", "notes.golden.md"), []byte(notes))
 	beta := Notes(NotesInput{Version: "v1.3.0-beta.1", Channel: "beta", Prerelease: true, Keyless: true,
 		Assets:   []Asset{{"unisonos-v1.3.0-beta.1.wsl", 1 << 20, shaA}},
