@@ -187,146 +187,6 @@ func (r *QaReport) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
-func (r Release) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Build               *Build
-		Ref                 string
-		ExistingTags        []string
-		RunNumber           int
-		Registry            string
-		Owner               string
-		Vmdk                bool
-		BaseIso             *dagger.File
-		BaseImage           *dagger.File
-		BaseIsoSha256       string
-		BaseImageSha256     string
-		AssetLimitMib       int
-		PartSizeMib         int
-		Username            string
-		Password            *dagger.Secret
-		SigningKey          *dagger.Secret
-		SigningPassword     *dagger.Secret
-		IdentityToken       *dagger.Secret
-		TokenRequestUrl     *dagger.Secret
-		TokenRequestToken   *dagger.Secret
-		Keyless             bool
-		CertificateIdentity string
-		ServiceDigests      []string
-		BuilderId           string
-		InvocationId        string
-		Force               bool
-		SkipQa              bool
-		QaBootFiles         *dagger.Directory
-		QaKernelArgs        string
-		QaBootTimeout       int
-		QaAccel             string
-	}
-	concrete.Build = r.Build
-	concrete.Ref = r.Ref
-	concrete.ExistingTags = r.ExistingTags
-	concrete.RunNumber = r.RunNumber
-	concrete.Registry = r.Registry
-	concrete.Owner = r.Owner
-	concrete.Vmdk = r.Vmdk
-	concrete.BaseIso = r.BaseIso
-	concrete.BaseImage = r.BaseImage
-	concrete.BaseIsoSha256 = r.BaseIsoSha256
-	concrete.BaseImageSha256 = r.BaseImageSha256
-	concrete.AssetLimitMib = r.AssetLimitMib
-	concrete.PartSizeMib = r.PartSizeMib
-	concrete.Username = r.Username
-	concrete.Password = r.Password
-	concrete.SigningKey = r.SigningKey
-	concrete.SigningPassword = r.SigningPassword
-	concrete.IdentityToken = r.IdentityToken
-	concrete.TokenRequestUrl = r.TokenRequestUrl
-	concrete.TokenRequestToken = r.TokenRequestToken
-	concrete.Keyless = r.Keyless
-	concrete.CertificateIdentity = r.CertificateIdentity
-	concrete.ServiceDigests = r.ServiceDigests
-	concrete.BuilderId = r.BuilderId
-	concrete.InvocationId = r.InvocationId
-	concrete.Force = r.Force
-	concrete.SkipQa = r.SkipQa
-	concrete.QaBootFiles = r.QaBootFiles
-	concrete.QaKernelArgs = r.QaKernelArgs
-	concrete.QaBootTimeout = r.QaBootTimeout
-	concrete.QaAccel = r.QaAccel
-	return json.Marshal(&concrete)
-}
-
-func (r *Release) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Build               *Build
-		Ref                 string
-		ExistingTags        []string
-		RunNumber           int
-		Registry            string
-		Owner               string
-		Vmdk                bool
-		BaseIso             *dagger.File
-		BaseImage           *dagger.File
-		BaseIsoSha256       string
-		BaseImageSha256     string
-		AssetLimitMib       int
-		PartSizeMib         int
-		Username            string
-		Password            *dagger.Secret
-		SigningKey          *dagger.Secret
-		SigningPassword     *dagger.Secret
-		IdentityToken       *dagger.Secret
-		TokenRequestUrl     *dagger.Secret
-		TokenRequestToken   *dagger.Secret
-		Keyless             bool
-		CertificateIdentity string
-		ServiceDigests      []string
-		BuilderId           string
-		InvocationId        string
-		Force               bool
-		SkipQa              bool
-		QaBootFiles         *dagger.Directory
-		QaKernelArgs        string
-		QaBootTimeout       int
-		QaAccel             string
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Build = concrete.Build
-	r.Ref = concrete.Ref
-	r.ExistingTags = concrete.ExistingTags
-	r.RunNumber = concrete.RunNumber
-	r.Registry = concrete.Registry
-	r.Owner = concrete.Owner
-	r.Vmdk = concrete.Vmdk
-	r.BaseIso = concrete.BaseIso
-	r.BaseImage = concrete.BaseImage
-	r.BaseIsoSha256 = concrete.BaseIsoSha256
-	r.BaseImageSha256 = concrete.BaseImageSha256
-	r.AssetLimitMib = concrete.AssetLimitMib
-	r.PartSizeMib = concrete.PartSizeMib
-	r.Username = concrete.Username
-	r.Password = concrete.Password
-	r.SigningKey = concrete.SigningKey
-	r.SigningPassword = concrete.SigningPassword
-	r.IdentityToken = concrete.IdentityToken
-	r.TokenRequestUrl = concrete.TokenRequestUrl
-	r.TokenRequestToken = concrete.TokenRequestToken
-	r.Keyless = concrete.Keyless
-	r.CertificateIdentity = concrete.CertificateIdentity
-	r.ServiceDigests = concrete.ServiceDigests
-	r.BuilderId = concrete.BuilderId
-	r.InvocationId = concrete.InvocationId
-	r.Force = concrete.Force
-	r.SkipQa = concrete.SkipQa
-	r.QaBootFiles = concrete.QaBootFiles
-	r.QaKernelArgs = concrete.QaKernelArgs
-	r.QaBootTimeout = concrete.QaBootTimeout
-	r.QaAccel = concrete.QaAccel
-	return nil
-}
-
 func (r ServiceImage) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Source       *dagger.Directory
@@ -339,6 +199,7 @@ func (r ServiceImage) MarshalJSON() ([]byte, error) {
 		Registry     string
 		Owner        string
 		ExistingTags []string
+		Published    []string
 		RunNumber    int
 		Dockerfile   string
 		ServicePort  int
@@ -356,6 +217,7 @@ func (r ServiceImage) MarshalJSON() ([]byte, error) {
 	concrete.Registry = r.Registry
 	concrete.Owner = r.Owner
 	concrete.ExistingTags = r.ExistingTags
+	concrete.Published = r.Published
 	concrete.RunNumber = r.RunNumber
 	concrete.Dockerfile = r.Dockerfile
 	concrete.ServicePort = r.ServicePort
@@ -377,6 +239,7 @@ func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
 		Registry     string
 		Owner        string
 		ExistingTags []string
+		Published    []string
 		RunNumber    int
 		Dockerfile   string
 		ServicePort  int
@@ -398,6 +261,7 @@ func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
 	r.Registry = concrete.Registry
 	r.Owner = concrete.Owner
 	r.ExistingTags = concrete.ExistingTags
+	r.Published = concrete.Published
 	r.RunNumber = concrete.RunNumber
 	r.Dockerfile = concrete.Dockerfile
 	r.ServicePort = concrete.ServicePort
@@ -480,6 +344,150 @@ func (r *VersionPlan) UnmarshalJSON(bs []byte) error {
 	r.Publish = concrete.Publish
 	r.Latest = concrete.Latest
 	r.JSON = concrete.JSON
+	return nil
+}
+
+func (r Release) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Build               *Build
+		Ref                 string
+		ExistingTags        []string
+		Published           []string
+		RunNumber           int
+		Registry            string
+		Owner               string
+		Vmdk                bool
+		BaseIso             *dagger.File
+		BaseImage           *dagger.File
+		BaseIsoSha256       string
+		BaseImageSha256     string
+		AssetLimitMib       int
+		PartSizeMib         int
+		Username            string
+		Password            *dagger.Secret
+		SigningKey          *dagger.Secret
+		SigningPassword     *dagger.Secret
+		IdentityToken       *dagger.Secret
+		TokenRequestUrl     *dagger.Secret
+		TokenRequestToken   *dagger.Secret
+		Keyless             bool
+		CertificateIdentity string
+		ServiceDigests      []string
+		BuilderId           string
+		InvocationId        string
+		Force               bool
+		SkipQa              bool
+		QaBootFiles         *dagger.Directory
+		QaKernelArgs        string
+		QaBootTimeout       int
+		QaAccel             string
+	}
+	concrete.Build = r.Build
+	concrete.Ref = r.Ref
+	concrete.ExistingTags = r.ExistingTags
+	concrete.Published = r.Published
+	concrete.RunNumber = r.RunNumber
+	concrete.Registry = r.Registry
+	concrete.Owner = r.Owner
+	concrete.Vmdk = r.Vmdk
+	concrete.BaseIso = r.BaseIso
+	concrete.BaseImage = r.BaseImage
+	concrete.BaseIsoSha256 = r.BaseIsoSha256
+	concrete.BaseImageSha256 = r.BaseImageSha256
+	concrete.AssetLimitMib = r.AssetLimitMib
+	concrete.PartSizeMib = r.PartSizeMib
+	concrete.Username = r.Username
+	concrete.Password = r.Password
+	concrete.SigningKey = r.SigningKey
+	concrete.SigningPassword = r.SigningPassword
+	concrete.IdentityToken = r.IdentityToken
+	concrete.TokenRequestUrl = r.TokenRequestUrl
+	concrete.TokenRequestToken = r.TokenRequestToken
+	concrete.Keyless = r.Keyless
+	concrete.CertificateIdentity = r.CertificateIdentity
+	concrete.ServiceDigests = r.ServiceDigests
+	concrete.BuilderId = r.BuilderId
+	concrete.InvocationId = r.InvocationId
+	concrete.Force = r.Force
+	concrete.SkipQa = r.SkipQa
+	concrete.QaBootFiles = r.QaBootFiles
+	concrete.QaKernelArgs = r.QaKernelArgs
+	concrete.QaBootTimeout = r.QaBootTimeout
+	concrete.QaAccel = r.QaAccel
+	return json.Marshal(&concrete)
+}
+
+func (r *Release) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Build               *Build
+		Ref                 string
+		ExistingTags        []string
+		Published           []string
+		RunNumber           int
+		Registry            string
+		Owner               string
+		Vmdk                bool
+		BaseIso             *dagger.File
+		BaseImage           *dagger.File
+		BaseIsoSha256       string
+		BaseImageSha256     string
+		AssetLimitMib       int
+		PartSizeMib         int
+		Username            string
+		Password            *dagger.Secret
+		SigningKey          *dagger.Secret
+		SigningPassword     *dagger.Secret
+		IdentityToken       *dagger.Secret
+		TokenRequestUrl     *dagger.Secret
+		TokenRequestToken   *dagger.Secret
+		Keyless             bool
+		CertificateIdentity string
+		ServiceDigests      []string
+		BuilderId           string
+		InvocationId        string
+		Force               bool
+		SkipQa              bool
+		QaBootFiles         *dagger.Directory
+		QaKernelArgs        string
+		QaBootTimeout       int
+		QaAccel             string
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Build = concrete.Build
+	r.Ref = concrete.Ref
+	r.ExistingTags = concrete.ExistingTags
+	r.Published = concrete.Published
+	r.RunNumber = concrete.RunNumber
+	r.Registry = concrete.Registry
+	r.Owner = concrete.Owner
+	r.Vmdk = concrete.Vmdk
+	r.BaseIso = concrete.BaseIso
+	r.BaseImage = concrete.BaseImage
+	r.BaseIsoSha256 = concrete.BaseIsoSha256
+	r.BaseImageSha256 = concrete.BaseImageSha256
+	r.AssetLimitMib = concrete.AssetLimitMib
+	r.PartSizeMib = concrete.PartSizeMib
+	r.Username = concrete.Username
+	r.Password = concrete.Password
+	r.SigningKey = concrete.SigningKey
+	r.SigningPassword = concrete.SigningPassword
+	r.IdentityToken = concrete.IdentityToken
+	r.TokenRequestUrl = concrete.TokenRequestUrl
+	r.TokenRequestToken = concrete.TokenRequestToken
+	r.Keyless = concrete.Keyless
+	r.CertificateIdentity = concrete.CertificateIdentity
+	r.ServiceDigests = concrete.ServiceDigests
+	r.BuilderId = concrete.BuilderId
+	r.InvocationId = concrete.InvocationId
+	r.Force = concrete.Force
+	r.SkipQa = concrete.SkipQa
+	r.QaBootFiles = concrete.QaBootFiles
+	r.QaKernelArgs = concrete.QaKernelArgs
+	r.QaBootTimeout = concrete.QaBootTimeout
+	r.QaAccel = concrete.QaAccel
 	return nil
 }
 
@@ -602,20 +610,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 	switch parentName {
 	case "Build":
 		switch fnName {
-		case "Wsl":
+		case "PersonalizeIso":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
 				}
 			}
-			return (*Build).Wsl(&parent, ctx, packages)
+			var sha256Sums *dagger.File
+			if inputArgs["sha256Sums"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256Sums"]), &sha256Sums)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256Sums", err))
+				}
+			}
+			return (*Build).PersonalizeIso(&parent, ctx, iso, sha256Sums)
 		case "WithAdmin":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -658,6 +673,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, adminUser, hostname)
+		case "Wsl":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*Build).Wsl(&parent, ctx, packages)
 		case "Bundle":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -742,27 +771,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Build).NocloudSeed(&parent, ctx)
-		case "PersonalizeIso":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var sha256Sums *dagger.File
-			if inputArgs["sha256Sums"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha256Sums"]), &sha256Sums)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256Sums", err))
-				}
-			}
-			return (*Build).PersonalizeIso(&parent, ctx, iso, sha256Sums)
 		case "Vm":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -822,6 +830,76 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "Release":
 		switch fnName {
+		case "WithQa":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var bootFiles *dagger.Directory
+			if inputArgs["bootFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
+				}
+			}
+			var kernelArgs string
+			if inputArgs["kernelArgs"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
+				}
+			}
+			var accel string
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var bootTimeout int
+			if inputArgs["bootTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
+				}
+			}
+			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout)
+		case "DryRun":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).DryRun(&parent, ctx)
+		case "Publish":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).Publish(&parent, ctx)
+		case "WithProvenance":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var builderId string
+			if inputArgs["builderId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
+				}
+			}
+			var invocationId string
+			if inputArgs["invocationId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
+				}
+			}
+			return (*Release).WithProvenance(&parent, builderId, invocationId)
 		case "WithAdmin":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -920,27 +998,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithAssetLimit(&parent, limitMib, partSizeMib)
-		case "WithProvenance":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var builderId string
-			if inputArgs["builderId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
-				}
-			}
-			var invocationId string
-			if inputArgs["invocationId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
-				}
-			}
-			return (*Release).WithProvenance(&parent, builderId, invocationId)
 		case "WithRegistryAuth":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1032,55 +1089,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithServiceDigests(&parent, ctx, digests)
-		case "WithQa":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var bootFiles *dagger.Directory
-			if inputArgs["bootFiles"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
-				}
-			}
-			var kernelArgs string
-			if inputArgs["kernelArgs"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
-				}
-			}
-			var accel string
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var bootTimeout int
-			if inputArgs["bootTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
-				}
-			}
-			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout)
-		case "DryRun":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).DryRun(&parent, ctx)
-		case "Publish":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).Publish(&parent, ctx)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1152,55 +1160,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "UnisonPlatform":
 		switch fnName {
-		case "WslBundle":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
-				}
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
 		case "Build":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1250,6 +1209,55 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime, public)
+		case "WslBundle":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
 		case "Models":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1509,160 +1517,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).QaSmoke(&parent, ctx, image, iso, isoMarkers, bootFiles, kernelArgs, readyMarker, bootTimeout, healthTimeout, memory, accel, services)
-		case "QaInstall":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var accel string
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var installTimeout int
-			if inputArgs["installTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["installTimeout"]), &installTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installTimeout", err))
-				}
-			}
-			var memory int
-			if inputArgs["memory"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
-				}
-			}
-			return (*UnisonPlatform).QaInstall(&parent, ctx, iso, accel, installTimeout, memory)
-		case "QaLateCommands":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var targetImage *dagger.File
-			if inputArgs["targetImage"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["targetImage"]), &targetImage)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg targetImage", err))
-				}
-			}
-			var userData *dagger.File
-			if inputArgs["userData"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["userData"]), &userData)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg userData", err))
-				}
-			}
-			return (*UnisonPlatform).QaLateCommands(&parent, ctx, iso, targetImage, userData)
-		case "Release":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var ref string
-			if inputArgs["ref"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
-				}
-			}
-			var sha string
-			if inputArgs["sha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var existingTags []string
-			if inputArgs["existingTags"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
-				}
-			}
-			var runNumber int
-			if inputArgs["runNumber"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
-				}
-			}
-			var registry string
-			if inputArgs["registry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
-				}
-			}
-			var owner string
-			if inputArgs["owner"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var vmdk bool
-			if inputArgs["vmdk"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
-				}
-			}
-			var skipQa bool
-			if inputArgs["skipQa"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["skipQa"]), &skipQa)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipQa", err))
-				}
-			}
-			var force bool
-			if inputArgs["force"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
-				}
-			}
-			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
 		case "ServiceBuild":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1964,6 +1818,160 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).LinuxVm(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, hostname, adminUser, diskSize, vmdk, baseImage, baseImageSha256)
+		case "QaInstall":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var accel string
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var installTimeout int
+			if inputArgs["installTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installTimeout"]), &installTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installTimeout", err))
+				}
+			}
+			var memory int
+			if inputArgs["memory"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
+				}
+			}
+			return (*UnisonPlatform).QaInstall(&parent, ctx, iso, accel, installTimeout, memory)
+		case "QaLateCommands":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var targetImage *dagger.File
+			if inputArgs["targetImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["targetImage"]), &targetImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg targetImage", err))
+				}
+			}
+			var userData *dagger.File
+			if inputArgs["userData"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["userData"]), &userData)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg userData", err))
+				}
+			}
+			return (*UnisonPlatform).QaLateCommands(&parent, ctx, iso, targetImage, userData)
+		case "Release":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var vmdk bool
+			if inputArgs["vmdk"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
+				}
+			}
+			var skipQa bool
+			if inputArgs["skipQa"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["skipQa"]), &skipQa)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipQa", err))
+				}
+			}
+			var force bool
+			if inputArgs["force"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
+				}
+			}
+			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
 		case "":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

@@ -21,6 +21,8 @@ type Release struct {
 	// +private
 	ExistingTags []string
 	// +private
+	Published []string
+	// +private
 	RunNumber int
 	// +private
 	Registry string
@@ -158,7 +160,7 @@ func (m *UnisonPlatform) Release(
 // plan is the version plan of the release's ref (validates ref, sha and time).
 func (r *Release) plan() (*version.Plan, error) {
 	return version.Compute(version.Input{Ref: r.Ref, SHA: r.Build.Commit, CommitTime: r.Build.CommitTime,
-		RunNumber: r.RunNumber, ExistingTags: r.ExistingTags, Registry: r.Registry, Owner: r.Owner,
+		RunNumber: r.RunNumber, ExistingTags: r.ExistingTags, Published: version.ParsePublished(r.Published), Registry: r.Registry, Owner: r.Owner,
 		Repo: platformRepo, Image: platformRepo, Domain: "platform"})
 }
 

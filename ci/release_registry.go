@@ -24,12 +24,13 @@ func (r *Release) planFromRegistry(ctx context.Context, opts []remote.Option) (*
 	if err != nil {
 		return nil, err
 	}
-	tags, err := ociartifact.Tags(ctx, repo, opts...)
+	tags, published, err := registryHistory(ctx, repo, r.Ref, opts)
 	if err != nil {
-		return nil, fmt.Errorf("existing-tags: %w", err)
+		return nil, err
 	}
 	c := *r
 	c.ExistingTags = append(append([]string{}, r.ExistingTags...), tags...)
+	c.Published = published
 	if plan, err = c.plan(); err != nil {
 		return nil, err
 	}
@@ -41,8 +42,23 @@ func (r *Release) planFromRegistry(ctx context.Context, opts []remote.Option) (*
 		b.Version = plan.Version
 		r.Build = &b
 	}
-	r.ExistingTags = c.ExistingTags
+	r.ExistingTags, r.Published = c.ExistingTags, c.Published
 	return plan, nil
+}
+
+// registryHistory is what a repository already holds: its tags and, for a
+// release branch, the commit of each of its betas (a rebuilt commit keeps
+// its beta number, another commit never reuses one).
+func registryHistory(ctx context.Context, repo name.Repository, ref string, opts []remote.Option) ([]string, []string, error) {
+	tags, err := ociartifact.Tags(ctx, repo, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("existing-tags: %w", err)
+	}
+	published, err := ociartifact.BetaRevisions(ctx, repo, tags, version.BetaPrefix(ref), opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("existing-tags: %w", err)
+	}
+	return tags, published, nil
 }
 
 // checkImmutable refuses to publish a version that the registry already

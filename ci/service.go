@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
@@ -31,6 +35,8 @@ type ServiceImage struct {
 	Owner string
 	// +private
 	ExistingTags []string
+	// +private
+	Published []string
 	// +private
 	RunNumber int
 	// +private
@@ -142,6 +148,12 @@ func (s *ServiceImage) Publish(ctx context.Context) (string, error) {
 	if p.Publish && s.Password == nil && version.NeedsCredentials(p.Host()) {
 		return "", fmt.Errorf("password: pushing to %s needs credentials: add with-registry --username USER --password env:REGISTRY_TOKEN (a Dagger secret)", p.Host())
 	}
+	if p.Publish {
+		// what the registry holds counts: latest never moves back, betas never repeat
+		if p, err = s.planFromRegistry(ctx, p); err != nil {
+			return "", err
+		}
+	}
 	variants := s.variants(p)
 	if !p.Publish {
 		for _, v := range variants {
@@ -166,6 +178,30 @@ func (s *ServiceImage) Publish(ctx context.Context) (string, error) {
 	return strings.Join(out, "\n") + "\n", nil
 }
 
+// planFromRegistry recomputes the plan with the registry's tags and betas.
+func (s *ServiceImage) planFromRegistry(ctx context.Context, p *version.Plan) (*version.Plan, error) {
+	opts := []remote.Option{remote.WithAuth(authn.Anonymous)}
+	if s.Password != nil {
+		pw, err := s.Password.Plaintext(ctx)
+		if err != nil {
+			return nil, err
+		}
+		opts = []remote.Option{remote.WithAuth(authn.FromConfig(authn.AuthConfig{Username: s.Username, Password: pw}))}
+	}
+	repo, err := name.NewRepository(p.Repository)
+	if err != nil {
+		return nil, err
+	}
+	tags, published, err := registryHistory(ctx, repo, s.Ref, opts)
+	if err != nil {
+		return nil, err
+	}
+	c := *s
+	c.ExistingTags = append(append([]string{}, s.ExistingTags...), tags...)
+	c.Published = published
+	return c.plan()
+}
+
 // variants builds the image for each platform with the plan's labels.
 func (s *ServiceImage) variants(p *version.Plan) []*dagger.Container {
 	out := make([]*dagger.Container, 0, len(s.Platforms))
@@ -186,5 +222,5 @@ func (s *ServiceImage) variants(p *version.Plan) []*dagger.Container {
 // plan is the version plan of the build (validates every input).
 func (s *ServiceImage) plan() (*version.Plan, error) {
 	return version.Compute(version.Input{Ref: s.Ref, SHA: s.Sha, CommitTime: s.CommitTime, Date: s.Date, RunNumber: s.RunNumber,
-		ExistingTags: s.ExistingTags, Registry: s.Registry, Owner: s.Owner, Repo: s.ImageName, Image: s.ImageName, Domain: s.Domain})
+		ExistingTags: s.ExistingTags, Published: version.ParsePublished(s.Published), Registry: s.Registry, Owner: s.Owner, Repo: s.ImageName, Image: s.ImageName, Domain: s.Domain})
 }

@@ -18,11 +18,16 @@ const (
 
 // serviceBuild runs service-build ... with-registry ... <terminal> (publish or plan).
 func serviceBuild(t *testing.T, reg, ref, terminal string, extra ...string) callResult {
+	return serviceBuildAt(t, reg, "project-unisonOS", sampleSHA, ref, terminal, extra...)
+}
+
+// serviceBuildAt is serviceBuild for an owner and a commit.
+func serviceBuildAt(t *testing.T, reg, owner, sha, ref, terminal string, extra ...string) callResult {
 	args := []string{"service-build",
 		"--source", filepath.Join(repoRoot(t), "integration", "testdata", "sample-service"),
 		"--image-name", "unison-sample", "--domain", "test", "--service-port", "8080",
-		"--ref", ref, "--sha", sampleSHA, "--commit-time", sampleTime}
-	args = append(append(args, extra...), "with-registry", "--registry", reg, "--owner", "project-unisonOS", terminal)
+		"--ref", ref, "--sha", sha, "--commit-time", sampleTime}
+	args = append(append(args, extra...), "with-registry", "--registry", reg, "--owner", owner, terminal)
 	return daggerCall(t, 15*time.Minute, args...)
 }
 
@@ -31,10 +36,15 @@ func serviceBuild(t *testing.T, reg, ref, terminal string, extra ...string) call
 func TestServiceBuildPublishes(t *testing.T) {
 	requireEngine(t)
 	reg := sharedRegistry(t)
-	repo := reg + "/project-unisonos/unison-sample"
-	// unique per run so that earlier runs' tags do not satisfy the checks
+	// a repository of its own per run: publish reads the registry's tags, and
+	// earlier runs' tags must neither satisfy the checks nor hold latest
 	stamp := time.Now().UTC().Format("150405")
+	owner := "svc" + stamp
+	repo := reg + "/" + owner + "/unison-sample"
 	major := "7" + stamp[len(stamp)-1:]
+	serviceBuild := func(t *testing.T, reg, ref, terminal string, extra ...string) callResult {
+		return serviceBuildAt(t, reg, owner, sampleSHA, ref, terminal, extra...)
+	}
 
 	// dry run: prints the plan, pushes nothing
 	dry := serviceBuild(t, reg, "refs/tags/v"+major+".2.0", "plan", "--existing-tags", "v"+major+".1.0")
@@ -66,7 +76,7 @@ func TestServiceBuildPublishes(t *testing.T) {
 	assert.Equal(t, "v"+major+".2.0", l["org.opencontainers.image.version"])
 	assert.Equal(t, sampleSHA, l["org.opencontainers.image.revision"])
 	assert.Equal(t, sampleTime, l["org.opencontainers.image.created"])
-	assert.Equal(t, "https://github.com/project-unisonOS/unison-sample", l["org.opencontainers.image.source"])
+	assert.Equal(t, "https://github.com/"+owner+"/unison-sample", l["org.opencontainers.image.source"])
 	assert.Equal(t, "stable", l["unison.channel"])
 	assert.Equal(t, "test", l["unison.domain"])
 	assert.Contains(t, cf.Config.ExposedPorts, "8080/tcp")
@@ -86,6 +96,23 @@ func TestServiceBuildPublishes(t *testing.T) {
 	majorAfter, _, err := remoteImage(t, repo+":v"+major)
 	require.NoError(t, err)
 	assert.Equal(t, latestBefore, majorAfter, "a hotfix must not move the major tag")
+
+	// release branch: each commit gets the next beta (derived from what the
+	// registry holds; no git tags given, so the run number alone would repeat);
+	// a rebuilt commit keeps its number
+	branch := "refs/heads/release/" + major + ".3"
+	betaOf := func(sha string) string {
+		b := serviceBuildAt(t, reg, owner, sha, branch, "publish", "--run-number", "5")
+		require.NoError(t, b.Err, tail(b.Stderr, 40))
+		first, _, _ := strings.Cut(strings.TrimSpace(b.Stdout), "\n")
+		ref, _, _ := strings.Cut(first, "@")
+		return strings.TrimPrefix(ref, repo+":")
+	}
+	shaA, shaB := "aaaaaaa"+sampleSHA[7:], "bbbbbbb"+sampleSHA[7:]
+	b1, b2 := betaOf(shaA), betaOf(shaB)
+	assert.Equal(t, "v"+major+".3.0-beta.1", b1)
+	assert.Equal(t, "v"+major+".3.0-beta.2", b2, "another commit never reuses a beta number")
+	assert.Equal(t, b1, betaOf(shaA), "the same commit rebuilt keeps its beta")
 
 	// pull request: built, not pushed
 	pr := serviceBuild(t, reg, "refs/pull/7/merge", "publish")

@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"sort"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -220,4 +222,28 @@ func Revision(ctx context.Context, ref name.Tag, opts ...remote.Option) (string,
 		return "", fmt.Errorf("read the config of %s: %w", ref, err)
 	}
 	return cfg.Config.Labels[key], nil
+}
+
+// BetaRevisions reads the commit each beta tag with prefix (e.g. "v1.4.")
+// was published from: tag -> commit ("tag=commit" pairs, sorted), for
+// version.Input.Published. An empty prefix reads nothing.
+func BetaRevisions(ctx context.Context, repo name.Repository, tags []string, prefix string, opts ...remote.Option) ([]string, error) {
+	var out []string
+	if prefix == "" {
+		return nil, nil
+	}
+	for _, t := range tags {
+		if !strings.HasPrefix(t, prefix) || !strings.Contains(t, "-beta.") {
+			continue
+		}
+		rev, err := Revision(ctx, repo.Tag(t), opts...)
+		if err != nil {
+			return nil, err
+		}
+		if rev != "" {
+			out = append(out, t+"="+rev)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }

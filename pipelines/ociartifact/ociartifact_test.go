@@ -169,4 +169,15 @@ func TestTagsAndRevision(t *testing.T) {
 	rev, err = Revision(ctx, irepo.Tag("v1"))
 	require.NoError(t, err)
 	assert.Equal(t, "def456", rev)
+
+	// the betas of one release branch, with the commits they were built from
+	require.NoError(t, Tag(ctx, repo, d.String(), []string{"v1.4.0-beta.1", "v1.5.0-beta.1", "v1.4.0"}))
+	all, err := Tags(ctx, repo)
+	require.NoError(t, err)
+	revs, err := BetaRevisions(ctx, repo, all, "v1.4.")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"v1.4.0-beta.1=abc123"}, revs)
+	none, err := BetaRevisions(ctx, repo, all, "")
+	require.NoError(t, err)
+	assert.Empty(t, none)
 }

@@ -64,6 +64,10 @@ type Input struct {
 	RunNumber int
 	// ExistingTags are the repository's git tags (non-semver ones are ignored).
 	ExistingTags []string
+	// Published are beta versions the registry holds, each with the commit it
+	// was built from: a release branch rebuilding a commit keeps its number,
+	// another commit gets the next one.
+	Published map[string]string
 	// Registry is the registry host, e.g. ghcr.io.
 	Registry string
 	// Owner is the repository owner, e.g. project-unisonOS.
@@ -200,6 +204,9 @@ func (p *Plan) fromReleaseBranch(in Input, known []*semver.Version, short string
 	v, err := nextBeta(major, minor, known, len(in.ExistingTags) > 0, in.RunNumber)
 	if err != nil {
 		return err
+	}
+	if same := publishedBeta(v, in); same != "" {
+		v = same
 	}
 	p.Version, p.Channel, p.Prerelease = v, Beta, true
 	p.Tags = []string{v, short}
@@ -340,6 +347,46 @@ func nextBeta(major, minor uint64, known []*semver.Version, tagsKnown bool, run 
 	return fmt.Sprintf("v%d.%d.%d-beta.%d", major, minor, patch, n), nil
 }
 
+// publishedBeta is a beta of next's MAJOR.MINOR.PATCH that the registry
+// already holds from this very commit (the highest such), or "".
+func publishedBeta(next string, in Input) string {
+	nv, err := semver.StrictNewVersion(strings.TrimPrefix(next, "v"))
+	if err != nil {
+		return ""
+	}
+	sha := strings.ToLower(strings.TrimSpace(in.SHA))
+	var best *semver.Version
+	for tag, commit := range in.Published {
+		v, err := semver.StrictNewVersion(strings.TrimPrefix(tag, "v"))
+		if err != nil || !strings.HasPrefix(tag, "v") || v.Major() != nv.Major() || v.Minor() != nv.Minor() || v.Patch() != nv.Patch() ||
+			!strings.HasPrefix(v.Prerelease(), "beta.") {
+			continue
+		}
+		c := strings.ToLower(commit)
+		if c == "" || !(strings.HasPrefix(c, sha) || strings.HasPrefix(sha, c)) {
+			continue
+		}
+		if best == nil || v.GreaterThan(best) {
+			best = v
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return "v" + best.String()
+}
+
+// BetaPrefix is the tag prefix of the betas a release branch ref builds
+// (refs/heads/release/1.4 -> "v1.4."), "" for any other ref: the tags whose
+// commits the registry must be asked for.
+func BetaPrefix(ref string) string {
+	m := releaseRE.FindStringSubmatch(strings.TrimPrefix(ref, "refs/heads/"))
+	if m == nil || !strings.HasPrefix(ref, "refs/heads/release/") {
+		return ""
+	}
+	return "v" + m[1] + "." + m[2] + "."
+}
+
 // sanitize maps a branch name onto the OCI tag charset.
 func sanitize(branch string) string {
 	s := tagBadChars.ReplaceAllString(branch, "-")
@@ -353,4 +400,16 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// ParsePublished reads "tag=commit" pairs (what ociartifact.BetaRevisions
+// returns) into Input.Published.
+func ParsePublished(pairs []string) map[string]string {
+	out := map[string]string{}
+	for _, p := range pairs {
+		if t, c, ok := strings.Cut(p, "="); ok {
+			out[t] = c
+		}
+	}
+	return out
 }

@@ -206,3 +206,41 @@ func TestLabelsGolden(t *testing.T) {
 	assert.JSONEq(t, string(want), string(got))
 	assert.Equal(t, "2026-11-27T17:21:45Z", p.Labels["org.opencontainers.image.created"])
 }
+
+// Three commits of release/1.4 in a repository tagged v1.3.0, each published
+// (the registry records tag -> commit): three different betas; rebuilding a
+// commit keeps its version, wherever the git history stands.
+func TestReleaseBranchBetasNeverRepeat(t *testing.T) {
+	registry := map[string]string{}
+	build := func(commit string) string {
+		in := base("refs/heads/release/1.4", "v1.3.0")
+		in.SHA = commit
+		for tag := range registry {
+			in.ExistingTags = append(in.ExistingTags, tag)
+		}
+		in.Published = registry
+		p, err := Compute(in)
+		require.NoError(t, err)
+		return p.Version
+	}
+	commits := []string{"1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222", "3333333333333333333333333333333333333333"}
+	var got []string
+	for _, c := range commits {
+		v := build(c)
+		registry[v] = c
+		got = append(got, v)
+	}
+	assert.Equal(t, []string{"v1.4.0-beta.1", "v1.4.0-beta.2", "v1.4.0-beta.3"}, got)
+	assert.Equal(t, "v1.4.0-beta.2", build(commits[1]), "a rebuilt commit keeps its version")
+	assert.Equal(t, "v1.4.0-beta.4", build("4444444444444444444444444444444444444444"))
+	// a short SHA matches its full commit; a beta of another minor does not count
+	registry["v1.5.0-beta.7"] = "5555555555555555555555555555555555555555"
+	in := base("refs/heads/release/1.4", "v1.3.0", "v1.4.0-beta.1")
+	in.SHA, in.Published = "1111111", registry
+	p, err := Compute(in)
+	require.NoError(t, err)
+	assert.Equal(t, "v1.4.0-beta.1", p.Version)
+	assert.Equal(t, "v1.4.", BetaPrefix("refs/heads/release/1.4"))
+	assert.Equal(t, "", BetaPrefix("refs/heads/main"))
+	assert.Equal(t, "", BetaPrefix("refs/tags/v1.4.0"))
+}
