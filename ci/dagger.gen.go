@@ -291,62 +291,6 @@ func (r *Toolbox) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
-func (r VersionPlan) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Version    string
-		Channel    string
-		Prerelease bool
-		Repository string
-		Tags       []string
-		Refs       []string
-		Labels     []string
-		Publish    bool
-		Latest     bool
-		JSON       string
-	}
-	concrete.Version = r.Version
-	concrete.Channel = r.Channel
-	concrete.Prerelease = r.Prerelease
-	concrete.Repository = r.Repository
-	concrete.Tags = r.Tags
-	concrete.Refs = r.Refs
-	concrete.Labels = r.Labels
-	concrete.Publish = r.Publish
-	concrete.Latest = r.Latest
-	concrete.JSON = r.JSON
-	return json.Marshal(&concrete)
-}
-
-func (r *VersionPlan) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Version    string
-		Channel    string
-		Prerelease bool
-		Repository string
-		Tags       []string
-		Refs       []string
-		Labels     []string
-		Publish    bool
-		Latest     bool
-		JSON       string
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Version = concrete.Version
-	r.Channel = concrete.Channel
-	r.Prerelease = concrete.Prerelease
-	r.Repository = concrete.Repository
-	r.Tags = concrete.Tags
-	r.Refs = concrete.Refs
-	r.Labels = concrete.Labels
-	r.Publish = concrete.Publish
-	r.Latest = concrete.Latest
-	r.JSON = concrete.JSON
-	return nil
-}
-
 func (r Release) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Build               *Build
@@ -491,6 +435,62 @@ func (r *Release) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+func (r VersionPlan) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Version    string
+		Channel    string
+		Prerelease bool
+		Repository string
+		Tags       []string
+		Refs       []string
+		Labels     []string
+		Publish    bool
+		Latest     bool
+		JSON       string
+	}
+	concrete.Version = r.Version
+	concrete.Channel = r.Channel
+	concrete.Prerelease = r.Prerelease
+	concrete.Repository = r.Repository
+	concrete.Tags = r.Tags
+	concrete.Refs = r.Refs
+	concrete.Labels = r.Labels
+	concrete.Publish = r.Publish
+	concrete.Latest = r.Latest
+	concrete.JSON = r.JSON
+	return json.Marshal(&concrete)
+}
+
+func (r *VersionPlan) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Version    string
+		Channel    string
+		Prerelease bool
+		Repository string
+		Tags       []string
+		Refs       []string
+		Labels     []string
+		Publish    bool
+		Latest     bool
+		JSON       string
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Version = concrete.Version
+	r.Channel = concrete.Channel
+	r.Prerelease = concrete.Prerelease
+	r.Repository = concrete.Repository
+	r.Tags = concrete.Tags
+	r.Refs = concrete.Refs
+	r.Labels = concrete.Labels
+	r.Publish = concrete.Publish
+	r.Latest = concrete.Latest
+	r.JSON = concrete.JSON
+	return nil
+}
+
 func main() {
 	ctx := context.Background()
 
@@ -610,27 +610,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 	switch parentName {
 	case "Build":
 		switch fnName {
-		case "PersonalizeIso":
+		case "Wsl":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
 				}
 			}
-			var sha256Sums *dagger.File
-			if inputArgs["sha256Sums"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha256Sums"]), &sha256Sums)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256Sums", err))
-				}
-			}
-			return (*Build).PersonalizeIso(&parent, ctx, iso, sha256Sums)
+			return (*Build).Wsl(&parent, ctx, packages)
 		case "WithAdmin":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -673,20 +666,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, adminUser, hostname)
-		case "Wsl":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			return (*Build).Wsl(&parent, ctx, packages)
 		case "Bundle":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -771,6 +750,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Build).NocloudSeed(&parent, ctx)
+		case "PersonalizeIso":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var sha256Sums *dagger.File
+			if inputArgs["sha256Sums"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256Sums"]), &sha256Sums)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256Sums", err))
+				}
+			}
+			return (*Build).PersonalizeIso(&parent, ctx, iso, sha256Sums)
 		case "Vm":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -830,6 +830,97 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "Release":
 		switch fnName {
+		case "WithRegistryAuth":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var username string
+			if inputArgs["username"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
+				}
+			}
+			var secret *dagger.Secret
+			if inputArgs["secret"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["secret"]), &secret)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg secret", err))
+				}
+			}
+			return (*Release).WithRegistryAuth(&parent, username, secret)
+		case "WithSigningKey":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var key *dagger.Secret
+			if inputArgs["key"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
+				}
+			}
+			var password *dagger.Secret
+			if inputArgs["password"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
+				}
+			}
+			return (*Release).WithSigningKey(&parent, key, password)
+		case "WithKeyless":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var tokenRequestUrl *dagger.Secret
+			if inputArgs["tokenRequestUrl"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["tokenRequestUrl"]), &tokenRequestUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestUrl", err))
+				}
+			}
+			var tokenRequestToken *dagger.Secret
+			if inputArgs["tokenRequestToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["tokenRequestToken"]), &tokenRequestToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestToken", err))
+				}
+			}
+			var identityToken *dagger.Secret
+			if inputArgs["identityToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["identityToken"]), &identityToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg identityToken", err))
+				}
+			}
+			var certificateIdentity string
+			if inputArgs["certificateIdentity"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["certificateIdentity"]), &certificateIdentity)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentity", err))
+				}
+			}
+			return (*Release).WithKeyless(&parent, tokenRequestUrl, tokenRequestToken, identityToken, certificateIdentity)
+		case "WithServiceDigests":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Release).WithServiceDigests(&parent, ctx, digests)
 		case "WithQa":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -879,27 +970,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Release).Publish(&parent, ctx)
-		case "WithProvenance":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var builderId string
-			if inputArgs["builderId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
-				}
-			}
-			var invocationId string
-			if inputArgs["invocationId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
-				}
-			}
-			return (*Release).WithProvenance(&parent, builderId, invocationId)
 		case "WithAdmin":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -998,97 +1068,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithAssetLimit(&parent, limitMib, partSizeMib)
-		case "WithRegistryAuth":
+		case "WithProvenance":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var username string
-			if inputArgs["username"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
+			var builderId string
+			if inputArgs["builderId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
 				}
 			}
-			var secret *dagger.Secret
-			if inputArgs["secret"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["secret"]), &secret)
+			var invocationId string
+			if inputArgs["invocationId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg secret", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
 				}
 			}
-			return (*Release).WithRegistryAuth(&parent, username, secret)
-		case "WithSigningKey":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var key *dagger.Secret
-			if inputArgs["key"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
-				}
-			}
-			var password *dagger.Secret
-			if inputArgs["password"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
-				}
-			}
-			return (*Release).WithSigningKey(&parent, key, password)
-		case "WithKeyless":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var tokenRequestUrl *dagger.Secret
-			if inputArgs["tokenRequestUrl"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["tokenRequestUrl"]), &tokenRequestUrl)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestUrl", err))
-				}
-			}
-			var tokenRequestToken *dagger.Secret
-			if inputArgs["tokenRequestToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["tokenRequestToken"]), &tokenRequestToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestToken", err))
-				}
-			}
-			var identityToken *dagger.Secret
-			if inputArgs["identityToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["identityToken"]), &identityToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg identityToken", err))
-				}
-			}
-			var certificateIdentity string
-			if inputArgs["certificateIdentity"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["certificateIdentity"]), &certificateIdentity)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentity", err))
-				}
-			}
-			return (*Release).WithKeyless(&parent, tokenRequestUrl, tokenRequestToken, identityToken, certificateIdentity)
-		case "WithServiceDigests":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			return (*Release).WithServiceDigests(&parent, ctx, digests)
+			return (*Release).WithProvenance(&parent, builderId, invocationId)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1160,55 +1160,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "UnisonPlatform":
 		switch fnName {
-		case "Build":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var public bool
-			if inputArgs["public"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["public"]), &public)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg public", err))
-				}
-			}
-			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime, public)
 		case "WslBundle":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1258,6 +1209,55 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
+		case "Build":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var public bool
+			if inputArgs["public"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["public"]), &public)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg public", err))
+				}
+			}
+			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime, public)
 		case "Models":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1433,6 +1433,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, baseIso, baseIsoSha256)
+		case "PinsCheck":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).PinsCheck(&parent, ctx)
+		case "PinsUpdate":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).PinsUpdate(&parent, ctx)
 		case "QaSmoke":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1608,6 +1622,41 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
+		case "QaInstall":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var accel string
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var installTimeout int
+			if inputArgs["installTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installTimeout"]), &installTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installTimeout", err))
+				}
+			}
+			var memory int
+			if inputArgs["memory"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
+				}
+			}
+			return (*UnisonPlatform).QaInstall(&parent, ctx, iso, accel, installTimeout, memory)
 		case "StandinIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1629,6 +1678,34 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*UnisonPlatform).ProbeBoot(&parent), nil
+		case "QaLateCommands":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var targetImage *dagger.File
+			if inputArgs["targetImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["targetImage"]), &targetImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg targetImage", err))
+				}
+			}
+			var userData *dagger.File
+			if inputArgs["userData"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["userData"]), &userData)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg userData", err))
+				}
+			}
+			return (*UnisonPlatform).QaLateCommands(&parent, ctx, iso, targetImage, userData)
 		case "Toolbox":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1636,6 +1713,97 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*UnisonPlatform).Toolbox(&parent), nil
+		case "Release":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var vmdk bool
+			if inputArgs["vmdk"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
+				}
+			}
+			var skipQa bool
+			if inputArgs["skipQa"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["skipQa"]), &skipQa)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipQa", err))
+				}
+			}
+			var force bool
+			if inputArgs["force"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
+				}
+			}
+			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
 		case "Version":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1818,160 +1986,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).LinuxVm(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, hostname, adminUser, diskSize, vmdk, baseImage, baseImageSha256)
-		case "QaInstall":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var accel string
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var installTimeout int
-			if inputArgs["installTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["installTimeout"]), &installTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installTimeout", err))
-				}
-			}
-			var memory int
-			if inputArgs["memory"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
-				}
-			}
-			return (*UnisonPlatform).QaInstall(&parent, ctx, iso, accel, installTimeout, memory)
-		case "QaLateCommands":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var targetImage *dagger.File
-			if inputArgs["targetImage"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["targetImage"]), &targetImage)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg targetImage", err))
-				}
-			}
-			var userData *dagger.File
-			if inputArgs["userData"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["userData"]), &userData)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg userData", err))
-				}
-			}
-			return (*UnisonPlatform).QaLateCommands(&parent, ctx, iso, targetImage, userData)
-		case "Release":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var ref string
-			if inputArgs["ref"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
-				}
-			}
-			var sha string
-			if inputArgs["sha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var existingTags []string
-			if inputArgs["existingTags"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
-				}
-			}
-			var runNumber int
-			if inputArgs["runNumber"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
-				}
-			}
-			var registry string
-			if inputArgs["registry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
-				}
-			}
-			var owner string
-			if inputArgs["owner"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var vmdk bool
-			if inputArgs["vmdk"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
-				}
-			}
-			var skipQa bool
-			if inputArgs["skipQa"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["skipQa"]), &skipQa)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipQa", err))
-				}
-			}
-			var force bool
-			if inputArgs["force"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
-				}
-			}
-			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
 		case "":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/iso"
+	"github.com/project-unisonOS/unison-platform/pipelines/pins"
 )
 
 // baseInput is a base medium: a given file (checked against SHA256 when
@@ -19,20 +20,41 @@ type baseInput struct {
 }
 
 // pin is the images/ubuntu.yaml entry of a base input.
-func (m *UnisonPlatform) pin(ctx context.Context, in baseInput) (iso.Pin, error) {
+func (m *UnisonPlatform) pin(ctx context.Context, in baseInput) (pins.Pin, error) {
+	all, err := m.pins(ctx)
+	if err != nil {
+		return pins.Pin{}, err
+	}
+	for _, p := range all {
+		if p.Name == in.Pin {
+			return p, nil
+		}
+	}
+	return pins.Pin{}, fmt.Errorf("images/ubuntu.yaml: no %s pin", in.Pin)
+}
+
+// pins are the pinned Ubuntu downloads of images/ubuntu.yaml.
+func (m *UnisonPlatform) pins(ctx context.Context) ([]pins.Pin, error) {
 	data, err := m.Images.File("ubuntu.yaml").Contents(ctx)
 	if err != nil {
-		return iso.Pin{}, err
+		return nil, err
 	}
-	pins, err := iso.ParsePins("images/ubuntu.yaml", []byte(data))
-	if err != nil {
-		return iso.Pin{}, err
+	return pins.Parse("images/ubuntu.yaml", []byte(data))
+}
+
+// download fetches a pinned file from the first of its URLs that serves it.
+func download(ctx context.Context, p pins.Pin) (*dagger.File, string, error) {
+	var failed []string
+	for _, u := range p.URLs {
+		f := dag.HTTP(u)
+		if _, err := f.Size(ctx); err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", u, err))
+			continue
+		}
+		return f, u, nil
 	}
-	p, ok := pins[in.Pin]
-	if !ok {
-		return iso.Pin{}, fmt.Errorf("images/ubuntu.yaml: no %s pin", in.Pin)
-	}
-	return p, nil
+	return nil, "", fmt.Errorf("images/ubuntu.yaml: %s: no URL serves it (%s); dagger call pins-check tells more, pins-update moves the pin",
+		p.Name, strings.Join(failed, "; "))
 }
 
 // sha256Of is a file's SHA-256 (hex), computed in the tools container.
@@ -50,7 +72,10 @@ func (m *UnisonPlatform) verified(ctx context.Context, in baseInput) (*dagger.Fi
 		if err != nil {
 			return nil, err
 		}
-		f, want, what = dag.HTTP(p.URL), p.SHA256, p.URL
+		if f, what, err = download(ctx, p); err != nil {
+			return nil, err
+		}
+		want = p.SHA256
 	}
 	if want == "" {
 		return f, nil
@@ -70,7 +95,10 @@ func (m *UnisonPlatform) verified(ctx context.Context, in baseInput) (*dagger.Fi
 func (m *UnisonPlatform) baseDigest(ctx context.Context, in baseInput) (string, string, error) {
 	if in.File == nil {
 		p, err := m.pin(ctx, in)
-		return p.URL, p.SHA256, err
+		if err != nil {
+			return "", "", err
+		}
+		return p.URLs[0], p.SHA256, nil
 	}
 	name, err := in.File.Name(ctx)
 	if err != nil {

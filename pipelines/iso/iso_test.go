@@ -1,7 +1,6 @@
 package iso
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -46,24 +45,4 @@ func TestCheckSHA256(t *testing.T) {
 	err := CheckSHA256("base-iso", a, b)
 	require.ErrorContains(t, err, "expected "+a+", got "+b)
 	require.ErrorContains(t, CheckSHA256("base-iso", "xyz", a), "not 64 hex digits")
-}
-
-func TestPins(t *testing.T) {
-	p, err := ParsePins("u.yaml", []byte("live_server_iso:\n  url: https://x/y.iso\n  sha256: "+strings.Repeat("a", 64)+"\n"))
-	require.NoError(t, err)
-	assert.Equal(t, "https://x/y.iso", p["live_server_iso"].URL)
-	_, err = ParsePins("u.yaml", []byte("live_server_iso:\n  url: http://x/y.iso\n  sha256: "+strings.Repeat("a", 64)+"\n"))
-	require.ErrorContains(t, err, "u.yaml:2: live_server_iso.url: want an https:// URL")
-	_, err = ParsePins("u.yaml", []byte("live_server_iso:\n  url: https://x/y.iso\n  sha256: abc\n"))
-	require.ErrorContains(t, err, "live_server_iso.sha256: want 64")
-	_, err = ParsePins("u.yaml", []byte("live_server_iso:\n  url: https://x/y.iso\n"))
-	require.ErrorContains(t, err, "needs both url and sha256")
-}
-
-func TestRealPins(t *testing.T) {
-	data, err := os.ReadFile("../../images/ubuntu.yaml")
-	require.NoError(t, err)
-	p, err := ParsePins("images/ubuntu.yaml", data)
-	require.NoError(t, err)
-	assert.Contains(t, p["live_server_iso"].URL, "ubuntu-24.04")
 }

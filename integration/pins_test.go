@@ -1,0 +1,137 @@
+package integration
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+)
+
+// engineHTTP serves files over HTTP where the engine's containers reach it:
+// in the air-gapped engine's network namespace, on the registry's address.
+func engineHTTP(t *testing.T, files map[string]string) string {
+	t.Helper()
+	reg := sharedRegistry(t)
+	host, _, err := net.SplitHostPort(reg)
+	require.NoError(t, err)
+	ch := make(chan net.Listener, 1)
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
+		if ns := os.Getenv("UNISON_AIRGAP_NETNS"); ns != "" {
+			f, err := os.Open(ns)
+			if err != nil {
+				errc <- err
+				return
+			}
+			defer f.Close()
+			if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+				errc <- err
+				return
+			}
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			errc <- err
+			return
+		}
+		ch <- l
+	}()
+	var l net.Listener
+	select {
+	case l = <-ch:
+	case err := <-errc:
+		t.Fatalf("listen in the engine's network: %v", err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeFile(w, r, p)
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + l.Addr().String()
+}
+
+// pins-check and pins-update on the engine against a fake Ubuntu tree: the
+// pinned point release moved to old-releases (its first URL is a 404), a
+// newer one is out; a build without --base-iso downloads from the fallback
+// URL; a wrong SHA-256 is named.
+func TestPins(t *testing.T) {
+	requireEngine(t)
+	dir := outDir(t)
+	base := filepath.Join(dir, "base.iso")
+	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", base)
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+		return p
+	}
+	n3, n4 := "ubuntu-24.04.3-live-server-amd64.iso", "ubuntu-24.04.4-live-server-amd64.iso"
+	sha3 := fileSHA(t, base)
+	iso4 := write("iso4", "the next point release")
+	sha4 := fileSHA(t, iso4)
+	cloud := write("cloud.img", "a cloud image")
+	shaC := fileSHA(t, cloud)
+	url := engineHTTP(t, map[string]string{
+		"/old-releases/releases/24.04.3/" + n3:      base,
+		"/old-releases/releases/24.04.3/SHA256SUMS": write("s3", sha3+" *"+n3+"\n"),
+		"/releases/24.04/SHA256SUMS":                write("s4", sha4+" *"+n4+"\n"),
+		"/releases/24.04.4/" + n4:                   iso4,
+		"/releases/24.04.4/SHA256SUMS":              write("s44", sha4+" *"+n4+"\n"),
+		"/cloud/ubuntu.img":                         cloud,
+		"/cloud/SHA256SUMS":                         write("sc", shaC+" *ubuntu.img\n"),
+	})
+	pinsYAML := func(isoSHA string) string {
+		return fmt.Sprintf(`live_server_iso:
+  urls:
+    - %[1]s/releases/24.04.3/%[2]s
+    - %[1]s/old-releases/releases/24.04.3/%[2]s
+  sha256: %[3]s
+  update:
+    index: %[1]s/releases/24.04/SHA256SUMS
+    file: 'ubuntu-(?P<version>24\.04\.\d+)-live-server-amd64\.iso'
+    urls:
+      - %[1]s/releases/{version}/{file}
+      - %[1]s/old-releases/releases/{version}/{file}
+cloud_image:
+  urls:
+    - %[1]s/cloud/ubuntu.img
+  sha256: %[4]s
+`, url, n3, isoSHA, shaC)
+	}
+	images := imagesFor(t, "ghcr.io/project-unisonos")
+	require.NoError(t, os.WriteFile(filepath.Join(images, "ubuntu.yaml"), []byte(pinsYAML(sha3)), 0o644))
+
+	check := mustCall(t, 10*time.Minute, "--images", images, "pins-check")
+	assert.Contains(t, check, "FAIL "+url+"/releases/24.04.3/"+n3+": HEAD")
+	assert.Contains(t, check, "ok   "+url+"/old-releases/releases/24.04.3/"+n3)
+	assert.Contains(t, check, "ok   "+url+"/cloud/ubuntu.img")
+
+	// a build with no --base-iso downloads the pin, from the URL that serves it
+	out := filepath.Join(dir, "iso")
+	mustCall(t, 20*time.Minute, "--images", images, "baremetal-iso", "--version", "v0.6.0", "--commit", sampleSHA,
+		"--commit-time", sampleTime, "--ssh-authorized-keys", testKey, "export", "--path", out)
+	assert.Contains(t, extractUserData(t, filepath.Join(out, "unisonos-baremetal-v0.6.0.iso")), testKey)
+
+	updated := mustCall(t, 10*time.Minute, "--images", images, "pins-update", "contents")
+	assert.Contains(t, updated, "    - "+url+"/releases/24.04.4/"+n4+"\n    - "+url+"/old-releases/releases/24.04.4/"+n4+"\n  sha256: "+sha4)
+	assert.Contains(t, updated, "  sha256: "+shaC, "the cloud pin has no update rule and stays")
+
+	require.NoError(t, os.WriteFile(filepath.Join(images, "ubuntu.yaml"), []byte(pinsYAML(strings.Repeat("0", 64))), 0o644))
+	bad := daggerCall(t, 10*time.Minute, "--images", images, "pins-check")
+	require.Error(t, bad.Err)
+	assert.Contains(t, bad.Stderr, "live_server_iso: "+url+"/old-releases/releases/24.04.3/SHA256SUMS publishes SHA-256 "+sha3)
+}
