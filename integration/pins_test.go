@@ -112,7 +112,7 @@ cloud_image:
   sha256: %[4]s
 `, url, n3, isoSHA, shaC)
 	}
-	images := imagesFor(t, "ghcr.io/project-unisonos")
+	images := copyImages(t)
 	require.NoError(t, os.WriteFile(filepath.Join(images, "ubuntu.yaml"), []byte(pinsYAML(sha3)), 0o644))
 
 	check := mustCall(t, 10*time.Minute, "--images", images, "pins-check")

@@ -44,14 +44,21 @@ func pushServiceImage(t *testing.T, prefix, service string) string {
 // names the service images under prefix (the test registry).
 func imagesFor(t *testing.T, prefix string) string {
 	t.Helper()
-	dir := filepath.Join(outDir(t), "images")
-	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join(repoRoot(t), "images"))))
+	dir := copyImages(t)
 	p := filepath.Join(dir, "compat.yaml")
 	b, err := os.ReadFile(p)
 	require.NoError(t, err)
 	out := strings.Replace(string(b), "registry: ghcr.io/project-unisonos", "registry: "+prefix, 1)
 	require.NotEqual(t, string(b), out)
 	require.NoError(t, os.WriteFile(p, []byte(out), 0o644))
+	return dir
+}
+
+// copyImages is a copy of the module's images/ to change for a test.
+func copyImages(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(outDir(t), "images")
+	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join(repoRoot(t), "images"))))
 	return dir
 }
 
