@@ -187,110 +187,6 @@ func (r *QaReport) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
-func (r ServiceImage) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Source       *dagger.Directory
-		Ref          string
-		Sha          string
-		CommitTime   string
-		Date         string
-		ImageName    string
-		Domain       string
-		Registry     string
-		Owner        string
-		ExistingTags []string
-		Published    []string
-		RunNumber    int
-		Dockerfile   string
-		ServicePort  int
-		Platforms    []string
-		Username     string
-		Password     *dagger.Secret
-	}
-	concrete.Source = r.Source
-	concrete.Ref = r.Ref
-	concrete.Sha = r.Sha
-	concrete.CommitTime = r.CommitTime
-	concrete.Date = r.Date
-	concrete.ImageName = r.ImageName
-	concrete.Domain = r.Domain
-	concrete.Registry = r.Registry
-	concrete.Owner = r.Owner
-	concrete.ExistingTags = r.ExistingTags
-	concrete.Published = r.Published
-	concrete.RunNumber = r.RunNumber
-	concrete.Dockerfile = r.Dockerfile
-	concrete.ServicePort = r.ServicePort
-	concrete.Platforms = r.Platforms
-	concrete.Username = r.Username
-	concrete.Password = r.Password
-	return json.Marshal(&concrete)
-}
-
-func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Source       *dagger.Directory
-		Ref          string
-		Sha          string
-		CommitTime   string
-		Date         string
-		ImageName    string
-		Domain       string
-		Registry     string
-		Owner        string
-		ExistingTags []string
-		Published    []string
-		RunNumber    int
-		Dockerfile   string
-		ServicePort  int
-		Platforms    []string
-		Username     string
-		Password     *dagger.Secret
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Source = concrete.Source
-	r.Ref = concrete.Ref
-	r.Sha = concrete.Sha
-	r.CommitTime = concrete.CommitTime
-	r.Date = concrete.Date
-	r.ImageName = concrete.ImageName
-	r.Domain = concrete.Domain
-	r.Registry = concrete.Registry
-	r.Owner = concrete.Owner
-	r.ExistingTags = concrete.ExistingTags
-	r.Published = concrete.Published
-	r.RunNumber = concrete.RunNumber
-	r.Dockerfile = concrete.Dockerfile
-	r.ServicePort = concrete.ServicePort
-	r.Platforms = concrete.Platforms
-	r.Username = concrete.Username
-	r.Password = concrete.Password
-	return nil
-}
-
-func (r Toolbox) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Container *dagger.Container
-	}
-	concrete.Container = r.Container
-	return json.Marshal(&concrete)
-}
-
-func (r *Toolbox) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Container *dagger.Container
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Container = concrete.Container
-	return nil
-}
-
 func (r Release) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Build               *Build
@@ -432,6 +328,126 @@ func (r *Release) UnmarshalJSON(bs []byte) error {
 	r.QaKernelArgs = concrete.QaKernelArgs
 	r.QaBootTimeout = concrete.QaBootTimeout
 	r.QaAccel = concrete.QaAccel
+	return nil
+}
+
+func (r ServiceImage) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Source       *dagger.Directory
+		Ref          string
+		Sha          string
+		CommitTime   string
+		Date         string
+		ImageName    string
+		Domain       string
+		Registry     string
+		Owner        string
+		ExistingTags []string
+		Published    []string
+		RunNumber    int
+		Dockerfile   string
+		ServicePort  int
+		Platforms    []string
+		BuildArgs    []string
+		Target       string
+		BuildSecrets *dagger.Secret
+		SourceUrl    string
+		Username     string
+		Password     *dagger.Secret
+	}
+	concrete.Source = r.Source
+	concrete.Ref = r.Ref
+	concrete.Sha = r.Sha
+	concrete.CommitTime = r.CommitTime
+	concrete.Date = r.Date
+	concrete.ImageName = r.ImageName
+	concrete.Domain = r.Domain
+	concrete.Registry = r.Registry
+	concrete.Owner = r.Owner
+	concrete.ExistingTags = r.ExistingTags
+	concrete.Published = r.Published
+	concrete.RunNumber = r.RunNumber
+	concrete.Dockerfile = r.Dockerfile
+	concrete.ServicePort = r.ServicePort
+	concrete.Platforms = r.Platforms
+	concrete.BuildArgs = r.BuildArgs
+	concrete.Target = r.Target
+	concrete.BuildSecrets = r.BuildSecrets
+	concrete.SourceUrl = r.SourceUrl
+	concrete.Username = r.Username
+	concrete.Password = r.Password
+	return json.Marshal(&concrete)
+}
+
+func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Source       *dagger.Directory
+		Ref          string
+		Sha          string
+		CommitTime   string
+		Date         string
+		ImageName    string
+		Domain       string
+		Registry     string
+		Owner        string
+		ExistingTags []string
+		Published    []string
+		RunNumber    int
+		Dockerfile   string
+		ServicePort  int
+		Platforms    []string
+		BuildArgs    []string
+		Target       string
+		BuildSecrets *dagger.Secret
+		SourceUrl    string
+		Username     string
+		Password     *dagger.Secret
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Source = concrete.Source
+	r.Ref = concrete.Ref
+	r.Sha = concrete.Sha
+	r.CommitTime = concrete.CommitTime
+	r.Date = concrete.Date
+	r.ImageName = concrete.ImageName
+	r.Domain = concrete.Domain
+	r.Registry = concrete.Registry
+	r.Owner = concrete.Owner
+	r.ExistingTags = concrete.ExistingTags
+	r.Published = concrete.Published
+	r.RunNumber = concrete.RunNumber
+	r.Dockerfile = concrete.Dockerfile
+	r.ServicePort = concrete.ServicePort
+	r.Platforms = concrete.Platforms
+	r.BuildArgs = concrete.BuildArgs
+	r.Target = concrete.Target
+	r.BuildSecrets = concrete.BuildSecrets
+	r.SourceUrl = concrete.SourceUrl
+	r.Username = concrete.Username
+	r.Password = concrete.Password
+	return nil
+}
+
+func (r Toolbox) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Container *dagger.Container
+	}
+	concrete.Container = r.Container
+	return json.Marshal(&concrete)
+}
+
+func (r *Toolbox) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Container *dagger.Container
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Container = concrete.Container
 	return nil
 }
 
@@ -830,132 +846,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "Release":
 		switch fnName {
-		case "WithRegistryAuth":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var username string
-			if inputArgs["username"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
-				}
-			}
-			var secret *dagger.Secret
-			if inputArgs["secret"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["secret"]), &secret)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg secret", err))
-				}
-			}
-			return (*Release).WithRegistryAuth(&parent, username, secret)
-		case "WithSigningKey":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var key *dagger.Secret
-			if inputArgs["key"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
-				}
-			}
-			var password *dagger.Secret
-			if inputArgs["password"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
-				}
-			}
-			return (*Release).WithSigningKey(&parent, key, password)
-		case "WithKeyless":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var tokenRequestUrl *dagger.Secret
-			if inputArgs["tokenRequestUrl"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["tokenRequestUrl"]), &tokenRequestUrl)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestUrl", err))
-				}
-			}
-			var tokenRequestToken *dagger.Secret
-			if inputArgs["tokenRequestToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["tokenRequestToken"]), &tokenRequestToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestToken", err))
-				}
-			}
-			var identityToken *dagger.Secret
-			if inputArgs["identityToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["identityToken"]), &identityToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg identityToken", err))
-				}
-			}
-			var certificateIdentity string
-			if inputArgs["certificateIdentity"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["certificateIdentity"]), &certificateIdentity)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentity", err))
-				}
-			}
-			return (*Release).WithKeyless(&parent, tokenRequestUrl, tokenRequestToken, identityToken, certificateIdentity)
-		case "WithServiceDigests":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			return (*Release).WithServiceDigests(&parent, ctx, digests)
-		case "WithQa":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var bootFiles *dagger.Directory
-			if inputArgs["bootFiles"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
-				}
-			}
-			var kernelArgs string
-			if inputArgs["kernelArgs"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
-				}
-			}
-			var accel string
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var bootTimeout int
-			if inputArgs["bootTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
-				}
-			}
-			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout)
 		case "DryRun":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1089,6 +979,132 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithProvenance(&parent, builderId, invocationId)
+		case "WithRegistryAuth":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var username string
+			if inputArgs["username"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
+				}
+			}
+			var secret *dagger.Secret
+			if inputArgs["secret"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["secret"]), &secret)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg secret", err))
+				}
+			}
+			return (*Release).WithRegistryAuth(&parent, username, secret)
+		case "WithSigningKey":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var key *dagger.Secret
+			if inputArgs["key"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
+				}
+			}
+			var password *dagger.Secret
+			if inputArgs["password"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
+				}
+			}
+			return (*Release).WithSigningKey(&parent, key, password)
+		case "WithKeyless":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var tokenRequestUrl *dagger.Secret
+			if inputArgs["tokenRequestUrl"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["tokenRequestUrl"]), &tokenRequestUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestUrl", err))
+				}
+			}
+			var tokenRequestToken *dagger.Secret
+			if inputArgs["tokenRequestToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["tokenRequestToken"]), &tokenRequestToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestToken", err))
+				}
+			}
+			var identityToken *dagger.Secret
+			if inputArgs["identityToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["identityToken"]), &identityToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg identityToken", err))
+				}
+			}
+			var certificateIdentity string
+			if inputArgs["certificateIdentity"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["certificateIdentity"]), &certificateIdentity)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentity", err))
+				}
+			}
+			return (*Release).WithKeyless(&parent, tokenRequestUrl, tokenRequestToken, identityToken, certificateIdentity)
+		case "WithServiceDigests":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Release).WithServiceDigests(&parent, ctx, digests)
+		case "WithQa":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var bootFiles *dagger.Directory
+			if inputArgs["bootFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
+				}
+			}
+			var kernelArgs string
+			if inputArgs["kernelArgs"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
+				}
+			}
+			var accel string
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var bootTimeout int
+			if inputArgs["bootTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
+				}
+			}
+			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1142,7 +1158,49 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			return (*ServiceImage).Publish(&parent, ctx)
+			var format string
+			if inputArgs["format"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["format"]), &format)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg format", err))
+				}
+			}
+			return (*ServiceImage).Publish(&parent, ctx, format)
+		case "WithBuild":
+			var parent ServiceImage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var buildArgs []string
+			if inputArgs["buildArgs"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["buildArgs"]), &buildArgs)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg buildArgs", err))
+				}
+			}
+			var target string
+			if inputArgs["target"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["target"]), &target)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg target", err))
+				}
+			}
+			var secrets *dagger.Secret
+			if inputArgs["secrets"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["secrets"]), &secrets)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg secrets", err))
+				}
+			}
+			var sourceUrl string
+			if inputArgs["sourceUrl"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sourceUrl"]), &sourceUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sourceUrl", err))
+				}
+			}
+			return (*ServiceImage).WithBuild(&parent, ctx, buildArgs, target, secrets, sourceUrl)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1531,97 +1589,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).QaSmoke(&parent, ctx, image, iso, isoMarkers, bootFiles, kernelArgs, readyMarker, bootTimeout, healthTimeout, memory, accel, services)
-		case "ServiceBuild":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var source *dagger.Directory
-			if inputArgs["source"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
-				}
-			}
-			var imageName string
-			if inputArgs["imageName"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["imageName"]), &imageName)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg imageName", err))
-				}
-			}
-			var ref string
-			if inputArgs["ref"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
-				}
-			}
-			var sha string
-			if inputArgs["sha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var existingTags []string
-			if inputArgs["existingTags"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
-				}
-			}
-			var runNumber int
-			if inputArgs["runNumber"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
-				}
-			}
-			var date string
-			if inputArgs["date"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
-				}
-			}
-			var domain string
-			if inputArgs["domain"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
-				}
-			}
-			var servicePort int
-			if inputArgs["servicePort"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["servicePort"]), &servicePort)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg servicePort", err))
-				}
-			}
-			var dockerfile string
-			if inputArgs["dockerfile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dockerfile"]), &dockerfile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dockerfile", err))
-				}
-			}
-			var platforms []string
-			if inputArgs["platforms"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platforms"]), &platforms)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platforms", err))
-				}
-			}
-			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
 		case "QaInstall":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1657,27 +1624,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).QaInstall(&parent, ctx, iso, accel, installTimeout, memory)
-		case "StandinIso":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).StandinIso(&parent), nil
-		case "StandinCloudImage":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).StandinCloudImage(&parent), nil
-		case "ProbeBoot":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).ProbeBoot(&parent), nil
 		case "QaLateCommands":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1706,13 +1652,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).QaLateCommands(&parent, ctx, iso, targetImage, userData)
-		case "Toolbox":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).Toolbox(&parent), nil
 		case "Release":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1804,6 +1743,125 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
+		case "ServiceBuild":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var imageName string
+			if inputArgs["imageName"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["imageName"]), &imageName)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg imageName", err))
+				}
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var date string
+			if inputArgs["date"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
+				}
+			}
+			var domain string
+			if inputArgs["domain"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
+				}
+			}
+			var servicePort int
+			if inputArgs["servicePort"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["servicePort"]), &servicePort)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg servicePort", err))
+				}
+			}
+			var dockerfile string
+			if inputArgs["dockerfile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dockerfile"]), &dockerfile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dockerfile", err))
+				}
+			}
+			var platforms []string
+			if inputArgs["platforms"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platforms"]), &platforms)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platforms", err))
+				}
+			}
+			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
+		case "Toolbox":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Toolbox(&parent), nil
+		case "StandinIso":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).StandinIso(&parent), nil
+		case "StandinCloudImage":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).StandinCloudImage(&parent), nil
+		case "ProbeBoot":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).ProbeBoot(&parent), nil
 		case "Version":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

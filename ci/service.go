@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
+	"github.com/project-unisonOS/unison-platform/pipelines/ociartifact"
 	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
 
@@ -45,6 +46,14 @@ type ServiceImage struct {
 	ServicePort int
 	// +private
 	Platforms []string
+	// +private
+	BuildArgs []string
+	// +private
+	Target string
+	// +private
+	BuildSecrets *dagger.Secret
+	// +private
+	SourceUrl string
 	// +private
 	Username string
 	// +private
@@ -137,10 +146,21 @@ func (s *ServiceImage) Plan() (string, error) {
 	return p.Text(s.Platforms, true), nil
 }
 
-// Builds every platform and pushes every tag; returns the pushed references with digests, one a line (pull requests: built, not pushed).
+// Builds every platform and pushes every tag; returns the pushed references with digests, one a line, or a JSON summary (pull requests: built, not pushed).
+//
+// The exact version tag is pushed first; a multi-platform index then gets
+// the OCI labels as index annotations, and every other tag moves to it.
 //
 // +cache="never"
-func (s *ServiceImage) Publish(ctx context.Context) (string, error) {
+func (s *ServiceImage) Publish(
+	ctx context.Context,
+	// Output: text (references, one a line) or json (version, channel, tags, digest, refs, published: what the reusable workflow's outputs carry).
+	// +optional
+	format string,
+) (string, error) {
+	if format != "" && format != "text" && format != "json" {
+		return "", fmt.Errorf("format %q: want text or json", format)
+	}
 	p, err := s.plan()
 	if err != nil {
 		return "", err
@@ -154,39 +174,70 @@ func (s *ServiceImage) Publish(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	variants := s.variants(p)
-	if !p.Publish {
+	variants, err := s.variants(ctx, p)
+	if err != nil {
+		return "", err
+	}
+	res := version.Published{Version: p.Version, Channel: string(p.Channel), Tags: p.Tags}
+	if p.Publish {
+		if res.Digest, err = s.push(ctx, p, variants); err != nil {
+			return "", err
+		}
+		res.Published = true
+		for _, r := range p.Refs {
+			res.Refs = append(res.Refs, r+"@"+res.Digest)
+		}
+	} else {
 		for _, v := range variants {
 			if _, err := v.Sync(ctx); err != nil {
 				return "", err
 			}
 		}
+	}
+	if format == "json" {
+		return res.JSON(), nil
+	}
+	if !p.Publish {
 		return p.Text(s.Platforms, false), nil
 	}
+	return strings.Join(res.Refs, "\n") + "\n", nil
+}
+
+// push publishes the variants under the exact version, annotates a
+// multi-platform index, then moves every other tag to that digest.
+func (s *ServiceImage) push(ctx context.Context, p *version.Plan, variants []*dagger.Container) (string, error) {
 	publisher := dag.Container()
 	if s.Password != nil {
 		publisher = publisher.WithRegistryAuth(p.Host(), s.Username, s.Password)
 	}
-	var out []string
-	for _, r := range p.Refs {
-		d, err := publisher.Publish(ctx, r, dagger.ContainerPublishOpts{PlatformVariants: variants})
-		if err != nil {
-			return "", fmt.Errorf("publish %s: %w", r, err)
-		}
-		out = append(out, d)
+	first := p.Refs[0]
+	pushed, err := publisher.Publish(ctx, first, dagger.ContainerPublishOpts{PlatformVariants: variants})
+	if err != nil {
+		return "", fmt.Errorf("publish %s: %w", first, err)
 	}
-	return strings.Join(out, "\n") + "\n", nil
+	_, digest, ok := strings.Cut(pushed, "@")
+	if !ok {
+		return "", fmt.Errorf("publish %s: no digest in %q", first, pushed)
+	}
+	opts, err := s.remoteOpts(ctx)
+	if err != nil {
+		return "", err
+	}
+	repo, err := name.NewRepository(p.Repository)
+	if err != nil {
+		return "", err
+	}
+	if digest, err = ociartifact.AnnotateIndex(ctx, repo, digest, p.Tags[0], p.Labels, opts...); err != nil {
+		return "", err
+	}
+	return digest, ociartifact.Tag(ctx, repo, digest, p.Tags[1:], opts...)
 }
 
 // planFromRegistry recomputes the plan with the registry's tags and betas.
 func (s *ServiceImage) planFromRegistry(ctx context.Context, p *version.Plan) (*version.Plan, error) {
-	opts := []remote.Option{remote.WithAuth(authn.Anonymous)}
-	if s.Password != nil {
-		pw, err := s.Password.Plaintext(ctx)
-		if err != nil {
-			return nil, err
-		}
-		opts = []remote.Option{remote.WithAuth(authn.FromConfig(authn.AuthConfig{Username: s.Username, Password: pw}))}
+	opts, err := s.remoteOpts(ctx)
+	if err != nil {
+		return nil, err
 	}
 	repo, err := name.NewRepository(p.Repository)
 	if err != nil {
@@ -202,25 +253,45 @@ func (s *ServiceImage) planFromRegistry(ctx context.Context, p *version.Plan) (*
 	return c.plan()
 }
 
-// variants builds the image for each platform with the plan's labels.
-func (s *ServiceImage) variants(p *version.Plan) []*dagger.Container {
+// remoteOpts are go-containerregistry's options with the registry credentials.
+func (s *ServiceImage) remoteOpts(ctx context.Context) ([]remote.Option, error) {
+	if s.Password == nil {
+		return []remote.Option{remote.WithAuth(authn.Anonymous)}, nil
+	}
+	pw, err := s.Password.Plaintext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return []remote.Option{remote.WithAuth(authn.FromConfig(authn.AuthConfig{Username: s.Username, Password: pw}))}, nil
+}
+
+// variants builds the image for each platform with the plan's labels (also
+// as manifest annotations) and the build options.
+func (s *ServiceImage) variants(ctx context.Context, p *version.Plan) ([]*dagger.Container, error) {
+	opts, err := s.buildOpts(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*dagger.Container, 0, len(s.Platforms))
 	for _, pl := range s.Platforms {
-		c := s.Source.DockerBuild(dagger.DirectoryDockerBuildOpts{Dockerfile: s.Dockerfile, Platform: dagger.Platform(pl)})
+		o := opts
+		o.Platform = dagger.Platform(pl)
+		c := s.Source.DockerBuild(o)
 		for _, kv := range p.SortedLabels() {
 			k, v, _ := strings.Cut(kv, "=")
-			c = c.WithLabel(k, v)
+			c = c.WithLabel(k, v).WithAnnotation(k, v)
 		}
 		if s.ServicePort > 0 {
 			c = c.WithExposedPort(s.ServicePort)
 		}
 		out = append(out, c)
 	}
-	return out
+	return out, nil
 }
 
 // plan is the version plan of the build (validates every input).
 func (s *ServiceImage) plan() (*version.Plan, error) {
 	return version.Compute(version.Input{Ref: s.Ref, SHA: s.Sha, CommitTime: s.CommitTime, Date: s.Date, RunNumber: s.RunNumber,
-		ExistingTags: s.ExistingTags, Published: version.ParsePublished(s.Published), Registry: s.Registry, Owner: s.Owner, Repo: s.ImageName, Image: s.ImageName, Domain: s.Domain})
+		ExistingTags: s.ExistingTags, Published: version.ParsePublished(s.Published), Registry: s.Registry, Owner: s.Owner, Repo: s.ImageName, Image: s.ImageName, Domain: s.Domain,
+		Source: s.SourceUrl})
 }

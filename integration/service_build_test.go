@@ -1,14 +1,20 @@
 package integration
 
 import (
+	"encoding/json"
+	"io"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
 
 const (
@@ -27,7 +33,8 @@ func serviceBuildAt(t *testing.T, reg, owner, sha, ref, terminal string, extra .
 		"--source", filepath.Join(repoRoot(t), "integration", "testdata", "sample-service"),
 		"--image-name", "unison-sample", "--domain", "test", "--service-port", "8080",
 		"--ref", ref, "--sha", sha, "--commit-time", sampleTime}
-	args = append(append(args, extra...), "with-registry", "--registry", reg, "--owner", owner, terminal)
+	args = append(append(args, extra...), "with-registry", "--registry", reg, "--owner", owner)
+	args = append(args, strings.Fields(terminal)...)
 	return daggerCall(t, 15*time.Minute, args...)
 }
 
@@ -138,4 +145,80 @@ func TestServiceBuildRejectsBadInput(t *testing.T) {
 			assert.Contains(t, r.Stderr, tc.want)
 		})
 	}
+}
+
+// Build options through with-build, on a real registry: a two-platform index
+// (no emulation needed: no RUN) with its labels as index annotations, the
+// build argument and target stage applied, the source label from the
+// repository URL, a JSON summary; a build secret reaches RUN and no layer.
+func TestServiceBuildOptions(t *testing.T) {
+	requireEngine(t)
+	reg := sharedRegistry(t)
+	owner := "opt" + time.Now().UTC().Format("150405")
+	repo := reg + "/" + owner + "/unison-sample"
+	r := serviceBuildAt(t, reg, owner, sampleSHA, "refs/tags/v1.0.0", "publish --format json",
+		"--dockerfile", "Dockerfile.multi", "--platforms", "linux/amd64", "--platforms", "linux/arm64",
+		"with-build", "--build-args", "VARIANT=blue", "--target", "final", "--source-url", "https://github.com/"+owner+"/sample-repo")
+	require.NoError(t, r.Err, tail(r.Stderr, 40))
+	var sum version.Published
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(r.Stdout)), &sum), r.Stdout)
+	assert.Equal(t, "v1.0.0", sum.Version)
+	assert.True(t, sum.Published)
+	assert.Equal(t, []string{"v1.0.0", "v1.0", "v1", "latest"}, sum.Tags)
+	require.Len(t, sum.Refs, 4)
+	assert.Equal(t, repo+":v1.0.0@"+sum.Digest, sum.Refs[0])
+
+	idxRef, err := name.ParseReference(repo+":v1.0.0", name.Insecure)
+	require.NoError(t, err)
+	idx, err := remote.Index(idxRef, remote.WithTransport(registryTransport(t)))
+	require.NoError(t, err)
+	im, err := idx.IndexManifest()
+	require.NoError(t, err)
+	require.Len(t, im.Manifests, 2, "two platforms")
+	assert.Equal(t, "https://github.com/"+owner+"/sample-repo", im.Annotations["org.opencontainers.image.source"], "labels are index annotations")
+	assert.Equal(t, "v1.0.0", im.Annotations["org.opencontainers.image.version"])
+	d, _ := idx.Digest()
+	assert.Equal(t, sum.Digest, d.String(), "the summary names the annotated index")
+	latest, err := tagDigest(t, repo+":latest")
+	require.NoError(t, err)
+	assert.Equal(t, d.String(), latest, "every tag on the annotated index")
+	_, cf, err := remoteImage(t, repo+":v1.0.0")
+	require.NoError(t, err)
+	assert.Equal(t, "blue", cf.Config.Labels["sample.variant"], "build argument and target stage applied")
+
+	// a build secret: RUN reads it; no layer of the pushed image holds it
+	const secret = "build-secret-value-7f3c"
+	t.Setenv("UNISON_TEST_BUILD_SECRETS", "token="+secret+"\n")
+	sr := serviceBuildAt(t, reg, owner, sampleSHA, "refs/tags/v1.1.0", "publish",
+		"--dockerfile", "Dockerfile.secret", "with-build", "--secrets", "env:UNISON_TEST_BUILD_SECRETS")
+	require.NoError(t, sr.Err, tail(sr.Stderr, 40))
+	assert.NotContains(t, sr.Stdout+sr.Stderr, secret, "never logged")
+	img, err := remote.Image(mustRef(t, repo+":v1.1.0"), remote.WithTransport(registryTransport(t)))
+	require.NoError(t, err)
+	layers, err := img.Layers()
+	require.NoError(t, err)
+	found := ""
+	for _, l := range layers {
+		rc, err := l.Uncompressed()
+		require.NoError(t, err)
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), secret, "the secret is in a layer")
+		if i := strings.Index(string(b), "token.sha256"); i >= 0 {
+			found = "yes"
+		}
+	}
+	assert.Equal(t, "yes", found, "RUN saw the secret (it wrote /token.sha256)")
+
+	bad := serviceBuildAt(t, reg, owner, sampleSHA, "refs/tags/v1.2.0", "publish", "with-build", "--build-args", "NPM_TOKEN=x")
+	require.Error(t, bad.Err)
+	assert.Contains(t, bad.Stderr, "NPM_TOKEN looks like a secret")
+}
+
+func mustRef(t *testing.T, s string) name.Reference {
+	t.Helper()
+	r, err := name.ParseReference(s, name.Insecure)
+	require.NoError(t, err)
+	return r
 }

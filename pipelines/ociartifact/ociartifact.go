@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/static"
@@ -246,4 +247,35 @@ func BetaRevisions(ctx context.Context, repo name.Repository, tags []string, pre
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// AnnotateIndex gives the image index at digest the annotations (the OCI
+// labels: GHCR and others read a multi-platform image's metadata from its
+// index) and pushes it under tag; it returns the annotated index's digest.
+// A single-platform manifest is left as it is (its config carries the labels).
+func AnnotateIndex(ctx context.Context, repo name.Repository, digest, tag string, annotations map[string]string, opts ...remote.Option) (string, error) {
+	opts = append(opts, remote.WithContext(ctx))
+	desc, err := remote.Get(repo.Digest(digest), opts...)
+	if err != nil {
+		return "", fmt.Errorf("annotate %s@%s: %w", repo, digest, err)
+	}
+	if !desc.MediaType.IsIndex() {
+		return digest, nil
+	}
+	idx, err := desc.ImageIndex()
+	if err != nil {
+		return "", err
+	}
+	annotated, ok := mutate.Annotations(idx, annotations).(v1.ImageIndex)
+	if !ok {
+		return "", fmt.Errorf("annotate %s@%s: not an index", repo, digest)
+	}
+	if err := remote.WriteIndex(repo.Tag(tag), annotated, opts...); err != nil {
+		return "", fmt.Errorf("annotate %s:%s: %w", repo, tag, err)
+	}
+	d, err := annotated.Digest()
+	if err != nil {
+		return "", err
+	}
+	return d.String(), nil
 }

@@ -19,6 +19,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -180,4 +181,38 @@ func TestTagsAndRevision(t *testing.T) {
 	none, err := BetaRevisions(ctx, repo, all, "")
 	require.NoError(t, err)
 	assert.Empty(t, none)
+}
+
+// A multi-platform index gets the labels as index annotations (pushed under
+// its tag, a new digest); a single manifest is left alone.
+func TestAnnotateIndex(t *testing.T) {
+	host := serve(t, new(int32))
+	ctx := context.Background()
+	repo, err := name.NewRepository(host + "/owner/unison-multi")
+	require.NoError(t, err)
+	idx, err := random.Index(64, 1, 2)
+	require.NoError(t, err)
+	require.NoError(t, remote.WriteIndex(repo.Tag("v1.0.0"), idx))
+	d, err := idx.Digest()
+	require.NoError(t, err)
+	anns := map[string]string{"org.opencontainers.image.source": "https://github.com/o/r", "org.opencontainers.image.version": "v1.0.0"}
+	nd, err := AnnotateIndex(ctx, repo, d.String(), "v1.0.0", anns)
+	require.NoError(t, err)
+	assert.NotEqual(t, d.String(), nd)
+	got, err := remote.Index(repo.Tag("v1.0.0"))
+	require.NoError(t, err)
+	m, err := got.IndexManifest()
+	require.NoError(t, err)
+	assert.Equal(t, anns, m.Annotations)
+	gd, _ := got.Digest()
+	assert.Equal(t, nd, gd.String())
+	assert.Len(t, m.Manifests, 2, "the platforms stay")
+
+	img, err := random.Image(64, 1)
+	require.NoError(t, err)
+	require.NoError(t, remote.Write(repo.Tag("single"), img))
+	id, _ := img.Digest()
+	same, err := AnnotateIndex(ctx, repo, id.String(), "single", anns)
+	require.NoError(t, err)
+	assert.Equal(t, id.String(), same)
 }

@@ -39,8 +39,8 @@ func labels(in Input, p *Plan, sha string, created time.Time) map[string]string 
 	if vendor == "" {
 		vendor = "UnisonOS"
 	}
-	source := ""
-	if in.Owner != "" && in.Repo != "" {
+	source := in.Source
+	if source == "" && in.Owner != "" && in.Repo != "" {
 		source = fmt.Sprintf("https://github.com/%s/%s", in.Owner, in.Repo)
 	}
 	l := map[string]string{

@@ -1,6 +1,7 @@
 package version
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -45,4 +46,24 @@ func (p *Plan) Text(platforms []string, dryRun bool) string {
 		fmt.Fprintf(&b, "  %s\n", l)
 	}
 	return b.String()
+}
+
+// Published is what a publish did, as JSON for CI outputs (the reusable
+// workflow's version, tags, digest, refs and published outputs).
+type Published struct {
+	Version   string   `json:"version"`
+	Channel   string   `json:"channel"`
+	Tags      []string `json:"tags"`
+	Digest    string   `json:"digest,omitempty"`
+	Refs      []string `json:"refs"`
+	Published bool     `json:"published"`
+}
+
+// JSON is the summary on one line (a GitHub Actions output value).
+func (p Published) JSON() string {
+	if p.Refs == nil {
+		p.Refs = []string{}
+	}
+	b, _ := json.Marshal(p)
+	return string(b) + "\n"
 }

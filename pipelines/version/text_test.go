@@ -24,3 +24,8 @@ func TestPlanText(t *testing.T) {
 	assert.True(t, NeedsCredentials("GHCR.io"))
 	assert.False(t, NeedsCredentials("10.87.0.1:5001"))
 }
+
+func TestPublishedJSON(t *testing.T) {
+	assert.Equal(t, `{"version":"pr-7","channel":"pr","tags":["pr-7","sha-0123456"],"refs":[],"published":false}`+"\n",
+		Published{Version: "pr-7", Channel: "pr", Tags: []string{"pr-7", "sha-0123456"}}.JSON())
+}

@@ -78,6 +78,9 @@ type Input struct {
 	Image string
 	// Service and Domain become the unison.service and unison.domain labels.
 	Service, Domain string
+	// Source is the repository URL of the source label (GitHub Actions:
+	// $GITHUB_SERVER_URL/$GITHUB_REPOSITORY); default https://github.com/<Owner>/<Repo>.
+	Source string
 	// Description, License and Vendor fill the matching OCI labels.
 	Description, License, Vendor string
 }

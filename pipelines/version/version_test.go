@@ -205,6 +205,12 @@ func TestLabelsGolden(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, string(want), string(got))
 	assert.Equal(t, "2026-11-27T17:21:45Z", p.Labels["org.opencontainers.image.created"])
+	assert.Equal(t, "https://github.com/project-unisonOS/unison-orchestrator", p.Labels["org.opencontainers.image.source"])
+	in := base("refs/tags/v1.3.2")
+	in.Image, in.Source = "orchestrator-image", "https://github.com/project-unisonOS/orchestrator"
+	p, err = Compute(in)
+	require.NoError(t, err)
+	assert.Equal(t, "https://github.com/project-unisonOS/orchestrator", p.Labels["org.opencontainers.image.source"], "the repository, not the image name")
 }
 
 // Three commits of release/1.4 in a repository tagged v1.3.0, each published
