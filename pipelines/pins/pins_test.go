@@ -158,10 +158,10 @@ func TestParseRejects(t *testing.T) {
 	_, err := Parse("u.yaml", []byte(ok))
 	require.NoError(t, err)
 	for in, want := range map[string]string{
-		"a:\n  urls: [ftp://x/y.iso]\n  sha256: " + strings.Repeat("a", 64) + "\n":                  `u.yaml:2: a.urls[0]: "ftp://x/y.iso": want an http(s):// URL`,
-		"a:\n  urls: [https://x/y.iso]\n  sha256: abc\n":                                            "a.sha256: want 64 lowercase hex digits",
-		"a:\n  sha256: " + strings.Repeat("a", 64) + "\n":                                           "needs urls (at least one) and sha256",
-		"a:\n  url: https://x\n":                                                                    "url",
+		"a:\n  urls: [ftp://x/y.iso]\n  sha256: " + strings.Repeat("a", 64) + "\n":                    `u.yaml:2: a.urls[0]: "ftp://x/y.iso": want an http(s):// URL`,
+		"a:\n  urls: [https://x/y.iso]\n  sha256: abc\n":                                              "a.sha256: want 64 lowercase hex digits",
+		"a:\n  sha256: " + strings.Repeat("a", 64) + "\n":                                             "needs urls (at least one) and sha256",
+		"a:\n  url: https://x\n":                                                                      "url",
 		ok + "  update:\n    index: https://x/S\n    file: 'a('\n    urls: ['https://x/{file}']\n":    "a.update.file: not a regexp",
 		ok + "  update:\n    index: https://x/S\n    file: 'a.iso'\n    urls: ['https://x/{file}']\n": "file needs a (?P<version>...) group, or give serial",
 		ok + "  update:\n    file: '(?P<version>a)'\n    urls: ['https://x/{file}']\n":                "needs index (a SHA256SUMS URL)",
