@@ -42,6 +42,14 @@ type Build struct {
 	// +private
 	PasswordHash *dagger.Secret
 	// +private
+	Offline bool
+	// +private
+	ModelsStore *dagger.Directory
+	// +private
+	MaxSizeMib int
+	// +private
+	OfflineDigests []string
+	// +private
 	Root *UnisonPlatform
 }
 

@@ -138,6 +138,7 @@ func (b *Build) bundleTree(ctx context.Context, digests []string) (*dagger.Direc
 	if err != nil {
 		return nil, err
 	}
+	set.Offline = b.Offline
 	in := bundle.Input{Version: b.Version, Flavor: b.Flavor, Commit: b.Commit, CommitTime: b.CommitTime, Set: set}
 	meta, err := in.MetadataJSON()
 	if err != nil {
@@ -161,6 +162,9 @@ func (b *Build) bundleTree(ctx context.Context, digests []string) (*dagger.Direc
 func (b *Build) treeOr(ctx context.Context, tree *dagger.Directory) (*dagger.Directory, error) {
 	if tree != nil {
 		return tree, nil
+	}
+	if b.Offline {
+		return b.offlineTree(ctx)
 	}
 	return b.bundleTree(ctx, nil)
 }

@@ -111,6 +111,10 @@ func (r Build) MarshalJSON() ([]byte, error) {
 		SshAuthorizedKeys []string
 		Public            bool
 		PasswordHash      *dagger.Secret
+		Offline           bool
+		ModelsStore       *dagger.Directory
+		MaxSizeMib        int
+		OfflineDigests    []string
 		Root              *UnisonPlatform
 	}
 	concrete.Version = r.Version
@@ -123,6 +127,10 @@ func (r Build) MarshalJSON() ([]byte, error) {
 	concrete.SshAuthorizedKeys = r.SshAuthorizedKeys
 	concrete.Public = r.Public
 	concrete.PasswordHash = r.PasswordHash
+	concrete.Offline = r.Offline
+	concrete.ModelsStore = r.ModelsStore
+	concrete.MaxSizeMib = r.MaxSizeMib
+	concrete.OfflineDigests = r.OfflineDigests
 	concrete.Root = r.Root
 	return json.Marshal(&concrete)
 }
@@ -139,6 +147,10 @@ func (r *Build) UnmarshalJSON(bs []byte) error {
 		SshAuthorizedKeys []string
 		Public            bool
 		PasswordHash      *dagger.Secret
+		Offline           bool
+		ModelsStore       *dagger.Directory
+		MaxSizeMib        int
+		OfflineDigests    []string
 		Root              *UnisonPlatform
 	}
 	err := json.Unmarshal(bs, &concrete)
@@ -155,6 +167,10 @@ func (r *Build) UnmarshalJSON(bs []byte) error {
 	r.SshAuthorizedKeys = concrete.SshAuthorizedKeys
 	r.Public = concrete.Public
 	r.PasswordHash = concrete.PasswordHash
+	r.Offline = concrete.Offline
+	r.ModelsStore = concrete.ModelsStore
+	r.MaxSizeMib = concrete.MaxSizeMib
+	r.OfflineDigests = concrete.OfflineDigests
 	r.Root = concrete.Root
 	return nil
 }
@@ -766,6 +782,34 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Build).NocloudSeed(&parent, ctx)
+		case "WithOffline":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var modelsStore *dagger.Directory
+			if inputArgs["modelsStore"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["modelsStore"]), &modelsStore)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg modelsStore", err))
+				}
+			}
+			var maxSizeMib int
+			if inputArgs["maxSizeMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["maxSizeMib"]), &maxSizeMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg maxSizeMib", err))
+				}
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Build).WithOffline(&parent, ctx, modelsStore, maxSizeMib, digests)
 		case "PersonalizeIso":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -846,20 +890,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "Release":
 		switch fnName {
-		case "DryRun":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).DryRun(&parent, ctx)
-		case "Publish":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).Publish(&parent, ctx)
 		case "WithAdmin":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1105,6 +1135,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout)
+		case "DryRun":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).DryRun(&parent, ctx)
+		case "Publish":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).Publish(&parent, ctx)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1588,7 +1632,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg services", err))
 				}
 			}
-			return (*UnisonPlatform).QaSmoke(&parent, ctx, image, iso, isoMarkers, bootFiles, kernelArgs, readyMarker, bootTimeout, healthTimeout, memory, accel, services)
+			var isolated bool
+			if inputArgs["isolated"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["isolated"]), &isolated)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg isolated", err))
+				}
+			}
+			return (*UnisonPlatform).QaSmoke(&parent, ctx, image, iso, isoMarkers, bootFiles, kernelArgs, readyMarker, bootTimeout, healthTimeout, memory, accel, services, isolated)
 		case "QaInstall":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1834,13 +1885,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
-		case "Toolbox":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).Toolbox(&parent), nil
 		case "StandinIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1862,6 +1906,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*UnisonPlatform).ProbeBoot(&parent), nil
+		case "Toolbox":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Toolbox(&parent), nil
 		case "Version":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

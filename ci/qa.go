@@ -83,11 +83,15 @@ func (m *UnisonPlatform) QaSmoke(
 	// services.json to check against; default: the one of the bundle in the image.
 	// +optional
 	services *dagger.File,
+	// Cut the guest off any network (QEMU user networking with restrict=on; SSH and the port checks still reach it through the forwarded ports): what an offline site sees.
+	// +optional
+	isolated bool,
 ) (*QaReport, error) {
 	if accel != "auto" && accel != "kvm" && accel != "tcg" {
 		return nil, fmt.Errorf("accel %q: want auto, kvm or tcg", accel)
 	}
-	o := qaVMOptions{KernelArgs: kernelArgs, ReadyMarker: readyMarker, BootTimeout: bootTimeout, HealthTimeout: healthTimeout, Memory: memory}.withDefaults()
+	o := qaVMOptions{KernelArgs: kernelArgs, ReadyMarker: readyMarker, BootTimeout: bootTimeout, HealthTimeout: healthTimeout, Memory: memory,
+		Isolated: isolated}.withDefaults()
 	if err := o.check(); err != nil {
 		return nil, err
 	}
@@ -141,14 +145,22 @@ func (m *UnisonPlatform) qaDisk(ctx context.Context, image, services *dagger.Fil
 		WithEnvVariable("PORTS", strings.Join(ports, " ")).
 		WithEnvVariable("QA_USER", qaUser).
 		WithEnvVariable("ACCEL", acc.Name).
-		WithNewFile("/report/accel.txt", acc.String()+"\n")
+		WithNewFile("/report/accel.txt", acc.String()+isolatedNote(env)+"\n")
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		run = run.WithEnvVariable(k, env[k])
 	}
 	if bootFiles != nil {
 		run = run.WithMountedDirectory("/boot-files", bootFiles)
 	}
-	return qaReport(ctx, "qa-smoke", run, func(c *dagger.Container) *dagger.Container { return acc.run(c, "qa-vm.sh") }, "serial.log")
+	return qaReport(ctx, "qa-smoke", run, func(c *dagger.Container) *dagger.Container { return acc.run(c, "qa-vm.sh") }, "serial.log", "+guest.log")
+}
+
+// isolatedNote tells run.txt that the guest had no network.
+func isolatedNote(env map[string]string) string {
+	if env["ISOLATED"] == "1" {
+		return "; network isolated (QEMU restrict=on)"
+	}
+	return ""
 }
 
 // qaReport runs the checks and builds the report; the serial logs are
@@ -202,8 +214,10 @@ func qaRun(ctx context.Context, suite string, run *dagger.Container, logs []stri
 		WithNewFile("summary.txt", summary).
 		WithNewFile("results.tsv", raw).
 		WithNewFile("run.txt", fmt.Sprintf("started %d\naccel %s", started, accel))
-	if !passed {
-		for _, l := range logs {
+	for _, l := range logs {
+		// +name: attached always; others only when a check failed
+		if always := strings.HasPrefix(l, "+"); always || !passed {
+			l = strings.TrimPrefix(l, "+")
 			report = report.WithFile(l, run.File("/report/"+l))
 		}
 	}

@@ -27,6 +27,8 @@ const (
 type qaVMOptions struct {
 	KernelArgs, ReadyMarker            string
 	BootTimeout, HealthTimeout, Memory int
+	// Isolated: the guest's network reaches nothing (SSH and the port checks still go through QEMU's forwards).
+	Isolated bool
 }
 
 func (o qaVMOptions) withDefaults() qaVMOptions {
@@ -50,6 +52,7 @@ func (o qaVMOptions) env(acc qaAccel) map[string]string {
 	return map[string]string{
 		"KERNEL_ARGS": o.KernelArgs, "READY_MARKER": o.ReadyMarker, "BOOT_TIMEOUT": fmt.Sprint(or(o.BootTimeout, acc.bootTimeout())),
 		"HEALTH_TIMEOUT": fmt.Sprint(o.HealthTimeout), "MEMORY": fmt.Sprint(o.Memory),
+		"ISOLATED": map[bool]string{true: "1", false: "0"}[o.Isolated],
 	}
 }
 

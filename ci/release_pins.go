@@ -41,15 +41,21 @@ func (r *Release) platformVersion() string {
 
 // pinServices resolves every service image of the release's compose file
 // to the digest its tag points at now (given digests win): a release ships
-// repo@sha256:... only. The release registry's credentials are used for
-// images on the same host; other registries are read anonymously. On an
-// error, pins holds what was resolved.
+// repo@sha256:... only. On an error, pins holds what was resolved.
 func (r *Release) pinServices(ctx context.Context, opts []remote.Option, host string) ([]string, error) {
-	set, err := r.Build.Root.resolveSet(ctx, r.platformVersion(), r.ServiceDigests)
+	return r.Build.Root.resolveDigests(ctx, r.platformVersion(), r.ServiceDigests, host, opts)
+}
+
+// resolveDigests pins every service image of a platform version: given
+// digests first, the rest read from the registry by tag. opts (credentials)
+// are used for images on host; other registries are read anonymously. On
+// an error, the pins hold what was resolved.
+func (m *UnisonPlatform) resolveDigests(ctx context.Context, platformVersion string, given []string, host string, opts []remote.Option) ([]string, error) {
+	set, err := m.resolveSet(ctx, platformVersion, given)
 	if err != nil {
 		return nil, err
 	}
-	pins := append([]string{}, r.ServiceDigests...)
+	pins := append([]string{}, given...)
 	// a registry that cannot be reached fails in a minute, not a TCP timeout per image
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -63,7 +69,7 @@ func (r *Release) pinServices(ctx context.Context, opts []remote.Option, host st
 			return nil, fmt.Errorf("images/compat.yaml: service %s: %w", svc.Name, err)
 		}
 		o := []remote.Option{remote.WithContext(ctx)}
-		if ref.Context().RegistryStr() == host {
+		if host != "" && ref.Context().RegistryStr() == host {
 			o = append(o, opts...)
 		}
 		desc, err := remote.Head(ref, o...)
@@ -74,7 +80,7 @@ func (r *Release) pinServices(ctx context.Context, opts []remote.Option, host st
 		pins = append(pins, svc.Name+"="+desc.Digest.String())
 	}
 	if len(failed) > 0 {
-		return pins, fmt.Errorf("service images: a release pins every image by digest, and these could not be resolved:\n  %s\n"+
+		return pins, fmt.Errorf("service images: these could not be resolved to a digest (releases and offline builds pin every image):\n  %s\n"+
 			"push them (or fix images/compat.yaml), or pin them with with-service-digests --digests SERVICE=sha256:...",
 			strings.Join(failed, "\n  "))
 	}

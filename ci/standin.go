@@ -35,6 +35,19 @@ func (m *UnisonPlatform) StandinIso() *dagger.File {
 //go:embed standin/compose-standin.py
 var composeStandin string
 
+// composePlugin is the stand-in's compose v2 CLI plugin for the real docker
+// CLI (offline builds install docker.io from the medium; Debian 12 has no
+// compose v2 package).
+//
+//go:embed standin/compose-plugin.py
+var composePlugin string
+
+// dockerDaemonStandin configures the real Docker of offline builds for the
+// stand-in kernel (no overlay, bridge or netfilter modules in the image).
+const dockerDaemonStandin = `{"storage-driver": "vfs", "iptables": false, "ip6tables": false, "bridge": "none"}
+`
+
+
 // dockerServiceStandin is the stand-in's docker.service (the installer
 // enables it, as it does Ubuntu's).
 const dockerServiceStandin = `[Unit]
@@ -75,6 +88,8 @@ func (m *UnisonPlatform) StandinCloudImage() *dagger.File {
 		WithNewFile("/usr/bin/docker", script("docker-standin.sh"), dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
 		WithNewFile("/usr/local/lib/unison-standin/compose-standin.py", composeStandin, dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
 		WithNewFile("/lib/systemd/system/docker.service", dockerServiceStandin).
+		WithNewFile("/usr/libexec/docker/cli-plugins/docker-compose", composePlugin, dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
+		WithNewFile("/etc/docker/daemon.json", dockerDaemonStandin).
 		// networking like a cloud image: DHCP on the first NIC (qa-smoke forwards ports to it)
 		WithNewFile("/etc/systemd/network/20-wired.network", "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n").
 		WithNewFile("/etc/cloud/cloud.cfg.d/05-standin.cfg", standinCloudCfg).

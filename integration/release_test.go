@@ -170,7 +170,7 @@ func TestRelease(t *testing.T) {
 	// publish refuses before building anything
 	unpinned := call("refs/tags/v0.6.0", "publish")
 	require.Error(t, unpinned.Err)
-	assert.Contains(t, unpinned.Stderr, "a release pins every image by digest, and these could not be resolved")
+	assert.Contains(t, unpinned.Stderr, "could not be resolved to a digest (releases and offline builds pin every image)")
 	assert.Contains(t, unpinned.Stderr, svcPrefix+"/unison-context:v0.6.0")
 	assert.Less(t, unpinned.Took, 2*time.Minute, "refused before building")
 	svcDigests["context"] = pushServiceImage(t, svcPrefix, "context")

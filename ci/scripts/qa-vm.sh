@@ -5,7 +5,7 @@
 # /in/plan.tsv inside the guest against 127.0.0.1; from outside, every
 # service port must not answer. Results in /report (see qa.go).
 set -u
-mkdir -p /report /w; : > /report/results.tsv; : > /report/serial.log
+mkdir -p /report /w; : > /report/results.tsv; : > /report/serial.log; : > /report/guest.log
 date +%s > /report/started # qa.go tells a fresh run from a replayed one
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -13,6 +13,8 @@ record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> /report/results.tsv;
 cp /in/qa-key /w/key; chmod 0600 /w/key
 SSH_PORT=2222
 FWD=",hostfwd=tcp:127.0.0.1:$SSH_PORT-:22"; for p in $PORTS; do FWD="$FWD,hostfwd=tcp:127.0.0.1:$p-:$p"; done
+# isolated: the guest reaches nothing (no route out of QEMU's user network); the forwards still reach it
+if [ "${ISOLATED:-0}" = 1 ]; then FWD=",restrict=on$FWD"; fi
 set -- -accel "$ACCEL" -machine pc -m "$MEMORY" -smp 2 \
   -drive file=/in/image.qcow2,if=virtio,format=qcow2,snapshot=on \
   -drive file=/in/seed.iso,if=virtio,format=raw,readonly=on \
@@ -88,6 +90,10 @@ while IFS="$(printf '\t')" read -r kind port path name; do
     fi ;;
   esac
 done < /in/plan.tsv
+# what first boot did and what runs (guest.log, always in the report)
+if [ $ssh_ok = 1 ]; then
+  guest 'sudo journalctl -b --no-pager -o cat -u unisonos-firstboot -u unison-platform -u docker; echo "--- docker ps"; sudo docker ps --format "{{.Names}} {{.Image}} {{.Status}}" 2>&1; echo "--- network"; ip route 2>&1' > /report/guest.log 2>&1
+fi
 ssh -O exit -o ControlPath=/w/ssh-control "$QA_USER@127.0.0.1" 2>/dev/null
 kill $QPID 2>/dev/null; wait $QPID 2>/dev/null
 exit 0

@@ -43,6 +43,10 @@ type Set struct {
 	Tags            map[string]string `json:"tags"`
 	// Digests pin images (service -> sha256:...) when known at release time.
 	Digests map[string]string `json:"digests,omitempty"`
+	// Offline: the images travel on the medium (loaded with docker load,
+	// which keeps tags but not registry digests): the compose file names
+	// them by tag, the digest they were saved from as a comment, and never pulls.
+	Offline bool `json:"offline,omitempty"`
 }
 
 var (
@@ -329,7 +333,9 @@ func (s *Set) Compose() []byte {
 	b.WriteString("name: unison-platform\nservices:\n")
 	for _, svc := range s.Services {
 		fmt.Fprintf(&b, "  %s:\n", svc.Name)
-		if s.Digests[svc.Name] != "" {
+		if s.Offline {
+			fmt.Fprintf(&b, "    image: %s # %s, loaded from the medium\n    pull_policy: never\n", s.TagRef(svc), s.Digests[svc.Name])
+		} else if s.Digests[svc.Name] != "" {
 			// pinned: the tag stays as a comment and a label, the digest is what runs
 			fmt.Fprintf(&b, "    image: %s # %s\n", s.ImageRef(svc), s.Tags[svc.Name])
 			fmt.Fprintf(&b, "    labels:\n      org.opencontainers.image.ref.name: %s\n", s.TagRef(svc))

@@ -57,6 +57,16 @@ func TestComposeGolden(t *testing.T) {
 	}
 }
 
+func TestComposeOffline(t *testing.T) {
+	s, err := real(t).Resolve("0.6.0")
+	require.NoError(t, err)
+	require.NoError(t, s.Pin(map[string]string{"inference": "sha256:" + strings.Repeat("ab", 32)}))
+	s.Offline = true
+	c := string(s.Compose())
+	assert.Contains(t, c, "    image: ghcr.io/project-unisonos/unison-inference:v0.6.1 # sha256:"+strings.Repeat("ab", 32)+", loaded from the medium\n    pull_policy: never\n")
+	assert.Equal(t, 4, strings.Count(c, "pull_policy: never"))
+}
+
 func TestUnpinned(t *testing.T) {
 	s, err := real(t).Resolve("0.6.0")
 	require.NoError(t, err)

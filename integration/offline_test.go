@@ -1,0 +1,141 @@
+package integration
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// serviceImage is a real container image of the stand-in service (a static
+// Go binary, testdata/standin-service), for linux/amd64.
+func serviceImage(t *testing.T) v1.Image {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "service")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./testdata/standin-service")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	data, err := os.ReadFile(bin)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	require.NoError(t, tw.WriteHeader(&tar.Header{Name: "service", Mode: 0o755, Size: int64(len(data)), ModTime: time.Unix(0, 0)}))
+	_, err = tw.Write(data)
+	require.NoError(t, err)
+	require.NoError(t, tw.Close())
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf.Bytes())), nil })
+	require.NoError(t, err)
+	img, err := mutate.AppendLayers(empty.Image, layer)
+	require.NoError(t, err)
+	cf, err := img.ConfigFile()
+	require.NoError(t, err)
+	cf.OS, cf.Architecture = "linux", "amd64"
+	cf.Config.Entrypoint = []string{"/service"}
+	img, err = mutate.ConfigFile(img, cf)
+	require.NoError(t, err)
+	return img
+}
+
+// ollamaStore writes a small model store with the given models (manifests
+// and the blobs they name), as `ollama pull` leaves it.
+func ollamaStore(t *testing.T, modelNames ...string) string {
+	t.Helper()
+	dir := filepath.Join(outDir(t), "models")
+	blob := func(content string) string {
+		p := filepath.Join(dir, "blobs", "sha256-"+sha256hex(content))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+		return "sha256:" + sha256hex(content)
+	}
+	for _, m := range modelNames {
+		n, tag, _ := strings.Cut(m, ":")
+		cfg, weights := blob(`{"model_family":"`+n+`"}`), blob("weights of "+m)
+		p := filepath.Join(dir, "manifests", "registry.ollama.ai", "library", n, tag)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(`{"schemaVersion":2,"config":{"digest":"`+cfg+`"},"layers":[{"digest":"`+weights+`"}]}`), 0o644))
+	}
+	return dir
+}
+
+// The offline VM, end to end: service images the test builds and pushes,
+// Docker's packages, the images and a model store on the disk; booted with
+// the guest cut off any network, first boot installs Docker from the
+// medium, loads the images, generates the secrets, starts the platform unit,
+// and every service answers inside the guest (real containers, compose
+// never pulls). Bad inputs are refused before anything is built.
+func TestOfflineVM(t *testing.T) {
+	requireEngine(t)
+	reg := sharedRegistry(t)
+	dir := outDir(t)
+	owner := "off" + time.Now().UTC().Format("150405")
+	prefix := reg + "/" + owner
+	img := serviceImage(t)
+	for _, tagged := range serviceTags {
+		ref, err := name.ParseReference(prefix+"/"+tagged, name.Insecure)
+		require.NoError(t, err)
+		require.NoError(t, remote.Write(ref, img, remote.WithTransport(registryTransport(t))))
+	}
+	images := imagesFor(t, prefix)
+	cloud := filepath.Join(dir, "standin-cloudimg.qcow2")
+	mustCall(t, 20*time.Minute, "standin-cloud-image", "export", "--path", cloud)
+	probe := filepath.Join(dir, "probe")
+	mustCall(t, 10*time.Minute, "probe-boot", "export", "--path", probe)
+	store := ollamaStore(t, "qwen2.5:0.5b")
+	build := func(offline ...string) []string {
+		a := []string{"--images", images, "build", "--version", "v0.6.0", "--flavor", "light", "--platform-version", "0.6.0",
+			"--commit", sampleSHA, "--commit-time", sampleTime, "with-admin", "--ssh-authorized-keys", testKey, "with-offline"}
+		return append(a, offline...)
+	}
+
+	// bad input: a store without the preloaded model, a payload over the limit
+	empty := ollamaStore(t)
+	r := daggerCall(t, 10*time.Minute, append(build("--models-store", empty), "vm", "--base-image", cloud, "export", "--path", filepath.Join(dir, "bad"))...)
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, "models-store: flavor light preloads models the store lacks: qwen2.5:0.5b")
+	assert.Less(t, r.Took, 2*time.Minute, "refused before building")
+
+	out := filepath.Join(dir, "vm")
+	r = daggerCall(t, 40*time.Minute, append(build("--models-store", store), "vm", "--base-image", cloud, "export", "--path", out)...)
+	require.NoError(t, r.Err, tail(r.Stderr, 60))
+	assert.Regexp(t, `offline payload for debian-12: [0-9.]+ MiB \(packages [0-9.]+ MiB in [0-9]+ files, images [0-9.]+ MiB for 4 services, models 0.0 MiB\)`, r.Stdout+r.Stderr)
+	small := daggerCall(t, 40*time.Minute, append(build("--models-store", store, "--max-size-mib", "1"), "vm", "--base-image", cloud, "export", "--path", filepath.Join(dir, "small"))...)
+	require.Error(t, small.Err)
+	assert.Contains(t, small.Stderr, "max-size-mib 1: offline payload for debian-12")
+
+	disk := filepath.Join(out, "unisonos-linux-vm-v0.6.0.qcow2")
+	report := filepath.Join(dir, "report")
+	qa := daggerCall(t, 40*time.Minute, "qa-smoke", "--image", disk, "--boot-files", probe, "--accel", "tcg", "--isolated",
+		"--health-timeout", "600", "report", "export", "--path", report)
+	require.NoError(t, qa.Err, tail(qa.Stderr, 40))
+	summary := readFile(t, filepath.Join(report, "summary.txt"))
+	guest := readFile(t, filepath.Join(report, "guest.log"))
+	t.Log("\n" + summary + "\n--- guest.log (tail)\n" + tail(guest, 40))
+	assert.Contains(t, summary, "qa-smoke: PASSED")
+	for _, want := range []string{"UNISON-FIRSTBOOT: installed Docker from the medium", "UNISON-FIRSTBOOT: loaded image inference from the medium",
+		"UNISON-FIRSTBOOT: unison-platform.service started", "unison-platform-inference-1 " + prefix + "/unison-inference:v0.6.1 Up"} {
+		assert.Contains(t, guest, want)
+	}
+	assert.Contains(t, readFile(t, filepath.Join(report, "run.txt")), "network isolated (QEMU restrict=on)")
+}
+
+func sha256hex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
