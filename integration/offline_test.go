@@ -58,6 +58,7 @@ func serviceImage(t *testing.T) v1.Image {
 func ollamaStore(t *testing.T, modelNames ...string) string {
 	t.Helper()
 	dir := filepath.Join(outDir(t), "models")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "manifests"), 0o755))
 	blob := func(content string) string {
 		p := filepath.Join(dir, "blobs", "sha256-"+sha256hex(content))
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))

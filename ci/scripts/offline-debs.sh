@@ -7,13 +7,14 @@ set -eu
 . /usr/lib/os-release
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
-if ! apt-get install -y -q --download-only --no-install-recommends "$@" > /tmp/apt.log 2>&1; then
+# an archive directory of its own: no hook of the image (docker-clean) empties it
+mkdir -p /out/debs/partial
+if ! apt-get install -y -q --download-only --no-install-recommends -o Dir::Cache::Archives=/out/debs/ "$@" > /tmp/apt.log 2>&1; then
   tail -5 /tmp/apt.log >&2
   echo "offline: packages $* cannot be resolved for $ID $VERSION_ID (see above)" >&2
   exit 1
 fi
-mkdir -p /out/debs
-cp /var/cache/apt/archives/*.deb /out/debs/
+rm -rf /out/debs/partial /out/debs/lock
 cd /out/debs
 sha256sum -- *.deb > SHA256SUMS
 echo "offline: $(grep -c . SHA256SUMS) packages for $ID $VERSION_ID: $*"
