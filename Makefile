@@ -25,7 +25,7 @@ endif
 MODULE_ARGS := $(if $(TOOLS_IMAGE),--tools-image=$(TOOLS_IMAGE)) $(if $(OS_IMAGE),--os-image=$(OS_IMAGE)) $(if $(COSIGN_IMAGE),--cosign-image=$(COSIGN_IMAGE))
 CALL := $(DAGGER) call --progress=plain $(MODULE_ARGS)
 
-.PHONY: engine-if-needed release-dry-run baremetal-iso image-wsl linux-vm qa-smoke help engine engine-stop engine-status demo test test-unit test-integration lint generate check-generated bench
+.PHONY: engine-if-needed release-dry-run baremetal-iso image-wsl linux-vm linux-vm-offline qa-smoke help engine engine-stop engine-status demo test test-unit test-integration lint generate check-generated bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -88,6 +88,13 @@ VM_IMAGE ?= $(OUT)/vm/unisonos-linux-vm-$(VERSION).qcow2
 linux-vm: engine-if-needed ## the VM disk (qcow2 + vmdk) into $(OUT)/vm (SSH_KEY_FILE=..., BASE_IMAGE=... optional)
 	@test -n "$(SSH_KEY_FILE)" || { echo "set SSH_KEY_FILE to your SSH public key (ed25519 recommended)"; exit 2; }
 	$(CALL) $(BUILD) $(ADMIN) vm --vmdk $(if $(BASE_IMAGE),--base-image $(BASE_IMAGE)) export --path $(OUT)/vm
+
+# a model store to put on the offline disk (an ollama models directory; optional)
+MODELS_STORE ?=
+
+linux-vm-offline: engine-if-needed ## the offline VM disk into $(OUT)/vm-offline: Docker, the service images and MODELS_STORE on it (needs the service registry)
+	@test -n "$(SSH_KEY_FILE)" || { echo "set SSH_KEY_FILE to your SSH public key (ed25519 recommended)"; exit 2; }
+	$(CALL) $(BUILD) $(ADMIN) with-offline $(if $(MODELS_STORE),--models-store $(MODELS_STORE)) vm $(if $(BASE_IMAGE),--base-image $(BASE_IMAGE)) export --path $(OUT)/vm-offline
 
 qa-smoke: engine-if-needed ## boot $(VM_IMAGE) and run the health and inference smoke tests; report in $(OUT)/qa
 	$(CALL) qa-smoke --image $(VM_IMAGE) $(QA_ARGS) report export --path $(OUT)/qa

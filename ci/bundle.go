@@ -171,7 +171,7 @@ func (b *Build) treeOr(ctx context.Context, tree *dagger.Directory) (*dagger.Dir
 
 // bundleTar packs a bundle tree as the byte-reproducible tar.gz every artifact carries.
 func (b *Build) bundleTar(tree *dagger.Directory) *dagger.File {
-	c := b.Root.tools().
+	c := b.Root.archiver().
 		WithEnvVariable("SOURCE_DATE_EPOCH", b.epoch()).
 		WithDirectory("/src/unison-platform", tree)
 	return runScript(c, "bundle-tar.sh").File("/out.tar.gz").WithName(artifact.Name(artifact.Bundle, b.Version))

@@ -152,7 +152,7 @@ func (m *UnisonPlatform) qaDisk(ctx context.Context, image, services *dagger.Fil
 	if bootFiles != nil {
 		run = run.WithMountedDirectory("/boot-files", bootFiles)
 	}
-	return qaReport(ctx, "qa-smoke", run, func(c *dagger.Container) *dagger.Container { return acc.run(c, "qa-vm.sh") }, "serial.log", "+guest.log")
+	return qaReport(ctx, "qa-smoke", run, func(c *dagger.Container) *dagger.Container { return acc.run(c, "qa-vm.sh") }, "+serial.log", "+guest.log")
 }
 
 // isolatedNote tells run.txt that the guest had no network.

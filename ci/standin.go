@@ -83,7 +83,7 @@ func (m *UnisonPlatform) StandinCloudImage() *dagger.File {
 	rootfs := amd64().From(m.ToolsImage).
 		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
 		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " +
-			"systemd-sysv udev python3 cloud-init openssh-server curl ufw unattended-upgrades >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"}).
+			"systemd-sysv udev python3 cloud-init openssh-server sudo curl ufw unattended-upgrades >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"}).
 		// Ubuntu's docker.io puts the CLI at /usr/bin/docker (the platform unit runs it from there)
 		WithNewFile("/usr/bin/docker", script("docker-standin.sh"), dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
 		WithNewFile("/usr/local/lib/unison-standin/compose-standin.py", composeStandin, dagger.ContainerWithNewFileOpts{Permissions: 0o755}).

@@ -13,7 +13,7 @@ var toolsPackages = []string{
 	"xorriso", "mtools", "dosfstools", "grub-pc-bin", "grub-efi-amd64-bin",
 	"qemu-utils", "qemu-system-x86", "ovmf", "e2fsprogs", "fdisk",
 	"libguestfs-tools", "linux-image-amd64", "busybox-static", "cpio",
-	"ca-certificates", "curl", "jq", "python3", "git",
+	"ca-certificates", "curl", "jq", "python3", "git", "pigz",
 }
 
 // Toolbox is the cached tools container shared by every build step.
@@ -33,6 +33,16 @@ func (m *UnisonPlatform) Toolbox() *Toolbox {
 // engine emulates instead of building for the wrong architecture.
 func amd64() *dagger.Container {
 	return dag.Container(dagger.ContainerOpts{Platform: "linux/amd64"})
+}
+
+// archiver is the small container of the archive steps (the bundle): the
+// tools image as it comes (tar, gzip, find), rtar on its PATH; no package
+// install, so a cold bundle build does not wait for the tools container.
+func (m *UnisonPlatform) archiver() *dagger.Container {
+	return amd64().From(m.ToolsImage).
+		WithNewFile("/usr/local/bin/rtar", script("rtar.sh"), dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
+		WithWorkdir("/work").
+		With(m.nonce)
 }
 
 // tools is the tools container; rtar (reproducible tar) is on its PATH.

@@ -11,8 +11,9 @@ rtar --xattrs --xattrs-include='security.capability' \
   --exclude='./proc/*' --exclude='./sys/*' --exclude='./dev/*' --exclude='./run/*' --exclude='./tmp/*' \
   --exclude='./var/log/*' --exclude='./var/cache/apt/*' --exclude='./var/lib/apt/lists/*' \
   --exclude=./var/cache/ldconfig/aux-cache --exclude='./var/cache/debconf/*-old' --exclude=./etc/resolv.conf \
-  --exclude=./.dockerenv -cf - . | gzip -n -6 > "/out/$ROOTFS"
-cp "/out/$ROOTFS" "/out/$WSLFILE"
+  --exclude=./.dockerenv -cf - . | pigz -n -6 > "/out/$ROOTFS"
+# the same bytes under the name wsl --install --from-file takes: a link, not a second copy
+ln "/out/$ROOTFS" "/out/$WSLFILE"
 mkdir -p /b/unisonos-wsl
 cp /meta/* /in/unison-platform-bundle.tar.gz /b/unisonos-wsl/
 install -m 0755 /opt-installer/install-wsl.sh /opt-installer/common.sh /b/unisonos-wsl/
