@@ -119,6 +119,9 @@ func (b *Build) Bundle(
 	// +optional
 	digests []string,
 ) (*dagger.File, error) {
+	if err := b.onlineOnly("bundle"); err != nil {
+		return nil, err
+	}
 	tree, err := b.bundleTree(ctx, digests)
 	if err != nil {
 		return nil, err

@@ -112,6 +112,9 @@ func (b *Build) Iso(
 
 // iso validates every input, then verifies the base, patches GRUB and remasters.
 func (b *Build) iso(ctx context.Context, o isoOptions) (*dagger.Directory, error) {
+	if err := b.onlineOnly("iso"); err != nil {
+		return nil, err
+	}
 	volid := o.VolumeID
 	if volid == "" {
 		var err error

@@ -52,6 +52,15 @@ func (b *Build) WithOffline(
 	return &c, nil
 }
 
+// onlineOnly refuses an artifact that cannot install offline yet: its
+// installer would not use the payload, and compose would never pull.
+func (b *Build) onlineOnly(artifact string) error {
+	if b.Offline {
+		return fmt.Errorf("with-offline: %s: only the VM disk (vm) installs offline so far; build the %s without with-offline", artifact, artifact)
+	}
+	return nil
+}
+
 func (b *Build) platformVersion() string { return compat.PlatformFor(b.Version, b.PlatformVersion) }
 
 // checkModelsStore refuses a store without every model the flavor preloads.

@@ -112,6 +112,12 @@ func TestOfflineVM(t *testing.T) {
 	assert.Contains(t, r.Stderr, "models-store: flavor light preloads models the store lacks: qwen2.5:0.5b")
 	assert.Less(t, r.Took, 2*time.Minute, "refused before building")
 
+	for _, a := range []string{"iso", "wsl", "bundle"} {
+		r := daggerCall(t, 10*time.Minute, append(build(), a)...)
+		require.Error(t, r.Err, a)
+		assert.Contains(t, r.Stderr, "with-offline: "+a+": only the VM disk (vm) installs offline so far")
+	}
+
 	out := filepath.Join(dir, "vm")
 	r = daggerCall(t, 40*time.Minute, append(build("--models-store", store), "vm", "--base-image", cloud, "export", "--path", out)...)
 	require.NoError(t, r.Err, tail(r.Stderr, 60))
