@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,7 +65,12 @@ func TestLinuxVm(t *testing.T) {
 	require.NoError(t, rn.Err, tail(rn.Stderr, 40))
 	t.Logf("rebuilt with the cache defeated: %.1fs", rn.Took.Seconds())
 	for _, f := range []string{qcow, vmdk} {
-		assert.Equal(t, fileSHA(t, f), fileSHA(t, filepath.Join(rebuilt, filepath.Base(f))), "%s rebuilt: same bytes", filepath.Base(f))
+		other := filepath.Join(rebuilt, filepath.Base(f))
+		if !assert.Equal(t, fileSHA(t, f), fileSHA(t, other), "%s rebuilt: same bytes", filepath.Base(f)) {
+			// where they differ, for the next person to look
+			out, _ := exec.Command("sh", "-c", "cmp -l \"$0\" \"$1\" | head -20; cmp -l \"$0\" \"$1\" | wc -l", f, other).CombinedOutput()
+			t.Logf("first differing bytes (offset, octal a, octal b) and count:\n%s", out)
+		}
 	}
 
 	v := verifier(c).

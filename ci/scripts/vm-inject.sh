@@ -36,7 +36,10 @@ rm -f /w/disk.raw
 qemu-img resize -q "/out/$QCOW" "$SIZE"
 qemu-img check -q "/out/$QCOW"
 if [ -n "$VMDK_OUT" ]; then
-  qemu-img convert -O vmdk -o subformat=streamOptimized "/out/$QCOW" "/out/$VMDK_OUT"
+  # one coroutine (-m 1): grains are appended as they are written, so the file
+  # layout must not depend on timing (a rebuild under load once differed);
+  # compression runs on one thread either way
+  qemu-img convert -m 1 -O vmdk -o subformat=streamOptimized "/out/$QCOW" "/out/$VMDK_OUT"
   # qemu-img writes a random content ID (CID=) into the descriptor: make it the
   # first 8 hex digits of the qcow2's SHA-256, so the same disk gives the same bytes
   cid=$(sha256sum "/out/$QCOW" | cut -c1-8)
