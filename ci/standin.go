@@ -47,7 +47,6 @@ var composePlugin string
 const dockerDaemonStandin = `{"storage-driver": "vfs", "iptables": false, "ip6tables": false, "bridge": "none"}
 `
 
-
 // dockerServiceStandin is the stand-in's docker.service (the installer
 // enables it, as it does Ubuntu's).
 const dockerServiceStandin = `[Unit]

@@ -41,7 +41,7 @@ func (s Spec) CheckStore(manifests map[string]string, blobs []string) error {
 			continue
 		}
 		var man struct {
-			Config struct{ Digest string } `json:"config"`
+			Config struct{ Digest string }   `json:"config"`
 			Layers []struct{ Digest string } `json:"layers"`
 		}
 		if err := json.Unmarshal([]byte(content), &man); err != nil {
