@@ -19,15 +19,8 @@ func (r *Release) WithServiceDigests(
 	// Image digests, SERVICE=sha256:<64 hex>; services not given are still resolved from their registry.
 	digests []string,
 ) (*Release, error) {
-	pins, err := compat.ParseDigests(digests)
-	if err != nil {
-		return nil, err
-	}
-	set, err := r.Build.Root.resolveSet(ctx, r.platformVersion(), nil)
-	if err != nil {
-		return nil, err
-	}
-	if err := set.Pin(pins); err != nil {
+	// resolveSet parses and pins them: a bad digest or an unknown service is refused here
+	if _, err := r.Build.Root.resolveSet(ctx, r.platformVersion(), digests); err != nil {
 		return nil, fmt.Errorf("with-service-digests: %w", err)
 	}
 	c := *r

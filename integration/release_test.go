@@ -92,9 +92,12 @@ func readSums(t *testing.T, p string) map[string]string {
 	return sums
 }
 
-func sigLayers(t *testing.T, repo, digest string) int {
+func sigLayers(t *testing.T, repo, digest string) int { return cosignLayers(t, repo, digest, "sig") }
+
+// cosignLayers counts the layers of cosign's .sig or .att manifest of a digest.
+func cosignLayers(t *testing.T, repo, digest, kind string) int {
 	t.Helper()
-	r, err := name.ParseReference(repo+":"+strings.Replace(digest, ":", "-", 1)+".sig", name.Insecure)
+	r, err := name.ParseReference(repo+":"+strings.Replace(digest, ":", "-", 1)+"."+kind, name.Insecure)
 	require.NoError(t, err)
 	desc, err := remote.Get(r, remote.WithTransport(registryTransport(t)))
 	require.NoError(t, err, "signature of %s@%s", repo, digest)

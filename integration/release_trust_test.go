@@ -11,7 +11,6 @@ import (
 
 	"dagger.io/dagger"
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	spdxjson "github.com/spdx/tools-golang/json"
@@ -206,13 +205,4 @@ func verifyAttestations(ctx context.Context, t *testing.T, c *dagger.Client, pub
 }
 
 // attLayers counts the attestations attached to a digest (cosign's .att tag).
-func attLayers(t *testing.T, repo, digest string) int {
-	t.Helper()
-	r, err := name.ParseReference(repo+":"+strings.Replace(digest, ":", "-", 1)+".att", name.Insecure)
-	require.NoError(t, err)
-	desc, err := remote.Get(r, remote.WithTransport(registryTransport(t)))
-	require.NoError(t, err, "attestations of %s@%s", repo, digest)
-	var m v1.Manifest
-	require.NoError(t, json.Unmarshal(desc.Manifest, &m))
-	return len(m.Layers)
-}
+func attLayers(t *testing.T, repo, digest string) int { return cosignLayers(t, repo, digest, "att") }

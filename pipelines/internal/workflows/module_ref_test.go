@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 )
 
 // fakeCurl answers the OIDC token request with a JWT whose claims are $CLAIMS.
@@ -21,23 +19,7 @@ printf '{"value":"h.%s.s"}' "$JWT_PAYLOAD"
 // module follows the workflow's own commit, a platform_ref naming another
 // ref fails loudly, and without an OIDC token the step says what to grant.
 func TestModuleRefStep(t *testing.T) {
-	data, err := os.ReadFile("../../../.github/workflows/reusable-build.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var w workflow
-	if err := yaml.Unmarshal(data, &w); err != nil {
-		t.Fatal(err)
-	}
-	script := ""
-	for _, st := range w.Jobs["build"].Steps {
-		if st.Name == "module ref" {
-			script = st.Run
-		}
-	}
-	if script == "" {
-		t.Fatal("no module ref step in reusable-build.yml")
-	}
+	w, script := stepScript(t, "reusable-build.yml", "build", func(name string) bool { return name == "module ref" })
 	bin := t.TempDir()
 	if err := os.WriteFile(filepath.Join(bin, "curl"), []byte(fakeCurl), 0o755); err != nil {
 		t.Fatal(err)

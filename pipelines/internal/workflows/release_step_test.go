@@ -22,12 +22,11 @@ esac
 exit 0
 `
 
-// The GitHub Release step of release.yml, run as a runner runs it against a
-// gh stand-in: a new release is created as a draft and then published; a
-// draft left by a failed run gets its assets replaced; a published release
-// is never rewritten (the same checksums: nothing to do; others: an error).
-func TestGitHubReleaseStep(t *testing.T) {
-	data, err := os.ReadFile("../../../.github/workflows/release.yml")
+// stepScript reads a workflow and the run script of the first step of job
+// whose name matches; the test fails when there is none.
+func stepScript(t *testing.T, file, job string, match func(string) bool) (workflow, string) {
+	t.Helper()
+	data, err := os.ReadFile("../../../.github/workflows/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,15 +34,21 @@ func TestGitHubReleaseStep(t *testing.T) {
 	if err := yaml.Unmarshal(data, &w); err != nil {
 		t.Fatal(err)
 	}
-	script := ""
-	for _, st := range w.Jobs["release"].Steps {
-		if strings.HasPrefix(st.Name, "GitHub Release") {
-			script = st.Run
+	for _, st := range w.Jobs[job].Steps {
+		if match(st.Name) {
+			return w, st.Run
 		}
 	}
-	if script == "" {
-		t.Fatal("no GitHub Release step in release.yml")
-	}
+	t.Fatalf("no such step in %s job %s", file, job)
+	return w, ""
+}
+
+// The GitHub Release step of release.yml, run as a runner runs it against a
+// gh stand-in: a new release is created as a draft and then published; a
+// draft left by a failed run gets its assets replaced; a published release
+// is never rewritten (the same checksums: nothing to do; others: an error).
+func TestGitHubReleaseStep(t *testing.T) {
+	w, script := stepScript(t, "release.yml", "release", func(name string) bool { return strings.HasPrefix(name, "GitHub Release") })
 	bin := t.TempDir()
 	if err := os.WriteFile(filepath.Join(bin, "gh"), []byte(fakeGH), 0o755); err != nil {
 		t.Fatal(err)
