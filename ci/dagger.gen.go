@@ -229,6 +229,7 @@ func (r Release) MarshalJSON() ([]byte, error) {
 		Keyless             bool
 		CertificateIdentity string
 		ServiceDigests      []string
+		Artifacts           *dagger.Directory
 		BuilderId           string
 		InvocationId        string
 		Force               bool
@@ -262,6 +263,7 @@ func (r Release) MarshalJSON() ([]byte, error) {
 	concrete.Keyless = r.Keyless
 	concrete.CertificateIdentity = r.CertificateIdentity
 	concrete.ServiceDigests = r.ServiceDigests
+	concrete.Artifacts = r.Artifacts
 	concrete.BuilderId = r.BuilderId
 	concrete.InvocationId = r.InvocationId
 	concrete.Force = r.Force
@@ -299,6 +301,7 @@ func (r *Release) UnmarshalJSON(bs []byte) error {
 		Keyless             bool
 		CertificateIdentity string
 		ServiceDigests      []string
+		Artifacts           *dagger.Directory
 		BuilderId           string
 		InvocationId        string
 		Force               bool
@@ -336,6 +339,7 @@ func (r *Release) UnmarshalJSON(bs []byte) error {
 	r.Keyless = concrete.Keyless
 	r.CertificateIdentity = concrete.CertificateIdentity
 	r.ServiceDigests = concrete.ServiceDigests
+	r.Artifacts = concrete.Artifacts
 	r.BuilderId = concrete.BuilderId
 	r.InvocationId = concrete.InvocationId
 	r.Force = concrete.Force
@@ -1086,6 +1090,34 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithKeyless(&parent, tokenRequestUrl, tokenRequestToken, identityToken, certificateIdentity)
+		case "Artifact":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var name string
+			if inputArgs["name"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["name"]), &name)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg name", err))
+				}
+			}
+			return (*Release).Artifact(&parent, ctx, name)
+		case "WithArtifacts":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var dir *dagger.Directory
+			if inputArgs["dir"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dir"]), &dir)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dir", err))
+				}
+			}
+			return (*Release).WithArtifacts(&parent, ctx, dir)
 		case "WithServiceDigests":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1885,6 +1917,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
+		case "Toolbox":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Toolbox(&parent), nil
 		case "StandinIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1906,13 +1945,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*UnisonPlatform).ProbeBoot(&parent), nil
-		case "Toolbox":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).Toolbox(&parent), nil
 		case "Version":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

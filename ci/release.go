@@ -63,6 +63,8 @@ type Release struct {
 	// +private
 	ServiceDigests []string
 	// +private
+	Artifacts *dagger.Directory
+	// +private
 	BuilderId string
 	// +private
 	InvocationId string

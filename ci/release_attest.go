@@ -42,14 +42,10 @@ type attestation struct {
 	SBOM, Provenance []byte
 }
 
-// attest writes an SPDX SBOM and an in-toto provenance statement for every
-// artifact group, and for the platform image (the bundle's).
-func (r *Release) attest(ctx context.Context, built *dagger.Directory, groups []release.Group, set *compat.Set) ([]attestation, error) {
+// evidence lists, for every artifact group, what its SBOM and provenance
+// say: the packages its files contain and the inputs it was built from.
+func (r *Release) evidence(ctx context.Context, built *dagger.Directory, groups []release.Group, set *compat.Set) (map[string]release.Evidence, error) {
 	deps, err := r.dependencies(ctx)
-	if err != nil {
-		return nil, err
-	}
-	engine, err := dag.Version(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -57,13 +53,31 @@ func (r *Release) attest(ctx context.Context, built *dagger.Directory, groups []
 	for _, svc := range set.Services {
 		images = append(images, sbom.ImagePackage(set.Registry+"/"+svc.Image, set.Tags[svc.Name], set.Digests[svc.Name]))
 	}
-	var out []attestation
+	out := map[string]release.Evidence{}
 	for _, g := range groups {
 		pkgs, from, err := r.packages(ctx, built, g.Repo, images)
 		if err != nil {
 			return nil, fmt.Errorf("sbom of %s: %w", g.Repo, err)
 		}
-		a, err := r.attestGroup(g, pkgs, from, deps, engine)
+		out[g.Repo] = release.Evidence{Packages: pkgs, PackagesFrom: from, Dependencies: deps}
+	}
+	return out, nil
+}
+
+// attest writes an SPDX SBOM and an in-toto provenance statement for every
+// artifact group, and for the platform image (the bundle's).
+func (r *Release) attest(ctx context.Context, groups []release.Group, evidence map[string]release.Evidence) ([]attestation, error) {
+	engine, err := dag.Version(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []attestation
+	for _, g := range groups {
+		e, ok := evidence[g.Repo]
+		if !ok {
+			return nil, fmt.Errorf("sbom of %s: nothing recorded of what it contains", g.Repo)
+		}
+		a, err := r.attestGroup(g, e.Packages, e.PackagesFrom, e.Dependencies, engine)
 		if err != nil {
 			return nil, err
 		}

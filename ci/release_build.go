@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/artifact"
 	"github.com/project-unisonOS/unison-platform/pipelines/iso"
+	"github.com/project-unisonOS/unison-platform/pipelines/release"
 )
 
 // builtRelease is every built file of a release, and the bundle tree the
@@ -22,50 +22,59 @@ type builtRelease struct {
 // buildAll builds the ISO, VM disk, WSL distribution, bundle and
 // models.json of the release concurrently, in one DAG.
 func (r *Release) buildAll(ctx context.Context, tree *dagger.Directory) (*builtRelease, error) {
-	b := r.Build
-	steps := map[string]func(context.Context) (*dagger.Directory, error){
-		"baremetal-iso": func(ctx context.Context) (*dagger.Directory, error) {
-			// long edge versions get a shortened label instead of an error
-			volid, err := iso.ReleaseVolumeID(b.Version)
-			if err != nil {
-				return nil, err
-			}
-			return b.iso(ctx, isoOptions{Base: baseInput{File: r.BaseIso, SHA256: r.BaseIsoSha256}, VolumeID: volid, Tree: tree})
-		},
-		"linux-vm": func(ctx context.Context) (*dagger.Directory, error) {
-			return b.vm(ctx, vmOptions{Base: baseInput{File: r.BaseImage, SHA256: r.BaseImageSha256}, Vmdk: r.Vmdk, Tree: tree})
-		},
-		"wsl-bundle": func(ctx context.Context) (*dagger.Directory, error) { return b.wsl(ctx, nil, tree) },
-		"bundle": func(ctx context.Context) (*dagger.Directory, error) {
-			return dag.Directory().
-				WithFile(artifact.Name(artifact.Bundle, b.Version), b.bundleTar(tree)).
-				// models.json is the one the bundle carries (rendered once, in bundleTree)
-				WithFile(artifact.Name(artifact.Models, b.Version), tree.File("models.json")), nil
-		},
-	}
-	out := map[string]*dagger.Directory{}
-	var mu sync.Mutex
+	out := make([]*dagger.Directory, len(release.Jobs))
 	g, gctx := errgroup.WithContext(ctx)
-	for name, build := range steps {
-		g.Go(func() error {
-			d, err := build(gctx)
-			if err == nil {
-				d, err = d.Sync(gctx)
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			out[name] = d
-			return nil
+	for i, job := range release.Jobs {
+		g.Go(func() (err error) {
+			out[i], err = r.buildOne(gctx, job, tree)
+			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	files := dag.Directory().
-		WithDirectory(".", out["baremetal-iso"]).WithDirectory(".", out["linux-vm"]).WithDirectory(".", out["wsl-bundle"]).
-		WithDirectory(".", out["bundle"])
+	files := dag.Directory()
+	for _, d := range out {
+		files = files.WithDirectory(".", d)
+	}
 	return &builtRelease{Files: files, Tree: tree}, nil
+}
+
+// buildOne builds the files of one artifact job (release.Jobs).
+func (r *Release) buildOne(ctx context.Context, job string, tree *dagger.Directory) (*dagger.Directory, error) {
+	b := r.Build
+	var d *dagger.Directory
+	switch job {
+	case "baremetal-iso":
+		// long edge versions get a shortened label instead of an error
+		volid, err := iso.ReleaseVolumeID(b.Version)
+		if err != nil {
+			return nil, err
+		}
+		if d, err = b.iso(ctx, isoOptions{Base: baseInput{File: r.BaseIso, SHA256: r.BaseIsoSha256}, VolumeID: volid, Tree: tree}); err != nil {
+			return nil, fmt.Errorf("%s: %w", job, err)
+		}
+	case "linux-vm":
+		var err error
+		if d, err = b.vm(ctx, vmOptions{Base: baseInput{File: r.BaseImage, SHA256: r.BaseImageSha256}, Vmdk: r.Vmdk, Tree: tree}); err != nil {
+			return nil, fmt.Errorf("%s: %w", job, err)
+		}
+	case "wsl-bundle":
+		var err error
+		if d, err = b.wsl(ctx, nil, tree); err != nil {
+			return nil, fmt.Errorf("%s: %w", job, err)
+		}
+	case "bundle":
+		d = dag.Directory().
+			WithFile(artifact.Name(artifact.Bundle, b.Version), b.bundleTar(tree)).
+			// models.json is the one the bundle carries (rendered once, in bundleTree)
+			WithFile(artifact.Name(artifact.Models, b.Version), tree.File("models.json"))
+	default:
+		return nil, release.CheckJob(job)
+	}
+	d, err := d.Sync(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", job, err)
+	}
+	return d, nil
 }

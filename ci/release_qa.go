@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"golang.org/x/sync/errgroup"
 
@@ -44,29 +45,39 @@ func (r *Release) WithQa(
 	return &c, nil
 }
 
-// qaGate boots the built VM disk and ISO and fails when a check failed;
-// it returns what PLAN.txt and the notes say about it.
-func (r *Release) qaGate(ctx context.Context, files *dagger.Directory) (release.QA, error) {
+// qaGate boots the built VM disk and ISO of the given jobs (release.Jobs)
+// and fails when a check failed; it returns what PLAN.txt and the notes
+// say about it.
+func (r *Release) qaGate(ctx context.Context, files *dagger.Directory, jobs []string) (release.QA, error) {
 	if r.SkipQa {
 		return release.QA{Skipped: true}, nil
 	}
 	m, v := r.Build.Root, r.Build.Version
-	acc, err := m.qaAccel(ctx, or(r.QaAccel, "auto"))
-	if err != nil {
-		return release.QA{}, err
+	var boots []func(context.Context) (*QaReport, error)
+	if slices.Contains(jobs, "linux-vm") {
+		boots = append(boots, func(ctx context.Context) (*QaReport, error) {
+			acc, err := m.qaAccel(ctx, or(r.QaAccel, "auto"))
+			if err != nil {
+				return nil, err
+			}
+			o := qaVMOptions{KernelArgs: r.QaKernelArgs, BootTimeout: r.QaBootTimeout}.withDefaults()
+			return m.qaDisk(ctx, files.File(artifact.Name(artifact.Qcow2, v)), nil, r.QaBootFiles, acc, o.env(acc))
+		})
 	}
-	o := qaVMOptions{KernelArgs: r.QaKernelArgs, BootTimeout: r.QaBootTimeout}.withDefaults()
-	reports := make([]*QaReport, 2)
+	if slices.Contains(jobs, "baremetal-iso") {
+		boots = append(boots, func(ctx context.Context) (*QaReport, error) {
+			// the kernel prints its command line: the one marker real media and stand-ins both show
+			return m.qaISO(ctx, files.File(artifact.Name(artifact.ISO, v)), []string{"autoinstall " + grub.DefaultDatasource}, isoBootTimeout, qaVMOptions{}.withDefaults().Memory)
+		})
+	}
+	reports := make([]*QaReport, len(boots))
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		reports[0], err = m.qaDisk(gctx, files.File(artifact.Name(artifact.Qcow2, v)), nil, r.QaBootFiles, acc, o.env(acc))
-		return err
-	})
-	g.Go(func() (err error) {
-		// the kernel prints its command line: the one marker real media and stand-ins both show
-		reports[1], err = m.qaISO(gctx, files.File(artifact.Name(artifact.ISO, v)), []string{"autoinstall " + grub.DefaultDatasource}, isoBootTimeout, o.Memory)
-		return err
-	})
+	for i, boot := range boots {
+		g.Go(func() (err error) {
+			reports[i], err = boot(gctx)
+			return err
+		})
+	}
 	if err := g.Wait(); err != nil {
 		return release.QA{}, fmt.Errorf("qa: %w", err)
 	}

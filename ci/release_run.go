@@ -41,12 +41,14 @@ type prepared struct {
 
 // prepare plans the release, reads the registry and pins the service
 // images: every refusal comes before anything is built.
-func (r *Release) prepare(ctx context.Context, dryRun bool) (*prepared, error) {
+// An artifact job (job) reads the registry like a publish but needs no
+// push credentials or signer.
+func (r *Release) prepare(ctx context.Context, dryRun, job bool) (*prepared, error) {
 	plan, err := r.plan()
 	if err != nil {
 		return nil, err
 	}
-	if err := r.checkPublish(plan, dryRun); err != nil {
+	if err := r.checkPublish(plan, dryRun || job); err != nil {
 		return nil, err
 	}
 	_, opts, err := r.registryAuth(ctx)
@@ -79,27 +81,20 @@ func (r *Release) prepare(ctx context.Context, dryRun bool) (*prepared, error) {
 // run is the release recipe: prepare, build, verify, boot-check, split,
 // attest, sign, push, tag.
 func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, error) {
-	p, err := r.prepare(ctx, dryRun)
+	p, err := r.prepare(ctx, dryRun, false)
 	if err != nil {
 		return nil, err
 	}
-	built, err := r.buildAll(ctx, p.Tree)
+	mk, err := r.make(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	verified, err := r.verify(ctx, built.Files)
-	if err != nil {
-		return nil, err
-	}
-	gate, err := r.qaGate(ctx, built.Files)
-	if err != nil {
-		return nil, err
-	}
+	built, verified := mk.Built, mk.Verified
 	rel, err := r.split(ctx, built.Files, verified)
 	if err != nil {
 		return nil, err
 	}
-	atts, err := r.attest(ctx, built.Files, verified.Groups, p.Set)
+	atts, err := r.attest(ctx, verified.Groups, mk.Evidence)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +106,7 @@ func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, erro
 	plan := p.Plan
 	man := release.Manifest{Version: plan.Version, Channel: string(plan.Channel), Prerelease: plan.Prerelease,
 		Commit: r.Build.Commit, Created: plan.Labels["org.opencontainers.image.created"], Signing: r.signing(),
-		DryRun: dryRun, Assets: rel.Attached, Split: rel.Split, QA: gate, Services: serviceRefs(p.Set), Forced: p.Forced,
+		DryRun: dryRun, Assets: rel.Attached, Split: rel.Split, QA: mk.QA, Services: serviceRefs(p.Set), Forced: p.Forced,
 		Pushes: release.PlanPushes(plan.Repository, plan.Tags, verified.Groups)}
 	if p.Unresolved != nil {
 		man.Unpinned = p.Unresolved.Error()
@@ -123,6 +118,40 @@ func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, erro
 	}
 	fmt.Print(release.PlanText(man))
 	return r.finish(ctx, rel.Dir, man)
+}
+
+// made is a release's built, verified and boot-checked files, and what
+// their SBOMs and provenance statements say.
+type made struct {
+	Built    *builtRelease
+	Verified *verifiedRelease
+	QA       release.QA
+	Evidence map[string]release.Evidence
+}
+
+// make builds, verifies and boot-checks every artifact in this DAG, or
+// takes them from the artifact jobs (with-artifacts).
+func (r *Release) make(ctx context.Context, p *prepared) (*made, error) {
+	if r.Artifacts != nil {
+		return r.assemble(ctx, p)
+	}
+	built, err := r.buildAll(ctx, p.Tree)
+	if err != nil {
+		return nil, err
+	}
+	verified, err := r.verify(ctx, built.Files)
+	if err != nil {
+		return nil, err
+	}
+	gate, err := r.qaGate(ctx, built.Files, release.Jobs)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := r.evidence(ctx, built.Files, verified.Groups, p.Set)
+	if err != nil {
+		return nil, err
+	}
+	return &made{Built: built, Verified: verified, QA: gate, Evidence: ev}, nil
 }
 
 // addAttestations attaches the SBOM and provenance of every artifact (and lists them in SHA256SUMS).

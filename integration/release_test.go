@@ -372,6 +372,23 @@ func TestRelease(t *testing.T) {
 		assert.Equal(t, 2, attLayers(t, p.Repository, p.Digest), "%s: attestations replaced, not added", p.Repository)
 	}
 
+	// 4b. fanned out, as release.yml runs it: each artifact in its own job, then
+	// one job publishes what they built. Same commit and arguments as step 3:
+	// the assembled release is that very release (same SHA256SUMS, same digests).
+	fanned := checkFanout(t, dir, sums, func(terminal string, tail ...string) callResult {
+		return call("refs/tags/v0.6.0", terminal, tail...)
+	})
+	sumsBytes, err := os.ReadFile(filepath.Join(out, "SHA256SUMS-v0.6.0.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, string(sumsBytes), readFile(t, filepath.Join(fanned, "SHA256SUMS-v0.6.0.txt")), "the fanned-out release is the one-job release")
+	var fm release.Manifest
+	require.NoError(t, json.Unmarshal([]byte(readFile(t, filepath.Join(fanned, "release.json"))), &fm))
+	assert.Equal(t, man.QA, fm.QA, "the jobs' boot checks")
+	for _, p := range fm.Pushes {
+		assert.Equal(t, digests[p.Repository], p.Digest, "fanned-out digest of %s", p.Repository)
+		assert.Equal(t, 1, sigLayers(t, p.Repository, p.Digest), "%s still signed once", p.Repository)
+	}
+
 	// 5. a pre-release gets its own tag only: latest and v0.6 stay on v0.6.0
 	// (published without the QA gate: the plan and the notes say so)
 	skipQa = true

@@ -1,0 +1,193 @@
+package release
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/provenance"
+	"github.com/project-unisonOS/unison-platform/pipelines/sbom"
+)
+
+// Jobs are the artifacts a fanned-out release builds in separate jobs (each
+// on its own runner), in the order their QA suites are listed.
+var Jobs = []string{"linux-vm", "baremetal-iso", "wsl-bundle", "bundle"}
+
+// Built is what one fan-out job built, verified and boot-checked: written
+// as built-<artifact>.json next to its files, read back by the job that
+// assembles, signs and publishes the release.
+type Built struct {
+	Artifact string `json:"artifact"`
+	Version  string `json:"version"`
+	Commit   string `json:"commit"`
+	Ref      string `json:"ref"`
+	// Options are the build's parameters (flavor, platform version, public,
+	// vmdk, admin identity digest); every job of a release has the same.
+	Options string `json:"options"`
+	// ServiceDigests pin the service images, SERVICE=sha256:<hex>.
+	ServiceDigests []string `json:"serviceDigests"`
+	Files          []Asset  `json:"files"`
+	QA             QA       `json:"qa"`
+	// Evidence of each OCI repository the files are pushed as.
+	Evidence map[string]Evidence `json:"evidence"`
+}
+
+// Evidence is what an artifact's SBOM and provenance statement are made of.
+type Evidence struct {
+	Packages     []sbom.Package          `json:"packages"`
+	PackagesFrom string                  `json:"packagesFrom"`
+	Dependencies []provenance.Dependency `json:"dependencies"`
+}
+
+// BuiltFileName is the name of a job's record.
+func BuiltFileName(artifact string) string { return "built-" + artifact + ".json" }
+
+// CheckJob refuses an artifact name no job builds.
+func CheckJob(artifact string) error {
+	if !slices.Contains(Jobs, artifact) {
+		return fmt.Errorf("artifact %q: want one of %s", artifact, strings.Join(Jobs, ", "))
+	}
+	return nil
+}
+
+// JSON is the record's file content.
+func (b Built) JSON() (string, error) {
+	js, err := json.MarshalIndent(b, "", "  ")
+	return string(js) + "\n", err
+}
+
+// ParseBuilt reads one job's record; name is the file it came from.
+func ParseBuilt(name, data string) (Built, error) {
+	var b Built
+	dec := json.NewDecoder(strings.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		return Built{}, fmt.Errorf("%s: %w (is it a record written by `release ... artifact`?)", name, err)
+	}
+	if err := CheckJob(b.Artifact); err != nil {
+		return Built{}, fmt.Errorf("%s: %w", name, err)
+	}
+	if want := BuiltFileName(b.Artifact); name != want {
+		return Built{}, fmt.Errorf("%s: records artifact %s, whose record is called %s", name, b.Artifact, want)
+	}
+	if len(b.Files) == 0 {
+		return Built{}, fmt.Errorf("%s: lists no files", name)
+	}
+	for _, f := range b.Files {
+		if err := f.check(); err != nil {
+			return Built{}, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return b, nil
+}
+
+// Expect is what the assembling release is: every job must have built it.
+type Expect struct {
+	// Version "" is not checked.
+	Version, Commit, Ref, Options string
+	SkipQA                        bool
+}
+
+// Assembled is the fanned-out release put back together.
+type Assembled struct {
+	Files          []Asset
+	ServiceDigests []string
+	QA             QA
+	Evidence       map[string]Evidence
+}
+
+// Assemble checks that the jobs' records make one release: each artifact
+// exactly once, all built from the same commit, ref, version, options and
+// service digests, boot-checked unless the release skips QA; it merges
+// their files, QA suites and evidence.
+func Assemble(want Expect, builts []Built) (Assembled, error) {
+	byJob := map[string]Built{}
+	for _, b := range builts {
+		if _, dup := byJob[b.Artifact]; dup {
+			return Assembled{}, fmt.Errorf("artifact %s: built twice (two jobs' files in one directory?)", b.Artifact)
+		}
+		byJob[b.Artifact] = b
+	}
+	out := Assembled{Evidence: map[string]Evidence{}, QA: QA{Skipped: want.SkipQA}}
+	seen := map[string]string{}
+	for _, job := range Jobs {
+		b, ok := byJob[job]
+		if !ok {
+			return Assembled{}, fmt.Errorf("artifact %s: no %s: run `release ... artifact --name %s` (the %s job) and put its files in the directory", job, BuiltFileName(job), job, job)
+		}
+		if err := want.check(b); err != nil {
+			return Assembled{}, err
+		}
+		if out.ServiceDigests == nil {
+			out.ServiceDigests = b.ServiceDigests
+		} else if !slices.Equal(out.ServiceDigests, b.ServiceDigests) {
+			return Assembled{}, fmt.Errorf("artifact %s: built with service images %s, %s with %s: a service tag moved while the release was built; rerun the release",
+				job, strings.Join(b.ServiceDigests, " "), Jobs[0], strings.Join(out.ServiceDigests, " "))
+		}
+		for _, f := range b.Files {
+			if other, dup := seen[f.Name]; dup {
+				return Assembled{}, fmt.Errorf("file %s: built by both %s and %s", f.Name, other, job)
+			}
+			seen[f.Name] = job
+			out.Files = append(out.Files, f)
+		}
+		out.QA.Suites = append(out.QA.Suites, b.QA.Suites...)
+		for repo, e := range b.Evidence {
+			out.Evidence[repo] = e
+		}
+	}
+	if out.QA.Skipped {
+		out.QA.Suites = nil
+	}
+	out.Files = sortedAssets(out.Files)
+	return out, nil
+}
+
+// check compares one job's record with the release.
+func (e Expect) check(b Built) error {
+	for _, f := range []struct{ field, got, want string }{
+		{"commit", b.Commit, e.Commit}, {"ref", b.Ref, e.Ref}, {"version", b.Version, e.Version}, {"options", b.Options, e.Options},
+	} {
+		// no version expected: not known yet (betas are numbered from the registry)
+		if f.got != f.want && (f.field != "version" || f.want != "") {
+			return fmt.Errorf("artifact %s: built for %s %q, this release is %q: build every artifact with the same release arguments", b.Artifact, f.field, f.got, f.want)
+		}
+	}
+	booted := b.Artifact == "baremetal-iso" || b.Artifact == "linux-vm"
+	switch {
+	case b.QA.Skipped && !e.SkipQA:
+		return fmt.Errorf("artifact %s: built with --skip-qa (never booted); publish it with --skip-qa too, or rebuild it without", b.Artifact)
+	case booted && !b.QA.Skipped && len(b.QA.Suites) == 0:
+		return fmt.Errorf("artifact %s: its record has no boot check", b.Artifact)
+	}
+	return nil
+}
+
+// CheckFiles compares what verification listed in the assembled directory
+// with what the jobs recorded: same names, sizes and SHA-256.
+func CheckFiles(recorded, listed []Asset) error {
+	got := map[string]Asset{}
+	for _, a := range listed {
+		got[a.Name] = a
+	}
+	var errs []string
+	for _, want := range recorded {
+		a, ok := got[want.Name]
+		switch {
+		case !ok:
+			errs = append(errs, want.Name+": missing")
+		case a != want:
+			errs = append(errs, fmt.Sprintf("%s: sha256 %s (%d bytes), its job built %s (%d bytes)", want.Name, a.SHA256, a.Size, want.SHA256, want.Size))
+		}
+		delete(got, want.Name)
+	}
+	for name := range got {
+		errs = append(errs, name+": no job built it")
+	}
+	if len(errs) > 0 {
+		slices.Sort(errs)
+		return fmt.Errorf("the artifacts differ from what their jobs built:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return nil
+}

@@ -1,0 +1,127 @@
+package release
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/sbom"
+)
+
+// jobRecords is a consistent fanned-out release of v1.2.3.
+func jobRecords() []Built {
+	base := Built{Version: "v1.2.3", Commit: "c0ffee", Ref: "refs/tags/v1.2.3", Options: "flavor=default",
+		ServiceDigests: []string{"inference=sha256:" + shaA}}
+	files := map[string][]Asset{
+		"baremetal-iso": {{"unisonos-baremetal-v1.2.3.iso", 30, shaA}},
+		"linux-vm":      {{"unisonos-linux-vm-v1.2.3.qcow2", 20, shaB}},
+		"wsl-bundle":    {{"unisonos-v1.2.3.wsl", 10, shaA}, {"unisonos-wsl-v1.2.3.tar.gz", 5, shaB}},
+		"bundle":        {{"unison-platform-bundle-v1.2.3.tar.gz", 4, shaA}},
+	}
+	var out []Built
+	for _, job := range Jobs {
+		b := base
+		b.Artifact, b.Files = job, files[job]
+		if job == "baremetal-iso" || job == "linux-vm" {
+			b.QA.Suites = []string{job + ": 5 passed"}
+		}
+		b.Evidence = map[string]Evidence{job: {Packages: []sbom.Package{{Name: "bash", Version: "5.2"}}, PackagesFrom: job}}
+		out = append(out, b)
+	}
+	return out
+}
+
+var expectV123 = Expect{Version: "v1.2.3", Commit: "c0ffee", Ref: "refs/tags/v1.2.3", Options: "flavor=default"}
+
+func TestAssemble(t *testing.T) {
+	a, err := Assemble(expectV123, jobRecords())
+	require.NoError(t, err)
+	assert.Len(t, a.Files, 5)
+	assert.Equal(t, "unison-platform-bundle-v1.2.3.tar.gz", a.Files[0].Name, "sorted by name")
+	assert.Equal(t, []string{"linux-vm: 5 passed", "baremetal-iso: 5 passed"}, a.QA.Suites)
+	assert.False(t, a.QA.Skipped)
+	assert.Equal(t, []string{"inference=sha256:" + shaA}, a.ServiceDigests)
+	assert.Len(t, a.Evidence, 4)
+
+	// before the registry is read the version is not known: not checked
+	early := expectV123
+	early.Version = ""
+	_, err = Assemble(early, jobRecords())
+	require.NoError(t, err)
+
+	// a record survives its JSON round trip
+	js, err := jobRecords()[0].JSON()
+	require.NoError(t, err)
+	back, err := ParseBuilt("built-linux-vm.json", js)
+	require.NoError(t, err)
+	assert.Equal(t, jobRecords()[0], back)
+}
+
+func TestAssembleRefuses(t *testing.T) {
+	for name, tc := range map[string]struct {
+		mutate func([]Built) []Built
+		want   Expect
+		err    string
+	}{
+		"missing job": {func(b []Built) []Built { return b[:3] }, expectV123, "artifact bundle: no built-bundle.json: run `release ... artifact --name bundle`"},
+		"twice":       {func(b []Built) []Built { return append(b, b[0]) }, expectV123, "artifact linux-vm: built twice"},
+		"other commit": {func(b []Built) []Built { b[2].Commit = "bad"; return b }, expectV123,
+			`artifact wsl-bundle: built for commit "bad", this release is "c0ffee"`},
+		"other version": {func(b []Built) []Built { return b }, Expect{Version: "v1.2.4", Commit: "c0ffee", Ref: "refs/tags/v1.2.3", Options: "flavor=default"},
+			`artifact linux-vm: built for version "v1.2.3", this release is "v1.2.4"`},
+		"other options": {func(b []Built) []Built { b[3].Options = "flavor=large"; return b }, expectV123, `built for options "flavor=large"`},
+		"moved service tag": {func(b []Built) []Built { b[1].ServiceDigests = []string{"inference=sha256:" + shaB}; return b }, expectV123,
+			"artifact baremetal-iso: built with service images inference=sha256:bbbb"},
+		"same file twice": {func(b []Built) []Built { b[3].Files = b[1].Files; return b }, expectV123, "built by both baremetal-iso and bundle"},
+		"qa skipped in a job": {func(b []Built) []Built { b[1].QA = QA{Skipped: true}; return b }, expectV123,
+			"artifact baremetal-iso: built with --skip-qa (never booted); publish it with --skip-qa too"},
+		"no boot check": {func(b []Built) []Built { b[0].QA = QA{}; return b }, expectV123, "artifact linux-vm: its record has no boot check"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Assemble(tc.want, tc.mutate(jobRecords()))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.err)
+		})
+	}
+	// skipping QA at publish accepts records with or without it, and says skipped
+	b := jobRecords()
+	b[1].QA = QA{Skipped: true}
+	skip := expectV123
+	skip.SkipQA = true
+	a, err := Assemble(skip, b)
+	require.NoError(t, err)
+	assert.True(t, a.QA.Skipped)
+	assert.Empty(t, a.QA.Suites)
+}
+
+func TestParseBuiltRefuses(t *testing.T) {
+	good, err := jobRecords()[0].JSON()
+	require.NoError(t, err)
+	for name, tc := range map[string]struct{ file, data, err string }{
+		"not json":      {"built-bundle.json", "{", "is it a record written by `release ... artifact`?"},
+		"unknown field": {"built-bundle.json", `{"artifact":"bundle","extra":1}`, `unknown field "extra"`},
+		"unknown job":   {"built-x.json", `{"artifact":"x"}`, `artifact "x": want one of linux-vm, baremetal-iso, wsl-bundle, bundle`},
+		"renamed":       {"built-bundle.json", good, "records artifact linux-vm, whose record is called built-linux-vm.json"},
+		"no files":      {"built-bundle.json", `{"artifact":"bundle"}`, "lists no files"},
+		"bad file":      {"built-bundle.json", `{"artifact":"bundle","files":[{"Name":"a","Size":1,"SHA256":"x"}]}`, `SHA-256 "x" is not 64`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := ParseBuilt(tc.file, tc.data)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.err)
+		})
+	}
+}
+
+func TestCheckFiles(t *testing.T) {
+	rec := []Asset{{"a.iso", 3, shaA}, {"b.qcow2", 2, shaB}}
+	require.NoError(t, CheckFiles(rec, []Asset{{"b.qcow2", 2, shaB}, {"a.iso", 3, shaA}}))
+	err := CheckFiles(rec, []Asset{{"a.iso", 3, shaB}, {"c.wsl", 1, shaA}})
+	require.Error(t, err)
+	for _, want := range []string{"a.iso: sha256 " + shaB + " (3 bytes), its job built " + shaA, "b.qcow2: missing", "c.wsl: no job built it"} {
+		assert.Contains(t, err.Error(), want)
+	}
+	assert.Equal(t, 3, strings.Count(err.Error(), "\n  "))
+}
