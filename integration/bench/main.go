@@ -8,6 +8,7 @@
 // against the targets and, for the ISO, the steps the time went to.
 //
 //	go run ./integration/bench [-runs 3] [-cold-runs 3] [-artifacts iso,vm,wsl,bundle]
+//	go run ./integration/bench -release-disk   # peak disk of each release.yml job
 //
 // Cold runs prune the whole engine cache first (the state of a new machine):
 // everything cached before is rebuilt afterwards.
@@ -45,6 +46,7 @@ func main() {
 	largeMiB := flag.Int("large-iso-mib", 1024, "size of the large stand-in base ISO")
 	only := flag.String("artifacts", "iso,iso-chain,vm,wsl,bundle", "artifacts to measure")
 	flag.StringVar(&work, "work", "/var/tmp/unison-bench", "scratch folder (outside the module source)")
+	disk := flag.Bool("release-disk", false, "measure only the peak disk of each fanned-out release job (on the large stand-in ISO)")
 	flag.Parse()
 	log.SetFlags(0)
 	var err error
@@ -70,6 +72,11 @@ func main() {
 		sh(fmt.Sprintf("head -c %dM /dev/urandom > %s", *largeMiB, filler))
 		sh(fmt.Sprintf("xorriso -indev %s -outdev %s -map %s /casper/bench-filler.bin -boot_image any replay 2>/dev/null", iso, big, filler))
 		os.Remove(filler)
+	}
+
+	if *disk {
+		releaseDisk(big, cloud)
+		return
 	}
 
 	arts := map[string]artifact{

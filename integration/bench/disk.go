@@ -1,0 +1,109 @@
+package main
+
+import (
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// releaseDisk measures each job of the fanned-out release (release.yml:
+// `release ... artifact --name X` per artifact, then `with-artifacts ...`)
+// the way a fresh runner meets it: the engine cache pruned before each job,
+// the file system's used bytes sampled every half second while it runs
+// (engine cache, the job's exported output, and for the publish job the
+// downloaded artifacts it starts from). It prints the peak growth per job,
+// the output sizes and the base inputs, so that real media can be scaled.
+func releaseDisk(iso, cloud string) {
+	reg := os.Getenv("UNISON_SHARED_REGISTRY")
+	if reg == "" {
+		log.Fatal("-release-disk needs the air-gapped engine's registry (eval \"$(./airgap/airgap.sh env)\")")
+	}
+	probe := filepath.Join(work, "probe")
+	if !exists(probe) {
+		mustRun(call("probe-boot", "export", "--path", probe))
+	}
+	built, dist := filepath.Join(work, "disk-built"), filepath.Join(work, "disk-dist")
+	os.RemoveAll(built)
+	os.RemoveAll(dist)
+	release := []string{"release", "--ref", "refs/tags/v0.6.0", "--sha", sha("disk" + nonce), "--commit-time", "2026-11-20T10:00:00Z",
+		"--registry", reg, "--owner", "disk" + nonce, "--platform-version", "0.6.0", "--existing-tags", "v0.5.0",
+		"with-base-iso", "--file", iso, "with-base-image", "--file", cloud, "with-service-digests"}
+	for i, svc := range []string{"orchestrator", "inference", "auth", "context"} {
+		release = append(release, "--digests", fmt.Sprintf("%s=sha256:%s", svc, strings.Repeat(fmt.Sprint(i+1), 64)))
+	}
+	release = append(release, "with-qa", "--boot-files", probe, "--accel", "tcg")
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "Peak disk per release job (%s; engine cache pruned before each job; stand-ins: base ISO %s, cloud image %s):\n\n",
+		time.Now().UTC().Format("2006-01-02"), mib(size(iso)), mib(size(cloud)))
+	b.WriteString("| job | peak disk | output | wall time |\n|---|---|---|---|\n")
+	for _, job := range []string{"linux-vm", "baremetal-iso", "wsl-bundle", "bundle"} {
+		before := dirSize(built)
+		prune()
+		var r result
+		peak := peakDuring(work, func() { r = mustRun(call(append(release, "artifact", "--name", job, "export", "--path", built)...)) })
+		fmt.Fprintf(&b, "| artifact --name %s | %s | %s | %.0fs |\n", job, mib(peak), mib(dirSize(built)-before), r.took.Seconds())
+	}
+	prune()
+	var r result
+	peak := peakDuring(work, func() {
+		r = mustRun(call(append(release, "with-artifacts", "--dir", built, "dry-run", "export", "--path", dist)...))
+	})
+	// the publish job's runner also holds the downloaded artifacts it starts from
+	fmt.Fprintf(&b, "| with-artifacts … (publish job) | %s + %s downloaded | %s | %.0fs |\n", mib(peak), mib(dirSize(built)), mib(dirSize(dist)), r.took.Seconds())
+	fmt.Print(b.String())
+	must(os.WriteFile(filepath.Join(work, "disk.md"), []byte(b.String()), 0o644))
+}
+
+// peakDuring is the largest growth of the used bytes of path's file system while f runs.
+func peakDuring(path string, f func()) int64 {
+	used := func() int64 {
+		var s syscall.Statfs_t
+		must(syscall.Statfs(path, &s))
+		return int64(s.Blocks-s.Bfree) * s.Bsize
+	}
+	base := used()
+	stop, done := make(chan struct{}), make(chan int64)
+	go func() {
+		peak := base
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if u := used(); u > peak {
+				peak = u
+			}
+			select {
+			case <-stop:
+				done <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	f()
+	close(stop)
+	return <-done - base
+}
+
+func size(p string) int64 {
+	st, err := os.Stat(p)
+	must(err)
+	return st.Size()
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
