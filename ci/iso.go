@@ -112,9 +112,6 @@ func (b *Build) Iso(
 
 // iso validates every input, then verifies the base, patches GRUB and remasters.
 func (b *Build) iso(ctx context.Context, o isoOptions) (*dagger.Directory, error) {
-	if err := b.onlineOnly("iso"); err != nil {
-		return nil, err
-	}
 	volid := o.VolumeID
 	if volid == "" {
 		var err error
@@ -199,7 +196,7 @@ func (b *Build) userData(ctx context.Context, a ident.Admin, o isoOptions) (stri
 	return autoinstall.Render(tmpl, autoinstall.Config{
 		Hostname: a.Hostname, Username: a.User, SSHAuthorizedKeys: a.Keys, PasswordHash: a.PasswordHash,
 		ExtraPackages: o.Packages, Locale: o.Locale, KeyboardLayout: o.Keyboard, Timezone: o.Timezone,
-		Stable: version.IsStable(b.Version), BundleFile: autoinstall.DefaultBundleFile, Public: b.Public,
+		Stable: version.IsStable(b.Version), BundleFile: autoinstall.DefaultBundleFile, Public: b.Public, Offline: b.Offline,
 	})
 }
 

@@ -206,9 +206,11 @@ check_env() {
 
 # write_unit: the systemd unit, written with printf (no shell expansion surprises)
 write_unit() {
-  local unit=$SYSTEMD_DIR/$UNIT_NAME tmp
+  local unit=$SYSTEMD_DIR/$UNIT_NAME tmp load=()
   tmp=$(mktemp)
   TMPFILES+=("$tmp")
+  # an offline medium: its images are loaded before compose starts (once; compose never pulls)
+  [ -d "$PREFIX/offline/images" ] && load=("ExecStartPre=/bin/sh $PREFIX/installer/offline.sh images")
   printf '%s\n' \
     '[Unit]' \
     'Description=UnisonOS platform (docker compose)' \
@@ -221,6 +223,7 @@ write_unit() {
     'RemainAfterExit=yes' \
     "WorkingDirectory=$PREFIX" \
     "ExecStartPre=/bin/bash $PREFIX/installer/common.sh check-env $UNISON_ETC/platform.env" \
+    "${load[@]}" \
     "ExecStart=/usr/bin/docker compose --env-file $UNISON_ETC/platform.env --project-directory $PREFIX -f $PREFIX/compose.yaml up -d --remove-orphans" \
     "ExecStop=/usr/bin/docker compose --env-file $UNISON_ETC/platform.env --project-directory $PREFIX -f $PREFIX/compose.yaml down" \
     'TimeoutStartSec=0' \

@@ -112,10 +112,10 @@ func TestOfflineVM(t *testing.T) {
 	assert.Contains(t, r.Stderr, "models-store: flavor light preloads models the store lacks: qwen2.5:0.5b")
 	assert.Less(t, r.Took, 2*time.Minute, "refused before building")
 
-	for _, a := range []string{"iso", "wsl", "bundle"} {
+	for _, a := range []string{"wsl", "bundle"} {
 		r := daggerCall(t, 10*time.Minute, append(build(), a)...)
 		require.Error(t, r.Err, a)
-		assert.Contains(t, r.Stderr, "with-offline: "+a+": only the VM disk (vm) installs offline so far")
+		assert.Contains(t, r.Stderr, "with-offline: "+a+": only the VM disk (vm) and the ISO (iso) install offline so far")
 	}
 
 	out := filepath.Join(dir, "vm")
@@ -125,6 +125,8 @@ func TestOfflineVM(t *testing.T) {
 	small := daggerCall(t, 40*time.Minute, append(build("--models-store", store, "--max-size-mib", "1"), "vm", "--base-image", cloud, "export", "--path", filepath.Join(dir, "small"))...)
 	require.Error(t, small.Err)
 	assert.Contains(t, small.Stderr, "max-size-mib 1: offline payload for debian-12")
+
+	t.Run("iso", func(t *testing.T) { offlineISO(t, dir, cloud, append(build("--models-store", store), "iso")) })
 
 	disk := filepath.Join(out, "unisonos-linux-vm-v0.6.0.qcow2")
 	report := filepath.Join(dir, "report")
@@ -150,4 +152,32 @@ func TestOfflineVM(t *testing.T) {
 func sha256hex(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
+}
+
+// The offline ISO: the same payload in the bundle on the medium; no Docker
+// package from the archive in its autoinstall. Its late-commands run for
+// real against the stand-in cloud image's root (qa-late-commands): Docker is
+// installed in the target from the medium's packages, and the platform unit
+// loads the medium's images before compose up (first boot, no network).
+func offlineISO(t *testing.T, dir, target string, build []string) {
+	base := filepath.Join(dir, "standin-live-server.iso")
+	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", base)
+	out := filepath.Join(dir, "iso")
+	r := daggerCall(t, 40*time.Minute, append(build, "--base-iso", base, "export", "--path", out)...)
+	require.NoError(t, r.Err, tail(r.Stderr, 60))
+	iso := filepath.Join(out, "unisonos-baremetal-v0.6.0.iso")
+	ud := extractUserData(t, iso)
+	assert.NotContains(t, ud, `- "docker.io"`, "Docker comes from the medium")
+	assert.Contains(t, ud, "curtin in-target --target=/target -- /bin/sh /opt/unison-platform/installer/offline.sh debs")
+	report := filepath.Join(dir, "late")
+	lc := daggerCall(t, 30*time.Minute, "qa-late-commands", "--iso", iso, "--target-image", target, "report", "export", "--path", report)
+	require.NoError(t, lc.Err, tail(lc.Stderr, 40))
+	summary := readFile(t, filepath.Join(report, "summary.txt"))
+	t.Log("\n" + summary)
+	assert.Contains(t, summary, "qa-late-commands: PASSED")
+	for _, c := range []string{"bundle installed", "platform unit", "docker enabled", "firewall", "docker from the medium", "images loaded at start"} {
+		assert.Regexp(t, `ok +`+c+` `, summary)
+	}
+	assert.Contains(t, summary, "before the commands: absent")
+	t.Logf("offline ISO: build %.1fs, late-commands %.1fs", r.Took.Seconds(), lc.Took.Seconds())
 }

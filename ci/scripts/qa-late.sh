@@ -25,6 +25,7 @@ WANTS=/target/etc/systemd/system/multi-user.target.wants
 rm -f /target/etc/apt/apt.conf.d/20auto-upgrades "$WANTS/unattended-upgrades.service" "$WANTS/docker.service" "$WANTS/unison-platform.service"
 [ ! -f /target/etc/ufw/ufw.conf ] || sed -i 's/^ENABLED=.*/ENABLED=no/' /target/etc/ufw/ufw.conf
 [ ! -f /target/etc/default/ufw ] || sed -i 's/^DEFAULT_INPUT_POLICY=.*/DEFAULT_INPUT_POLICY="ACCEPT"/' /target/etc/default/ufw
+chroot /target dpkg -s docker.io > /dev/null 2>&1 && DOCKER_BEFORE=installed || DOCKER_BEFORE=absent
 record "medium and target" pass "$(since "$T0")" "/cdrom/nocloud: $(find /cdrom/nocloud -type f | wc -l) files; /target from the target image"
 n=0; failed=0
 while IFS= read -r cmd; do
@@ -51,4 +52,12 @@ check "firewall" "ufw enabled at boot, incoming denied, OpenSSH allowed" \
   sh -c 'grep -qx "ENABLED=yes" /target/etc/ufw/ufw.conf && grep -qx "DEFAULT_INPUT_POLICY=\"DROP\"" /target/etc/default/ufw && grep -q "dport 22 " /target/etc/ufw/user.rules'
 check "unattended upgrades" "apt in the target reads Unattended-Upgrade 1 and the service is enabled" \
   sh -c 'chroot /target apt-config dump | grep -qx "APT::Periodic::Unattended-Upgrade \"1\";" && [ -L /target/etc/systemd/system/multi-user.target.wants/unattended-upgrades.service ]'
+# an offline medium: Docker came from its packages, and the unit loads its images before compose up
+if [ -d /target/opt/unison-platform/offline ]; then
+  # shellcheck disable=SC2317 # called through check
+  from_medium() { [ "$DOCKER_BEFORE" = absent ] && chroot /target dpkg -s docker.io; }
+  check "docker from the medium" "docker.io installed from the medium's packages (before the commands: $DOCKER_BEFORE)" from_medium
+  check "images loaded at start" "unison-platform.service loads the medium's images before compose up" \
+    grep -q "^ExecStartPre=/bin/sh /opt/unison-platform/installer/offline.sh images$" /target/etc/systemd/system/unison-platform.service
+fi
 exit 0

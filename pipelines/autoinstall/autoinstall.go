@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -45,10 +46,20 @@ type Config struct {
 	// Public: no operator credentials in the payload; the installer asks
 	// for the identity and the SSH keys (interactive-sections).
 	Public bool
+	// Offline: Docker's packages come from the bundle on the medium
+	// (OfflineDebsCommand in late-commands), not from the archive.
+	Offline bool
 }
 
 // BasePackages are always installed (all in Ubuntu's archive).
 var BasePackages = []string{"ca-certificates", "curl", "docker.io", "docker-compose-v2", "ufw", "unattended-upgrades"}
+
+// DockerPackages come from Ubuntu's archive, or from the medium in an offline build.
+var DockerPackages = []string{"docker.io", "docker-compose-v2"}
+
+// OfflineDebsCommand installs Docker's packages from the bundle on the
+// medium (installer/offline.sh): the late-command of offline builds.
+const OfflineDebsCommand = "/opt/unison-platform/installer/offline.sh debs"
 
 // notInUbuntu maps packages Ubuntu does not ship to what it ships instead.
 var notInUbuntu = map[string]string{
@@ -142,6 +153,9 @@ func (c Config) CheckInputs() error {
 // checkForm validates packages, locale, keyboard and time zone.
 func (c Config) checkForm() error {
 	for _, p := range c.ExtraPackages {
+		if c.Offline && slices.Contains(DockerPackages, p) {
+			return bad("packages", "%q comes from the medium in an offline build (with-offline): leave it out", p)
+		}
 		if alt, ok := notInUbuntu[p]; ok {
 			return bad("packages", "%q is not in Ubuntu's archive: use %s", p, alt)
 		}
@@ -177,6 +191,11 @@ func Render(tmpl string, c Config) (string, error) {
 	pk := map[string]bool{}
 	for _, p := range append(append([]string{}, BasePackages...), c.ExtraPackages...) {
 		pk[p] = true
+	}
+	if c.Offline {
+		for _, p := range DockerPackages {
+			delete(pk, p)
+		}
 	}
 	v := view{Config: c, AllowPassword: len(c.SSHAuthorizedKeys) == 0 && !c.Public}
 	for p := range pk {

@@ -5,6 +5,7 @@ import (
 	"github.com/project-unisonOS/unison-platform/pipelines/internal/golden"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,6 +31,7 @@ func TestRenderGolden(t *testing.T) {
 		"beta-keys-password": {SSHAuthorizedKeys: []string{key}, PasswordHash: hash},
 		"nightly-password":   {PasswordHash: hash},
 		"stable-public":      {Public: true, Stable: true},
+		"stable-offline":     {SSHAuthorizedKeys: []string{key}, Stable: true, Offline: true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			got, err := Render(tmpl(t), c)
@@ -40,6 +42,19 @@ func TestRenderGolden(t *testing.T) {
 			ai := doc["autoinstall"].(map[string]any)
 			ssh := ai["ssh"].(map[string]any)
 			assert.Equal(t, len(c.SSHAuthorizedKeys) == 0 && !c.Public, ssh["allow-pw"], "password SSH only without keys")
+			if c.Offline {
+				// Docker from the medium, before the platform installer needs it
+				assert.NotContains(t, ai["packages"], "docker.io")
+				assert.NotContains(t, ai["packages"], "docker-compose-v2")
+				late, err := LateCommands(got)
+				require.NoError(t, err)
+				debs := slices.IndexFunc(late, func(l string) bool { return strings.HasSuffix(l, OfflineDebsCommand) })
+				install := slices.IndexFunc(late, func(l string) bool { return strings.Contains(l, "install-docker.sh") })
+				require.GreaterOrEqual(t, debs, 0, "the offline late-command")
+				assert.Less(t, debs, install)
+			} else {
+				assert.NotContains(t, got, OfflineDebsCommand)
+			}
 			if c.Public {
 				assert.Equal(t, []any{"identity", "ssh"}, ai["interactive-sections"])
 				assert.NotContains(t, got, "ssh-ed25519", "no operator key in a public image")
@@ -80,6 +95,7 @@ func TestInputRejections(t *testing.T) {
 		"public with a key":         {Config{Public: true, SSHAuthorizedKeys: []string{key}}, "admin", "carries no operator credentials"},
 		"public with a password":    {Config{Public: true, PasswordHash: hash}, "admin", "personalize-iso"},
 		"public, bad timezone":      {Config{Public: true, Timezone: "Mars Base"}, "timezone", "not a time zone"},
+		"offline with docker.io":    {Config{SSHAuthorizedKeys: []string{key}, Offline: true, ExtraPackages: []string{"docker.io"}}, "packages", "comes from the medium in an offline build"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -112,6 +128,7 @@ func TestValidateRejectsEditedTemplates(t *testing.T) {
 		"no bundle from cdrom": {"/cdrom/nocloud/", "/tmp/", "install the platform bundle from the install medium"},
 		"not cloud-config":     {"#cloud-config\n", "", "#cloud-config"},
 		"stable without keys":  {"ssh_authorized_keys:", "x_keys:", "stable releases require"},
+		"no docker":            {"    - \"docker.io\"\n", "", "packages must include docker.io (or late-commands install it from the medium"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -121,6 +138,13 @@ func TestValidateRejectsEditedTemplates(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+	// offline: Docker comes from the medium; without that late-command it must come from the archive
+	offline, err := Render(tmpl(t), Config{SSHAuthorizedKeys: []string{key}, Stable: true, Offline: true})
+	require.NoError(t, err)
+	require.NoError(t, Validate(offline, true))
+	err = Validate(strings.Replace(offline, OfflineDebsCommand, "/bin/true", 1), true)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "packages must include docker.io")
 	public, err := Render(tmpl(t), Config{Public: true, Stable: true})
 	require.NoError(t, err)
 	for name, tc := range map[string]struct{ from, to, want string }{

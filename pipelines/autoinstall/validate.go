@@ -122,9 +122,14 @@ func validatePackages(ai map[string]any) error {
 			pkgs[s] = true
 		}
 	}
-	for _, need := range []string{"ufw", "unattended-upgrades", "docker.io", "docker-compose-v2"} {
-		if !pkgs[need] {
-			return invalid("packages must include %s", need)
+	need := []string{"ufw", "unattended-upgrades"}
+	// Docker from the archive, or from the medium (offline builds)
+	if !strings.Contains(lateText(ai), OfflineDebsCommand) {
+		need = append(need, DockerPackages...)
+	}
+	for _, n := range need {
+		if !pkgs[n] {
+			return invalid("packages must include %s (or late-commands install it from the medium: %s)", n, OfflineDebsCommand)
 		}
 	}
 	return nil
@@ -132,13 +137,7 @@ func validatePackages(ai map[string]any) error {
 
 // validateLateCommands: the offline bundle install, firewall and upgrades.
 func validateLateCommands(ai map[string]any) error {
-	late := ""
-	if l, ok := ai["late-commands"].([]any); ok {
-		for _, c := range l {
-			s, _ := c.(string)
-			late += s + "\n"
-		}
-	}
+	late := lateText(ai)
 	for _, rule := range []struct{ needle, why string }{
 		{"/cdrom/nocloud/", "install the platform bundle from the install medium (/cdrom/nocloud/)"},
 		{"systemctl enable unison-platform.service", "enable unison-platform.service"},
@@ -165,4 +164,16 @@ func contains(l []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// lateText is the late-commands, a line each.
+func lateText(ai map[string]any) string {
+	late := ""
+	if l, ok := ai["late-commands"].([]any); ok {
+		for _, c := range l {
+			s, _ := c.(string)
+			late += s + "\n"
+		}
+	}
+	return late
 }

@@ -5,18 +5,8 @@ P=/opt/unison-platform
 log() { echo "UNISON-FIRSTBOOT: $*"; }
 if [ -f "$STAMP" ]; then log "already done"; exit 0; fi
 log "start version=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$P"/metadata.json | head -1)"
-O="$P/offline"
 # an offline medium: Docker from its packages (checked against their SHA-256 first), no network
-if [ -f "$O/debs/SHA256SUMS" ] && ! dpkg -s docker.io >/dev/null 2>&1; then
-  log "installing Docker from the medium ($(grep -c . "$O/debs/SHA256SUMS") packages)"
-  if ! (cd "$O/debs" && sha256sum -c --quiet --strict SHA256SUMS); then
-    log "FAILED: the packages on the medium do not match their checksums"; exit 1
-  fi
-  if ! DEBIAN_FRONTEND=noninteractive dpkg -i "$O"/debs/*.deb; then
-    log "FAILED: dpkg could not install the packages of the medium"; exit 1
-  fi
-  log "installed Docker from the medium"
-fi
+if ! UNISON_LOG_PREFIX=UNISON-FIRSTBOOT: /bin/sh "$P/installer/offline.sh" debs; then exit 1; fi
 if ! command -v docker >/dev/null 2>&1 || ! docker compose version >/dev/null 2>&1; then
   log "installing docker.io docker-compose-v2"
   if ! { apt-get -o DPkg::Lock::Timeout=300 update -q && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q docker.io docker-compose-v2; }; then
@@ -24,12 +14,9 @@ if ! command -v docker >/dev/null 2>&1 || ! docker compose version >/dev/null 2>
     exit 1
   fi
 fi
-if [ -d "$O/images" ]; then
+if [ -d "$P/offline/images" ]; then
   systemctl start docker.service
-  for f in "$O"/images/*.tar; do
-    if ! docker load -i "$f" >/dev/null; then log "FAILED: docker load $f"; exit 1; fi
-    log "loaded image $(basename "$f" .tar) from the medium"
-  done
+  if ! UNISON_LOG_PREFIX=UNISON-FIRSTBOOT: /bin/sh "$P/installer/offline.sh" images; then exit 1; fi
 fi
 if ! "$P/installer/install-docker.sh"; then log "FAILED: platform installer"; exit 1; fi
 systemctl enable docker.service unison-platform.service >/dev/null 2>&1 || true
