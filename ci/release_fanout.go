@@ -102,16 +102,13 @@ func (r *Release) assemble(ctx context.Context, p *prepared) (*made, error) {
 	if err != nil {
 		return nil, fmt.Errorf("with-artifacts: %w", err)
 	}
-	present, err := r.Artifacts.Entries(ctx)
-	if err != nil {
-		return nil, err
+	// the directory as given, minus the records (no copy of the artifacts);
+	// a file no job recorded is listed by verify and refused below
+	var records []string
+	for _, b := range recs {
+		records = append(records, release.BuiltFileName(b.Artifact))
 	}
-	files := dag.Directory()
-	for _, f := range asm.Files {
-		if slices.Contains(present, f.Name) {
-			files = files.WithFile(f.Name, r.Artifacts.File(f.Name))
-		}
-	}
+	files := r.Artifacts.WithoutFiles(records)
 	verified, err := r.verify(ctx, files)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/release"
@@ -23,17 +24,29 @@ type splitRelease struct {
 // it reaches the asset limit.
 func (r *Release) split(ctx context.Context, built *dagger.Directory, v *verifiedRelease) (*splitRelease, error) {
 	limit, partSize := r.limits().Bytes()
-	out := &splitRelease{Dir: dag.Directory().WithFile("VERIFY.txt", v.Report), Sums: append([]release.Asset(nil), v.Assets...)}
+	// the release directory is the built one minus what is not attached (no
+	// copy of the artifacts: on real media that is gigabytes of disk)
+	entries, err := built.Entries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var drop []string
+	for _, e := range entries {
+		if !slices.ContainsFunc(v.Assets, func(a release.Asset) bool { return a.Name == e }) {
+			drop = append(drop, e)
+		}
+	}
+	out := &splitRelease{Dir: built.WithoutFiles(drop).WithFile("VERIFY.txt", v.Report), Sums: append([]release.Asset(nil), v.Assets...)}
 	for _, a := range v.Assets {
 		planned, err := release.SplitPlan(a, limit, partSize)
 		if err != nil {
 			return nil, err
 		}
 		if len(planned) == 0 {
-			out.Dir = out.Dir.WithFile(a.Name, built.File(a.Name))
 			out.Attached = append(out.Attached, a)
 			continue
 		}
+		out.Dir = out.Dir.WithoutFile(a.Name)
 		pieces := runScript(r.Build.Root.tools().WithMountedFile("/in/"+a.Name, built.File(a.Name)),
 			"release-split.sh", fmt.Sprint(partSize), a.Name)
 		listing, err := pieces.File("/listing.tsv").Contents(ctx)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"log"
 	"os"
@@ -17,7 +18,10 @@ import (
 // (engine cache, the job's exported output, and for the publish job the
 // downloaded artifacts it starts from). It prints the peak growth per job,
 // the output sizes and the base inputs, so that real media can be scaled.
-func releaseDisk(iso, cloud string) {
+//
+// With publishOnly, the artifact jobs' outputs of an earlier run are reused
+// (the same commit, read from their records) and only the publish job runs.
+func releaseDisk(iso, cloud string, publishOnly bool) {
 	reg := os.Getenv("UNISON_SHARED_REGISTRY")
 	if reg == "" {
 		log.Fatal("-release-disk needs the air-gapped engine's registry (eval \"$(./airgap/airgap.sh env)\")")
@@ -27,9 +31,18 @@ func releaseDisk(iso, cloud string) {
 		mustRun(call("probe-boot", "export", "--path", probe))
 	}
 	built, dist := filepath.Join(work, "disk-built"), filepath.Join(work, "disk-dist")
-	os.RemoveAll(built)
+	commit := sha("disk" + nonce)
+	if publishOnly {
+		data, err := os.ReadFile(filepath.Join(built, "built-bundle.json"))
+		must(err)
+		var rec struct{ Commit string }
+		must(json.Unmarshal(data, &rec))
+		commit = rec.Commit
+	} else {
+		os.RemoveAll(built)
+	}
 	os.RemoveAll(dist)
-	release := []string{"release", "--ref", "refs/tags/v0.6.0", "--sha", sha("disk" + nonce), "--commit-time", "2026-11-20T10:00:00Z",
+	release := []string{"release", "--ref", "refs/tags/v0.6.0", "--sha", commit, "--commit-time", "2026-11-20T10:00:00Z",
 		"--registry", reg, "--owner", "disk" + nonce, "--platform-version", "0.6.0", "--existing-tags", "v0.5.0",
 		"with-base-iso", "--file", iso, "with-base-image", "--file", cloud, "with-service-digests"}
 	for i, svc := range []string{"orchestrator", "inference", "auth", "context"} {
@@ -42,6 +55,9 @@ func releaseDisk(iso, cloud string) {
 		time.Now().UTC().Format("2006-01-02"), mib(size(iso)), mib(size(cloud)))
 	b.WriteString("| job | peak disk | output | wall time |\n|---|---|---|---|\n")
 	for _, job := range []string{"linux-vm", "baremetal-iso", "wsl-bundle", "bundle"} {
+		if publishOnly {
+			break
+		}
 		before := dirSize(built)
 		prune()
 		var r result

@@ -47,6 +47,7 @@ func main() {
 	only := flag.String("artifacts", "iso,iso-chain,vm,wsl,bundle", "artifacts to measure")
 	flag.StringVar(&work, "work", "/var/tmp/unison-bench", "scratch folder (outside the module source)")
 	disk := flag.Bool("release-disk", false, "measure only the peak disk of each fanned-out release job (on the large stand-in ISO)")
+	diskPublish := flag.Bool("release-disk-publish", false, "with -release-disk: only the publish job, on the artifact jobs' outputs of an earlier run")
 	flag.Parse()
 	log.SetFlags(0)
 	var err error
@@ -75,7 +76,7 @@ func main() {
 	}
 
 	if *disk {
-		releaseDisk(big, cloud)
+		releaseDisk(big, cloud, *diskPublish)
 		return
 	}
 
