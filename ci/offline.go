@@ -56,7 +56,7 @@ func (b *Build) WithOffline(
 // installer would not use the payload, and compose would never pull.
 func (b *Build) onlineOnly(artifact string) error {
 	if b.Offline {
-		return fmt.Errorf("with-offline: %s: only the VM disk (vm) and the ISO (iso) install offline so far; build the %s without with-offline", artifact, artifact)
+		return fmt.Errorf("with-offline: %s: only the VM disk (vm), the ISO (iso) and WSL (wsl) install offline; build the %s without with-offline", artifact, artifact)
 	}
 	return nil
 }

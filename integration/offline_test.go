@@ -112,11 +112,9 @@ func TestOfflineVM(t *testing.T) {
 	assert.Contains(t, r.Stderr, "models-store: flavor light preloads models the store lacks: qwen2.5:0.5b")
 	assert.Less(t, r.Took, 2*time.Minute, "refused before building")
 
-	for _, a := range []string{"wsl", "bundle"} {
-		r := daggerCall(t, 10*time.Minute, append(build(), a)...)
-		require.Error(t, r.Err, a)
-		assert.Contains(t, r.Stderr, "with-offline: "+a+": only the VM disk (vm) and the ISO (iso) install offline so far")
-	}
+	refused := daggerCall(t, 10*time.Minute, append(build(), "bundle")...)
+	require.Error(t, refused.Err)
+	assert.Contains(t, refused.Stderr, "with-offline: bundle: only the VM disk (vm), the ISO (iso) and WSL (wsl) install offline")
 
 	out := filepath.Join(dir, "vm")
 	r = daggerCall(t, 40*time.Minute, append(build("--models-store", store), "vm", "--base-image", cloud, "export", "--path", out)...)
@@ -127,6 +125,7 @@ func TestOfflineVM(t *testing.T) {
 	assert.Contains(t, small.Stderr, "max-size-mib 1: offline payload for debian-12")
 
 	t.Run("iso", func(t *testing.T) { offlineISO(t, dir, cloud, append(build("--models-store", store), "iso")) })
+	t.Run("wsl", func(t *testing.T) { offlineWSL(t, dir, append(build("--models-store", store), "wsl")) })
 
 	disk := filepath.Join(out, "unisonos-linux-vm-v0.6.0.qcow2")
 	report := filepath.Join(dir, "report")
@@ -180,4 +179,33 @@ func offlineISO(t *testing.T, dir, target string, build []string) {
 	}
 	assert.Contains(t, summary, "before the commands: absent")
 	t.Logf("offline ISO: build %.1fs, late-commands %.1fs", r.Took.Seconds(), lc.Took.Seconds())
+}
+
+// The offline WSL distribution, read back from its root filesystem: Docker
+// is in it (installed at build time), the images and models are on it, the
+// compose file never pulls, and install-wsl.sh's unit loads the images
+// before compose up (the same offline.sh the VM's first boot runs).
+func offlineWSL(t *testing.T, dir string, build []string) {
+	out := filepath.Join(dir, "wsl")
+	r := daggerCall(t, 40*time.Minute, append(build, "export", "--path", out)...)
+	require.NoError(t, r.Err, tail(r.Stderr, 60))
+	rootfs := filepath.Join(out, "unisonos-wsl-rootfs-v0.6.0.tar.gz")
+	raw, err := exec.Command("tar", "-tzf", rootfs).Output()
+	require.NoError(t, err)
+	files := map[string]bool{}
+	for _, l := range strings.Split(string(raw), "\n") {
+		files[strings.TrimPrefix(l, "./")] = true
+	}
+	for _, want := range []string{"usr/bin/docker", "opt/unison-platform/installer/offline.sh", "opt/unison-platform/offline/manifest.json",
+		"opt/unison-platform/offline/images/inference.tar", "opt/unison-platform/offline/models/manifests/registry.ollama.ai/library/qwen2.5/0.5b"} {
+		assert.True(t, files[want], "%s in the WSL root filesystem", want)
+	}
+	member := "opt/unison-platform/compose.yaml"
+	if strings.Contains(string(raw), "./"+member+"\n") {
+		member = "./" + member
+	}
+	compose, err := exec.Command("tar", "-xzOf", rootfs, member).Output()
+	require.NoError(t, err)
+	assert.Equal(t, 4, strings.Count(string(compose), "pull_policy: never"), string(compose))
+	t.Logf("offline WSL: build %.1fs", r.Took.Seconds())
 }
