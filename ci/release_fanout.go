@@ -26,6 +26,8 @@ import (
 // commit, options, service digests, file checksums, QA result, and what
 // the SBOM and provenance need. The job reads the registry as publish does
 // (version, immutability, service digests) but pushes and signs nothing.
+//
+// +cache="never"
 func (r *Release) Artifact(
 	ctx context.Context,
 	// The artifact: linux-vm, baremetal-iso, wsl-bundle or bundle.
