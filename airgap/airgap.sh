@@ -264,8 +264,10 @@ cmd_start() {
   chroot "$R" iptables-legacy -t nat -C POSTROUTING -s $NET.0/30 -o "$hostif" -j MASQUERADE 2>/dev/null ||
     chroot "$R" iptables-legacy -t nat -A POSTROUTING -s $NET.0/30 -o "$hostif" -j MASQUERADE
 
-  # registry inside the namespace
-  nsenter -t $nspid -n "$D/bin/localreg" -addr "$MIRROR,$SHARED_REGISTRY" \
+  # registry inside the namespace; its fault endpoint (tests of interrupted
+  # pushes) takes only this start's token, readable by root alone
+  (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN/fault-token")
+  nsenter -t $nspid -n "$D/bin/localreg" -addr "$MIRROR,$SHARED_REGISTRY" -fault-token-file "$RUN/fault-token" \
     -images "$D/debian-bookworm-rootfs.tar=library/debian:bookworm,$D/cosign-$COSIGN_VERSION-rootfs.tar=sigstore/cosign:$COSIGN_VERSION" \
     > "$RUN/localreg.log" 2>&1 &
   echo $! > "$RUN/localreg.pid"
@@ -321,7 +323,7 @@ cmd_stop() {
     while chroot "$ENGINE_ROOTFS" iptables-legacy -t nat -D POSTROUTING -s $NET.0/30 -o "$hostif" -j MASQUERADE 2>/dev/null; do :; done
   fi
   if [ -f "$RUN/ip_forward.orig" ]; then cat "$RUN/ip_forward.orig" > /proc/sys/net/ipv4/ip_forward; rm -f "$RUN/ip_forward.orig"; fi
-  rm -f "$SOCK" "$RUN/hostif"
+  rm -f "$SOCK" "$RUN/hostif" "$RUN/fault-token"
   log "stopped"
 }
 
@@ -334,6 +336,7 @@ export UNISON_COSIGN_IMAGE=$SHARED_REGISTRY/sigstore/cosign:$COSIGN_VERSION
 export UNISON_COSIGN_BIN=$D/bin/cosign-$COSIGN_VERSION
 export DAGGER_NO_NAG=1 DO_NOT_TRACK=1
 EOV
+  if [ -f "$RUN/fault-token" ]; then echo "export UNISON_REGISTRY_FAULT_TOKEN_FILE=$RUN/fault-token"; fi
   # the registry's network namespace: tests read back what was pushed from there
   if pid_alive netns; then echo "export UNISON_AIRGAP_NETNS=/proc/$(cat "$RUN/netns.pid")/ns/net"; fi
 }

@@ -71,11 +71,25 @@ func cosignVerify(ctx context.Context, c *dagger.Client, pub string, args ...str
 // manifest PUT failures for paths containing match.
 func fault(t *testing.T, reg, match string, count int) {
 	t.Helper()
-	cl := &http.Client{Transport: registryTransport(t)}
-	resp, err := cl.Post(fmt.Sprintf("http://%s/_unison/fault?match=%s&count=%d", reg, match, count), "text/plain", nil)
-	mustf(t, err, "arm registry fault")
+	tokenFile := os.Getenv("UNISON_REGISTRY_FAULT_TOKEN_FILE")
+	require.NotEmpty(t, tokenFile, "no fault token: start the engine with this checkout's airgap.sh and eval its env")
+	token, err := os.ReadFile(tokenFile)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusNoContent, postFault(t, reg, match, count, strings.TrimSpace(string(token))), "arm registry fault")
+}
+
+// postFault calls the registry's fault endpoint and returns the status.
+func postFault(t *testing.T, reg, match string, count int, token string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/_unison/fault?match=%s&count=%d", reg, match, count), nil)
+	require.NoError(t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := (&http.Client{Transport: registryTransport(t)}).Do(req)
+	mustf(t, err, "registry fault endpoint")
 	resp.Body.Close()
-	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	return resp.StatusCode
 }
 
 func readSums(t *testing.T, p string) map[string]string {
@@ -204,7 +218,10 @@ func TestRelease(t *testing.T) {
 	}
 
 	// 2. the registry refuses the WSL artifact's manifest: the release fails,
-	// and no tag exists anywhere (content goes first, tags last)
+	// and no tag exists anywhere (content goes first, tags last). Arming that
+	// failure takes the engine start's token: anyone else gets 401.
+	assert.Equal(t, http.StatusUnauthorized, postFault(t, reg, "", 1000, ""), "fault endpoint without a token")
+	assert.Equal(t, http.StatusUnauthorized, postFault(t, reg, "", 1000, "not-the-token"), "fault endpoint with a wrong token")
 	fault(t, reg, owner+"/unisonos-wsl/manifests/", 1000)
 	failed := call("refs/tags/v0.6.0", "publish")
 	fault(t, reg, "", 0)

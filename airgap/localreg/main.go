@@ -6,6 +6,7 @@
 package main
 
 import (
+	"crypto/subtle"
 	"errors"
 	"flag"
 	"fmt"
@@ -68,10 +69,14 @@ func buildImage(rootfsTar string, env []string, workdir string) (v1.Image, error
 }
 
 // faults injects registry failures for tests of interrupted pushes:
-// POST /_unison/fault?match=SUBSTRING&count=N makes the next N manifest PUTs
-// whose path contains SUBSTRING fail with 400 MANIFEST_INVALID (a status
-// clients do not retry); count=0 disarms. Nothing else changes.
+// POST /_unison/fault?match=SUBSTRING&count=N with "Authorization: Bearer
+// TOKEN" (the token of this start, see -fault-token-file) makes the next N
+// manifest PUTs whose path contains SUBSTRING fail with 400
+// MANIFEST_INVALID (a status clients do not retry); count=0 disarms.
+// Without a token file the endpoint does not exist; a wrong or missing
+// token gets 401. Nothing else changes.
 type faults struct {
+	token string
 	mu    sync.Mutex
 	match string
 	left  int
@@ -80,6 +85,14 @@ type faults struct {
 func (f *faults) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/_unison/fault" && r.Method == http.MethodPost {
+			if f.token == "" {
+				http.Error(w, "fault injection is off (no -fault-token-file)", http.StatusNotFound)
+				return
+			}
+			if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+f.token)) != 1 {
+				http.Error(w, "fault injection needs this start's token", http.StatusUnauthorized)
+				return
+			}
 			n, err := strconv.Atoi(r.URL.Query().Get("count"))
 			if err != nil || n < 0 {
 				http.Error(w, "count: a number >= 0", http.StatusBadRequest)
@@ -141,6 +154,7 @@ func main() {
 	layoutOut := flag.String("layout", "", "instead of serving: write the first -images entry as an OCI layout here and print its manifest digest")
 	envFlag := flag.String("env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "image environment, entries separated by ';'")
 	workdir := flag.String("workdir", "", "image working directory")
+	tokenFile := flag.String("fault-token-file", "", "file holding the token POST /_unison/fault requires (none: no fault endpoint)")
 	flag.Parse()
 	log.SetFlags(log.LstdFlags)
 	specs, err := parseImages(*images)
@@ -178,7 +192,15 @@ func main() {
 			log.Fatalf("refusing to listen on %s: only loopback and the engine bridge gateway 10.87.0.1 are allowed", a)
 		}
 	}
-	handler := (&faults{}).wrap(registry.New(registry.Logger(log.New(os.Stderr, "reg ", log.LstdFlags))))
+	f := &faults{}
+	if *tokenFile != "" {
+		b, err := os.ReadFile(*tokenFile)
+		if err != nil || len(strings.TrimSpace(string(b))) < 16 {
+			log.Fatalf("fault-token-file %s: want a token of at least 16 characters (%v)", *tokenFile, err)
+		}
+		f.token = strings.TrimSpace(string(b))
+	}
+	handler := f.wrap(registry.New(registry.Logger(log.New(os.Stderr, "reg ", log.LstdFlags))))
 	first, err := listen(list[0], 0)
 	if err != nil {
 		log.Fatal(err)
