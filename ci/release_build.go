@@ -42,8 +42,19 @@ func (r *Release) buildAll(ctx context.Context, tree *dagger.Directory) (*builtR
 
 // buildOne builds the files of one artifact job (release.Jobs).
 func (r *Release) buildOne(ctx context.Context, job string, tree *dagger.Directory) (*dagger.Directory, error) {
+	d, err := r.jobFiles(ctx, job, tree)
+	if err == nil {
+		d, err = d.Sync(ctx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", job, err)
+	}
+	return d, nil
+}
+
+// jobFiles is the (lazy) directory of one artifact job's files.
+func (r *Release) jobFiles(ctx context.Context, job string, tree *dagger.Directory) (*dagger.Directory, error) {
 	b := r.Build
-	var d *dagger.Directory
 	switch job {
 	case "baremetal-iso":
 		// long edge versions get a shortened label instead of an error
@@ -51,30 +62,16 @@ func (r *Release) buildOne(ctx context.Context, job string, tree *dagger.Directo
 		if err != nil {
 			return nil, err
 		}
-		if d, err = b.iso(ctx, isoOptions{Base: baseInput{File: r.BaseIso, SHA256: r.BaseIsoSha256}, VolumeID: volid, Tree: tree}); err != nil {
-			return nil, fmt.Errorf("%s: %w", job, err)
-		}
+		return b.iso(ctx, isoOptions{Base: baseInput{File: r.BaseIso, SHA256: r.BaseIsoSha256}, VolumeID: volid, Tree: tree})
 	case "linux-vm":
-		var err error
-		if d, err = b.vm(ctx, vmOptions{Base: baseInput{File: r.BaseImage, SHA256: r.BaseImageSha256}, Vmdk: r.Vmdk, Tree: tree}); err != nil {
-			return nil, fmt.Errorf("%s: %w", job, err)
-		}
+		return b.vm(ctx, vmOptions{Base: baseInput{File: r.BaseImage, SHA256: r.BaseImageSha256}, Vmdk: r.Vmdk, Tree: tree})
 	case "wsl-bundle":
-		var err error
-		if d, err = b.wsl(ctx, nil, tree); err != nil {
-			return nil, fmt.Errorf("%s: %w", job, err)
-		}
+		return b.wsl(ctx, nil, tree)
 	case "bundle":
-		d = dag.Directory().
+		return dag.Directory().
 			WithFile(artifact.Name(artifact.Bundle, b.Version), b.bundleTar(tree)).
 			// models.json is the one the bundle carries (rendered once, in bundleTree)
-			WithFile(artifact.Name(artifact.Models, b.Version), tree.File("models.json"))
-	default:
-		return nil, release.CheckJob(job)
+			WithFile(artifact.Name(artifact.Models, b.Version), tree.File("models.json")), nil
 	}
-	d, err := d.Sync(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", job, err)
-	}
-	return d, nil
+	return nil, release.CheckJob(job)
 }

@@ -53,6 +53,7 @@ func (r *Release) qaGate(ctx context.Context, files *dagger.Directory, jobs []st
 		return release.QA{Skipped: true}, nil
 	}
 	m, v := r.Build.Root, r.Build.Version
+	o := qaVMOptions{KernelArgs: r.QaKernelArgs, BootTimeout: r.QaBootTimeout}.withDefaults()
 	var boots []func(context.Context) (*QaReport, error)
 	if slices.Contains(jobs, "linux-vm") {
 		boots = append(boots, func(ctx context.Context) (*QaReport, error) {
@@ -60,14 +61,13 @@ func (r *Release) qaGate(ctx context.Context, files *dagger.Directory, jobs []st
 			if err != nil {
 				return nil, err
 			}
-			o := qaVMOptions{KernelArgs: r.QaKernelArgs, BootTimeout: r.QaBootTimeout}.withDefaults()
 			return m.qaDisk(ctx, files.File(artifact.Name(artifact.Qcow2, v)), nil, r.QaBootFiles, acc, o.env(acc))
 		})
 	}
 	if slices.Contains(jobs, "baremetal-iso") {
 		boots = append(boots, func(ctx context.Context) (*QaReport, error) {
 			// the kernel prints its command line: the one marker real media and stand-ins both show
-			return m.qaISO(ctx, files.File(artifact.Name(artifact.ISO, v)), []string{"autoinstall " + grub.DefaultDatasource}, isoBootTimeout, qaVMOptions{}.withDefaults().Memory)
+			return m.qaISO(ctx, files.File(artifact.Name(artifact.ISO, v)), []string{"autoinstall " + grub.DefaultDatasource}, isoBootTimeout, o.Memory)
 		})
 	}
 	reports := make([]*QaReport, len(boots))

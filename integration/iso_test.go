@@ -191,14 +191,7 @@ func TestQaSmokeIso(t *testing.T) {
 func lateCommandsContract(t *testing.T, dir, iso string) {
 	target := filepath.Join(dir, "cloud.qcow2")
 	mustCall(t, 20*time.Minute, "standin-cloud-image", "export", "--path", target)
-	report := filepath.Join(dir, "late")
-	mustCall(t, 20*time.Minute, "qa-late-commands", "--iso", iso, "--target-image", target, "report", "export", "--path", report)
-	summary := readFile(t, filepath.Join(report, "summary.txt"))
-	t.Log("\n" + summary)
-	assert.Contains(t, summary, "qa-late-commands: PASSED")
-	for _, c := range []string{"bundle installed", "platform unit", "platform.env", "docker enabled", "firewall", "unattended upgrades"} {
-		assert.Regexp(t, `ok +`+c+` `, summary)
-	}
+	summary := passLateCommands(t, iso, target, filepath.Join(dir, "late"), "bundle installed", "platform unit", "platform.env", "docker enabled", "firewall", "unattended upgrades")
 	assert.Contains(t, summary, "curtin in-target --target=/target -- ufw allow OpenSSH")
 
 	// the same user-data with the bundle's file name broken: the install stops there
@@ -228,6 +221,21 @@ func lateCommandsContract(t *testing.T, dir, iso string) {
 	require.Error(t, r.Err)
 	assert.Regexp(t, `FAIL firewall +.*not so: ufw enabled at boot`, r.Stderr)
 	assert.NotContains(t, r.Stderr, "FAIL late-command")
+}
+
+// passLateCommands runs qa-late-commands of iso against the root of target
+// with its report in dir, and returns the summary: the run must pass with
+// each named check ok.
+func passLateCommands(t *testing.T, iso, target, dir string, checks ...string) string {
+	t.Helper()
+	mustCall(t, 30*time.Minute, "qa-late-commands", "--iso", iso, "--target-image", target, "report", "export", "--path", dir)
+	summary := readFile(t, filepath.Join(dir, "summary.txt"))
+	t.Log("\n" + summary)
+	assert.Contains(t, summary, "qa-late-commands: PASSED")
+	for _, c := range checks {
+		assert.Regexp(t, `ok +`+c+` `, summary)
+	}
+	return summary
 }
 
 func TestBaremetalIsoRejects(t *testing.T) {
