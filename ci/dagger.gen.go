@@ -238,6 +238,10 @@ func (r Release) MarshalJSON() ([]byte, error) {
 		QaKernelArgs        string
 		QaBootTimeout       int
 		QaAccel             string
+		OfflineIso          bool
+		OfflineModels       *dagger.Directory
+		OfflineModelsDigest string
+		OfflineMaxMib       int
 	}
 	concrete.Build = r.Build
 	concrete.Ref = r.Ref
@@ -272,6 +276,10 @@ func (r Release) MarshalJSON() ([]byte, error) {
 	concrete.QaKernelArgs = r.QaKernelArgs
 	concrete.QaBootTimeout = r.QaBootTimeout
 	concrete.QaAccel = r.QaAccel
+	concrete.OfflineIso = r.OfflineIso
+	concrete.OfflineModels = r.OfflineModels
+	concrete.OfflineModelsDigest = r.OfflineModelsDigest
+	concrete.OfflineMaxMib = r.OfflineMaxMib
 	return json.Marshal(&concrete)
 }
 
@@ -310,6 +318,10 @@ func (r *Release) UnmarshalJSON(bs []byte) error {
 		QaKernelArgs        string
 		QaBootTimeout       int
 		QaAccel             string
+		OfflineIso          bool
+		OfflineModels       *dagger.Directory
+		OfflineModelsDigest string
+		OfflineMaxMib       int
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
@@ -348,6 +360,10 @@ func (r *Release) UnmarshalJSON(bs []byte) error {
 	r.QaKernelArgs = concrete.QaKernelArgs
 	r.QaBootTimeout = concrete.QaBootTimeout
 	r.QaAccel = concrete.QaAccel
+	r.OfflineIso = concrete.OfflineIso
+	r.OfflineModels = concrete.OfflineModels
+	r.OfflineModelsDigest = concrete.OfflineModelsDigest
+	r.OfflineMaxMib = concrete.OfflineMaxMib
 	return nil
 }
 
@@ -1118,6 +1134,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithArtifacts(&parent, ctx, dir)
+		case "WithOfflineIso":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var modelsStore *dagger.Directory
+			if inputArgs["modelsStore"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["modelsStore"]), &modelsStore)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg modelsStore", err))
+				}
+			}
+			var maxSizeMib int
+			if inputArgs["maxSizeMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["maxSizeMib"]), &maxSizeMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg maxSizeMib", err))
+				}
+			}
+			return (*Release).WithOfflineIso(&parent, ctx, modelsStore, maxSizeMib)
 		case "WithServiceDigests":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1917,13 +1954,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
-		case "Toolbox":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).Toolbox(&parent), nil
 		case "StandinIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1945,6 +1975,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*UnisonPlatform).ProbeBoot(&parent), nil
+		case "Toolbox":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Toolbox(&parent), nil
 		case "Version":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

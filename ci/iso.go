@@ -10,6 +10,7 @@ import (
 	"github.com/project-unisonOS/unison-platform/pipelines/grub"
 	"github.com/project-unisonOS/unison-platform/pipelines/ident"
 	"github.com/project-unisonOS/unison-platform/pipelines/iso"
+	"github.com/project-unisonOS/unison-platform/pipelines/offline"
 	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
 
@@ -82,6 +83,10 @@ func (m *UnisonPlatform) BaremetalIso(
 }
 
 // Builds the installer ISO of this build (unisonos-baremetal-<version>.iso and .sha256) from the Ubuntu Server ISO.
+//
+// An offline build (with-offline) writes unisonos-baremetal-offline-<version>.iso
+// and, next to it, .payload.json: every file the medium carries, with its
+// size and SHA-256.
 func (b *Build) Iso(
 	ctx context.Context,
 	// Base ISO file; default: the pinned Ubuntu 24.04 live-server download.
@@ -149,7 +154,16 @@ func (b *Build) iso(ctx context.Context, o isoOptions) (*dagger.Directory, error
 		WithFile("nocloud/"+autoinstall.DefaultBundleFile, b.bundleTar(tree)).
 		WithNewFile("autoinstall.yaml", autoinstall.AutoinstallYAML(userData))
 	maps = append(maps, "-map", "/stage/nocloud", "/nocloud", "-map", "/stage/autoinstall.yaml", "/autoinstall.yaml")
-	return b.Root.remaster(base, stage, remasterOut{Name: artifact.Name(artifact.ISO, b.Version), VolumeID: volid, Epoch: b.epoch()}, maps...), nil
+	kind := artifact.ISO
+	if b.Offline {
+		kind = artifact.ISOOffline
+	}
+	out := b.Root.remaster(base, stage, remasterOut{Name: artifact.Name(kind, b.Version), VolumeID: volid, Epoch: b.epoch()}, maps...)
+	if b.Offline {
+		// what the medium carries, listed next to it: every file's size and SHA-256
+		out = out.WithFile(artifact.Name(artifact.Payload, b.Version), tree.File(offline.Dir+"/manifest.json"))
+	}
+	return out, nil
 }
 
 // remasterOut names a remastered ISO: file name, volume ID, SOURCE_DATE_EPOCH.

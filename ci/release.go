@@ -80,6 +80,14 @@ type Release struct {
 	QaBootTimeout int
 	// +private
 	QaAccel string
+	// +private
+	OfflineIso bool
+	// +private
+	OfflineModels *dagger.Directory
+	// +private
+	OfflineModelsDigest string
+	// +private
+	OfflineMaxMib int
 }
 
 // Plans a release of a git ref; chain the admin, base media, credentials and signing, then publish (or dry-run).

@@ -108,7 +108,7 @@ func (r *Release) attestGroup(g release.Group, pkgs []sbom.Package, from string,
 func (r *Release) provenanceInput(files map[string]string, deps []provenance.Dependency, engine string) provenance.Input {
 	b := r.Build
 	return provenance.Input{Files: files, Ref: r.Ref, Commit: b.Commit, Version: b.Version,
-		Params:       map[string]any{"flavor": b.Flavor, "platformVersion": r.platformVersion(), "public": b.Public, "vmdk": r.Vmdk},
+		Params:       map[string]any{"flavor": b.Flavor, "platformVersion": r.platformVersion(), "public": b.Public, "vmdk": r.Vmdk, "offlineIso": r.OfflineIso},
 		Dependencies: deps, BuilderID: or(r.BuilderId, defaultBuilderID), InvocationID: r.InvocationId, Dagger: engine}
 }
 
@@ -136,6 +136,9 @@ func (r *Release) packages(ctx context.Context, built *dagger.Directory, repo st
 		kind, file, from = "disk", artifact.Name(artifact.Qcow2, v), "the dpkg status of the VM disk's root file system"
 	case artifact.Get(artifact.ISO).Repo:
 		kind, file, from = "iso", artifact.Name(artifact.ISO, v), "the base ISO's package manifests (casper/*.manifest) and the service images its payload runs"
+	case artifact.Get(artifact.ISOOffline).Repo:
+		kind, file, from = "iso", artifact.Name(artifact.ISOOffline, v),
+			"the base ISO's package manifests (casper/*.manifest), the Debian packages on the medium (offline payload) and the service images saved on it"
 	default:
 		return images, "the compose file of the platform bundle (service images by digest)", nil
 	}
@@ -158,7 +161,17 @@ func (r *Release) packages(ctx context.Context, built *dagger.Directory, repo st
 	}
 	if kind == "iso" {
 		pkgs, err := sbom.ParseManifest(list, sbom.Distro(rel))
-		return append(pkgs, images...), from, err
+		if err != nil {
+			return nil, "", err
+		}
+		if repo == artifact.Get(artifact.ISOOffline).Repo {
+			debs, err := r.payloadPackages(ctx, built)
+			if err != nil {
+				return nil, "", err
+			}
+			pkgs = append(pkgs, debs...)
+		}
+		return append(pkgs, images...), from, nil
 	}
 	pkgs, err := sbom.ParseDpkgStatus(list, sbom.Distro(rel))
 	return pkgs, from, err

@@ -21,12 +21,13 @@ type builtRelease struct {
 
 // buildAll builds the ISO, VM disk, WSL distribution, bundle and
 // models.json of the release concurrently, in one DAG.
-func (r *Release) buildAll(ctx context.Context, tree *dagger.Directory) (*builtRelease, error) {
-	out := make([]*dagger.Directory, len(release.Jobs))
+func (r *Release) buildAll(ctx context.Context, p *prepared) (*builtRelease, error) {
+	jobs := r.jobs()
+	out := make([]*dagger.Directory, len(jobs))
 	g, gctx := errgroup.WithContext(ctx)
-	for i, job := range release.Jobs {
+	for i, job := range jobs {
 		g.Go(func() (err error) {
-			out[i], err = r.buildOne(gctx, job, tree)
+			out[i], err = r.buildOne(gctx, job, p)
 			return err
 		})
 	}
@@ -37,12 +38,12 @@ func (r *Release) buildAll(ctx context.Context, tree *dagger.Directory) (*builtR
 	for _, d := range out {
 		files = files.WithDirectory(".", d)
 	}
-	return &builtRelease{Files: files, Tree: tree}, nil
+	return &builtRelease{Files: files, Tree: p.Tree}, nil
 }
 
-// buildOne builds the files of one artifact job (release.Jobs).
-func (r *Release) buildOne(ctx context.Context, job string, tree *dagger.Directory) (*dagger.Directory, error) {
-	d, err := r.jobFiles(ctx, job, tree)
+// buildOne builds the files of one artifact job (release.JobsFor).
+func (r *Release) buildOne(ctx context.Context, job string, p *prepared) (*dagger.Directory, error) {
+	d, err := r.jobFiles(ctx, job, p)
 	if err == nil {
 		d, err = d.Sync(ctx)
 	}
@@ -53,14 +54,17 @@ func (r *Release) buildOne(ctx context.Context, job string, tree *dagger.Directo
 }
 
 // jobFiles is the (lazy) directory of one artifact job's files.
-func (r *Release) jobFiles(ctx context.Context, job string, tree *dagger.Directory) (*dagger.Directory, error) {
-	b := r.Build
+func (r *Release) jobFiles(ctx context.Context, job string, p *prepared) (*dagger.Directory, error) {
+	b, tree := r.Build, p.Tree
 	switch job {
-	case "baremetal-iso":
+	case "baremetal-iso", release.OfflineJob:
 		// long edge versions get a shortened label instead of an error
 		volid, err := iso.ReleaseVolumeID(b.Version)
 		if err != nil {
 			return nil, err
+		}
+		if job == release.OfflineJob {
+			return r.offlineISO(ctx, p, volid)
 		}
 		return b.iso(ctx, isoOptions{Base: baseInput{File: r.BaseIso, SHA256: r.BaseIsoSha256}, VolumeID: volid, Tree: tree})
 	case "linux-vm":

@@ -30,11 +30,14 @@ import (
 // +cache="never"
 func (r *Release) Artifact(
 	ctx context.Context,
-	// The artifact: linux-vm, baremetal-iso, wsl-bundle or bundle.
+	// The artifact: linux-vm, baremetal-iso, wsl-bundle, bundle, or baremetal-iso-offline (with with-offline-iso).
 	name string,
 ) (*dagger.Directory, error) {
 	if err := release.CheckJob(name); err != nil {
 		return nil, err
+	}
+	if name == release.OfflineJob && !r.OfflineIso {
+		return nil, fmt.Errorf("artifact %s: chain with-offline-iso before artifact (on every job of the release and on the publishing one)", name)
 	}
 	if r.Artifacts != nil {
 		return nil, fmt.Errorf("artifact %s: this release publishes already-built artifacts (with-artifacts); build from a release without it", name)
@@ -43,7 +46,7 @@ func (r *Release) Artifact(
 	if err != nil {
 		return nil, err
 	}
-	files, err := r.buildOne(ctx, name, p.Tree)
+	files, err := r.buildOne(ctx, name, p)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +151,7 @@ func readBuilt(ctx context.Context, dir *dagger.Directory) ([]release.Built, err
 // expect is what every artifact job of this release must have built; the
 // version only when it is final (after the registry was read).
 func (r *Release) expect(withVersion bool) release.Expect {
-	e := release.Expect{Commit: r.Build.Commit, Ref: r.Ref, Options: r.options(), SkipQA: r.SkipQa}
+	e := release.Expect{Commit: r.Build.Commit, Ref: r.Ref, Options: r.options(), SkipQA: r.SkipQa, OfflineISO: r.OfflineIso}
 	if withVersion {
 		e.Version = r.Build.Version
 	}
@@ -164,7 +167,7 @@ func (r *Release) options() string {
 		h := sha256.Sum256([]byte(strings.Join(append([]string{b.AdminUser, b.Hostname}, b.SshAuthorizedKeys...), "\n")))
 		admin = "admin=sha256:" + hex.EncodeToString(h[:])
 	}
-	return fmt.Sprintf("flavor=%s platform=%s vmdk=%t %s", b.Flavor, r.platformVersion(), r.Vmdk, admin)
+	return fmt.Sprintf("flavor=%s platform=%s vmdk=%t %s", b.Flavor, r.platformVersion(), r.Vmdk, admin) + r.offlineOptions()
 }
 
 // digestsOf are the set's service pins as with-service-digests takes them, sorted.

@@ -45,7 +45,14 @@ func (r *Release) WithQa(
 	return &c, nil
 }
 
-// qaGate boots the built VM disk and ISO of the given jobs (release.Jobs)
+// qaBoot is one boot check of the QA gate; label names what it booted when
+// the suite's own name does not (the offline ISO next to the ISO).
+type qaBoot struct {
+	label string
+	run   func(context.Context) (*QaReport, error)
+}
+
+// qaGate boots the built VM disk and ISOs of the given jobs (release.JobsFor)
 // and fails when a check failed; it returns what PLAN.txt and the notes
 // say about it.
 func (r *Release) qaGate(ctx context.Context, files *dagger.Directory, jobs []string) (release.QA, error) {
@@ -54,27 +61,35 @@ func (r *Release) qaGate(ctx context.Context, files *dagger.Directory, jobs []st
 	}
 	m, v := r.Build.Root, r.Build.Version
 	o := qaVMOptions{KernelArgs: r.QaKernelArgs, BootTimeout: r.QaBootTimeout}.withDefaults()
-	var boots []func(context.Context) (*QaReport, error)
+	var boots []qaBoot
 	if slices.Contains(jobs, "linux-vm") {
-		boots = append(boots, func(ctx context.Context) (*QaReport, error) {
+		boots = append(boots, qaBoot{run: func(ctx context.Context) (*QaReport, error) {
 			acc, err := m.qaAccel(ctx, or(r.QaAccel, "auto"))
 			if err != nil {
 				return nil, err
 			}
 			return m.qaDisk(ctx, files.File(artifact.Name(artifact.Qcow2, v)), nil, r.QaBootFiles, acc, o.env(acc))
-		})
+		}})
 	}
-	if slices.Contains(jobs, "baremetal-iso") {
-		boots = append(boots, func(ctx context.Context) (*QaReport, error) {
+	// the online ISO's suite name says what it booted; the offline one is labelled
+	for _, iso := range []struct {
+		job, label string
+		kind       artifact.Kind
+	}{{"baremetal-iso", "", artifact.ISO}, {release.OfflineJob, release.OfflineJob, artifact.ISOOffline}} {
+		if !slices.Contains(jobs, iso.job) {
+			continue
+		}
+		file := files.File(artifact.Name(iso.kind, v))
+		boots = append(boots, qaBoot{label: iso.label, run: func(ctx context.Context) (*QaReport, error) {
 			// the kernel prints its command line: the one marker real media and stand-ins both show
-			return m.qaISO(ctx, files.File(artifact.Name(artifact.ISO, v)), []string{"autoinstall " + grub.DefaultDatasource}, isoBootTimeout, o.Memory)
-		})
+			return m.qaISO(ctx, file, []string{"autoinstall " + grub.DefaultDatasource}, isoBootTimeout, o.Memory)
+		}})
 	}
 	reports := make([]*QaReport, len(boots))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, boot := range boots {
 		g.Go(func() (err error) {
-			reports[i], err = boot(gctx)
+			reports[i], err = boot.run(gctx)
 			return err
 		})
 	}
@@ -82,11 +97,15 @@ func (r *Release) qaGate(ctx context.Context, files *dagger.Directory, jobs []st
 		return release.QA{}, fmt.Errorf("qa: %w", err)
 	}
 	var q release.QA
-	for _, rep := range reports {
+	for i, rep := range reports {
 		if !rep.Passed {
 			return release.QA{}, fmt.Errorf("qa: the release failed its boot checks; nothing was signed or pushed (rerun with --skip-qa only knowingly):\n%s", rep.Summary)
 		}
-		q.Suites = append(q.Suites, release.Headline(rep.Summary))
+		line := release.Headline(rep.Summary)
+		if boots[i].label != "" {
+			line = boots[i].label + " " + line
+		}
+		q.Suites = append(q.Suites, line)
 	}
 	return q, nil
 }

@@ -111,6 +111,9 @@ func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, erro
 	if p.Unresolved != nil {
 		man.Unpinned = p.Unresolved.Error()
 	}
+	if man.Offline, err = r.offlineSummary(ctx, built.Files); err != nil {
+		return nil, err
+	}
 	if !dryRun {
 		if err := r.publish(ctx, plan, built, verified.Groups, man.Pushes, cosign, atts); err != nil {
 			return nil, err
@@ -135,7 +138,7 @@ func (r *Release) make(ctx context.Context, p *prepared) (*made, error) {
 	if r.Artifacts != nil {
 		return r.assemble(ctx, p)
 	}
-	built, err := r.buildAll(ctx, p.Tree)
+	built, err := r.buildAll(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +146,7 @@ func (r *Release) make(ctx context.Context, p *prepared) (*made, error) {
 	if err != nil {
 		return nil, err
 	}
-	gate, err := r.qaGate(ctx, built.Files, release.Jobs)
+	gate, err := r.qaGate(ctx, built.Files, r.jobs())
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +224,7 @@ func (r *Release) finish(ctx context.Context, dir *dagger.Directory, man release
 	}
 	notes := release.NotesInput{Version: man.Version, Channel: man.Channel, Prerelease: man.Prerelease,
 		Assets: man.Assets, Split: man.Split, Compat: set.Tags, Services: man.Services, Keyless: r.Keyless,
-		Identity: r.CertificateIdentity, Issuer: "https://token.actions.githubusercontent.com", QA: man.QA}
+		Identity: r.CertificateIdentity, Issuer: "https://token.actions.githubusercontent.com", QA: man.QA, Offline: man.Offline}
 	for _, p := range man.Pushes {
 		notes.Images = append(notes.Images, p.Repository+":"+man.Version)
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -21,6 +22,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/offline"
 )
 
 // serviceImage is a real container image of the stand-in service (a static
@@ -164,7 +167,10 @@ func offlineISO(t *testing.T, dir, target string, build []string) {
 	out := filepath.Join(dir, "iso")
 	r := daggerCall(t, 40*time.Minute, append(build, "--base-iso", base, "export", "--path", out)...)
 	require.NoError(t, r.Err, tail(r.Stderr, 60))
-	iso := filepath.Join(out, "unisonos-baremetal-v0.6.0.iso")
+	iso := filepath.Join(out, "unisonos-baremetal-offline-v0.6.0.iso")
+	var payload offline.Manifest
+	require.NoError(t, json.Unmarshal([]byte(readFile(t, filepath.Join(out, "unisonos-baremetal-offline-v0.6.0.payload.json"))), &payload))
+	assert.NotEmpty(t, payload.Packages, "the payload listing next to the ISO")
 	ud := extractUserData(t, iso)
 	assert.NotContains(t, ud, `- "docker.io"`, "Docker comes from the medium")
 	assert.Contains(t, ud, "curtin in-target --target=/target -- /bin/sh /opt/unison-platform/installer/offline.sh debs")

@@ -160,7 +160,7 @@ func TestRelease(t *testing.T) {
 	const created = "2026-11-21T09:30:00Z"
 	// the QA gate boots the stand-in VM disk with the probe kernel (it has no boot loader)
 	qa := []string{"with-qa", "--boot-files", probe, "--accel", "tcg"}
-	skipQa, force := false, false
+	skipQa, force, withOffline := false, false, false
 	// publish (or dry-run) is the last step of the chain; tail is what follows it (export, file ...)
 	callAt := func(commit, ref, terminal string, tail ...string) callResult {
 		a := []string{"--images", images, "release", "--ref", ref, "--sha", commit, "--commit-time", created,
@@ -176,6 +176,9 @@ func TestRelease(t *testing.T) {
 			"with-signing-key", "--key", "env:UNISON_TEST_COSIGN_KEY", "--password", "env:UNISON_TEST_COSIGN_PASSWORD",
 			// small limits so that the stand-ins exercise splitting: 64 MiB and more is split into 40 MiB parts
 			"with-asset-limit", "--limit-mib", "64", "--part-size-mib", "40")
+		if withOffline {
+			a = append(a, "with-offline-iso")
+		}
 		a = append(append(a, qa...), terminal)
 		return daggerCall(t, 40*time.Minute, append(a, tail...)...)
 	}
@@ -406,20 +409,34 @@ func TestRelease(t *testing.T) {
 		assert.Equal(t, 1, sigLayers(t, p.Repository, p.Digest), "%s still signed once", p.Repository)
 	}
 
+	// 4c. the offline ISO's job of the same release (with-offline-iso), boot-checked
+	checkOfflineJob(t, dir, filepath.Join(dir, "built"), func(offline bool, terminal string, tail ...string) callResult {
+		withOffline = offline
+		defer func() { withOffline = false }()
+		return call("refs/tags/v0.6.0", terminal, tail...)
+	})
+
 	// 5. a pre-release gets its own tag only: latest and v0.6 stay on v0.6.0
-	// (published without the QA gate: the plan and the notes say so)
-	skipQa = true
-	beta := call("refs/tags/v0.7.0-beta.1", "publish", "file", "--path", "release.json", "contents")
+	// (published without the QA gate: the plan and the notes say so); it has
+	// the offline ISO too
+	skipQa, withOffline = true, true
+	betaDir := filepath.Join(dir, "beta")
+	beta := call("refs/tags/v0.7.0-beta.1", "publish", "export", "--path", betaDir)
+	withOffline = false
 	require.NoError(t, beta.Err, tail(beta.Stderr, 40))
 	var bm release.Manifest
-	require.NoError(t, json.Unmarshal([]byte(beta.Stdout), &bm))
+	require.NoError(t, json.Unmarshal([]byte(readFile(t, filepath.Join(betaDir, "release.json"))), &bm))
 	assert.True(t, bm.Prerelease)
 	assert.True(t, bm.QA.Skipped, "the beta was published with --skip-qa")
+	checkOfflineRelease(t, betaDir, "v0.7.0-beta.1", bm)
 	for _, p := range bm.Pushes {
 		assert.Equal(t, []string{"v0.7.0-beta.1"}, p.Tags, p.Repository)
 		d, err := tagDigest(t, p.Repository+":v0.7.0-beta.1")
 		require.NoError(t, err)
 		assert.Equal(t, p.Digest, d)
+		if strings.HasSuffix(p.Repository, "-offline") {
+			continue // new in this release: no latest or v0.6 of its own
+		}
 		for _, tag := range []string{"latest", "v0.6"} {
 			d, err := tagDigest(t, p.Repository+":"+tag)
 			require.NoError(t, err)

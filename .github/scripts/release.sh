@@ -9,13 +9,21 @@
 #
 # Environment: GITHUB_REF, GITHUB_REF_NAME, GITHUB_SHA (set by the runner),
 # OWNER, ACTOR, REGISTRY_TOKEN (read by dagger as a secret, never a command
-# line), SKIP_QA (true or empty).
+# line), SKIP_QA (true or empty), OFFLINE_ISO (true: the release has the
+# offline ISO, every job and the publishing one say with-offline-iso).
 set -euo pipefail
 
 : "${OWNER:?OWNER: the repository owner (github.repository_owner)}"
 : "${ACTOR:?ACTOR: the registry user (github.actor)}"
 : "${REGISTRY_TOKEN:?REGISTRY_TOKEN: the registry token (secrets.GITHUB_TOKEN)}"
 [ "$#" -gt 0 ] || { echo "usage: $0 <release chain: artifact --name X ... | with-artifacts --dir D ... publish ...>" >&2; exit 2; }
+
+offline=()
+case "${OFFLINE_ISO:-}" in
+	true) offline=(with-offline-iso) ;;
+	"" | false) ;;
+	*) echo "OFFLINE_ISO (vars.RELEASE_OFFLINE_ISO): \"$OFFLINE_ISO\": want true, false or unset" >&2; exit 2 ;;
+esac
 
 tags=()
 while read -r t; do
@@ -27,4 +35,4 @@ exec dagger call release \
 	--ref "$GITHUB_REF" --sha "$GITHUB_SHA" --commit-time "$commit_time" \
 	"${tags[@]}" --owner "$OWNER" --skip-qa="${SKIP_QA:-false}" \
 	with-registry-auth --username "$ACTOR" --secret env:REGISTRY_TOKEN \
-	"$@"
+	"${offline[@]}" "$@"

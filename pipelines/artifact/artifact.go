@@ -15,7 +15,12 @@ type Kind string
 
 // The kinds, in release order.
 const (
-	ISO       Kind = "iso"        // the bare-metal installer ISO
+	ISO Kind = "iso" // the bare-metal installer ISO
+	// ISOOffline installs with no network: Docker's packages, the service
+	// images and models on the medium (release ... with-offline-iso).
+	ISOOffline Kind = "iso-offline"
+	// Payload lists what the offline ISO carries (files, sizes, checksums).
+	Payload   Kind = "offline-payload"
 	Qcow2     Kind = "qcow2"      // the VM disk
 	Vmdk      Kind = "vmdk"       // the VM disk for VMware
 	WSL       Kind = "wsl"        // wsl --install --from-file
@@ -50,6 +55,8 @@ type Spec struct {
 // Catalog lists every kind; Groups keeps its repository order.
 var Catalog = []Spec{
 	{ISO, "unisonos-baremetal-%s.iso", "unisonos-baremetal", "application/vnd.unisonos.baremetal.v1", "application/vnd.efi.iso", 1 * mib, 12 * gib},
+	{ISOOffline, "unisonos-baremetal-offline-%s.iso", "unisonos-baremetal-offline", "application/vnd.unisonos.baremetal-offline.v1", "application/vnd.efi.iso", 1 * mib, 32 * gib},
+	{Payload, "unisonos-baremetal-offline-%s.payload.json", "unisonos-baremetal-offline", "application/vnd.unisonos.baremetal-offline.v1", "application/vnd.unisonos.offline-payload.v1+json", 2, 16 * mib},
 	{Qcow2, "unisonos-linux-vm-%s.qcow2", "unisonos-linux-vm", "application/vnd.unisonos.linux-vm.v1", "application/vnd.unisonos.disk.qcow2", 1 * mib, 16 * gib},
 	{Vmdk, "unisonos-linux-vm-%s.vmdk", "unisonos-linux-vm", "application/vnd.unisonos.linux-vm.v1", "application/vnd.unisonos.disk.vmdk", 1 * mib, 16 * gib},
 	{WSL, "unisonos-%s.wsl", "unisonos-wsl", "application/vnd.unisonos.wsl.v1", "application/gzip", 1 * mib, 8 * gib},

@@ -9,21 +9,23 @@ import (
 
 func TestNames(t *testing.T) {
 	for k, want := range map[Kind]string{
-		ISO:       "unisonos-baremetal-v1.2.3.iso",
-		Qcow2:     "unisonos-linux-vm-v1.2.3.qcow2",
-		Vmdk:      "unisonos-linux-vm-v1.2.3.vmdk",
-		WSL:       "unisonos-v1.2.3.wsl",
-		WSLRootfs: "unisonos-wsl-rootfs-v1.2.3.tar.gz",
-		WSLBundle: "unisonos-wsl-v1.2.3.tar.gz",
-		Bundle:    "unison-platform-bundle-v1.2.3.tar.gz",
-		Models:    "unisonos-models-v1.2.3.json",
+		ISO:        "unisonos-baremetal-v1.2.3.iso",
+		ISOOffline: "unisonos-baremetal-offline-v1.2.3.iso",
+		Payload:    "unisonos-baremetal-offline-v1.2.3.payload.json",
+		Qcow2:      "unisonos-linux-vm-v1.2.3.qcow2",
+		Vmdk:       "unisonos-linux-vm-v1.2.3.vmdk",
+		WSL:        "unisonos-v1.2.3.wsl",
+		WSLRootfs:  "unisonos-wsl-rootfs-v1.2.3.tar.gz",
+		WSLBundle:  "unisonos-wsl-v1.2.3.tar.gz",
+		Bundle:     "unison-platform-bundle-v1.2.3.tar.gz",
+		Models:     "unisonos-models-v1.2.3.json",
 	} {
 		assert.Equal(t, want, Name(k, "v1.2.3"), k)
 		s, ok := Match(want, "v1.2.3")
 		require.True(t, ok, want)
 		assert.Equal(t, k, s.Kind)
 	}
-	assert.Len(t, Catalog, 8, "a new kind needs a row above")
+	assert.Len(t, Catalog, 10, "a new kind needs a row above")
 }
 
 func TestMatchIsExact(t *testing.T) {
@@ -46,7 +48,7 @@ func TestCheckSize(t *testing.T) {
 }
 
 func TestRepos(t *testing.T) {
-	assert.Equal(t, []string{"unisonos-baremetal", "unisonos-linux-vm", "unisonos-wsl", "unison-platform-bundle"}, Repos())
+	assert.Equal(t, []string{"unisonos-baremetal", "unisonos-baremetal-offline", "unisonos-linux-vm", "unisonos-wsl", "unison-platform-bundle"}, Repos())
 	for _, s := range Catalog {
 		assert.Contains(t, s.ArtifactType, "application/vnd.unisonos.")
 		assert.Less(t, s.Min, s.Max)

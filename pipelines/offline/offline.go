@@ -7,8 +7,12 @@ package offline
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"path"
 	"sort"
 	"strings"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/sbom"
 )
 
 // Dir is where the payload lives in the bundle (/opt/unison-platform/offline).
@@ -120,6 +124,40 @@ func ParseListing(text string) ([]File, error) {
 			return nil, fmt.Errorf("offline listing line %d: size %q", i+1, f[1])
 		}
 		out = append(out, File{Path: f[0], Size: size, SHA256: f[2]})
+	}
+	return out, nil
+}
+
+// ParseManifest reads a payload's manifest.json (what JSON wrote); name is
+// the file it came from.
+func ParseManifest(name, data string) (Manifest, error) {
+	var m Manifest
+	dec := json.NewDecoder(strings.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return Manifest{}, fmt.Errorf("%s: %w (is it an offline payload's manifest.json?)", name, err)
+	}
+	if m.Target == "" || len(m.Files) == 0 {
+		return Manifest{}, fmt.Errorf("%s: no target or no files: not an offline payload's manifest", name)
+	}
+	return m, nil
+}
+
+// DebPackages are the payload's Debian packages for an SBOM, from their
+// file names (apt's name_version_arch.deb, the epoch's colon as %3a).
+func (m Manifest) DebPackages() ([]sbom.Package, error) {
+	var out []sbom.Package
+	for _, f := range m.Packages {
+		base := strings.TrimSuffix(path.Base(f.Path), ".deb")
+		parts := strings.Split(base, "_")
+		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+			return nil, fmt.Errorf("offline payload: %s: want name_version_arch.deb", f.Path)
+		}
+		version, err := url.PathUnescape(parts[1])
+		if err != nil {
+			return nil, fmt.Errorf("offline payload: %s: version %q: %w", f.Path, parts[1], err)
+		}
+		out = append(out, sbom.DebPackage(parts[0], version, parts[2], m.Target, f.SHA256))
 	}
 	return out, nil
 }

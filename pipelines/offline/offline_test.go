@@ -32,3 +32,32 @@ func TestManifestSizes(t *testing.T) {
 	require.ErrorContains(t, err, "line 1")
 	assert.Contains(t, m.JSON(), `"path": "debs/docker.io_20.10_amd64.deb"`)
 }
+
+func TestManifestRoundTripAndDebPackages(t *testing.T) {
+	sum := strings.Repeat("c", 64)
+	files, err := ParseListing("debs/containerd_1.7.12-0ubuntu4_amd64.deb\t10\t" + sum + "\ndebs/libc6_1%3a2.39-0ubuntu8_amd64.deb\t20\t" + sum + "\n")
+	require.NoError(t, err)
+	m := Manifest{Target: "ubuntu-24.04", Files: files, Packages: files, Total: 30}
+	back, err := ParseManifest("manifest.json", m.JSON())
+	require.NoError(t, err)
+	assert.Equal(t, m.Summary(), back.Summary())
+	pkgs, err := back.DebPackages()
+	require.NoError(t, err)
+	require.Len(t, pkgs, 2)
+	assert.Equal(t, "containerd", pkgs[0].Name)
+	assert.Equal(t, "1:2.39-0ubuntu8", pkgs[1].Version, "the epoch's colon is decoded")
+	assert.Equal(t, "pkg:deb/ubuntu/libc6@1%3A2.39-0ubuntu8?arch=amd64&distro=ubuntu-24.04", pkgs[1].PURL)
+	assert.Equal(t, sum, pkgs[1].SHA256)
+
+	for _, tc := range []struct{ data, want string }{
+		{`{"target":"x"`, "manifest.json: unexpected EOF"},
+		{`{"target":"x","files":[],"extra":1}`, `unknown field "extra"`},
+		{`{"target":"","files":[]}`, "not an offline payload's manifest"},
+	} {
+		_, err := ParseManifest("manifest.json", tc.data)
+		assert.ErrorContains(t, err, tc.want, tc.data)
+	}
+	bad := Manifest{Target: "ubuntu-24.04", Files: files, Packages: []File{{Path: "debs/odd.deb"}}}
+	_, err = bad.DebPackages()
+	assert.ErrorContains(t, err, "debs/odd.deb: want name_version_arch.deb")
+}

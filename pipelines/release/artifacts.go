@@ -96,6 +96,8 @@ type Manifest struct {
 	Forced string `json:"forced,omitempty"`
 	// Unpinned says why a dry run could not pin every service image (publish refuses then).
 	Unpinned string `json:"unpinned,omitempty"`
+	// Offline is the size summary of the offline ISO's payload, when the release has one.
+	Offline string `json:"offline,omitempty"`
 }
 
 // PlanText renders the dry-run plan (and PLAN.txt of every release).
@@ -116,6 +118,9 @@ func PlanText(m Manifest) string {
 	}
 	if m.Unpinned != "" {
 		fmt.Fprintf(&b, "  NOT PINNED: publish refuses this release as it stands:\n  %s\n", strings.ReplaceAll(m.Unpinned, "\n", "\n  "))
+	}
+	if m.Offline != "" {
+		fmt.Fprintf(&b, "\noffline ISO: %s\n", m.Offline)
 	}
 	b.WriteString("\nassets:\n")
 	parts := map[string]int{}

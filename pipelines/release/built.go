@@ -14,6 +14,18 @@ import (
 // on its own runner), in the order their QA suites are listed.
 var Jobs = []string{"linux-vm", "baremetal-iso", "wsl-bundle", "bundle"}
 
+// OfflineJob builds the offline ISO of a release that has one
+// (with-offline-iso): a job of its own, on its own runner.
+const OfflineJob = "baremetal-iso-offline"
+
+// JobsFor are the jobs of a release, with or without the offline ISO.
+func JobsFor(offlineISO bool) []string {
+	if offlineISO {
+		return append(slices.Clone(Jobs), OfflineJob)
+	}
+	return Jobs
+}
+
 // Built is what one fan-out job built, verified and boot-checked: written
 // as built-<artifact>.json next to its files, read back by the job that
 // assembles, signs and publishes the release.
@@ -45,8 +57,8 @@ func BuiltFileName(artifact string) string { return "built-" + artifact + ".json
 
 // CheckJob refuses an artifact name no job builds.
 func CheckJob(artifact string) error {
-	if !slices.Contains(Jobs, artifact) {
-		return fmt.Errorf("artifact %q: want one of %s", artifact, strings.Join(Jobs, ", "))
+	if !slices.Contains(JobsFor(true), artifact) {
+		return fmt.Errorf("artifact %q: want one of %s", artifact, strings.Join(JobsFor(true), ", "))
 	}
 	return nil
 }
@@ -87,6 +99,8 @@ type Expect struct {
 	// Version "" is not checked.
 	Version, Commit, Ref, Options string
 	SkipQA                        bool
+	// OfflineISO: the release has the offline ISO's job too.
+	OfflineISO bool
 }
 
 // Assembled is the fanned-out release put back together.
@@ -109,9 +123,15 @@ func Assemble(want Expect, builts []Built) (Assembled, error) {
 		}
 		byJob[b.Artifact] = b
 	}
+	jobs := JobsFor(want.OfflineISO)
+	for job := range byJob {
+		if !slices.Contains(jobs, job) {
+			return Assembled{}, fmt.Errorf("artifact %s: this release has no such job (an offline ISO needs with-offline-iso on every job and on the publishing one)", job)
+		}
+	}
 	out := Assembled{Evidence: map[string]Evidence{}, QA: QA{Skipped: want.SkipQA}}
 	seen := map[string]string{}
-	for _, job := range Jobs {
+	for _, job := range jobs {
 		b, ok := byJob[job]
 		if !ok {
 			return Assembled{}, fmt.Errorf("artifact %s: no %s: run `release ... artifact --name %s` (the %s job) and put its files in the directory", job, BuiltFileName(job), job, job)
@@ -154,7 +174,7 @@ func (e Expect) check(b Built) error {
 			return fmt.Errorf("artifact %s: built for %s %q, this release is %q: build every artifact with the same release arguments", b.Artifact, f.field, f.got, f.want)
 		}
 	}
-	booted := b.Artifact == "baremetal-iso" || b.Artifact == "linux-vm"
+	booted := b.Artifact != "wsl-bundle" && b.Artifact != "bundle"
 	switch {
 	case b.QA.Skipped && !e.SkipQA:
 		return fmt.Errorf("artifact %s: built with --skip-qa (never booted); publish it with --skip-qa too, or rebuild it without", b.Artifact)

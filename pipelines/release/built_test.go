@@ -96,13 +96,36 @@ func TestAssembleRefuses(t *testing.T) {
 	assert.Empty(t, a.QA.Suites)
 }
 
+// A release with the offline ISO has a fifth job, booted like the ISO;
+// its record is refused by a release without one, and required by one with.
+func TestAssembleOfflineISO(t *testing.T) {
+	off := jobRecords()[1]
+	off.Artifact = OfflineJob
+	off.Files = []Asset{{"unisonos-baremetal-offline-v1.2.3.iso", 40, shaB}, {"unisonos-baremetal-offline-v1.2.3.payload.json", 2, shaA}}
+	off.QA.Suites = []string{"baremetal-iso-offline: 5 passed"}
+	with := expectV123
+	with.OfflineISO = true
+	a, err := Assemble(with, append(jobRecords(), off))
+	require.NoError(t, err)
+	assert.Len(t, a.Files, 7)
+	assert.Equal(t, "baremetal-iso-offline: 5 passed", a.QA.Suites[2])
+
+	_, err = Assemble(expectV123, append(jobRecords(), off))
+	assert.ErrorContains(t, err, "artifact baremetal-iso-offline: this release has no such job (an offline ISO needs with-offline-iso")
+	_, err = Assemble(with, jobRecords())
+	assert.ErrorContains(t, err, "no built-baremetal-iso-offline.json: run `release ... artifact --name baremetal-iso-offline`")
+	off.QA = QA{}
+	_, err = Assemble(with, append(jobRecords(), off))
+	assert.ErrorContains(t, err, "artifact baremetal-iso-offline: its record has no boot check")
+}
+
 func TestParseBuiltRefuses(t *testing.T) {
 	good, err := jobRecords()[0].JSON()
 	require.NoError(t, err)
 	for name, tc := range map[string]struct{ file, data, err string }{
 		"not json":      {"built-bundle.json", "{", "is it a record written by `release ... artifact`?"},
 		"unknown field": {"built-bundle.json", `{"artifact":"bundle","extra":1}`, `unknown field "extra"`},
-		"unknown job":   {"built-x.json", `{"artifact":"x"}`, `artifact "x": want one of linux-vm, baremetal-iso, wsl-bundle, bundle`},
+		"unknown job":   {"built-x.json", `{"artifact":"x"}`, `artifact "x": want one of linux-vm, baremetal-iso, wsl-bundle, bundle, baremetal-iso-offline`},
 		"renamed":       {"built-bundle.json", good, "records artifact linux-vm, whose record is called built-linux-vm.json"},
 		"no files":      {"built-bundle.json", `{"artifact":"bundle"}`, "lists no files"},
 		"bad file":      {"built-bundle.json", `{"artifact":"bundle","files":[{"Name":"a","Size":1,"SHA256":"x"}]}`, `SHA-256 "x" is not 64`},

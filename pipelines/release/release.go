@@ -141,6 +141,8 @@ type NotesInput struct {
 	Identity, Issuer string
 	// QA is what the release gate checked (or that it was skipped).
 	QA QA
+	// Offline is the size summary of the offline ISO's payload ("": no offline ISO).
+	Offline string
 }
 
 // Notes renders the release notes.
@@ -161,6 +163,11 @@ func Notes(in NotesInput) string {
 		for _, a := range sortedAssets(in.Split) {
 			fmt.Fprintf(&b, "- %s (%s): `%s`\n", a.Name, humanSize(a.Size), a.SHA256)
 		}
+	}
+	if in.Offline != "" {
+		fmt.Fprintf(&b, "\n## Offline installer\n\n`unisonos-baremetal-offline-%s.iso` installs and starts the platform with no network: "+
+			"Docker's packages, the service images (by digest) and the models are on the medium; "+
+			"`unisonos-baremetal-offline-%s.payload.json` lists every file with its size and SHA-256.\n\n- %s\n", in.Version, in.Version, in.Offline)
 	}
 	if len(in.Compat) > 0 {
 		b.WriteString("\n## Compatible service tags\n\n")

@@ -77,7 +77,8 @@ func TestReassembleAndNotesGolden(t *testing.T) {
 		Compat:   map[string]string{"orchestrator": "v0.6.0", "inference": "v0.6.1"},
 		Services: map[string]string{"inference": "ghcr.io/project-unisonos/unison-inference@sha256:" + shaA},
 		Images:   []string{"ghcr.io/project-unisonos/unison-platform:v1.2.3"},
-		QA:       QA{Suites: []string{"qa-smoke: PASSED (11 checks, 0 failed)", "qa-smoke-iso: PASSED (6 checks, 0 failed)"}}})
+		QA:       QA{Suites: []string{"qa-smoke: PASSED (11 checks, 0 failed)", "qa-smoke-iso: PASSED (6 checks, 0 failed)"}},
+		Offline:  "offline payload for ubuntu-24.04: 612.4 MiB (packages 80.1 MiB in 31 files, images 532.3 MiB for 4 services, models 0.0 MiB)"})
 	golden.Equal(t, filepath.Join("testdata", "notes.golden.md"), []byte(notes))
 	beta := Notes(NotesInput{Version: "v1.3.0-beta.1", Channel: "beta", Prerelease: true, Keyless: true,
 		Assets:   []Asset{{"unisonos-v1.3.0-beta.1.wsl", 1 << 20, shaA}},

@@ -117,6 +117,14 @@ func ParseManifest(data string, distro string) ([]Package, error) {
 	return out, nil
 }
 
+// DebPackage is a Debian package known by name, version and architecture
+// (e.g. a .deb an offline medium carries), with its content's SHA-256.
+func DebPackage(name, version, arch, distro, sha256 string) Package {
+	p := Package{Name: name, Version: version, Arch: arch, SHA256: sha256}
+	p.PURL = debPURL(distro, p)
+	return p
+}
+
 func sortPackages(ps []Package) {
 	sort.Slice(ps, func(i, j int) bool {
 		if ps[i].Name != ps[j].Name {

@@ -61,6 +61,14 @@ func TestReleaseScript(t *testing.T) {
 	if out, err := run("#!/bin/sh\necho \"$*\"\n", "OWNER=o", "ACTOR=a"); err == nil || !strings.Contains(out, "REGISTRY_TOKEN: the registry token") {
 		t.Errorf("no token: want an error naming REGISTRY_TOKEN, got %v %s", err, out)
 	}
+	// the release has the offline ISO: every job's chain starts with with-offline-iso
+	out, err = run("#!/bin/sh\necho \"$*\"\n", append(creds, "OFFLINE_ISO=true")...)
+	if err != nil || !strings.HasSuffix(out, " --secret env:REGISTRY_TOKEN with-offline-iso artifact --name linux-vm export --path /rt/built\n") {
+		t.Errorf("OFFLINE_ISO=true: %v %s", err, out)
+	}
+	if out, err := run("#!/bin/sh\necho \"$*\"\n", append(creds, "OFFLINE_ISO=yes")...); err == nil || !strings.Contains(out, `OFFLINE_ISO (vars.RELEASE_OFFLINE_ISO): "yes": want true, false or unset`) {
+		t.Errorf("OFFLINE_ISO=yes: want an error naming the setting, got %v %s", err, out)
+	}
 	if out, err := run("#!/bin/sh\necho failed >&2\nexit 3\n", creds...); err == nil {
 		t.Errorf("a failed dagger call must fail the step: %s", out)
 	}
