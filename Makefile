@@ -16,16 +16,18 @@ BASE_ISO ?=
 HAVE_DOCKER := $(shell docker info >/dev/null 2>&1 && echo 1)
 ifeq ($(HAVE_DOCKER),)
   ENGINE_MODE := airgap
-  # the air-gapped registry mirrors docker.io/library/debian:bookworm only
-  TOOLS_IMAGE ?= debian:bookworm
-  OS_IMAGE ?= debian:bookworm
-  # cosign built from the Go module proxy, served by the air-gapped registry
-  COSIGN_IMAGE ?= 10.87.0.1:5001/sigstore/cosign:v2.4.1
+  AIRGAP_RUN := $(or $(UNISON_AIRGAP_DIR),/var/cache/unison-airgap)/run
+  # the air-gapped registry mirrors docker.io/library/debian:bookworm only, and
+  # serves cosign built from the Go module proxy: both by the digest each engine
+  # start records (read when a recipe runs, after engine-if-needed started it)
+  TOOLS_IMAGE ?= $(shell cat $(AIRGAP_RUN)/debian-image 2>/dev/null || echo debian:bookworm)
+  OS_IMAGE ?= $(TOOLS_IMAGE)
+  COSIGN_IMAGE ?= $(shell cat $(AIRGAP_RUN)/cosign-image 2>/dev/null || echo 10.87.0.1:5001/sigstore/cosign:v2.4.1)
 endif
-MODULE_ARGS := $(if $(TOOLS_IMAGE),--tools-image=$(TOOLS_IMAGE)) $(if $(OS_IMAGE),--os-image=$(OS_IMAGE)) $(if $(COSIGN_IMAGE),--cosign-image=$(COSIGN_IMAGE))
-CALL := $(DAGGER) call --progress=plain $(MODULE_ARGS)
+MODULE_ARGS = $(if $(TOOLS_IMAGE),--tools-image=$(TOOLS_IMAGE)) $(if $(OS_IMAGE),--os-image=$(OS_IMAGE)) $(if $(COSIGN_IMAGE),--cosign-image=$(COSIGN_IMAGE))
+CALL = $(DAGGER) call --progress=plain $(MODULE_ARGS)
 
-.PHONY: engine-if-needed release-dry-run baremetal-iso image-wsl linux-vm linux-vm-offline qa-smoke help engine engine-stop engine-status demo test test-unit test-integration lint generate check-generated bench
+.PHONY: engine-if-needed release-dry-run baremetal-iso image-wsl linux-vm linux-vm-offline qa-smoke help engine engine-stop engine-status demo test test-unit test-integration test-airgap lint generate check-generated bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -103,7 +105,15 @@ qa-smoke: engine-if-needed ## boot $(VM_IMAGE) and run the health and inference 
 image-wsl: engine-if-needed ## the WSL rootfs, .wsl and bundle into $(OUT)/wsl
 	$(CALL) $(BUILD) wsl export --path $(OUT)/wsl
 
-test: engine-if-needed lint test-unit check-generated test-integration ## every test: lint, unit, bindings up to date, integration on the engine
+# tests of interrupted pushes need the registry's fault endpoint: an engine started for the tests has it
+test test-integration: export UNISON_AIRGAP_TEST_FAULTS ?= 1
+
+test: test-airgap engine-if-needed lint test-unit check-generated test-integration ## every test: lint, unit, bindings up to date, integration on the engine
+
+test-airgap: ## air-gapped mode's lifecycle (root): failed starts undo every host change, stale pid files, tampered source (restarts a running engine)
+ifeq ($(ENGINE_MODE),airgap)
+	./airgap/lifecycle-test.sh
+endif
 
 test-unit: ## unit tests, no engine
 	go test ./pipelines/... ./airgap/...

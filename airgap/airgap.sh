@@ -27,13 +27,18 @@ SOCK=$ENGINE_ROOTFS/run/dagger/engine.sock
 VETH_HOST=vunison0
 VETH_NS=vunison1
 NET=10.213.7
-# Registry inside the engine's network namespace: 127.0.0.1:5000 is the
-# docker.io mirror the engine pulls base images from; the same registry also
-# listens on the engine bridge gateway so containers and the engine reach it
-# under one name (SHARED_REGISTRY).
+# Registries inside the engine's network namespace: 127.0.0.1:5000 is the
+# read-only docker.io mirror the engine pulls base images from; the shared
+# registry (writes need this start's credentials) listens on the engine
+# bridge gateway so containers and the engine reach it under one name
+# (SHARED_REGISTRY), and on loopback for seeding.
 MIRROR=127.0.0.1:5000
 SHARED_REGISTRY=10.87.0.1:5001
+# the shared registry's loopback listener in the namespace (seeding, before the bridge exists)
+SHARED_LOOPBACK=127.0.0.1:5001
+REGISTRY_USER=unison
 
+secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 log() { printf '[airgap] %s\n' "$*" >&2; }
 die() { printf '[airgap] error: %s\n' "$*" >&2; exit 1; }
 
@@ -73,9 +78,20 @@ mirror_url() {
 }
 
 # ---- 1. binaries -----------------------------------------------------------
+# the Dagger source's h1: hashes (go.sum lines), compared before building:
+# the checksum database is not always reachable from here
+SOURCE_PINS=$HERE/dagger.sum
+
+# verify_source MODULE@VERSION DIR: refuse a source whose hash is not the pinned one
+verify_source() {
+  "$D/bin/modhash" -sums "$SOURCE_PINS" -module "$1" -dir "$2" >&2 || die "the dagger source is not the pinned one (above): nothing was built"
+}
+
 build_binaries() {
-  if [ -x "$BIN/dagger" ] && [ -x "$BIN/engine" ] && [ -x "$BIN/init" ] && [ -x "$BIN/dnsname" ] && [ -x "$BIN/codegen" ]; then
-    log "binaries $DAGGER_VERSION: cached"; return
+  # binaries built from other pins (or before pins existed) are rebuilt
+  if [ -x "$BIN/dagger" ] && [ -x "$BIN/engine" ] && [ -x "$BIN/init" ] && [ -x "$BIN/dnsname" ] && [ -x "$BIN/codegen" ] &&
+    cmp -s "$BIN/source.sum" "$SOURCE_PINS"; then
+    log "binaries $DAGGER_VERSION: cached (built from the pinned source)"; return
   fi
   log "building dagger $DAGGER_VERSION from the Go module proxy (cold: ~6 min on 2 cores)"
   export GONOSUMDB=github.com/dagger/dagger GOFLAGS=-modcacherw
@@ -84,9 +100,12 @@ build_binaries() {
   modc=$(go env GOMODCACHE)
   rm -rf "$src"
   cp -r "$modc/github.com/dagger/dagger@$DAGGER_VERSION" "$src"
+  verify_source "github.com/dagger/dagger@$DAGGER_VERSION" "$src"
   chmod -R u+w "$src"
   # nested modules are not in the module zip: the Go SDK is dagger.io/dagger ...
-  rm -rf "$src/sdk/go"; cp -r "$modc/dagger.io/dagger@$DAGGER_VERSION" "$src/sdk/go"; chmod -R u+w "$src/sdk/go"
+  rm -rf "$src/sdk/go"; cp -r "$modc/dagger.io/dagger@$DAGGER_VERSION" "$src/sdk/go"
+  verify_source "dagger.io/dagger@$DAGGER_VERSION" "$src/sdk/go"
+  chmod -R u+w "$src/sdk/go"
   # ... and engine/distconsts is on no proxy: it is a constants file (as tagged)
   mkdir -p "$src/engine/distconsts"
   cp "$HERE/distconsts/go.mod.txt" "$src/engine/distconsts/go.mod"
@@ -98,13 +117,17 @@ build_binaries() {
     log "  go build ./cmd/$p"
     (cd "$src" && CGO_ENABLED=0 go build -trimpath -tags 'dfexcludepatterns dfparents' -ldflags "$ldf" -o "$BIN.tmp/$p" "./cmd/$p")
   done
+  cp "$SOURCE_PINS" "$BIN.tmp/source.sum"
   rm -rf "$BIN"; mv "$BIN.tmp" "$BIN"; rm -rf "$src"
 }
 
-build_localreg() {
-  local out=$D/bin/localreg
+# the repository's own helpers: the registry and the source hash check
+build_helpers() {
   mkdir -p "$D/bin"
-  (cd "$REPO" && CGO_ENABLED=0 go build -o "$out.tmp" ./airgap/localreg) && mv "$out.tmp" "$out"
+  local t
+  for t in localreg modhash; do
+    (cd "$REPO" && CGO_ENABLED=0 go build -o "$D/bin/$t.tmp" "./airgap/$t") && mv "$D/bin/$t.tmp" "$D/bin/$t"
+  done
 }
 
 # cosign from the Go module proxy, packed like the official image (/ko-app/cosign)
@@ -184,7 +207,6 @@ build_gosdk_rootfs() {
 
 # ---- 3. images ---------------------------------------------------------------
 build_images() {
-  build_localreg
   build_cosign
   if [ ! -f "$D/images.done" ]; then
     log "images: debian:bookworm tarball, Go SDK runtime image"
@@ -206,6 +228,7 @@ build_images() {
 cmd_build() {
   need_root build; check_prereqs
   mkdir -p "$D"
+  build_helpers
   build_binaries
   build_base_rootfs
   build_engine_rootfs
@@ -215,19 +238,161 @@ cmd_build() {
 }
 
 # ---- 4. start / stop -----------------------------------------------------------
-pid_alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+# A pid file holds "PID START BOOT": the process's start time (clock ticks
+# after boot, field 22 of /proc/PID/stat) and the boot it ran in. A PID that
+# now names another process (after a crash or a reboot) is never signalled.
+proc_start() {
+  local stat rest
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  rest=${stat##*) }  # the fields after "(comm) ", from field 3 (state) on
+  # shellcheck disable=SC2086 # split on purpose
+  set -- $rest
+  [ "$1" != Z ] || return 1  # a zombie has exited (an init that does not reap keeps it)
+  echo "${20}"
+}
+
+# descendants PID: every process below PID (children first seen, then theirs)
+descendants() {
+  local -A kids=()
+  local root=$1 f stat rest p queue
+  for f in /proc/[0-9]*/stat; do
+    stat=$(cat "$f" 2>/dev/null) || continue
+    p=${f#/proc/}; p=${p%/stat}
+    rest=${stat##*) }
+    # shellcheck disable=SC2086 # split on purpose
+    set -- $rest
+    kids[$2]+=" $p"
+  done
+  queue=${kids[$root]:-}
+  while [ -n "${queue// /}" ]; do
+    # shellcheck disable=SC2086 # split on purpose
+    set -- $queue
+    p=$1; shift; queue="$*"
+    echo "$p"
+    queue="$queue ${kids[$p]:-}"
+  done
+}
+boot_id() { cat /proc/sys/kernel/random/boot_id; }
+
+pid_record() { # pid_record NAME PID
+  local st; st=$(proc_start "$2") || die "$1 (pid $2) exited at start: see $RUN/$1.log"
+  printf '%s %s %s\n' "$2" "$st" "$(boot_id)" > "$RUN/$1.pid"
+}
+
+# pid_of NAME: the recorded PID if that very process still runs
+pid_of() {
+  local pid st boot
+  [ -f "$RUN/$1.pid" ] || return 1
+  read -r pid st boot < "$RUN/$1.pid" || true
+  [[ "${pid:-}" =~ ^[0-9]+$ ]] && [ -n "${st:-}" ] && [ "${boot:-}" = "$(boot_id)" ] || return 1
+  [ "$(proc_start "$pid" 2>/dev/null)" = "$st" ] || return 1
+  echo "$pid"
+}
+pid_alive() { pid_of "$1" >/dev/null; }
 
 cmd_status() {
-  if pid_alive engine && [ -S "$SOCK" ]; then echo "running (pid $(cat "$RUN/engine.pid"), socket $SOCK)"; return 0; fi
+  local f pid up=0
+  for f in engine launcher localreg netns; do
+    if pid=$(pid_of "$f"); then
+      echo "$f: running (pid $pid)"
+    elif [ -f "$RUN/$f.pid" ]; then
+      echo "$f: not running (stale pid file: pid $(cut -d' ' -f1 "$RUN/$f.pid") is gone or another process now)"
+    else
+      echo "$f: not running"
+    fi
+  done
+  if pid_alive engine && [ -S "$SOCK" ]; then up=1; fi
+  if [ "$up" = 1 ]; then echo "running (socket $SOCK)"; return 0; fi
   echo "not running"; return 1
+}
+
+# ---- egress: what the engine may reach -------------------------------------------
+# iptables of the engine's root filesystem (the host may have none)
+ipt() { chroot "$ENGINE_ROOTFS" iptables-legacy "$@"; }
+
+# egress_allowed: the IPv4 addresses engine containers may reach: the Debian
+# mirror, the Go module proxy and UNISON_AIRGAP_ALLOW (hosts or CIDRs, comma
+# separated), as resolved now
+egress_allowed() {
+  local h
+  for h in "$(mirror_url)" "$(go env GOPROXY | cut -d, -f1)" ${UNISON_AIRGAP_ALLOW:+${UNISON_AIRGAP_ALLOW//,/ }}; do
+    h=${h#*://}; h=${h%%/*}; h=${h%:*}
+    case "$h" in "" | direct | off) continue ;; esac
+    if [[ "$h" =~ ^[0-9.]+(/[0-9]+)?$ ]]; then echo "$h"; continue; fi
+    getent ahostsv4 "$h" | awk '{print $1}' | sort -u | grep . || die "egress: cannot resolve $h (UNISON_AIRGAP_ALLOW, the Debian mirror or GOPROXY)"
+  done | sort -u
+}
+
+# egress_rules FORWARD_WAS: engine containers reach the allowed addresses and
+# the resolvers only: link-local (cloud metadata), the host's own services and
+# everything else are refused. With UNISON_AIRGAP_EGRESS=open any address but
+# link-local and the host is reachable. When forwarding was off before start,
+# the host forwards for the engine's veth only.
+egress_rules() {
+  local ip ns allowed
+  allowed=$(egress_allowed)  # fails the start when a name does not resolve
+  ipt -N UNISON-EGRESS 2>/dev/null || ipt -F UNISON-EGRESS
+  ipt -A UNISON-EGRESS -d 169.254.0.0/16 -j REJECT --reject-with icmp-net-prohibited
+  if [ "${UNISON_AIRGAP_EGRESS:-strict}" = open ]; then
+    ipt -A UNISON-EGRESS -j ACCEPT
+  else
+    while read -r ns; do
+      ipt -A UNISON-EGRESS -d "$ns" -p udp --dport 53 -j ACCEPT
+      ipt -A UNISON-EGRESS -d "$ns" -p tcp --dport 53 -j ACCEPT
+    done < <(awk '$1=="nameserver" && $2 ~ /^[0-9.]+$/ {print $2}' /etc/resolv.conf)
+    for ip in $allowed; do ipt -A UNISON-EGRESS -d "$ip" -j ACCEPT; done
+    ipt -A UNISON-EGRESS -j REJECT --reject-with icmp-net-prohibited
+  fi
+  ipt -I FORWARD 1 -i $VETH_HOST -j UNISON-EGRESS
+  # the host's own services (any of its addresses) are not the engine's business
+  ipt -N UNISON-HOST 2>/dev/null || ipt -F UNISON-HOST
+  ipt -A UNISON-HOST -j REJECT --reject-with icmp-port-unreachable
+  ipt -I INPUT 1 -i $VETH_HOST -j UNISON-HOST
+  if [ "$1" = 0 ]; then
+    ipt -I FORWARD 1 ! -i $VETH_HOST ! -o $VETH_HOST -m comment --comment unison-airgap -j DROP
+  fi
+}
+
+# egress_clear removes every rule and chain egress_rules added
+egress_clear() {
+  while ipt -D FORWARD -i $VETH_HOST -j UNISON-EGRESS 2>/dev/null; do :; done
+  while ipt -D FORWARD ! -i $VETH_HOST ! -o $VETH_HOST -m comment --comment unison-airgap -j DROP 2>/dev/null; do :; done
+  while ipt -D INPUT -i $VETH_HOST -j UNISON-HOST 2>/dev/null; do :; done
+  local c
+  for c in UNISON-EGRESS UNISON-HOST; do
+    if ipt -F "$c" 2>/dev/null; then ipt -X "$c" || true; fi
+  done
+}
+
+# failpoint STEP: tests make start fail right after STEP (UNISON_AIRGAP_FAIL_AFTER=STEP)
+STEP=none
+failpoint() {
+  STEP=$1
+  [ "${UNISON_AIRGAP_FAIL_AFTER:-}" != "$1" ] || die "failing after step $1 (UNISON_AIRGAP_FAIL_AFTER)"
+}
+
+# start_failed (EXIT trap of start): undo every host change, say which step failed
+start_failed() {
+  local rc=$?
+  trap - EXIT
+  [ "$rc" = 0 ] && return 0
+  log "start failed after step: $STEP (exit $rc); undoing its host changes"
+  cmd_stop >&2 || true
+  exit "$rc"
 }
 
 cmd_start() {
   need_root start
   if pid_alive engine && [ -S "$SOCK" ]; then log "already running"; return 0; fi
-  # leftovers of a crashed run
+  # leftovers of a crashed run (only processes whose identity matches are stopped)
   cmd_stop >/dev/null 2>&1 || true
   cmd_build
+  # a veth left by an engine this script does not know (another copy, an older
+  # airgap.sh's pid files) is not torn down: say so and stop
+  if ip link show $VETH_HOST >/dev/null 2>&1; then
+    die "$VETH_HOST exists: another air-gapped engine runs (not one this state dir recorded); stop it with the airgap.sh that started it"
+  fi
+  trap start_failed EXIT
   local hostif mtu
   hostif=$(ip route show default | awk '{print $5; exit}')
   [ -n "$hostif" ] || die "no default route: the engine needs NAT to reach the Debian archive and Go proxy"
@@ -247,12 +412,14 @@ cmd_start() {
     cp /usr/local/share/ca-certificates/*.crt "$R/usr/local/share/ca-certificates/"
   fi
   rm -f "$SOCK"
+  failpoint files
 
   # network namespace holder + veth + NAT
   unshare --net sleep infinity </dev/null >/dev/null 2>&1 &
   local nspid=$!
-  echo $nspid > "$RUN/netns.pid"
   sleep 0.2
+  pid_record netns $nspid
+  failpoint netns
   ip link add $VETH_HOST mtu "$mtu" type veth peer name $VETH_NS mtu "$mtu" netns $nspid
   ip addr add $NET.1/30 dev $VETH_HOST
   ip link set $VETH_HOST up
@@ -260,17 +427,34 @@ cmd_start() {
   nsenter -t $nspid -n ip addr add $NET.2/30 dev $VETH_NS
   nsenter -t $nspid -n ip link set $VETH_NS up
   nsenter -t $nspid -n ip route add default via $NET.1
+  failpoint veth
+  egress_rules "$(cat "$RUN/ip_forward.orig")"
+  failpoint egress
   echo 1 > /proc/sys/net/ipv4/ip_forward
-  chroot "$R" iptables-legacy -t nat -C POSTROUTING -s $NET.0/30 -o "$hostif" -j MASQUERADE 2>/dev/null ||
-    chroot "$R" iptables-legacy -t nat -A POSTROUTING -s $NET.0/30 -o "$hostif" -j MASQUERADE
+  ipt -t nat -C POSTROUTING -s $NET.0/30 -o "$hostif" -j MASQUERADE 2>/dev/null ||
+    ipt -t nat -A POSTROUTING -s $NET.0/30 -o "$hostif" -j MASQUERADE
+  failpoint nat
 
-  # registry inside the namespace; its fault endpoint (tests of interrupted
-  # pushes) takes only this start's token, readable by root alone
-  (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN/fault-token")
-  nsenter -t $nspid -n "$D/bin/localreg" -addr "$MIRROR,$SHARED_REGISTRY" -fault-token-file "$RUN/fault-token" \
-    -images "$D/debian-bookworm-rootfs.tar=library/debian:bookworm,$D/cosign-$COSIGN_VERSION-rootfs.tar=sigstore/cosign:$COSIGN_VERSION" \
+  # registries inside the namespace: the docker.io mirror, read-only once
+  # seeded; the shared registry, whose writes need this start's credentials
+  # (files readable by root alone). The fault endpoint (tests of interrupted
+  # pushes) exists only when asked for, and takes only this start's token.
+  local faults=()
+  local password; password=$(secret)
+  # no trailing newline: dagger's file: secrets take a file's bytes as they are
+  (umask 077 && printf '%s:%s' "$REGISTRY_USER" "$password" > "$RUN/registry-credentials" &&
+    printf '%s' "$password" > "$RUN/registry-password")
+  if [ "${UNISON_AIRGAP_TEST_FAULTS:-}" = 1 ]; then
+    (umask 077 && secret > "$RUN/fault-token")
+    faults=(-fault-token-file "$RUN/fault-token")
+  fi
+  nsenter -t $nspid -n "$D/bin/localreg" \
+    -mirror "$MIRROR" -mirror-images "$D/debian-bookworm-rootfs.tar=library/debian:bookworm" \
+    -addr "$SHARED_LOOPBACK,$SHARED_REGISTRY" -credentials-file "$RUN/registry-credentials" "${faults[@]}" \
+    -images "$D/cosign-$COSIGN_VERSION-rootfs.tar=sigstore/cosign:$COSIGN_VERSION" \
     > "$RUN/localreg.log" 2>&1 &
-  echo $! > "$RUN/localreg.pid"
+  pid_record localreg $!
+  failpoint registry
 
   # the engine: private mount + pid namespace, pivot_root (a chroot breaks container starts)
   local extra
@@ -291,39 +475,85 @@ cmd_start() {
        GOPROXY=$goproxy $extra \
        /bin/sh -c 'umount -l /.oldroot && cd / && exec /usr/local/bin/dagger-engine --config /etc/dagger/buildkitd.toml'
   " > "$RUN/engine.log" 2>&1 &
-  echo $! > "$RUN/engine.pid"
+  # the launcher (unshare) and the engine below it, each recorded: stop signals both
+  local launcher=$! engine=""
+  pid_record launcher $launcher
+  for _ in $(seq 1 100); do
+    engine=$(descendants $launcher | head -1)
+    [ -n "$engine" ] && break
+    sleep 0.05
+  done
+  [ -n "$engine" ] || { tail -30 "$RUN/engine.log" >&2; die "the engine process did not start (log above)"; }
+  pid_record engine "$engine"
   for _ in $(seq 1 600); do
     [ -S "$SOCK" ] && grep -q 'running server' "$RUN/engine.log" 2>/dev/null && break
-    pid_alive engine || { tail -30 "$RUN/engine.log" >&2; cmd_stop >/dev/null 2>&1 || true; die "engine died at start (log above)"; }
+    pid_alive engine || { tail -30 "$RUN/engine.log" >&2; die "engine died at start (log above)"; }
     sleep 0.1
   done
-  [ -S "$SOCK" ] || { cmd_stop >/dev/null 2>&1 || true; die "engine socket did not appear in 60 s"; }
+  [ -S "$SOCK" ] || die "engine socket did not appear in 60 s"
+  failpoint engine
   for _ in $(seq 1 120); do grep -q ready "$RUN/localreg.log" && break; sleep 0.5; done
-  grep -q ready "$RUN/localreg.log" || { cat "$RUN/localreg.log" >&2; cmd_stop >/dev/null 2>&1 || true; die "local registry failed"; }
+  grep -q ready "$RUN/localreg.log" || { cat "$RUN/localreg.log" >&2; die "local registry failed"; }
+  # the images builds use from here, by digest: a tag replaced later is never picked up
+  local debian cosign
+  debian=$(sed -n "s|.* pushed $MIRROR/library/debian:bookworm@\(sha256:[0-9a-f]*\)\$|\1|p" "$RUN/localreg.log")
+  cosign=$(sed -n "s|.* pushed $SHARED_LOOPBACK/sigstore/cosign:$COSIGN_VERSION@\(sha256:[0-9a-f]*\)\$|\1|p" "$RUN/localreg.log")
+  if [ -z "$debian" ] || [ -z "$cosign" ]; then die "the registry log names no digest of the seeded images ($RUN/localreg.log)"; fi
+  printf 'debian:bookworm@%s\n' "$debian" > "$RUN/debian-image"
+  printf '%s/sigstore/cosign:%s@%s\n' "$SHARED_REGISTRY" "$COSIGN_VERSION" "$cosign" > "$RUN/cosign-image"
+  trap - EXIT
   log "engine $DAGGER_VERSION running; socket $SOCK"
   log "point your shell at it with:  eval \"\$($0 env)\""
 }
 
+# stop_process NAME: TERM (then KILL) the recorded process, only if it is still that process
+stop_process() {
+  local pid
+  [ -f "$RUN/$1.pid" ] || return 0
+  if pid=$(pid_of "$1"); then
+    # the recorded process and everything below it (the engine runs under unshare)
+    # (each as PID:START, so that a PID reused meanwhile is left alone)
+    local tree="" p st left
+    for p in "$pid" $(descendants "$pid"); do
+      if st=$(proc_start "$p" 2>/dev/null); then tree="$tree $p:$st"; fi
+    done
+    # all of them: unshare --fork ignores TERM, the engine (its child) shuts down on it
+    for p in $tree; do kill -TERM "${p%%:*}" 2>/dev/null || true; done
+    for _ in $(seq 1 150); do
+      left=""
+      for p in $tree; do
+        if [ "$(proc_start "${p%%:*}" 2>/dev/null)" = "${p#*:}" ]; then left="$left ${p%%:*}"; fi
+      done
+      [ -n "$left" ] || break
+      sleep 0.1
+    done
+    for p in ${left:-}; do kill -KILL "$p" 2>/dev/null || true; done
+  else
+    local rec; read -r rec _ < "$RUN/$1.pid" || true
+    # exited: nothing to say; a PID that names another process now is left alone, loudly
+    if [[ "${rec:-}" =~ ^[0-9]+$ ]] && [ -e "/proc/$rec" ] && proc_start "$rec" >/dev/null 2>&1; then
+      log "$1: stale pid file ($(cat "$RUN/$1.pid")): pid $rec is another process now; not signalled"
+    fi
+  fi
+  rm -f "$RUN/$1.pid"
+}
+
+# cmd_stop undoes start in reverse order; every step is idempotent
 cmd_stop() {
   need_root stop
-  local f pid
-  for f in engine localreg netns; do
-    if [ -f "$RUN/$f.pid" ]; then
-      pid=$(cat "$RUN/$f.pid")
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "$pid" 2>/dev/null || true
-      rm -f "$RUN/$f.pid"
-    fi
-  done
+  stop_process engine
+  stop_process launcher
+  stop_process localreg
   local hostif
   hostif=$(cat "$RUN/hostif" 2>/dev/null || ip route show default | awk '{print $5; exit}')
-  ip link del $VETH_HOST 2>/dev/null || true
   if [ -x "$ENGINE_ROOTFS/usr/sbin/iptables-legacy" ]; then
-    while chroot "$ENGINE_ROOTFS" iptables-legacy -t nat -D POSTROUTING -s $NET.0/30 -o "$hostif" -j MASQUERADE 2>/dev/null; do :; done
+    while ipt -t nat -D POSTROUTING -s $NET.0/30 -o "$hostif" -j MASQUERADE 2>/dev/null; do :; done
   fi
   if [ -f "$RUN/ip_forward.orig" ]; then cat "$RUN/ip_forward.orig" > /proc/sys/net/ipv4/ip_forward; rm -f "$RUN/ip_forward.orig"; fi
-  rm -f "$SOCK" "$RUN/hostif" "$RUN/fault-token"
+  if [ -x "$ENGINE_ROOTFS/usr/sbin/iptables-legacy" ]; then egress_clear; fi
+  ip link del $VETH_HOST 2>/dev/null || true
+  stop_process netns
+  rm -f "$SOCK" "$RUN/hostif" "$RUN/fault-token" "$RUN/registry-credentials" "$RUN/registry-password" "$RUN/debian-image" "$RUN/cosign-image"
   log "stopped"
 }
 
@@ -332,13 +562,19 @@ cmd_env() {
 export _EXPERIMENTAL_DAGGER_RUNNER_HOST=unix://$SOCK
 export _EXPERIMENTAL_DAGGER_CLI_BIN=$BIN/dagger
 export UNISON_SHARED_REGISTRY=$SHARED_REGISTRY
-export UNISON_COSIGN_IMAGE=$SHARED_REGISTRY/sigstore/cosign:$COSIGN_VERSION
 export UNISON_COSIGN_BIN=$D/bin/cosign-$COSIGN_VERSION
 export DAGGER_NO_NAG=1 DO_NOT_TRACK=1
 EOV
+  # what this start generated: the images by digest, the registry's credentials
+  if [ -f "$RUN/debian-image" ]; then echo "export UNISON_DEBIAN_IMAGE=$(cat "$RUN/debian-image")"; fi
+  if [ -f "$RUN/cosign-image" ]; then echo "export UNISON_COSIGN_IMAGE=$(cat "$RUN/cosign-image")"; fi
+  if [ -f "$RUN/registry-password" ]; then
+    echo "export UNISON_REGISTRY_USER=$REGISTRY_USER UNISON_REGISTRY_PASSWORD_FILE=$RUN/registry-password"
+  fi
   if [ -f "$RUN/fault-token" ]; then echo "export UNISON_REGISTRY_FAULT_TOKEN_FILE=$RUN/fault-token"; fi
   # the registry's network namespace: tests read back what was pushed from there
-  if pid_alive netns; then echo "export UNISON_AIRGAP_NETNS=/proc/$(cat "$RUN/netns.pid")/ns/net"; fi
+  local nspid
+  if nspid=$(pid_of netns); then echo "export UNISON_AIRGAP_NETNS=/proc/$nspid/ns/net"; fi
 }
 
 case "${1:-}" in

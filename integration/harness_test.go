@@ -61,7 +61,12 @@ func airgapped() bool { return os.Getenv("UNISON_SHARED_REGISTRY") != "" }
 // engine every image comes from its loopback registry.
 func moduleArgs() []string {
 	if airgapped() {
-		a := []string{"--tools-image=debian:bookworm", "--os-image=debian:bookworm"}
+		// the mirror's debian:bookworm by digest (airgap.sh env), so that a replaced tag is never used
+		debian := os.Getenv("UNISON_DEBIAN_IMAGE")
+		if debian == "" {
+			debian = "debian:bookworm"
+		}
+		a := []string{"--tools-image=" + debian, "--os-image=" + debian}
 		if c := os.Getenv("UNISON_COSIGN_IMAGE"); c != "" {
 			a = append(a, "--cosign-image="+c)
 		}

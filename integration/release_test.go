@@ -72,7 +72,7 @@ func cosignVerify(ctx context.Context, c *dagger.Client, pub string, args ...str
 func fault(t *testing.T, reg, match string, count int) {
 	t.Helper()
 	tokenFile := os.Getenv("UNISON_REGISTRY_FAULT_TOKEN_FILE")
-	require.NotEmpty(t, tokenFile, "no fault token: start the engine with this checkout's airgap.sh and eval its env")
+	require.NotEmpty(t, tokenFile, "no fault endpoint: start the engine with UNISON_AIRGAP_TEST_FAULTS=1 (make test and .ci/run do) and eval its env")
 	token, err := os.ReadFile(tokenFile)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusNoContent, postFault(t, reg, match, count, strings.TrimSpace(string(token))), "arm registry fault")
@@ -176,6 +176,8 @@ func TestRelease(t *testing.T) {
 			"with-signing-key", "--key", "env:UNISON_TEST_COSIGN_KEY", "--password", "env:UNISON_TEST_COSIGN_PASSWORD",
 			// small limits so that the stand-ins exercise splitting: 64 MiB and more is split into 40 MiB parts
 			"with-asset-limit", "--limit-mib", "64", "--part-size-mib", "40")
+		// the shared registry refuses anonymous writes (airgap.sh env)
+		a = append(a, registryAuthArgs()...)
 		if withOffline {
 			a = append(a, "with-offline-iso")
 		}

@@ -3,6 +3,7 @@ package integration
 import (
 	"encoding/json"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -34,6 +35,10 @@ func serviceBuildAt(t *testing.T, reg, owner, sha, ref, terminal string, extra .
 		"--image-name", "unison-sample", "--domain", "test", "--service-port", "8080",
 		"--ref", ref, "--sha", sha, "--commit-time", sampleTime}
 	args = append(append(args, extra...), "with-registry", "--registry", reg, "--owner", owner)
+	// the shared registry refuses anonymous writes (airgap.sh env)
+	if user, _ := registryCredentials(t); user != "" {
+		args = append(args, "--username", user, "--password", "file:"+os.Getenv("UNISON_REGISTRY_PASSWORD_FILE"))
+	}
 	args = append(args, strings.Fields(terminal)...)
 	return daggerCall(t, 15*time.Minute, args...)
 }

@@ -1,8 +1,11 @@
-// Command localreg is the air-gapped mode's registry: an in-memory OCI
-// registry (go-containerregistry's pkg/registry) that listens only on
-// addresses private to the engine's network namespace, seeded with images
-// built from root filesystem tarballs. It can also write such an image as an
-// OCI layout (for the engine's builtin content store) instead of serving.
+// Command localreg is the air-gapped mode's registries, in-memory OCI
+// registries (go-containerregistry's pkg/registry) that listen only on
+// addresses private to the engine's network namespace: a read-only docker.io
+// mirror (seeded at start, then GET/HEAD only) and the shared registry tests
+// and releases push to, whose writes need the credentials of this start. Both
+// are seeded with images built from root filesystem tarballs. It can also
+// write such an image as an OCI layout (for the engine's builtin content
+// store) instead of serving.
 package main
 
 import (
@@ -17,9 +20,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -148,89 +153,176 @@ func listen(addr string, wait time.Duration) (net.Listener, error) {
 	}
 }
 
+// writeAuth makes a registry's writes need this start's credentials (HTTP
+// Basic): anonymous or wrong ones get 401 with a Basic challenge. Reads stay
+// anonymous, except the /v2/ ping, which challenges a client without valid
+// credentials so that clients holding some (ggcr, buildkit) send them.
+type writeAuth struct{ user, pass string }
+
+func (a writeAuth) ok(r *http.Request) bool {
+	u, p, has := r.BasicAuth()
+	return has && subtle.ConstantTimeCompare([]byte(u), []byte(a.user)) == 1 && subtle.ConstantTimeCompare([]byte(p), []byte(a.pass)) == 1
+}
+
+func (a writeAuth) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		read := r.Method == http.MethodGet || r.Method == http.MethodHead
+		ping := strings.TrimSuffix(r.URL.Path, "/") == "/v2"
+		if (!read || ping) && !a.ok(r) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="unison-airgap"`)
+			registryError(w, http.StatusUnauthorized, "UNAUTHORIZED", "writes need this start's registry credentials (airgap.sh env: UNISON_REGISTRY_USER, UNISON_REGISTRY_PASSWORD_FILE)")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// readOnly refuses every write once sealed (after the mirror was seeded).
+type readOnly struct{ sealed atomic.Bool }
+
+func (ro *readOnly) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ro.sealed.Load() && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			registryError(w, http.StatusMethodNotAllowed, "UNSUPPORTED", "the docker.io mirror is read-only")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func registryError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"errors":[{"code":%q,"message":%q}]}`, code, msg)
+}
+
+// readSecret reads a one-line secret file (at least 16 characters).
+func readSecret(flagName, file string) string {
+	b, err := os.ReadFile(file)
+	if err != nil || len(strings.TrimSpace(string(b))) < 16 {
+		log.Fatalf("%s %s: want a secret of at least 16 characters (%v)", flagName, file, err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
 func main() {
-	addrs := flag.String("addr", "127.0.0.1:5000", "comma list of listen addresses (loopback or 10.87.0.1 only); the first is used for seeding")
-	images := flag.String("images", "", "comma list of ROOTFS.tar=REPO:TAG pushed after start")
+	mirror := flag.String("mirror", "", "listen address of the read-only docker.io mirror (seeded with -mirror-images, then GET/HEAD only)")
+	mirrorImages := flag.String("mirror-images", "", "comma list of ROOTFS.tar=REPO:TAG seeded into the mirror")
+	addrs := flag.String("addr", "127.0.0.1:5000", "comma list of listen addresses of the shared registry (loopback or 10.87.0.1 only); the first is used for seeding")
+	images := flag.String("images", "", "comma list of ROOTFS.tar=REPO:TAG pushed to the shared registry after start")
 	layoutOut := flag.String("layout", "", "instead of serving: write the first -images entry as an OCI layout here and print its manifest digest")
 	envFlag := flag.String("env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "image environment, entries separated by ';'")
 	workdir := flag.String("workdir", "", "image working directory")
 	tokenFile := flag.String("fault-token-file", "", "file holding the token POST /_unison/fault requires (none: no fault endpoint)")
+	credsFile := flag.String("credentials-file", "", "file holding USER:PASSWORD the shared registry's writes require (none: anonymous writes)")
 	flag.Parse()
 	log.SetFlags(log.LstdFlags)
 	specs, err := parseImages(*images)
 	if err != nil {
 		log.Fatal(err)
 	}
+	mirrorSpecs, err := parseImages(*mirrorImages)
+	if err != nil {
+		log.Fatal(err)
+	}
 	env := strings.Split(*envFlag, ";")
 
 	if *layoutOut != "" {
-		if len(specs) == 0 {
-			log.Fatal("-layout needs -images")
+		writeLayout(*layoutOut, specs, env, *workdir)
+		return
+	}
+
+	list := strings.Split(*addrs, ",")
+	for _, a := range append([]string{*mirror}, list...) {
+		if a != "" && !allowed(a) {
+			log.Fatalf("refusing to listen on %s: only loopback and the engine bridge gateway 10.87.0.1 are allowed", a)
 		}
-		img, err := buildImage(specs[0].rootfs, env, *workdir)
+	}
+	f := &faults{}
+	if *tokenFile != "" {
+		f.token = readSecret("-fault-token-file", *tokenFile)
+	}
+	shared := registry.New(registry.Logger(log.New(os.Stderr, "reg ", log.LstdFlags)))
+	var auth []remote.Option
+	if *credsFile != "" {
+		user, pass, ok := strings.Cut(readSecret("-credentials-file", *credsFile), ":")
+		if !ok || user == "" || len(pass) < 16 {
+			log.Fatalf("-credentials-file %s: want USER:PASSWORD, a password of at least 16 characters", *credsFile)
+		}
+		shared = writeAuth{user, pass}.wrap(shared)
+		auth = append(auth, remote.WithAuth(&authn.Basic{Username: user, Password: pass}))
+	}
+	if *mirror != "" {
+		ro := &readOnly{}
+		serve(*mirror, 0, ro.wrap(registry.New(registry.Logger(log.New(os.Stderr, "mirror ", log.LstdFlags)))))
+		seed(*mirror, mirrorSpecs, env, *workdir)
+		ro.sealed.Store(true)
+		log.Printf("mirror %s: read-only", *mirror)
+	}
+	serve(list[0], 0, f.wrap(shared))
+	for _, a := range list[1:] {
+		go serve(a, 24*time.Hour, f.wrap(shared))
+	}
+	seed(list[0], specs, env, *workdir, auth...)
+	log.Printf("ready")
+	select {}
+}
+
+// serve listens on addr (waiting up to wait for it to appear) and serves h.
+func serve(addr string, wait time.Duration, h http.Handler) {
+	ln, err := listen(addr, wait)
+	if err != nil {
+		if wait > 0 {
+			log.Printf("listen %s: %v", addr, err)
+			return
+		}
+		log.Fatal(err)
+	}
+	log.Printf("listening on %s", addr)
+	go func() { log.Fatal(http.Serve(ln, h)) }()
+}
+
+// seed pushes each image to the registry at addr and logs REF@DIGEST.
+func seed(addr string, specs []imageSpec, env []string, workdir string, opts ...remote.Option) {
+	for _, s := range specs {
+		ref, err := name.ParseReference(addr+"/"+s.ref, name.Insecure)
 		if err != nil {
 			log.Fatal(err)
 		}
-		lp, err := layout.Write(*layoutOut, empty.Index)
+		img, err := buildImage(s.rootfs, env, workdir)
 		if err != nil {
 			log.Fatal(err)
 		}
-		if err := lp.AppendImage(img); err != nil {
+		if err := remote.Write(ref, img, opts...); err != nil {
 			log.Fatal(err)
 		}
 		d, err := img.Digest()
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Println(d.String())
-		return
+		log.Printf("pushed %s@%s", ref, d)
 	}
+}
 
-	list := strings.Split(*addrs, ",")
-	for _, a := range list {
-		if !allowed(a) {
-			log.Fatalf("refusing to listen on %s: only loopback and the engine bridge gateway 10.87.0.1 are allowed", a)
-		}
+// writeLayout writes the first image as an OCI layout and prints its digest.
+func writeLayout(dir string, specs []imageSpec, env []string, workdir string) {
+	if len(specs) == 0 {
+		log.Fatal("-layout needs -images")
 	}
-	f := &faults{}
-	if *tokenFile != "" {
-		b, err := os.ReadFile(*tokenFile)
-		if err != nil || len(strings.TrimSpace(string(b))) < 16 {
-			log.Fatalf("fault-token-file %s: want a token of at least 16 characters (%v)", *tokenFile, err)
-		}
-		f.token = strings.TrimSpace(string(b))
-	}
-	handler := f.wrap(registry.New(registry.Logger(log.New(os.Stderr, "reg ", log.LstdFlags))))
-	first, err := listen(list[0], 0)
+	img, err := buildImage(specs[0].rootfs, env, workdir)
 	if err != nil {
 		log.Fatal(err)
 	}
-	go func() { log.Fatal(http.Serve(first, handler)) }()
-	for _, a := range list[1:] {
-		go func(a string) {
-			ln, err := listen(a, 24*time.Hour)
-			if err != nil {
-				log.Printf("listen %s: %v", a, err)
-				return
-			}
-			log.Printf("listening on %s", a)
-			log.Print(http.Serve(ln, handler))
-		}(a)
+	lp, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		log.Fatal(err)
 	}
-	for _, s := range specs {
-		ref, err := name.ParseReference(list[0]+"/"+s.ref, name.Insecure)
-		if err != nil {
-			log.Fatal(err)
-		}
-		img, err := buildImage(s.rootfs, env, *workdir)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := remote.Write(ref, img); err != nil {
-			log.Fatal(err)
-		}
-		log.Printf("pushed %s", ref)
+	if err := lp.AppendImage(img); err != nil {
+		log.Fatal(err)
 	}
-	log.Printf("ready")
-	select {}
+	d, err := img.Digest()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(d.String())
 }

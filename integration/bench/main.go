@@ -249,7 +249,12 @@ func moduleArgs() []string {
 	if os.Getenv("UNISON_SHARED_REGISTRY") == "" {
 		return nil
 	}
-	return []string{"--tools-image=debian:bookworm", "--os-image=debian:bookworm"}
+	// the mirror's debian:bookworm by digest (airgap.sh env)
+	debian := os.Getenv("UNISON_DEBIAN_IMAGE")
+	if debian == "" {
+		debian = "debian:bookworm"
+	}
+	return []string{"--tools-image=" + debian, "--os-image=" + debian}
 }
 
 // call times one `dagger call` (CLI start, module load, build, export).
