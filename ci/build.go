@@ -128,7 +128,7 @@ func (m *UnisonPlatform) gitCommit(ctx context.Context, sha string) (string, str
 		return "", "", fmt.Errorf("commit %q: not in the git checkout (%v): give a full 40-hex SHA of it, or %s", sha, err, fix)
 	}
 	gitDir := ref.Tree(dagger.GitRefTreeOpts{Depth: 1}).Directory(".git")
-	when, err := runScript(m.tools().WithMountedDirectory("/git", gitDir), "git-info.sh").Stdout(ctx)
+	when, err := runScript(m.gitTools().WithMountedDirectory("/git", gitDir), "git-info.sh").Stdout(ctx)
 	if err != nil {
 		return "", "", fmt.Errorf("commit-time: cannot read HEAD's commit time (%v): %s", err, fix)
 	}
@@ -229,7 +229,7 @@ func (m *UnisonPlatform) checkNotWeak(ctx context.Context, hash *dagger.Secret) 
 	if hash == nil {
 		return nil
 	}
-	c := m.tools().WithMountedSecret("/run/secrets/hash", hash)
+	c := m.archiver().WithMountedSecret("/run/secrets/hash", hash) // perl-base is in the image
 	out, err := runScript(c, "weak-hash.sh", ident.WeakPasswords...).Stdout(ctx)
 	if err != nil {
 		return fmt.Errorf("password-hash: checking it against weak passwords failed: %w", err)

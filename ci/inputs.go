@@ -59,7 +59,7 @@ func download(ctx context.Context, p pins.Pin) (*dagger.File, string, error) {
 
 // sha256Of is a file's SHA-256 (hex), computed in the tools container.
 func (m *UnisonPlatform) sha256Of(ctx context.Context, f *dagger.File) (string, error) {
-	got, err := m.tools().WithMountedFile("/in/f", f).
+	got, err := m.archiver().WithMountedFile("/in/f", f).
 		WithExec([]string{"sh", "-c", "sha256sum /in/f | cut -d' ' -f1"}).Stdout(ctx)
 	return strings.TrimSpace(got), err
 }

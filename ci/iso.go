@@ -173,7 +173,7 @@ type remasterOut struct{ Name, VolumeID, Epoch string }
 // under /stage) and its boot setup replayed: /Name and /Name.sha256 in the
 // returned directory (scripts/iso-remaster.sh).
 func (m *UnisonPlatform) remaster(base *dagger.File, stage *dagger.Directory, out remasterOut, maps ...string) *dagger.Directory {
-	c := m.tools().
+	c := m.isoTools().
 		WithEnvVariable("SOURCE_DATE_EPOCH", out.Epoch).
 		WithEnvVariable("OUT", out.Name).
 		WithEnvVariable("VOLID", out.VolumeID).
@@ -196,7 +196,7 @@ func payloadMaps(metaData bool) []string {
 
 // isoFile reads one file of an ISO (xorriso, no mount).
 func (m *UnisonPlatform) isoFile(iso *dagger.File, path string) *dagger.File {
-	return m.tools().WithMountedFile("/in/image.iso", iso).
+	return m.isoTools().WithMountedFile("/in/image.iso", iso).
 		WithExec([]string{"xorriso", "-osirrox", "on", "-indev", "/in/image.iso", "-extract", path, "/extracted"}).
 		File("/extracted")
 }
@@ -218,7 +218,7 @@ func (b *Build) userData(ctx context.Context, a ident.Admin, o isoOptions) (stri
 // unattended install and adds an interactive one (in Go, grub.Installer), and
 // returns them staged, with the xorriso -map arguments that replace them.
 func (m *UnisonPlatform) patchedGrub(ctx context.Context, base *dagger.File) (*dagger.Directory, []string, error) {
-	cfgs := runScript(m.tools().WithMountedFile("/in/base.iso", base), "iso-grub.sh").Directory("/cfg/grub")
+	cfgs := runScript(m.isoTools().WithMountedFile("/in/base.iso", base), "iso-grub.sh").Directory("/cfg/grub")
 	stage, maps := dag.Directory(), []string{}
 	for _, name := range []string{"grub.cfg", "loopback.cfg"} {
 		entries, err := cfgs.Glob(ctx, name)

@@ -33,7 +33,7 @@ func (b *Build) NocloudSeed(ctx context.Context) (*dagger.File, error) {
 // nocloudSeed writes the seed ISO from the user-data and meta-data texts.
 func (m *UnisonPlatform) nocloudSeed(userData, metaData, epoch string) *dagger.File {
 	files := dag.Directory().WithNewFile("user-data", userData).WithNewFile("meta-data", metaData)
-	c := m.tools().
+	c := m.isoTools().
 		WithEnvVariable("SOURCE_DATE_EPOCH", epoch).
 		WithEnvVariable("VOLUME_ID", nocloud.VolumeID).
 		WithMountedDirectory("/in/seed", files)

@@ -142,7 +142,7 @@ func (b *Build) offlinePayload(ctx context.Context, set *compat.Set) (*dagger.Di
 	if b.ModelsStore != nil {
 		payload = payload.WithDirectory("models", b.ModelsStore)
 	}
-	listing, err := runScript(m.tools().WithMountedDirectory("/payload", payload), "offline-list.sh").File("/listing.tsv").Contents(ctx)
+	listing, err := runScript(m.archiver().WithMountedDirectory("/payload", payload), "offline-list.sh").File("/listing.tsv").Contents(ctx)
 	if err != nil {
 		return nil, err
 	}

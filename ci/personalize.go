@@ -42,7 +42,7 @@ func (b *Build) PersonalizeIso(
 	if err != nil {
 		return nil, fmt.Errorf("sha256-sums: %w", err)
 	}
-	info := runScript(b.Root.tools().WithMountedFile("/in/public.iso", iso).
+	info := runScript(b.Root.isoTools().WithMountedFile("/in/public.iso", iso).
 		WithEnvVariable("EXPECTED", want).WithEnvVariable("NAME", name), "personalize-info.sh").Directory("/out")
 	published, err := info.File("user-data").Contents(ctx)
 	if err != nil {

@@ -47,7 +47,7 @@ func (r *Release) split(ctx context.Context, built *dagger.Directory, v *verifie
 			continue
 		}
 		out.Dir = out.Dir.WithoutFile(a.Name)
-		pieces := runScript(r.Build.Root.tools().WithMountedFile("/in/"+a.Name, built.File(a.Name)),
+		pieces := runScript(r.Build.Root.archiver().WithMountedFile("/in/"+a.Name, built.File(a.Name)),
 			"release-split.sh", fmt.Sprint(partSize), a.Name)
 		listing, err := pieces.File("/listing.tsv").Contents(ctx)
 		if err != nil {

@@ -7,23 +7,37 @@ import (
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 )
 
-// toolsPackages are installed once into the shared tools container; every
-// artifact step starts from it, so it is built (and cached) a single time.
-var toolsPackages = []string{
-	"xorriso", "mtools", "dosfstools", "grub-pc-bin", "grub-efi-amd64-bin",
-	"qemu-utils", "qemu-system-x86", "ovmf", "e2fsprogs", "fdisk",
-	"libguestfs-tools", "linux-image-amd64", "busybox-static", "cpio",
-	"ca-certificates", "curl", "jq", "python3", "git", "pigz",
-}
+// The package sets of the tools containers. Each kind of step starts from
+// the tools image with only what it runs, so a cold build of one artifact
+// waits for its own few packages, not for every tool of the module; each
+// set is installed once and cached.
+var (
+	// isoPackages remaster, read and seed ISOs.
+	isoPackages = []string{"xorriso"}
+	// diskPackages read partition tables and write into disk images.
+	diskPackages = []string{"qemu-utils", "e2fsprogs", "fdisk", "jq"}
+	// packPackages compress root filesystems on every core.
+	packPackages = []string{"pigz"}
+	// gitPackages read the checkout's commit time.
+	gitPackages = []string{"git", "ca-certificates"}
+	// toolsPackages are the full set: QA boots (QEMU, OVMF, a kernel for
+	// probe boots), the stand-ins (GRUB images), release verification and SBOMs.
+	toolsPackages = []string{
+		"xorriso", "mtools", "dosfstools", "grub-pc-bin", "grub-efi-amd64-bin",
+		"qemu-utils", "qemu-system-x86", "ovmf", "e2fsprogs", "fdisk",
+		"linux-image-amd64", "busybox-static", "cpio",
+		"ca-certificates", "curl", "jq", "python3", "git", "pigz",
+	}
+)
 
-// Toolbox is the cached tools container shared by every build step.
+// Toolbox is the full tools container (QA, stand-ins, release checks).
 type Toolbox struct {
 	// The tools container: xorriso, qemu-img, qemu-system-x86_64 (TCG), OVMF,
-	// libguestfs (direct backend, forced TCG), e2fsprogs/debugfs, grub, mtools, git.
+	// e2fsprogs/debugfs, grub, mtools, git.
 	Container *dagger.Container
 }
 
-// Returns the shared tools container (xorriso, qemu, OVMF, libguestfs, debugfs, grub), built once and cached.
+// Returns the full tools container (xorriso, qemu, OVMF, debugfs, grub), built once and cached.
 func (m *UnisonPlatform) Toolbox() *Toolbox {
 	return &Toolbox{Container: m.tools()}
 }
@@ -45,16 +59,29 @@ func (m *UnisonPlatform) archiver() *dagger.Container {
 		With(m.nonce)
 }
 
-// tools is the tools container; rtar (reproducible tar) is on its PATH.
-func (m *UnisonPlatform) tools() *dagger.Container {
+// tools is the full tools container (QA boots, stand-ins, release checks).
+func (m *UnisonPlatform) tools() *dagger.Container { return m.withPackages(toolsPackages) }
+
+// isoTools runs xorriso: remastering, reading and seeding ISOs.
+func (m *UnisonPlatform) isoTools() *dagger.Container { return m.withPackages(isoPackages) }
+
+// diskTools runs qemu-img, sfdisk and debugfs on disk images.
+func (m *UnisonPlatform) diskTools() *dagger.Container { return m.withPackages(diskPackages) }
+
+// packer compresses root filesystems with pigz.
+func (m *UnisonPlatform) packer() *dagger.Container { return m.withPackages(packPackages) }
+
+// gitTools reads the module's git checkout.
+func (m *UnisonPlatform) gitTools() *dagger.Container { return m.withPackages(gitPackages) }
+
+// withPackages is the tools image with pkgs installed; rtar (reproducible
+// tar) is on its PATH.
+func (m *UnisonPlatform) withPackages(pkgs []string) *dagger.Container {
 	return amd64().From(m.ToolsImage).
 		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
 		WithExec([]string{"sh", "-c",
 			"apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " +
-				strings.Join(toolsPackages, " ") + " >/dev/null && rm -rf /var/lib/apt/lists/*"}).
-		// libguestfs must never try KVM: it hangs on machines whose /dev/kvm is unusable.
-		WithEnvVariable("LIBGUESTFS_BACKEND", "direct").
-		WithEnvVariable("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg").
+				strings.Join(pkgs, " ") + " >/dev/null && rm -rf /var/lib/apt/lists/*"}).
 		WithNewFile("/usr/local/bin/rtar", script("rtar.sh"), dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
 		WithWorkdir("/work").
 		With(m.nonce)

@@ -140,7 +140,7 @@ func (b *Build) vm(ctx context.Context, o vmOptions) (*dagger.Directory, error) 
 	if o.ExtraFiles != nil {
 		stage = stage.WithDirectory(".", o.ExtraFiles)
 	}
-	c := b.Root.tools().
+	c := b.Root.diskTools().
 		WithEnvVariable("SOURCE_DATE_EPOCH", b.epoch()).
 		WithEnvVariable("OFFSET", fmt.Sprint(root.Start*sector)).
 		WithEnvVariable("QCOW", artifact.Name(artifact.Qcow2, b.Version)).
@@ -164,7 +164,7 @@ func vmdkName(want bool, version string) string {
 // one labelled cloudimg-rootfs, whatever its number; it returns the
 // partition and the sector size.
 func (m *UnisonPlatform) rootPartition(ctx context.Context, image *dagger.File) (vm.Partition, int64, error) {
-	inspect := runScript(m.tools().WithMountedFile("/in/base.img", image), "vm-partitions.sh")
+	inspect := runScript(m.diskTools().WithMountedFile("/in/base.img", image), "vm-partitions.sh")
 	partsJSON, err := inspect.File("/o/parts.json").Contents(ctx)
 	if err != nil {
 		return vm.Partition{}, 0, err

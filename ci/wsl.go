@@ -76,7 +76,7 @@ func (b *Build) wsl(ctx context.Context, packages []string, tree *dagger.Directo
 	if err != nil {
 		return nil, err
 	}
-	c := b.Root.tools().
+	c := b.Root.packer().
 		WithEnvVariable("SOURCE_DATE_EPOCH", b.epoch()).
 		WithEnvVariable("ROOTFS", artifact.Name(artifact.WSLRootfs, b.Version)).
 		WithEnvVariable("WSLFILE", artifact.Name(artifact.WSL, b.Version)).
