@@ -12,8 +12,9 @@ import (
 // waits for its own few packages, not for every tool of the module; each
 // set is installed once and cached.
 var (
-	// isoPackages remaster, read and seed ISOs.
-	isoPackages = []string{"xorriso"}
+	// isoPackages remaster, read and seed ISOs (openssl: the SHA-256 of the
+	// written ISO with the CPU's SHA extensions).
+	isoPackages = []string{"xorriso", "openssl"}
 	// diskPackages read partition tables and write into disk images.
 	diskPackages = []string{"qemu-utils", "e2fsprogs", "fdisk", "jq"}
 	// packPackages compress root filesystems on every core.
