@@ -479,7 +479,9 @@ cmd_start() {
   local launcher=$! engine=""
   pid_record launcher $launcher
   for _ in $(seq 1 100); do
-    engine=$(descendants $launcher | head -1)
+    # the first line only, reading them all: head would close the pipe early and,
+    # once the engine has children, descendants would die of SIGPIPE (pipefail: exit 141)
+    engine=$(descendants "$launcher" | awk 'NR == 1')
     [ -n "$engine" ] && break
     sleep 0.05
   done
