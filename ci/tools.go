@@ -17,8 +17,8 @@ var (
 	isoPackages = []string{"xorriso", "openssl"}
 	// diskPackages read partition tables and write into disk images.
 	diskPackages = []string{"qemu-utils", "e2fsprogs", "fdisk", "jq"}
-	// packPackages compress root filesystems on every core.
-	packPackages = []string{"pigz"}
+	// packPackages compress root filesystems on every core and hash them with the CPU's SHA extensions.
+	packPackages = []string{"pigz", "openssl"}
 	// gitPackages read the checkout's commit time.
 	gitPackages = []string{"git", "ca-certificates"}
 	// toolsPackages are the full set: QA boots (QEMU, OVMF, a kernel for

@@ -82,7 +82,8 @@ func (b *Build) wsl(ctx context.Context, packages []string, tree *dagger.Directo
 		WithEnvVariable("WSLFILE", artifact.Name(artifact.WSL, b.Version)).
 		WithEnvVariable("BUNDLE", artifact.Name(artifact.WSLBundle, b.Version)).
 		WithEnvVariable("BUNDLE_DIR", bundle.InstallDir).
-		WithMountedDirectory("/rootfs", b.wslRootfs(cfg, tree, packages)).
+		WithMountedFile("/in/base.tar.gz", b.wslBaseTar(cfg, packages)).
+		WithMountedDirectory("/ov"+bundle.InstallDir, tree).
 		WithMountedFile("/in/unison-platform-bundle.tar.gz", b.bundleTar(tree)).
 		WithMountedDirectory("/opt-installer", b.Root.Installer).
 		WithDirectory("/meta", dag.Directory().WithNewFile("metadata.json", meta).WithNewFile("README.md", cfg.Readme())).
@@ -90,11 +91,23 @@ func (b *Build) wsl(ctx context.Context, packages []string, tree *dagger.Directo
 	return runScript(c, "wsl-pack.sh").Directory("/out"), nil
 }
 
-// wslRootfs builds the root filesystem as a container from the base OS image.
-func (b *Build) wslRootfs(cfg wsl.Config, tree *dagger.Directory, packages []string) *dagger.Directory {
+// wslBaseTar is the root filesystem without the platform bundle as the
+// first gzip member of the tarball (wsl-base.sh): it depends on the OS
+// image, the packages and the commit time, not on the bundle, so a new
+// bundle reuses it from the cache and compresses only itself.
+func (b *Build) wslBaseTar(cfg wsl.Config, packages []string) *dagger.File {
+	c := b.Root.packer().
+		WithEnvVariable("SOURCE_DATE_EPOCH", b.epoch()).
+		WithEnvVariable("BUNDLE_DIR", bundle.InstallDir).
+		WithMountedDirectory("/rootfs", b.wslBase(cfg, packages))
+	return runScript(c, "wsl-base.sh").File("/out/base.tar.gz")
+}
+
+// wslBase builds the root filesystem, all but the platform bundle, as a
+// container from the base OS image.
+func (b *Build) wslBase(cfg wsl.Config, packages []string) *dagger.Directory {
 	c := amd64().From(b.Root.OsImage).WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").With(b.Root.nonce)
 	c = runScript(c, "wsl-rootfs.sh", packages...).
-		WithDirectory(bundle.InstallDir, tree).
 		WithNewFile("/etc/wsl.conf", cfg.WslConf()).
 		WithNewFile("/etc/wsl-distribution.conf", cfg.DistributionConf()).
 		WithNewFile("/usr/lib/wsl/oobe.sh", wsl.OOBEScript, dagger.ContainerWithNewFileOpts{Permissions: 0o755}).

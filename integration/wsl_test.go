@@ -1,6 +1,12 @@
 package integration
 
 import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -16,10 +22,11 @@ import (
 func TestWslBundle(t *testing.T) {
 	c, ctx := connect(t)
 	dir := outDir(t)
-	args := func(out string) []string {
-		return []string{"build", "--version", "v1.2.3", "--flavor", "light", "--commit", "0123456",
+	argsAt := func(commit, out string) []string {
+		return []string{"build", "--version", "v1.2.3", "--flavor", "light", "--commit", commit,
 			"--commit-time", "2026-11-20T10:00:00Z", "--platform-version", "0.6.0", "wsl", "export", "--path", out}
 	}
+	args := func(out string) []string { return argsAt("0123456", out) }
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 	r := daggerCall(t, 30*time.Minute, args(a)...)
 	require.NoError(t, r.Err, tail(r.Stderr, 60))
@@ -36,6 +43,19 @@ func TestWslBundle(t *testing.T) {
 	}
 	rootfs := filepath.Join(a, "unisonos-wsl-rootfs-v1.2.3.tar.gz")
 	assert.Equal(t, fileSHA(t, rootfs), fileSHA(t, filepath.Join(a, "unisonos-v1.2.3.wsl")), "the .wsl is the same gzip tar")
+
+	// another commit changes only the bundle: the base's gzip member is reused byte for byte and
+	// only the bundle's member, the last, is new (what makes an incremental build cheap)
+	cdir := filepath.Join(dir, "c")
+	rc := daggerCall(t, 30*time.Minute, argsAt("89abcde", cdir)...)
+	require.NoError(t, rc.Err, tail(rc.Stderr, 60))
+	t.Logf("WSL: another commit on the cached base %.1fs", rc.Took.Seconds())
+	ma, mc := gzipMembers(t, rootfs), gzipMembers(t, filepath.Join(cdir, "unisonos-wsl-rootfs-v1.2.3.tar.gz"))
+	require.Len(t, ma, 2, "base member, bundle member")
+	require.Len(t, mc, 2)
+	assert.Equal(t, ma[0], mc[0], "same base member")
+	assert.NotEqual(t, ma[1], mc[1], "the bundle member carries the commit")
+	assert.Less(t, mc[1].size, mc[0].size/100, "the bundle member is the small one")
 
 	// listing: owners, required files, forbidden files
 	entries, gh := readTarGz(t, rootfs)
@@ -88,6 +108,16 @@ func TestWslBundle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, problems, "the .wsl breaks Microsoft's distribution rules")
 
+	// bsdtar (libarchive: what WSL 2 imports with) reads both members as one archive, as GNU tar does
+	wslIn := c.Host().File(filepath.Join(a, "unisonos-v1.2.3.wsl"))
+	bsd, err := c.Container().From(baseImage()).
+		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends libarchive-tools >/dev/null"}).
+		WithMountedFile("/in/x.wsl", wslIn).
+		WithExec([]string{"sh", "-c", "bsdtar -tzf /in/x.wsl | wc -l && bsdtar -xzOf /in/x.wsl ./opt/unison-platform/installer/install-wsl.sh | sha256sum"}).Stdout(ctx)
+	require.NoError(t, err)
+	installer := sha256.Sum256([]byte(got["opt/unison-platform/installer/install-wsl.sh"].body))
+	assert.Equal(t, fmt.Sprintf("%d\n%x  -\n", len(entries), installer), bsd, "bsdtar: every entry, and the bundle's files")
+
 	// run it: the out-of-box script creates uid 1000, idempotently; systemd and the bundle are in place
 	rootDir := c.Container().From(baseImage()).
 		WithMountedFile("/in/rootfs.tar.gz", c.Host().File(rootfs)).
@@ -125,6 +155,58 @@ su unison -c 'sudo -n true' && echo sudo-ok`}).Stdout(ctx)
 	assert.Contains(t, names, "unisonos-wsl/install-wsl.sh")
 	assert.Contains(t, names, "unisonos-wsl/README.md")
 	assert.Contains(t, names, "unisonos-wsl/unison-platform-bundle.tar.gz")
+}
+
+// gzipMember is one member of a gzip file: its compressed bytes' digest and size.
+type gzipMember struct {
+	sha  string
+	size int64
+}
+
+// gzipMembers splits a gzip file into its members (RFC 1952: a series of
+// members), reading each exactly to its end.
+func gzipMembers(t *testing.T, p string) []gzipMember {
+	raw, err := os.ReadFile(p)
+	require.NoError(t, err)
+	cr := &countingReader{r: bytes.NewReader(raw)}
+	zr, err := gzip.NewReader(cr)
+	require.NoError(t, err)
+	var out []gzipMember
+	var start int64
+	for {
+		zr.Multistream(false)
+		_, err := io.Copy(io.Discard, zr)
+		require.NoError(t, err)
+		sum := sha256.Sum256(raw[start:cr.n])
+		out = append(out, gzipMember{hex.EncodeToString(sum[:]), cr.n - start})
+		start = cr.n
+		if err := zr.Reset(cr); err == io.EOF {
+			return out
+		} else {
+			require.NoError(t, err)
+		}
+	}
+}
+
+// countingReader counts what gzip consumed; as an io.ByteReader it is never
+// read ahead of the member's end.
+type countingReader struct {
+	r *bytes.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingReader) ReadByte() (byte, error) {
+	b, err := c.r.ReadByte()
+	if err == nil {
+		c.n++
+	}
+	return b, err
 }
 
 type tarEntryInfo struct {

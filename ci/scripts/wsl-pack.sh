@@ -1,23 +1,29 @@
 #!/bin/sh
-# Packs the WSL root filesystem /rootfs as /out/$ROOTFS (wsl --import) and
-# /out/$WSLFILE (wsl --install --from-file), and the bundle /out/$BUNDLE
-# (metadata and README from /meta, the platform bundle, install-wsl.sh);
-# byte-reproducible, a .sha256 for each.
+# Packs the WSL root filesystem as /out/$ROOTFS (wsl --import) and
+# /out/$WSLFILE (wsl --install --from-file): the base's gzip member
+# /in/base.tar.gz (wsl-base.sh) followed by one for the platform bundle
+# mounted at /ov$BUNDLE_DIR, which ends the tar. Then the bundle /out/$BUNDLE
+# (metadata and README from /meta, the platform bundle, install-wsl.sh).
+# Byte-reproducible, a .sha256 for each.
 set -e
 mkdir -p /out
-cd /rootfs
-find ".$BUNDLE_DIR" usr/lib/wsl usr/share/wsl etc/wsl.conf etc/wsl-distribution.conf -exec touch -h -d @"$SOURCE_DATE_EPOCH" {} +
-rtar --xattrs --xattrs-include='security.capability' \
-  --exclude='./proc/*' --exclude='./sys/*' --exclude='./dev/*' --exclude='./run/*' --exclude='./tmp/*' \
-  --exclude='./var/log/*' --exclude='./var/cache/apt/*' --exclude='./var/lib/apt/lists/*' \
-  --exclude=./var/cache/ldconfig/aux-cache --exclude='./var/cache/debconf/*-old' --exclude=./etc/resolv.conf \
-  --exclude=./.dockerenv -cf - . | pigz -n -6 > "/out/$ROOTFS"
-# the same bytes under the name wsl --install --from-file takes: a link, not a second copy
+cd /ov
+find ".$BUNDLE_DIR" -exec touch -h -d @"$SOURCE_DATE_EPOCH" {} +
+{
+  cat /in/base.tar.gz
+  { rtar --xattrs --xattrs-include='security.capability' -cf - ".$BUNDLE_DIR" || : > /tmp/tar-failed; } | pigz -n -6
+} > "/out/$ROOTFS"
+if [ -e /tmp/tar-failed ]; then echo "wsl-pack: tar of $BUNDLE_DIR failed" >&2; exit 1; fi
+# the same bytes under the name wsl --install --from-file takes: a link, not
+# a second copy, and one checksum for both
 ln "/out/$ROOTFS" "/out/$WSLFILE"
+sum=$(openssl dgst -sha256 -r "/out/$ROOTFS" | cut -d' ' -f1)
+printf '%s  %s\n' "$sum" "$ROOTFS" > "/out/$ROOTFS.sha256"
+printf '%s  %s\n' "$sum" "$WSLFILE" > "/out/$WSLFILE.sha256"
 mkdir -p /b/unisonos-wsl
 cp /meta/* /in/unison-platform-bundle.tar.gz /b/unisonos-wsl/
 install -m 0755 /opt-installer/install-wsl.sh /opt-installer/common.sh /b/unisonos-wsl/
 find /b -exec touch -h -d @"$SOURCE_DATE_EPOCH" {} +
 chmod 0644 /b/unisonos-wsl/metadata.json /b/unisonos-wsl/README.md /b/unisonos-wsl/unison-platform-bundle.tar.gz
 cd /b && rtar --owner=0 --group=0 -cf - unisonos-wsl | gzip -n -9 > "/out/$BUNDLE"
-cd /out && for f in "$ROOTFS" "$WSLFILE" "$BUNDLE"; do sha256sum "$f" > "$f.sha256"; done
+cd /out && sha256sum "$BUNDLE" > "$BUNDLE.sha256"
