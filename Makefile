@@ -23,8 +23,10 @@ ifeq ($(HAVE_DOCKER),)
   TOOLS_IMAGE ?= $(shell cat $(AIRGAP_RUN)/debian-image 2>/dev/null || echo debian:bookworm)
   OS_IMAGE ?= $(TOOLS_IMAGE)
   COSIGN_IMAGE ?= $(shell cat $(AIRGAP_RUN)/cosign-image 2>/dev/null || echo 10.87.0.1:5001/sigstore/cosign:v2.4.1)
+  # packages that ship come from the Debian archive the engine may reach, not a snapshot service
+  APT_PINS ?= airgap/apt.yaml
 endif
-MODULE_ARGS = $(if $(TOOLS_IMAGE),--tools-image=$(TOOLS_IMAGE)) $(if $(OS_IMAGE),--os-image=$(OS_IMAGE)) $(if $(COSIGN_IMAGE),--cosign-image=$(COSIGN_IMAGE))
+MODULE_ARGS = $(if $(TOOLS_IMAGE),--tools-image=$(TOOLS_IMAGE)) $(if $(OS_IMAGE),--os-image=$(OS_IMAGE)) $(if $(COSIGN_IMAGE),--cosign-image=$(COSIGN_IMAGE)) $(if $(APT_PINS),--apt-pins=$(APT_PINS))
 CALL = $(DAGGER) call --progress=plain $(MODULE_ARGS)
 
 .PHONY: engine-if-needed release-dry-run baremetal-iso image-wsl linux-vm linux-vm-offline qa-smoke help engine engine-stop engine-status demo test test-unit test-integration test-airgap lint generate check-generated bench

@@ -63,6 +63,7 @@ func (r UnisonPlatform) MarshalJSON() ([]byte, error) {
 		Images      *dagger.Directory
 		Installer   *dagger.Directory
 		Git         *dagger.GitRepository
+		AptPins     *dagger.File
 		CacheNonce  string
 	}
 	concrete.ToolsImage = r.ToolsImage
@@ -71,6 +72,7 @@ func (r UnisonPlatform) MarshalJSON() ([]byte, error) {
 	concrete.Images = r.Images
 	concrete.Installer = r.Installer
 	concrete.Git = r.Git
+	concrete.AptPins = r.AptPins
 	concrete.CacheNonce = r.CacheNonce
 	return json.Marshal(&concrete)
 }
@@ -83,6 +85,7 @@ func (r *UnisonPlatform) UnmarshalJSON(bs []byte) error {
 		Images      *dagger.Directory
 		Installer   *dagger.Directory
 		Git         *dagger.GitRepository
+		AptPins     *dagger.File
 		CacheNonce  string
 	}
 	err := json.Unmarshal(bs, &concrete)
@@ -95,6 +98,7 @@ func (r *UnisonPlatform) UnmarshalJSON(bs []byte) error {
 	r.Images = concrete.Images
 	r.Installer = concrete.Installer
 	r.Git = concrete.Git
+	r.AptPins = concrete.AptPins
 	r.CacheNonce = concrete.CacheNonce
 	return nil
 }
@@ -2212,6 +2216,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg git", err))
 				}
 			}
+			var aptPins *dagger.File
+			if inputArgs["aptPins"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["aptPins"]), &aptPins)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg aptPins", err))
+				}
+			}
 			var cacheNonce string
 			if inputArgs["cacheNonce"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["cacheNonce"]), &cacheNonce)
@@ -2219,7 +2230,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cacheNonce", err))
 				}
 			}
-			return New(toolsImage, osImage, cosignImage, images, installer, git, cacheNonce), nil
+			return New(toolsImage, osImage, cosignImage, images, installer, git, aptPins, cacheNonce), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

@@ -40,6 +40,9 @@ type UnisonPlatform struct {
 	// The git checkout the module runs from (commit, commit time and tags default from it).
 	// +private
 	Git *dagger.GitRepository
+	// apt.yaml: the archive snapshot of the packages that ship (nil: images/apt.yaml).
+	// +private
+	AptPins *dagger.File
 	// +private
 	CacheNonce string
 }
@@ -65,6 +68,9 @@ func New(
 	// +optional
 	// +defaultPath="/"
 	git *dagger.GitRepository,
+	// apt pins (apt.yaml): the dated archive snapshot the packages that ship (WSL root filesystem, offline payload) are installed from; default: images/apt.yaml. Air-gapped: a file naming your mirror (airgap/apt.yaml is this engine's).
+	// +optional
+	aptPins *dagger.File,
 	// Any text: every build step runs again instead of coming from the engine's cache (tool installs stay cached); outputs must not change. For reproducibility checks.
 	// +optional
 	cacheNonce string,
@@ -77,6 +83,7 @@ func New(
 		Images:      images,
 		Installer:   installer,
 		Git:         git,
+		AptPins:     aptPins,
 	}
 }
 

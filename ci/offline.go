@@ -124,15 +124,19 @@ func (b *Build) offlineTree(ctx context.Context) (*dagger.Directory, error) {
 // offlinePayload assembles debs/, images/ and models/ with manifest.json.
 func (b *Build) offlinePayload(ctx context.Context, set *compat.Set) (*dagger.Directory, error) {
 	m := b.Root
-	target := amd64().From(m.OsImage)
-	osRelease, err := target.File("/usr/lib/os-release").Contents(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("os-image %s: %w", m.OsImage, err)
-	}
-	pkgs, err := offline.Packages(osRelease)
+	osr, err := osRelease(ctx, m.OsImage)
 	if err != nil {
 		return nil, err
 	}
+	pkgs, err := offline.Packages(osr)
+	if err != nil {
+		return nil, err
+	}
+	sources, err := m.aptSources(ctx, osr)
+	if err != nil {
+		return nil, err
+	}
+	target := withAptPin(amd64().From(m.OsImage), sources)
 	debs := runScript(m.nonce(target), "offline-debs.sh", pkgs...).Directory("/out/debs")
 	images, saved, err := saveImages(ctx, set)
 	if err != nil {
@@ -150,7 +154,7 @@ func (b *Build) offlinePayload(ctx context.Context, set *compat.Set) (*dagger.Di
 	if err != nil {
 		return nil, err
 	}
-	man := offline.Manifest{Target: offline.Release(osRelease), Images: saved, Files: files}
+	man := offline.Manifest{Target: offline.Release(osr), Images: saved, Files: files}
 	for _, f := range files {
 		man.Total += f.Size
 		switch {

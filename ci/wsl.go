@@ -76,13 +76,21 @@ func (b *Build) wsl(ctx context.Context, packages []string, tree *dagger.Directo
 	if err != nil {
 		return nil, err
 	}
+	osr, err := osRelease(ctx, b.Root.OsImage)
+	if err != nil {
+		return nil, err
+	}
+	sources, err := b.Root.aptSources(ctx, osr)
+	if err != nil {
+		return nil, err
+	}
 	c := b.Root.packer().
 		WithEnvVariable("SOURCE_DATE_EPOCH", b.epoch()).
 		WithEnvVariable("ROOTFS", artifact.Name(artifact.WSLRootfs, b.Version)).
 		WithEnvVariable("WSLFILE", artifact.Name(artifact.WSL, b.Version)).
 		WithEnvVariable("BUNDLE", artifact.Name(artifact.WSLBundle, b.Version)).
 		WithEnvVariable("BUNDLE_DIR", bundle.InstallDir).
-		WithMountedFile("/in/base.tar.gz", b.wslBaseTar(cfg, packages)).
+		WithMountedFile("/in/base.tar.gz", b.wslBaseTar(cfg, packages, sources)).
 		WithMountedDirectory("/ov"+bundle.InstallDir, tree).
 		WithMountedFile("/in/unison-platform-bundle.tar.gz", b.bundleTar(tree)).
 		WithMountedDirectory("/opt-installer", b.Root.Installer).
@@ -95,18 +103,18 @@ func (b *Build) wsl(ctx context.Context, packages []string, tree *dagger.Directo
 // first gzip member of the tarball (wsl-base.sh): it depends on the OS
 // image, the packages and the commit time, not on the bundle, so a new
 // bundle reuses it from the cache and compresses only itself.
-func (b *Build) wslBaseTar(cfg wsl.Config, packages []string) *dagger.File {
+func (b *Build) wslBaseTar(cfg wsl.Config, packages []string, sources *dagger.File) *dagger.File {
 	c := b.Root.packer().
 		WithEnvVariable("SOURCE_DATE_EPOCH", b.epoch()).
 		WithEnvVariable("BUNDLE_DIR", bundle.InstallDir).
-		WithMountedDirectory("/rootfs", b.wslBase(cfg, packages))
+		WithMountedDirectory("/rootfs", b.wslBase(cfg, packages, sources))
 	return runScript(c, "wsl-base.sh").File("/out/base.tar.gz")
 }
 
 // wslBase builds the root filesystem, all but the platform bundle, as a
-// container from the base OS image.
-func (b *Build) wslBase(cfg wsl.Config, packages []string) *dagger.Directory {
-	c := amd64().From(b.Root.OsImage).WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").With(b.Root.nonce)
+// container from the base OS image; packages from the pinned archive.
+func (b *Build) wslBase(cfg wsl.Config, packages []string, sources *dagger.File) *dagger.Directory {
+	c := withAptPin(amd64().From(b.Root.OsImage), sources).WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").With(b.Root.nonce)
 	c = runScript(c, "wsl-rootfs.sh", packages...).
 		WithNewFile("/etc/wsl.conf", cfg.WslConf()).
 		WithNewFile("/etc/wsl-distribution.conf", cfg.DistributionConf()).

@@ -14,9 +14,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // repoRoot is the module root (the folder holding dagger.json).
@@ -66,13 +69,29 @@ func moduleArgs() []string {
 		if debian == "" {
 			debian = "debian:bookworm"
 		}
-		a := []string{"--tools-image=" + debian, "--os-image=" + debian}
+		// packages that ship: from the Debian archive the engine may reach (its "mirror"), not a snapshot service
+		a := []string{"--tools-image=" + debian, "--os-image=" + debian, "--apt-pins=airgap/apt.yaml"}
 		if c := os.Getenv("UNISON_COSIGN_IMAGE"); c != "" {
 			a = append(a, "--cosign-image="+c)
 		}
 		return a
 	}
 	return nil
+}
+
+// osImage is the OS image the module builds from in these tests: the
+// --os-image module argument, else the module's default (ci/main.go).
+func osImage(t testing.TB) string {
+	for _, a := range moduleArgs() {
+		if v, ok := strings.CutPrefix(a, "--os-image="); ok {
+			return v
+		}
+	}
+	src, err := os.ReadFile(filepath.Join(repoRoot(t), "ci", "main.go"))
+	require.NoError(t, err)
+	m := regexp.MustCompile(`defaultOsImage = "([^"]+)"`).FindSubmatch(src)
+	require.NotNil(t, m, "ci/main.go: no defaultOsImage")
+	return string(m[1])
 }
 
 var ansi = regexp.MustCompile(`\x1b\[[0-9;]*m`)
@@ -91,12 +110,19 @@ func freshNonce() string {
 	return fmt.Sprintf("--cache-nonce=%d", time.Now().UnixNano())
 }
 
-// daggerCall runs `dagger call <module args> <args>` in the repository.
+// daggerCall runs `dagger call <module args> <args>` in the repository; a
+// module argument that args give too (--name=value) is args'.
 func daggerCall(t testing.TB, timeout time.Duration, args ...string) callResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	full := append([]string{"call", "--progress=plain"}, moduleArgs()...)
+	full := []string{"call", "--progress=plain"}
+	for _, m := range moduleArgs() {
+		name, _, _ := strings.Cut(m, "=")
+		if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, name+"=") }) {
+			full = append(full, m)
+		}
+	}
 	full = append(full, args...)
 	cmd := exec.CommandContext(ctx, filepath.Join(repoRoot(t), "airgap", "dagger"), full...)
 	cmd.Dir = repoRoot(t)

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
@@ -90,6 +91,21 @@ func TestWslBundle(t *testing.T) {
 		_, ok := got[f]
 		assert.False(t, ok, "%s must not be in the rootfs", f)
 	}
+	// installed from the pinned archive, shipped with the OS image's own sources, byte for byte
+	_, ok := got["etc/apt/sources.list.d/unison-pinned.sources"]
+	assert.False(t, ok, "the build's pinned sources do not ship")
+	imageSources, err := c.Container().From(osImage(t)).WithExec([]string{"sh", "-c",
+		"cd / && find etc/apt/sources.list etc/apt/sources.list.d -type f 2>/dev/null | sort | while read -r f; do echo \"== $f\"; cat \"$f\"; done"}).Stdout(ctx)
+	require.NoError(t, err)
+	var shipped strings.Builder
+	for _, e := range entries {
+		n := strings.TrimPrefix(e.hdr.Name, "./")
+		if e.hdr.Typeflag == tar.TypeReg && (n == "etc/apt/sources.list" || strings.HasPrefix(n, "etc/apt/sources.list.d/")) {
+			fmt.Fprintf(&shipped, "== %s\n%s", n, e.body)
+		}
+	}
+	assert.NotEmpty(t, imageSources)
+	assert.Equal(t, imageSources, shipped.String(), "the OS image's sources ship as they were")
 	for _, u := range []string{"systemd-resolved.service", "systemd-networkd.service", "NetworkManager.service", "tmp.mount"} {
 		assert.Equal(t, "/dev/null", got["etc/systemd/system/"+u].link, "%s masked", u)
 	}
@@ -214,4 +230,36 @@ type tarEntryInfo struct {
 	mode     int64
 	link     string
 	body     string
+}
+
+// The apt pins decide where the packages that ship come from: a malformed
+// file is refused before any container runs, an archive that cannot be read
+// fails the install naming the file, not with "no installation candidate".
+func TestWslAptPins(t *testing.T) {
+	dir := outDir(t)
+	bad := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("version: 1\nsnapshot: yesterday\ndistributions: {}\n"), 0o644))
+	down := filepath.Join(dir, "down.yaml")
+	require.NoError(t, os.WriteFile(down, []byte(`version: 1
+distributions:
+  debian:
+    signed-by: /usr/share/keyrings/debian-archive-keyring.gpg
+    sources:
+      - uri: http://127.0.0.1:9/debian
+        suites: ["{codename}"]
+        components: [main]
+`), 0o644))
+	call := func(pins string) callResult {
+		return daggerCall(t, 10*time.Minute, "--apt-pins="+pins, freshNonce(), "wsl-bundle", "--version", "v0.6.0",
+			"--commit", "0123456", "--commit-time", "2026-11-20T10:00:00Z", "export", "--path", filepath.Join(dir, "out"))
+	}
+	r := call(bad)
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, `apt-pins:2: snapshot: want a UTC date and time like 20261120T000000Z, got "yesterday"`)
+	assert.NotContains(t, r.Stderr, "withExec", "refused before any container ran")
+	r = call(down)
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, "apt: pinned archive http://127.0.0.1:9/debian")
+	assert.Contains(t, r.Stderr, "apt: the pinned archive cannot be read (above): check the URIs and snapshot of apt.yaml (--apt-pins")
+	assert.NoDirExists(t, filepath.Join(dir, "out"), "nothing exported")
 }

@@ -1,12 +1,13 @@
 #!/bin/sh
 # Downloads the given packages and every dependency the target release lacks
-# into /out/debs, in a container of the target OS image, and lists their
+# into /out/debs, in a container of the target OS image, from the pinned
+# archive (apt-pin.sh), and lists their
 # SHA-256 in /out/debs/SHA256SUMS (first boot checks them before dpkg -i).
 set -eu
 # shellcheck source=/dev/null # the target image's own
 . /usr/lib/os-release
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >/dev/null
+/tmp/unison/apt-pin.sh on
 # an archive directory of its own: no hook of the image (docker-clean) empties it
 mkdir -p /out/debs/partial
 if ! apt-get install -y -q --download-only --no-install-recommends -o Dir::Cache::Archives=/out/debs/ "$@" > /tmp/apt.log 2>&1; then

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the WSL root filesystem's packages: the base set and Docker with
-# compose v2, the arguments when given, else what the distribution ships.
+# compose v2, the arguments when given, else what the distribution ships;
+# from the pinned archive (apt-pin.sh), the image's own sources kept.
 set -e
 . /etc/os-release
 if [ $# -eq 0 ]; then
@@ -9,7 +10,7 @@ if [ $# -eq 0 ]; then
     *) set -- docker.io docker-compose ;;
   esac
 fi
-apt-get update -q >/dev/null
+/tmp/unison/apt-pin.sh on
 apt-get install -y -q --no-install-recommends ca-certificates curl sudo systemd systemd-sysv dbus iproute2 "$@" >/dev/null
 apt-get clean
-rm -rf /var/lib/apt/lists/*
+/tmp/unison/apt-pin.sh off

@@ -254,7 +254,7 @@ func moduleArgs() []string {
 	if debian == "" {
 		debian = "debian:bookworm"
 	}
-	return []string{"--tools-image=" + debian, "--os-image=" + debian}
+	return []string{"--tools-image=" + debian, "--os-image=" + debian, "--apt-pins=airgap/apt.yaml"}
 }
 
 // call times one `dagger call` (CLI start, module load, build, export).
