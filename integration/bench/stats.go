@@ -70,6 +70,22 @@ type Target struct {
 	WhereTime string
 }
 
+// Within is a target on a time itself: the ratio is the median over max.
+func Within(name string, num Sample, max time.Duration) Target {
+	return Target{Name: name, Num: num, Den: Sample{max}, Max: 1}
+}
+
+// StepTook is the duration of the first step whose description starts
+// with prefix (0 when there is none).
+func StepTook(steps []Step, prefix string) time.Duration {
+	for _, s := range steps {
+		if strings.HasPrefix(s.Desc, prefix) {
+			return s.Took
+		}
+	}
+	return 0
+}
+
 // Ratio of the medians (0 when the baseline is missing).
 func (t Target) Ratio() float64 {
 	if t.Den.Median() == 0 {

@@ -26,6 +26,10 @@ func TestTarget(t *testing.T) {
 	missed := Target{Num: Sample{3 * time.Second}, Den: Sample{time.Second}, Max: 1.5}
 	assert.Equal(t, "MISSED", missed.Verdict())
 	assert.Equal(t, "not measured", Target{Num: Sample{time.Second}, Max: 1}.Verdict())
+	within := Within("cold ≤ 60 s", Sample{72 * time.Second}, time.Minute)
+	assert.InDelta(t, 1.2, within.Ratio(), 1e-9)
+	assert.Equal(t, "MISSED", within.Verdict())
+	assert.Equal(t, "met", Within("x", Sample{59 * time.Second}, time.Minute).Verdict())
 }
 
 // a slice of real `dagger call --progress=plain` output (ANSI codes included)
@@ -49,4 +53,7 @@ func TestSteps(t *testing.T) {
 	assert.Equal(t, "21", top[0].ID)
 	assert.Len(t, Longest(steps, 5, "export"), 2)
 	assert.Equal(t, "withExec sh -c 'xorri…", Short(steps[0].Desc, 22))
+	assert.Equal(t, 4500*time.Millisecond, StepTook(steps, "withExec sh -c 'xorriso"))
+	assert.Equal(t, 62500*time.Millisecond, StepTook(steps, "Directory.export"))
+	assert.Zero(t, StepTook(steps, "withExec /tmp/unison/iso-remaster.sh"))
 }
