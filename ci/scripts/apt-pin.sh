@@ -1,11 +1,11 @@
 #!/bin/sh
 # apt-pin.sh on|off, around an install from the pinned archive (apt.yaml).
 # on: the image's own sources move to /tmp/apt-image, the pinned ones
-# (/tmp/apt/unison-pinned.sources) take their place, and the package lists
-# are read from them: any index that fails is an error (apt would only
-# warn, then find no package). off: the image's own
-# come back, so that a shipped system updates from its usual archive, and
-# the package lists go. /tmp is never shipped.
+# (/tmp/apt/unison-pinned.sources) take their place and the package lists
+# are read from them; any index that fails is an error (apt would only
+# warn, then find no package). off: the image's own sources come back, so
+# that a shipped system updates from its usual archive, and the package
+# lists go. /tmp is never shipped.
 set -eu
 saved=/tmp/apt-image
 case "${1:-}" in

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Downloads the given packages and every dependency the target release lacks
 # into /out/debs, in a container of the target OS image, from the pinned
-# archive (apt-pin.sh), and lists their
-# SHA-256 in /out/debs/SHA256SUMS (first boot checks them before dpkg -i).
+# archive (apt-pin.sh), and lists their SHA-256 in /out/debs/SHA256SUMS
+# (first boot checks them before dpkg -i).
 set -eu
 # shellcheck source=/dev/null # the target image's own
 . /usr/lib/os-release
