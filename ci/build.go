@@ -96,11 +96,11 @@ func (m *UnisonPlatform) newBuild(ctx context.Context, id identity) (*Build, err
 		return nil, err
 	}
 	if b.Commit == "" || b.CommitTime == "" {
-		commit, when, err := m.gitCommit(ctx, b.Commit)
+		commit, when, err := m.gitCommit(ctx, b.Commit, b.CommitTime)
 		if err != nil {
 			return nil, err
 		}
-		b.Commit, b.CommitTime = commit, or(b.CommitTime, when)
+		b.Commit, b.CommitTime = commit, when
 	}
 	t, err := version.ParseCommitTime(b.CommitTime)
 	if err != nil {
@@ -113,8 +113,9 @@ func (m *UnisonPlatform) newBuild(ctx context.Context, id identity) (*Build, err
 }
 
 // gitCommit is a commit of the module's checkout (HEAD when sha is empty)
-// and its commit time.
-func (m *UnisonPlatform) gitCommit(ctx context.Context, sha string) (string, string, error) {
+// and its commit time: when, else read from git (a container with git,
+// which a given commit time spares).
+func (m *UnisonPlatform) gitCommit(ctx context.Context, sha, when string) (string, string, error) {
 	const fix = "pass --commit and --commit-time (git rev-parse HEAD; git show -s --format=%cI HEAD)"
 	if m.Git == nil {
 		return "", "", fmt.Errorf("commit: the module is not run from a git checkout: %s", fix)
@@ -127,8 +128,11 @@ func (m *UnisonPlatform) gitCommit(ctx context.Context, sha string) (string, str
 	if err != nil {
 		return "", "", fmt.Errorf("commit %q: not in the git checkout (%v): give a full 40-hex SHA of it, or %s", sha, err, fix)
 	}
+	if when != "" {
+		return commit, when, nil
+	}
 	gitDir := ref.Tree(dagger.GitRefTreeOpts{Depth: 1}).Directory(".git")
-	when, err := runScript(m.gitTools().WithMountedDirectory("/git", gitDir), "git-info.sh").Stdout(ctx)
+	when, err = runScript(m.gitTools().WithMountedDirectory("/git", gitDir), "git-info.sh").Stdout(ctx)
 	if err != nil {
 		return "", "", fmt.Errorf("commit-time: cannot read HEAD's commit time (%v): %s", err, fix)
 	}

@@ -139,11 +139,11 @@ func (m *UnisonPlatform) Release(
 	r := &Release{Ref: ref, ExistingTags: existingTags, RunNumber: runNumber, Vmdk: vmdk, SkipQa: skipQa, Force: force,
 		Registry: or(registry, defaultRegistry), Owner: or(owner, defaultOwner)}
 	if sha == "" || commitTime == "" {
-		commit, when, err := m.gitCommit(ctx, sha)
+		commit, when, err := m.gitCommit(ctx, sha, commitTime)
 		if err != nil {
 			return nil, err
 		}
-		sha, commitTime = commit, or(commitTime, when)
+		sha, commitTime = commit, when
 	}
 	if r.ExistingTags == nil {
 		tags, err := m.gitTags(ctx)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -159,4 +160,35 @@ func TestModelsAndCompatFunctions(t *testing.T) {
 	r = daggerCall(t, 5*time.Minute, "compat", "--platform-version", "9.9.9")
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Stderr, `platform-version "9.9.9": not in the compatibility matrix`)
+}
+
+// Commit and commit time default from the checkout's HEAD: both read from
+// git when neither is given; a given commit time is used as it is.
+func TestBundleCommitDefaults(t *testing.T) {
+	requireEngine(t)
+	dir := outDir(t)
+	head, err := exec.Command("git", "-C", repoRoot(t), "show", "-s", "--format=%H %cI", "HEAD").Output()
+	require.NoError(t, err)
+	sha, when, _ := strings.Cut(strings.TrimSpace(string(head)), " ")
+	headTime, err := time.Parse(time.RFC3339, when)
+	require.NoError(t, err)
+	metadata := func(p string, args ...string) map[string]any {
+		mustCall(t, 10*time.Minute, append(append([]string{"bundle", "--version", "v0.6.0"}, args...), "export", "--path", p)...)
+		entries, _ := readTarGz(t, p)
+		for _, e := range entries {
+			if e.hdr.Name == "unison-platform/metadata.json" {
+				var md map[string]any
+				require.NoError(t, json.Unmarshal(e.body, &md))
+				return md
+			}
+		}
+		t.Fatalf("%s: no metadata.json", p)
+		return nil
+	}
+	md := metadata(filepath.Join(dir, "head.tar.gz"))
+	assert.Equal(t, sha, md["commit"])
+	assert.Equal(t, headTime.UTC().Format(time.RFC3339), md["build_date"], "HEAD's commit time")
+	md = metadata(filepath.Join(dir, "given.tar.gz"), "--commit-time", bundleCommitTime)
+	assert.Equal(t, sha, md["commit"])
+	assert.Equal(t, bundleCommitTime, md["build_date"])
 }
