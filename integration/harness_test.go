@@ -35,16 +35,24 @@ const airgapEnvHint = "start one with `make engine` (air-gapped, root) or run wi
 // points the dagger CLI and Go SDK at the air-gapped engine when it runs.
 func requireEngine(t testing.TB) {
 	t.Helper()
-	if os.Getenv("_EXPERIMENTAL_DAGGER_RUNNER_HOST") == "" {
-		out, err := exec.Command(filepath.Join(repoRoot(t), "airgap", "airgap.sh"), "env").Output()
-		if err == nil && exec.Command(filepath.Join(repoRoot(t), "airgap", "airgap.sh"), "status").Run() == nil {
-			for _, line := range strings.Split(string(out), "\n") {
-				line = strings.TrimPrefix(line, "export ")
-				for _, kv := range strings.Fields(line) {
-					if k, v, ok := strings.Cut(kv, "="); ok {
-						os.Setenv(k, v)
-					}
+	// the running air-gapped engine's own values, also over ones exported from an
+	// earlier start (make test restarts the engine in test-airgap: its network
+	// namespace, registry credentials and image digests change); an engine of
+	// another kind (a runner host elsewhere) is left alone
+	out, err := exec.Command(filepath.Join(repoRoot(t), "airgap", "airgap.sh"), "env").Output()
+	if err == nil && exec.Command(filepath.Join(repoRoot(t), "airgap", "airgap.sh"), "status").Run() == nil {
+		env := map[string]string{}
+		for _, line := range strings.Split(string(out), "\n") {
+			line = strings.TrimPrefix(line, "export ")
+			for _, kv := range strings.Fields(line) {
+				if k, v, ok := strings.Cut(kv, "="); ok {
+					env[k] = v
 				}
+			}
+		}
+		if host := os.Getenv("_EXPERIMENTAL_DAGGER_RUNNER_HOST"); host == "" || host == env["_EXPERIMENTAL_DAGGER_RUNNER_HOST"] {
+			for k, v := range env {
+				os.Setenv(k, v)
 			}
 		}
 	}
