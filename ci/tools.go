@@ -69,14 +69,15 @@ func (m *UnisonPlatform) isoTools() *dagger.Container { return m.withPackages(is
 // diskTools runs qemu-img, sfdisk and debugfs on disk images.
 func (m *UnisonPlatform) diskTools() *dagger.Container { return m.withPackages(diskPackages) }
 
-// packer compresses root filesystems with pigz.
+// packer compresses root filesystems with pigz (and hashes them with OpenSSL).
 func (m *UnisonPlatform) packer() *dagger.Container { return m.withPackages(packPackages) }
 
 // gitTools reads the module's git checkout.
 func (m *UnisonPlatform) gitTools() *dagger.Container { return m.withPackages(gitPackages) }
 
 // withPackages is the tools image with pkgs installed; rtar (reproducible
-// tar) is on its PATH.
+// tar) and sha256 (FILE.sha256 files, with OpenSSL when pkgs have it) are
+// on its PATH.
 func (m *UnisonPlatform) withPackages(pkgs []string) *dagger.Container {
 	return amd64().From(m.ToolsImage).
 		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
@@ -84,6 +85,7 @@ func (m *UnisonPlatform) withPackages(pkgs []string) *dagger.Container {
 			"apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " +
 				strings.Join(pkgs, " ") + " >/dev/null && rm -rf /var/lib/apt/lists/*"}).
 		WithNewFile("/usr/local/bin/rtar", script("rtar.sh"), dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
+		WithNewFile("/usr/local/bin/sha256", script("sha256.sh"), dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
 		WithWorkdir("/work").
 		With(m.nonce)
 }

@@ -17,13 +17,11 @@ if [ -e /tmp/tar-failed ]; then echo "wsl-pack: tar of $BUNDLE_DIR failed" >&2; 
 # the same bytes under the name wsl --install --from-file takes: a link, not
 # a second copy, and one checksum for both
 ln "/out/$ROOTFS" "/out/$WSLFILE"
-sum=$(openssl dgst -sha256 -r "/out/$ROOTFS" | cut -d' ' -f1)
-printf '%s  %s\n' "$sum" "$ROOTFS" > "/out/$ROOTFS.sha256"
-printf '%s  %s\n' "$sum" "$WSLFILE" > "/out/$WSLFILE.sha256"
+sha256 "/out/$ROOTFS" "$WSLFILE"
 mkdir -p /b/unisonos-wsl
 cp /meta/* /in/unison-platform-bundle.tar.gz /b/unisonos-wsl/
 install -m 0755 /opt-installer/install-wsl.sh /opt-installer/common.sh /b/unisonos-wsl/
 find /b -exec touch -h -d @"$SOURCE_DATE_EPOCH" {} +
 chmod 0644 /b/unisonos-wsl/metadata.json /b/unisonos-wsl/README.md /b/unisonos-wsl/unison-platform-bundle.tar.gz
 cd /b && rtar --owner=0 --group=0 -cf - unisonos-wsl | gzip -n -9 > "/out/$BUNDLE"
-cd /out && sha256sum "$BUNDLE" > "$BUNDLE.sha256"
+sha256 "/out/$BUNDLE"
