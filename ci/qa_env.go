@@ -87,14 +87,17 @@ func (m *UnisonPlatform) qaAccel(ctx context.Context, mode string) (qaAccel, err
 	}
 	out, err := runScriptWith(m.tools().WithEnvVariable("UNISON_QA_PROBE", fmt.Sprint(time.Now().UnixNano())),
 		"kvm-probe.sh", dagger.ContainerWithExecOpts{InsecureRootCapabilities: true}).Stdout(ctx)
-	if err != nil {
-		return qaAccel{}, fmt.Errorf("accel: the KVM probe did not run: %w", err)
-	}
 	out = strings.TrimSpace(out)
-	if out == "kvm" {
+	if out == "kvm" && err == nil {
 		return qaAccel{"kvm", "a probe boot with KVM worked"}, nil
 	}
 	reason := strings.TrimPrefix(out, "tcg: ")
+	switch {
+	case err != nil:
+		reason = "the KVM probe could not run: " + err.Error()
+	case !strings.HasPrefix(out, "tcg: ") || reason == "":
+		reason = fmt.Sprintf("the KVM probe gave no answer (%q)", out)
+	}
 	if mode == "kvm" {
 		return qaAccel{}, fmt.Errorf("accel kvm: KVM is not available to the engine's containers: %s; use --accel auto (TCG when there is no KVM) or --accel tcg", reason)
 	}

@@ -149,7 +149,7 @@ func (b *Build) vm(ctx context.Context, o vmOptions) (*dagger.Directory, error) 
 		WithMountedFile("/in/base.img", base).
 		WithDirectory("/stage", stage).
 		WithMountedDirectory("/out", dag.Directory()) // its own snapshot: no copy out of the root filesystem
-	return runScript(c, "vm-inject.sh").Directory("/out"), nil
+	return runScript(mountScript(c, "vmdk-cid.sh", script("vmdk-cid.sh")), "vm-inject.sh").Directory("/out"), nil
 }
 
 // vmdkName is the .vmdk to write, or "" for none.

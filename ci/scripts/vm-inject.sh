@@ -42,10 +42,7 @@ if [ -n "$VMDK_OUT" ]; then
   qemu-img convert -m 1 -O vmdk -o subformat=streamOptimized "/out/$QCOW" "/out/$VMDK_OUT"
   # qemu-img writes a random content ID (CID=) into the descriptor: make it the
   # first 8 hex digits of the qcow2's SHA-256, so the same disk gives the same bytes
-  cid=$(sha256sum "/out/$QCOW" | cut -c1-8)
-  off=$(grep -abo -m1 'CID=[0-9a-f]\{8\}' "/out/$VMDK_OUT" | head -1 | cut -d: -f1)
-  [ -n "$off" ] || { echo "vmdk: no CID in the descriptor"; exit 1; }
-  printf '%s' "$cid" | dd of="/out/$VMDK_OUT" bs=1 seek=$((off + 4)) conv=notrunc status=none
+  /tmp/unison/vmdk-cid.sh "/out/$VMDK_OUT" "$(sha256sum "/out/$QCOW" | cut -c1-8)"
   qemu-img check -q "/out/$VMDK_OUT"
 fi
 cd /out && for f in *; do sha256sum "$f" > "$f.sha256"; done
