@@ -107,13 +107,23 @@ generate_secret() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 
 # seed_env: platform.env from the template, created once on this machine:
 # every secret left as the placeholder gets its own generated value (never
-# printed); mode 0600; an existing file is kept.
+# printed); mode 0600. An existing file is kept, and a key that a newer
+# template added is appended to it (its template value, or a generated
+# secret), so an upgrade starts without editing.
 seed_env() {
-  local env=$UNISON_ETC/platform.env tmp line key
+  local env=$UNISON_ETC/platform.env tmp key missing=()
   [ -L "$env" ] && die 5 "$env is a symbolic link: refusing to follow it (replace it with a regular file)"
   if [ -f "$env" ]; then
     log "keep existing $env"
     if [ "$(stat -c %a "$env")" != 600 ]; then log "fix mode of $env to 600"; run chmod 600 "$env"; fi
+    while IFS= read -r key; do
+      grep -q "^$key=" "$env" || missing+=("$key")
+    done < <(grep -oE '^[A-Za-z_][A-Za-z0-9_]*' "$BUNDLE_DIR/platform.env.template")
+    [ ${#missing[@]} -gt 0 ] || return 0
+    if [ "$DRY_RUN" = 1 ]; then log "would add to $env the keys of the new template: ${missing[*]}"; return 0; fi
+    if [ -n "$(tail -c 1 "$env")" ]; then echo >> "$env"; fi
+    template_lines "${missing[@]}" >> "$env"
+    log "added to $env the keys of the new template: ${missing[*]}"
     return 0
   fi
   if [ "$DRY_RUN" = 1 ]; then
@@ -123,17 +133,27 @@ seed_env() {
   install -d -m 755 "$UNISON_ETC"
   tmp=$(umask 077 && mktemp "$UNISON_ETC/.platform.env.XXXXXX")
   TMPFILES+=("$tmp")
+  template_lines > "$tmp"
+  chmod 600 "$tmp"
+  mv -f "$tmp" "$env"
+  log "created $env (mode 600) with secrets generated on this machine"
+}
+
+# template_lines [KEY...]: the template's lines (only those of KEYs when
+# given), every secret left as the placeholder replaced by a generated one
+template_lines() {
+  local line key
   while IFS= read -r line || [ -n "$line" ]; do
     key=${line%%=*}
+    if [ $# -gt 0 ]; then
+      if [ "$line" = "$key" ] || [[ " $* " != *" $key "* ]]; then continue; fi
+    fi
     if [ "$line" != "$key" ] && is_secret "$key" && [ "${line#*=}" = "$PLACEHOLDER" ]; then
       printf '%s=%s\n' "$key" "$(generate_secret)"
     else
       printf '%s\n' "$line"
     fi
-  done < "$BUNDLE_DIR/platform.env.template" > "$tmp"
-  chmod 600 "$tmp"
-  mv -f "$tmp" "$env"
-  log "created $env (mode 600) with secrets generated on this machine"
+  done < "$BUNDLE_DIR/platform.env.template"
 }
 
 # env_problems FILE TEMPLATE: one line per problem of FILE, naming the key

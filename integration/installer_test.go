@@ -142,6 +142,20 @@ cat /etc/systemd/system/unison-platform.service`)
 	check, _, _ := run(ctx, t, again, "grep LOG_LEVEL /etc/unison/platform.env; stat -c %a /etc/unison/platform.env")
 	assert.Equal(t, "UNISON_LOG_LEVEL=debug\n600\n", check)
 
+	// an upgrade: a platform.env of an older template (no UNISON_MODELS_STORE, no
+	// JWT secret, no newline at its end) keeps its values and gets the new keys
+	older := installed.WithExec([]string{"sh", "-c", "grep -v -e UNISON_MODELS_STORE -e UNISON_JWT_SECRET /etc/unison/platform.env | head -c -1 > /tmp/e && cat /tmp/e > /etc/unison/platform.env"})
+	before, _, _ := run(ctx, t, older, "grep UNISON_AUTH_SECRET= /etc/unison/platform.env")
+	out, rc, upgraded := run(ctx, t, older, inst+"install-docker.sh")
+	require.Equal(t, 0, rc, out)
+	assert.Contains(t, out, "added to /etc/unison/platform.env the keys of the new template: UNISON_JWT_SECRET UNISON_MODELS_STORE")
+	upgradedEnv, _, _ := run(ctx, t, upgraded, "cat /etc/unison/platform.env")
+	assert.Contains(t, upgradedEnv, strings.TrimSpace(before)+"\n", "the existing secret is kept")
+	assert.Contains(t, upgradedEnv, "\nUNISON_MODELS_STORE=/var/lib/unisonos/models\n")
+	assert.Regexp(t, `\nUNISON_JWT_SECRET=[0-9a-f]{64}\n`, upgradedEnv)
+	out, rc, _ = run(ctx, t, upgraded, "bash /opt/unison-platform/installer/common.sh check-env /etc/unison/platform.env")
+	assert.Equal(t, 0, rc, "the upgraded file passes check-env: %s", out)
+
 	// it starts with no edit (through systemctl), and pulls with the env file
 	out, rc, started := run(ctx, t, installed, inst+"install-docker.sh --start --pull")
 	require.Equal(t, 0, rc, out)
@@ -186,7 +200,7 @@ func TestCheckEnv(t *testing.T) {
 	ctx, base := unpackedBundle(t)
 	const a, j = "8c1f0e6a9d2b4f7e3a5c6d8e9f0a1b2c", "f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8"
 	good := "UNISON_AUTH_SECRET=" + a + "\nUNISON_JWT_SECRET=" + j + "\nUNISON_ADMIN_EMAIL=\nUNISON_MODEL_FLAVOR=light\n" +
-		"UNISON_MODELS_FILE=/opt/unison-platform/models.json\nUNISON_LOG_LEVEL=info\n"
+		"UNISON_MODELS_FILE=/opt/unison-platform/models.json\nUNISON_MODELS_STORE=/var/lib/unisonos/models\nUNISON_LOG_LEVEL=info\n"
 	swap := func(old, new string) string { return strings.Replace(good, old, new, 1) }
 	cases := []struct{ name, env, want string }{
 		{"good", good, ""},

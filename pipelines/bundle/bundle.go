@@ -55,7 +55,7 @@ func (in Input) Validate() (time.Time, error) {
 		return time.Time{}, fmt.Errorf("internal: no service set")
 	}
 	known := map[string]bool{}
-	for _, kv := range EnvDefaults(in.Flavor) {
+	for _, kv := range in.envDefaults() {
 		known[kv[0]] = true
 	}
 	for _, svc := range in.Set.Services {
@@ -93,23 +93,37 @@ func (in Input) EnvTemplate() []byte {
 	b.WriteString("# (keys ending in _SECRET, _PASSWORD, _PASS, _TOKEN, _KEY) left as " + Placeholder + " gets its own\n")
 	b.WriteString("# 32 random bytes from the kernel (hex). Secrets live only there, never in an image.\n")
 	b.WriteString("# Strict KEY=value lines: no spaces around '=', no quotes, no '$', no inline comments.\n")
-	for _, kv := range EnvDefaults(in.Flavor) {
+	for _, kv := range in.envDefaults() {
 		fmt.Fprintf(&b, "%s=%s\n", kv[0], kv[1])
 	}
 	return []byte(b.String())
 }
 
-// EnvDefaults are the keys of platform.env and their template values, in order.
-func EnvDefaults(flavor string) [][2]string {
+// EnvDefaults are the keys of platform.env and their template values, in
+// order. UNISON_MODELS_FILE and UNISON_MODELS_STORE are paths on the machine:
+// compose mounts them where the service contract says (compat.ModelsFile,
+// compat.ModelsStore); an offline medium's model store is served in place.
+func EnvDefaults(flavor string, offline bool) [][2]string {
+	store := compat.HostModelsStore
+	if offline {
+		store = OfflineModelsStore
+	}
 	return [][2]string{
 		{"UNISON_AUTH_SECRET", Placeholder},
 		{"UNISON_JWT_SECRET", Placeholder},
 		{"UNISON_ADMIN_EMAIL", ""}, // optional: only a person knows it
 		{"UNISON_MODEL_FLAVOR", flavor},
-		{"UNISON_MODELS_FILE", InstallDir + "/models.json"},
+		{"UNISON_MODELS_FILE", compat.HostModelsFile},
+		{"UNISON_MODELS_STORE", store},
 		{"UNISON_LOG_LEVEL", "info"},
 	}
 }
+
+// OfflineModelsStore is the model store an offline medium carries (its
+// payload's models/ folder, installed with the bundle).
+const OfflineModelsStore = InstallDir + "/offline/models"
+
+func (in Input) envDefaults() [][2]string { return EnvDefaults(in.Flavor, in.Set != nil && in.Set.Offline) }
 
 // Readme renders the bundle's README.md.
 func (in Input) Readme() []byte {

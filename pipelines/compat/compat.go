@@ -7,7 +7,9 @@ package compat
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -26,6 +28,11 @@ type Service struct {
 	Inference string `json:"inference,omitempty"`
 	// Env are the platform.env keys the service receives, and no others.
 	Env []string `json:"env,omitempty"`
+	// Models: the service gets the models metadata and the model store,
+	// read-only (contract.go).
+	Models bool `json:"models,omitempty"`
+	// DependsOn are the services that must be healthy before this one starts.
+	DependsOn []string `json:"depends_on,omitempty"`
 }
 
 // Matrix is a parsed compatibility matrix.
@@ -120,13 +127,46 @@ func (m *Matrix) parseServices(d *yamlx.Doc, n *yaml.Node) error {
 		}
 		m.Services[s.Key] = svc
 	}
+	return m.checkDependsOn(d, svcs)
+}
+
+// checkDependsOn refuses a depends_on that names an unknown service or
+// closes a cycle (compose would refuse to start it).
+func (m *Matrix) checkDependsOn(d *yamlx.Doc, svcs []yamlx.Pair) error {
+	for _, s := range svcs {
+		field := "services." + s.Key + ".depends_on"
+		for _, dep := range m.Services[s.Key].DependsOn {
+			if _, ok := m.Services[dep]; !ok || dep == s.Key {
+				return d.Errorf(s.Value, field, "%q is not another service of this file (known: %s)", dep, strings.Join(m.ServiceNames(), ", "))
+			}
+		}
+		if path := m.cycle(s.Key, []string{s.Key}); path != nil {
+			return d.Errorf(s.Value, field, "start-up order has a cycle: %s; remove one of these dependencies", strings.Join(path, " -> "))
+		}
+	}
+	return nil
+}
+
+// cycle returns a dependency path from the last of path back to path[0], or nil.
+func (m *Matrix) cycle(start string, path []string) []string {
+	for _, dep := range m.Services[path[len(path)-1]].DependsOn {
+		if dep == start {
+			return append(path, dep)
+		}
+		if slices.Contains(path, dep) {
+			continue
+		}
+		if c := m.cycle(start, append(slices.Clone(path), dep)); c != nil {
+			return c
+		}
+	}
 	return nil
 }
 
 // parseService reads one service; ports records the ports taken so far.
 func (m *Matrix) parseService(d *yamlx.Doc, s yamlx.Pair, ports map[int]string) (Service, error) {
 	field, reg := "services."+s.Key, m.Registry
-	fields, err := d.Mapping(s.Value, field, []string{"image", "port", "health", "inference", "env"})
+	fields, err := d.Mapping(s.Value, field, []string{"image", "port", "health", "inference", "env", "models", "depends_on"})
 	if err != nil {
 		return Service{}, err
 	}
@@ -156,7 +196,14 @@ func (m *Matrix) parseService(d *yamlx.Doc, s yamlx.Pair, ports map[int]string) 
 				if err == nil && !envKeyRE.MatchString(k) {
 					err = d.Errorf(f.Value, ff, "%q is not an environment variable name (UPPER_CASE)", k)
 				}
+				if why, ok := contractEnv[k]; ok && err == nil {
+					err = d.Errorf(f.Value, ff, "%s is set by the service contract (%s): remove it from env", k, why)
+				}
 			}
+		case "models":
+			svc.Models, err = d.Bool(f.Value, ff)
+		case "depends_on":
+			svc.DependsOn, err = d.Strings(f.Value, ff)
 		case "health", "inference":
 			var v string
 			v, err = d.String(f.Value, ff)
@@ -325,27 +372,25 @@ func (s *Set) JSON() []byte {
 	return append(b, '\n')
 }
 
-// Compose renders the bundle's compose file (docker compose v2). Secrets come
-// from /etc/unison/platform.env at run time; nothing secret is written here.
+// Compose renders the bundle's compose file (docker compose v2) from the
+// service contract (contract.go). Secrets come from /etc/unison/platform.env
+// at run time; nothing secret is written here.
 func (s *Set) Compose() []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# UnisonOS platform %s: generated from images/compat.yaml, do not edit.\n", s.PlatformVersion)
+	fmt.Fprintf(&b, "# UnisonOS platform %s: generated from images/compat.yaml and the service contract, do not edit.\n", s.PlatformVersion)
 	b.WriteString("name: unison-platform\nservices:\n")
 	for _, svc := range s.Services {
 		fmt.Fprintf(&b, "  %s:\n", svc.Name)
-		if s.Offline {
-			fmt.Fprintf(&b, "    image: %s # %s, loaded from the medium\n    pull_policy: never\n", s.TagRef(svc), s.Digests[svc.Name])
-		} else if s.Digests[svc.Name] != "" {
-			// pinned: the tag stays as a comment and a label, the digest is what runs
-			fmt.Fprintf(&b, "    image: %s # %s\n", s.ImageRef(svc), s.Tags[svc.Name])
-			fmt.Fprintf(&b, "    labels:\n      org.opencontainers.image.ref.name: %s\n", s.TagRef(svc))
-		} else {
-			fmt.Fprintf(&b, "    image: %s\n", s.ImageRef(svc))
-		}
-		b.WriteString("    restart: unless-stopped\n")
+		s.composeImage(&b, svc)
+		// the contract: not root, nothing writable but /tmp, no capabilities
+		fmt.Fprintf(&b, "    restart: unless-stopped\n    user: \"%s\"\n    read_only: true\n    tmpfs:\n      - /tmp\n", User)
+		b.WriteString("    cap_drop:\n      - ALL\n    security_opt:\n      - no-new-privileges:true\n")
 		// only the keys the service declares, from the env file compose is given
 		// (--env-file /etc/unison/platform.env); a missing secret stops compose
-		fmt.Fprintf(&b, "    environment:\n      UNISON_SERVICE: %s\n      UNISON_PORT: \"%d\"\n", svc.Name, svc.Port)
+		fmt.Fprintf(&b, "    environment:\n      UNISON_SERVICE: %s\n      UNISON_PORT: \"%d\"\n      UNISON_HEALTH: %s\n", svc.Name, svc.Port, svc.Health)
+		if svc.Models {
+			fmt.Fprintf(&b, "      UNISON_MODELS_FILE: %s\n      UNISON_MODELS_STORE: %s\n", ModelsFile, ModelsStore)
+		}
 		for _, k := range svc.Env {
 			if IsSecret(k) {
 				fmt.Fprintf(&b, "      %s: ${%s:?%s is not set in /etc/unison/platform.env}\n", k, k, k)
@@ -353,10 +398,41 @@ func (s *Set) Compose() []byte {
 				fmt.Fprintf(&b, "      %s: ${%s:-}\n", k, k)
 			}
 		}
+		if svc.Models {
+			// the metadata must exist (no empty folder made in its place); the store may be empty
+			fmt.Fprintf(&b, "    volumes:\n      - type: bind\n        source: ${UNISON_MODELS_FILE:-%s}\n        target: %s\n        read_only: true\n        bind:\n          create_host_path: false\n", HostModelsFile, ModelsFile)
+			fmt.Fprintf(&b, "      - type: bind\n        source: ${UNISON_MODELS_STORE:-%s}\n        target: %s\n        read_only: true\n        bind:\n          create_host_path: true\n", HostModelsStore, ModelsStore)
+		}
 		fmt.Fprintf(&b, "    ports:\n      - \"127.0.0.1:%d:%d\"\n", svc.Port, svc.Port)
-		fmt.Fprintf(&b, "    healthcheck:\n      test: [\"CMD-SHELL\", \"curl -fsS http://localhost:%d%s || exit 1\"]\n      interval: 30s\n      timeout: 5s\n      retries: 3\n", svc.Port, svc.Health)
+		if len(svc.DependsOn) > 0 {
+			b.WriteString("    depends_on:\n")
+			for _, dep := range svc.DependsOn {
+				fmt.Fprintf(&b, "      %s:\n        condition: service_healthy\n", dep)
+			}
+		}
+		fmt.Fprintf(&b, "    healthcheck:\n      test: [\"CMD\", \"%s\"]\n      interval: 10s\n      timeout: 5s\n      retries: 3\n      start_period: 30s\n", HealthCheck)
+		fmt.Fprintf(&b, "    logging:\n      driver: json-file\n      options:\n        max-size: \"%s\"\n        max-file: \"%d\"\n", LogMaxSize, LogMaxFiles)
 	}
 	return []byte(b.String())
+}
+
+// composeImage writes a service's image (and its labels).
+func (s *Set) composeImage(b *strings.Builder, svc Service) {
+	labels := map[string]string{"org.unisonos.contract": ContractVersion}
+	switch {
+	case s.Offline:
+		fmt.Fprintf(b, "    image: %s # %s, loaded from the medium\n    pull_policy: never\n", s.TagRef(svc), s.Digests[svc.Name])
+	case s.Digests[svc.Name] != "":
+		// pinned: the tag stays as a comment and a label, the digest is what runs
+		fmt.Fprintf(b, "    image: %s # %s\n", s.ImageRef(svc), s.Tags[svc.Name])
+		labels["org.opencontainers.image.ref.name"] = s.TagRef(svc)
+	default:
+		fmt.Fprintf(b, "    image: %s\n", s.ImageRef(svc))
+	}
+	b.WriteString("    labels:\n")
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		fmt.Fprintf(b, "      %s: %q\n", k, labels[k])
+	}
 }
 
 // PlatformFor is the matrix version a build of version uses: explicit when

@@ -103,6 +103,12 @@ func TestRejections(t *testing.T) {
 		"uppercase registry":          {"version: 1\nregistry: GHCR.io/X\nservices: {}\nplatforms: {}\n", "registry: \"GHCR.io/X\" is not a lowercase"},
 		"no platforms":                {head + "platforms: {}\n", "platforms: list at least one platform version"},
 		"missing platforms":           {head, "platforms: missing"},
+		"contract key in env":         {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 80, health: /h, env: [UNISON_MODELS_FILE]}\nplatforms: {}\n", "services.a.env: UNISON_MODELS_FILE is set by the service contract (set models: true to get the models metadata): remove it from env"},
+		"models not a bool":           {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 80, health: /h, models: maybe}\nplatforms: {}\n", "services.a.models"},
+		"depends on unknown":          {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 80, health: /h, depends_on: [c]}\nplatforms: {}\n", `c.yaml:4: services.a.depends_on: "c" is not another service of this file (known: a)`},
+		"depends on itself":           {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 80, health: /h, depends_on: [a]}\nplatforms: {}\n", `services.a.depends_on: "a" is not another service`},
+		"depends_on cycle": {"version: 1\nregistry: ghcr.io/x\nservices:\n  a: {image: i, port: 80, health: /h, depends_on: [b]}\n  b: {image: j, port: 81, health: /h, depends_on: [c]}\n  c: {image: k, port: 82, health: /h, depends_on: [a]}\nplatforms: {}\n",
+			"services.a.depends_on: start-up order has a cycle: a -> b -> c -> a; remove one of these dependencies"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
