@@ -123,7 +123,9 @@ func EnvDefaults(flavor string, offline bool) [][2]string {
 // payload's models/ folder, installed with the bundle).
 const OfflineModelsStore = InstallDir + "/offline/models"
 
-func (in Input) envDefaults() [][2]string { return EnvDefaults(in.Flavor, in.Set != nil && in.Set.Offline) }
+func (in Input) envDefaults() [][2]string {
+	return EnvDefaults(in.Flavor, in.Set != nil && in.Set.Offline)
+}
 
 // Readme renders the bundle's README.md.
 func (in Input) Readme() []byte {
