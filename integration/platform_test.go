@@ -1,0 +1,136 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"dagger.io/dagger"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// referenceImages builds the reference service (images/reference-service)
+// for every service of the compatibility set with service-build, as the
+// reusable workflow builds a service repository, and publishes each under
+// prefix at its platform 0.6.0 tag; it returns SERVICE=sha256:... pins.
+func referenceImages(t *testing.T, reg, owner string) []string {
+	t.Helper()
+	ports := map[string]string{"orchestrator": "8080", "inference": "8087", "auth": "8088", "context": "8081"}
+	var pins []string
+	for _, svc := range []string{"auth", "context", "inference", "orchestrator"} {
+		imageName, tag, _ := strings.Cut(serviceTags[svc], ":")
+		args := []string{"service-build", "--source", filepath.Join(repoRoot(t), "images", "reference-service"),
+			"--image-name", imageName, "--domain", "platform", "--service-port", ports[svc],
+			"--ref", "refs/tags/" + tag, "--sha", sampleSHA, "--commit-time", sampleTime,
+			"with-registry", "--registry", reg, "--owner", owner}
+		if user, _ := registryCredentials(t); user != "" {
+			args = append(args, "--username", user, "--password", "file:"+os.Getenv("UNISON_REGISTRY_PASSWORD_FILE"))
+		}
+		out := mustCall(t, 20*time.Minute, append(args, "publish")...)
+		m := regexp.MustCompile(`(?m)^\S+/` + imageName + `:` + regexp.QuoteMeta(tag) + `@(sha256:[0-9a-f]{64})$`).FindStringSubmatch(out)
+		require.NotNil(t, m, "service-build printed no digest for %s: %s", svc, out)
+		pins = append(pins, svc+"="+m[1])
+	}
+	return pins
+}
+
+// platformHost is a machine with real Docker Engine and Compose v2 from
+// Debian 13's archive (docker.io 26, docker-compose 2.26: what Ubuntu 24.04
+// ships as docker.io and docker-compose-v2), the tools the checks use, and
+// the bundle unpacked in /b.
+func platformHost(c *dagger.Client, bundle *dagger.File, reg string) *dagger.Container {
+	sources := "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie trixie-updates\nComponents: main\n" +
+		"Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
+	return c.Container().From(baseImage()).
+		WithNewFile("/etc/apt/sources.list.d/debian.sources", sources).
+		WithExec([]string{"sh", "-c", "rm -f /etc/apt/sources.list && apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends " +
+			"docker.io docker-compose iptables jq curl iproute2 procps ca-certificates >/dev/null && rm -rf /var/lib/apt/lists/*"}).
+		WithNewFile("/etc/docker/daemon.json", fmt.Sprintf(`{"insecure-registries": [%q]}`+"\n", reg)).
+		WithMountedFile("/in/bundle.tar.gz", bundle).
+		WithExec([]string{"sh", "-c", "mkdir -p /b && tar -xzf /in/bundle.tar.gz -C /b"})
+}
+
+// The platform as it ships, running for real: the reference services built
+// by service-build and pinned by digest in the bundle's compose.yaml, the
+// installer and the systemd unit's own commands on a machine with real
+// Docker and Compose v2 (bridge networking, overlay2, iptables), every
+// service healthy by compose's account, the service contract as Docker
+// applied it, loopback-only ports, an inference answer naming the model of
+// models.json read through the contract's read-only mount, the platform back
+// after the Docker daemon restarts, and two broken machines refused.
+func TestPlatformCompose(t *testing.T) {
+	requireEngine(t)
+	reg := sharedRegistry(t)
+	owner := "plat" + time.Now().UTC().Format("150405")
+	pins := referenceImages(t, reg, owner)
+	images := imagesFor(t, reg+"/"+owner)
+	bundlePath := filepath.Join(outDir(t), "bundle.tar.gz")
+	args := append([]string{"--images", images}, bundleArgs()...)
+	for _, p := range pins {
+		args = append(args, "--digests", p)
+	}
+	mustCall(t, 10*time.Minute, append(args, "export", "--path", bundlePath)...)
+
+	c, ctx := connect(t)
+	script, err := os.ReadFile(filepath.Join(repoRoot(t), "integration", "testdata", "platform-host.sh"))
+	require.NoError(t, err)
+	host := platformHost(c, c.Host().File(bundlePath), reg).
+		WithNewFile("/usr/local/bin/platform-host", string(script), dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
+		// Docker's storage: not the container's own overlay root, a fresh one per run
+		WithMountedCache("/var/lib/docker", c.CacheVolume("unison-platform-docker-"+owner)).
+		WithEnvVariable("UNISON_TEST_NONCE", owner)
+	if user, pass := registryCredentials(t); user != "" {
+		host = host.WithEnvVariable("REGISTRY", reg).WithEnvVariable("REGISTRY_USER", user).
+			WithMountedSecret("/run/secrets/registry-password", c.SetSecret("registry-password-"+owner, pass))
+	}
+	out, err := host.WithExec([]string{"platform-host"}, dagger.ContainerWithExecOpts{InsecureRootCapabilities: true}).Stdout(ctx)
+	require.NoError(t, err)
+	t.Log("\n" + out)
+	require.Contains(t, out, "CHECKS DONE")
+
+	got := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^CHECK ([a-z-]+): (.*)$`).FindAllStringSubmatch(out, -1) {
+		got[m[1]] = m[2]
+	}
+	want := []string{"install", "unit-start", "healthy", "loopback-only", "health-auth", "health-context", "health-inference",
+		"health-orchestrator", "inference-model", "after-restart", "missing-models-refused", "unreadable-models-refused"}
+	names := make([]string, 0, len(got))
+	for n := range got {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	assert.ElementsMatch(t, want, names)
+	for _, n := range want {
+		assert.Equal(t, "ok", got[n], n)
+	}
+	// real components: Debian 13's Docker 26 and Compose v2, overlay2, Docker's bridge network
+	assert.Regexp(t, `(?m)^docker 26\.`, out)
+	assert.Regexp(t, `(?m)^Docker Compose version v?2\.`, out)
+	assert.Regexp(t, `(?m)^storage overlay2, networks .*bridge`, out)
+	// the contract as Docker applied it (docker inspect of every container)
+	for _, svc := range []string{"auth", "context", "inference", "orchestrator"} {
+		line := regexp.MustCompile(`(?m)^inspect: ` + svc + ` .*$`).FindString(out)
+		require.NotEmpty(t, line, svc)
+		for _, f := range []string{"user=65532:65532", "readonly=true", "capdrop=ALL", "secopt=no-new-privileges:true", "log=json-file:10m", "network=unison-platform_default"} {
+			assert.Contains(t, line, f, svc)
+		}
+		if svc == "inference" {
+			assert.Contains(t, line, "/opt/unison-platform/models.json->/unison/models/models.json:ro")
+			assert.Contains(t, line, "/var/lib/unisonos/models->/unison/models/store:ro")
+		} else {
+			assert.Contains(t, line, "mounts=", svc)
+			assert.NotContains(t, line, "/unison/models", "only models services get the models")
+		}
+	}
+	// the images that ran are the pinned reference images
+	for _, p := range pins {
+		svc, digest, _ := strings.Cut(p, "=")
+		assert.Contains(t, out, "@"+digest, svc)
+	}
+}
