@@ -41,7 +41,7 @@ func referenceImages(t *testing.T, reg, owner string) []string {
 }
 
 // platformHost is a machine with real Docker Engine and Compose v2 from
-// Debian 13's archive (docker.io 26, docker-compose 2.26: what Ubuntu 24.04
+// Debian 13's archive (docker.io 26 with docker-cli, docker-compose 2.26: what Ubuntu 24.04
 // ships as docker.io and docker-compose-v2), the tools the checks use, and
 // the bundle unpacked in /b.
 func platformHost(c *dagger.Client, bundle *dagger.File, reg string) *dagger.Container {
@@ -50,7 +50,7 @@ func platformHost(c *dagger.Client, bundle *dagger.File, reg string) *dagger.Con
 	return c.Container().From(baseImage()).
 		WithNewFile("/etc/apt/sources.list.d/debian.sources", sources).
 		WithExec([]string{"sh", "-c", "rm -f /etc/apt/sources.list && apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends " +
-			"docker.io docker-compose iptables jq curl iproute2 procps ca-certificates >/dev/null && rm -rf /var/lib/apt/lists/*"}).
+			"docker.io docker-cli docker-compose iptables jq curl iproute2 procps ca-certificates >/dev/null && rm -rf /var/lib/apt/lists/*"}).
 		WithNewFile("/etc/docker/daemon.json", fmt.Sprintf(`{"insecure-registries": [%q]}`+"\n", reg)).
 		WithMountedFile("/in/bundle.tar.gz", bundle).
 		WithExec([]string{"sh", "-c", "mkdir -p /b && tar -xzf /in/bundle.tar.gz -C /b"})

@@ -20,9 +20,14 @@ prefix() { sed "s/^/$1: /"; }
 check() { if [ "$2" = ok ]; then echo "CHECK $1: ok"; else echo "CHECK $1: FAIL ${*:2}"; fi; }
 
 dockerd_up() {
+  local t0=$SECONDS
   dockerd >> /var/log/dockerd.log 2>&1 &
-  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && return 0; sleep 1; done
-  echo "dockerd did not start:"; tail -20 /var/log/dockerd.log; return 1
+  for _ in $(seq 1 120); do
+    if timeout 5 docker info >/dev/null 2>&1; then echo "dockerd up in $((SECONDS - t0))s"; return 0; fi
+    sleep 1
+  done
+  echo "dockerd did not start within $((SECONDS - t0))s: $(timeout 5 docker info 2>&1 | tail -3)"
+  grep -vE 'level=(info|debug)' /var/log/dockerd.log | tail -20; return 1
 }
 dockerd_down() {
   pkill dockerd
