@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"dagger.io/dagger"
+	"github.com/project-unisonOS/unison-platform/pipelines/qa"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -113,21 +114,36 @@ func TestPlatformCompose(t *testing.T) {
 	assert.Regexp(t, `(?m)^docker 26\.`, out)
 	assert.Regexp(t, `(?m)^Docker Compose version v?2\.`, out)
 	assert.Regexp(t, `(?m)^storage overlay2, networks .*bridge`, out)
-	// the contract as Docker applied it (docker inspect of every container)
-	for _, svc := range []string{"auth", "context", "inference", "orchestrator"} {
-		line := regexp.MustCompile(`(?m)^inspect: ` + svc + ` .*$`).FindString(out)
-		require.NotEmpty(t, line, svc)
-		for _, f := range []string{"user=65532:65532", "readonly=true", "capdrop=ALL", "secopt=no-new-privileges:true", "log=json-file:10m", "network=unison-platform_default"} {
-			assert.Contains(t, line, f, svc)
-		}
-		if svc == "inference" {
-			assert.Contains(t, line, "/opt/unison-platform/models.json->/unison/models/models.json:ro")
-			assert.Contains(t, line, "/var/lib/unisonos/models->/unison/models/store:ro")
-		} else {
-			assert.Contains(t, line, "mounts=", svc)
-			assert.NotContains(t, line, "/unison/models", "only models services get the models")
+	// the contract as Docker applied it, judged by qa.Containers from compose ps and docker inspect
+	jsonOf := func(key string) []byte {
+		m := regexp.MustCompile(`(?m)^json-` + key + `: (.*)$`).FindStringSubmatch(out)
+		require.NotNil(t, m, key)
+		return []byte(m[1])
+	}
+	services := jsonOf("services")
+	judged, err := qa.Containers(services, jsonOf("up-ps"), jsonOf("up-inspect"))
+	require.NoError(t, err)
+	require.Len(t, judged, 4*7+2+3, "every rule of every service judged")
+	for _, r := range judged {
+		assert.True(t, r.Passed, "%s: %s", r.Name, r.Message)
+	}
+	// the machine with an unreadable models.json: QA names the service and the rule
+	judged, err = qa.Containers(services, jsonOf("unreadable-ps"), jsonOf("unreadable-inspect"))
+	require.NoError(t, err)
+	failed := map[string]string{}
+	for _, r := range judged {
+		if !r.Passed {
+			failed[r.Name] = r.Message
 		}
 	}
+	assert.Len(t, failed, 2, "%v", failed)
+	assert.Contains(t, failed["inference running healthy"], `health "unhealthy": the contract wants GET /health to answer 200`)
+	assert.Contains(t, failed["orchestrator running healthy"], "state created")
+	// the machine paths platform.env names, mounted at the contract's paths
+	inf := regexp.MustCompile(`(?m)^inspect: inference .*$`).FindString(out)
+	assert.Contains(t, inf, "/opt/unison-platform/models.json->/unison/models/models.json:ro")
+	assert.Contains(t, inf, "/var/lib/unisonos/models->/unison/models/store:ro")
+	assert.Contains(t, regexp.MustCompile(`(?m)^inspect: auth .*$`).FindString(out), "network=unison-platform_default", "Docker's bridge network of the project")
 	// the images that ran are the pinned reference images
 	for _, p := range pins {
 		svc, digest, _ := strings.Cut(p, "=")

@@ -71,6 +71,16 @@ check unit-start "$([ $rc = 0 ] && echo ok || echo "the unit's ExecStartPre/Exec
 if healthy 120; then check healthy ok; else check healthy "not every service healthy within 120s"; fi
 "${COMPOSE[@]}" ps --format json | jq -c -s 'flatten | .[] | {Service, State, Health, Publishers: [.Publishers[] | "\(.URL):\(.PublishedPort)"]}' | prefix ps
 
+# what Docker reports, for the contract's judge (pipelines/qa.Containers): json-<phase>-<what>: one line each
+dump() {
+  echo "json-$1-ps: $("${COMPOSE[@]}" ps -a --format json | jq -c -s flatten)"
+  local ids
+  mapfile -t ids < <("${COMPOSE[@]}" ps -a -q)
+  echo "json-$1-inspect: $(docker inspect "${ids[@]}" | jq -c .)"
+}
+echo "json-services: $(jq -c . "$B/services.json")"
+dump up
+
 # the contract, as Docker applied it to each container
 for c in $("${COMPOSE[@]}" ps -q); do
   docker inspect "$c" | jq -r '.[0] | "inspect: \(.Config.Labels["com.docker.compose.service"]) image=\(.Config.Image) user=\(.Config.User) readonly=\(.HostConfig.ReadonlyRootfs) capdrop=\(.HostConfig.CapDrop | join(",")) secopt=\(.HostConfig.SecurityOpt | join(",")) log=\(.HostConfig.LogConfig.Type):\(.HostConfig.LogConfig.Config["max-size"]) network=\(.HostConfig.NetworkMode) mounts=\([.Mounts[] | "\(.Source)->\(.Destination):\(if .RW then "rw" else "ro" end)"] | join(","))"'
@@ -110,6 +120,7 @@ out=$(unit_start 2>&1); rc=$?
 tail -3 <<< "$out" | prefix unreadable-models
 state=$("${COMPOSE[@]}" ps -a --format json | jq -r -s 'flatten | map("\(.Service)=\(.State)/\(.Health)") | sort | join(" ")')
 echo "unreadable-models: $state"
+dump unreadable
 check unreadable-models-refused "$([ $rc != 0 ] && grep -q 'inference=running/unhealthy' <<< "$state" && ! grep -q 'orchestrator=running' <<< "$state" && echo ok || echo "exit $rc, $state")"
 chmod 644 /opt/unison-platform/models.json
 "${COMPOSE[@]}" down >/dev/null 2>&1

@@ -27,6 +27,7 @@ type servicesDoc struct {
 		Port      int    `json:"port"`
 		Health    string `json:"health"`
 		Inference string `json:"inference"`
+		Models    bool   `json:"models"`
 	} `json:"services"`
 }
 
