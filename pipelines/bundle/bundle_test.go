@@ -53,3 +53,16 @@ func TestValidate(t *testing.T) {
 	_, err = in.MetadataJSON()
 	require.ErrorContains(t, err, `commit-time "yesterday"`)
 }
+
+// The models paths of platform.env are the machine's: the bundle's
+// models.json, and the model store (an offline medium's own store).
+func TestEnvTemplateModels(t *testing.T) {
+	in := input(t)
+	env := string(in.EnvTemplate())
+	assert.Contains(t, env, "\nUNISON_MODELS_FILE=/opt/unison-platform/models.json\n")
+	assert.Contains(t, env, "\nUNISON_MODELS_STORE=/var/lib/unisonos/models\n")
+	in.Set.Offline = true
+	env = string(in.EnvTemplate())
+	assert.Contains(t, env, "\nUNISON_MODELS_STORE=/opt/unison-platform/offline/models\n", "an offline medium serves its own store")
+	assert.Equal(t, InstallDir+"/models.json", compat.HostModelsFile)
+}
