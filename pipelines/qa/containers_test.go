@@ -111,7 +111,10 @@ func TestContainersNameServiceAndRule(t *testing.T) {
 		}, "inference models /unison/models/models.json", "mounted true, read-only false"},
 		{"store missing", func(d docker) { d.inspect[0]["Mounts"] = d.inspect[0]["Mounts"].([]any)[:1] }, "inference models /unison/models/store", "mounted false"},
 		{"models where not declared", func(d docker) { d.inspect[1]["Mounts"] = d.inspect[0]["Mounts"] }, "auth no models", "without models: true"},
-		{"no container", func(d docker) { d.ps[1]["Service"] = "other"; d.inspect[1]["Config"].(map[string]any)["Labels"] = map[string]any{} }, "auth running healthy", "no container of this service"},
+		{"no container", func(d docker) {
+			d.ps[1]["Service"] = "other"
+			d.inspect[1]["Config"].(map[string]any)["Labels"] = map[string]any{}
+		}, "auth running healthy", "no container of this service"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := goodDocker()
