@@ -123,7 +123,7 @@ test-unit: ## unit tests, no engine
 	go vet ./...
 
 test-integration: ## integration tests on the running engine (skip without one, fail in CI)
-	go test -count=1 -timeout 70m -v ./integration/
+	go test -count=1 -timeout 85m -v ./integration/
 
 lint: ## shellcheck + actionlint + gofmt
 	@command -v shellcheck >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -q >/dev/null && apt-get install -y -q shellcheck >/dev/null; } || { echo "shellcheck is missing: apt-get install shellcheck"; exit 1; }
