@@ -17,19 +17,26 @@ HAVE_DOCKER := $(shell docker info >/dev/null 2>&1 && echo 1)
 ifeq ($(HAVE_DOCKER),)
   ENGINE_MODE := airgap
   AIRGAP_RUN := $(or $(UNISON_AIRGAP_DIR),/var/cache/unison-airgap)/run
-  # the air-gapped registry mirrors docker.io/library/debian:bookworm only, and
-  # serves cosign built from the Go module proxy: both by the digest each engine
-  # start records (read when a recipe runs, after engine-if-needed started it)
+  # the air-gapped registry mirrors docker.io/library/debian:bookworm (the tools)
+  # and debian:trixie (the OS: Debian 13 ships Docker and Compose v2 as Ubuntu
+  # 24.04 does), and serves cosign built from the Go module proxy: each by the
+  # digest each engine start records (read when a recipe runs, after
+  # engine-if-needed started it)
   TOOLS_IMAGE ?= $(shell cat $(AIRGAP_RUN)/debian-image 2>/dev/null || echo debian:bookworm)
-  OS_IMAGE ?= $(TOOLS_IMAGE)
+  OS_IMAGE ?= $(shell cat $(AIRGAP_RUN)/debian13-image 2>/dev/null || echo debian:trixie)
   COSIGN_IMAGE ?= $(shell cat $(AIRGAP_RUN)/cosign-image 2>/dev/null || echo 10.87.0.1:5001/sigstore/cosign:v2.4.1)
   # packages that ship come from the Debian archive the engine may reach, not a snapshot service
   APT_PINS ?= airgap/apt.yaml
+  # the demo's platform: the reference services go to the engine's own registry (plain HTTP), the VM pulls them from there
+  DEMO_REGISTRY ?= 10.87.0.1:5001
+  DEMO_REGISTRY_AUTH ?= --username unison --password file:$(AIRGAP_RUN)/registry-password
 endif
-MODULE_ARGS = $(if $(TOOLS_IMAGE),--tools-image=$(TOOLS_IMAGE)) $(if $(OS_IMAGE),--os-image=$(OS_IMAGE)) $(if $(COSIGN_IMAGE),--cosign-image=$(COSIGN_IMAGE)) $(if $(APT_PINS),--apt-pins=$(APT_PINS))
+# build inputs (compat.yaml, models.yaml, ...): default the module's images/
+IMAGES ?=
+MODULE_ARGS = $(if $(TOOLS_IMAGE),--tools-image=$(TOOLS_IMAGE)) $(if $(OS_IMAGE),--os-image=$(OS_IMAGE)) $(if $(COSIGN_IMAGE),--cosign-image=$(COSIGN_IMAGE)) $(if $(APT_PINS),--apt-pins=$(APT_PINS)) $(if $(IMAGES),--images=$(IMAGES))
 CALL = $(DAGGER) call --progress=plain $(MODULE_ARGS)
 
-.PHONY: engine-if-needed release-dry-run baremetal-iso image-wsl linux-vm linux-vm-offline qa-smoke help engine engine-stop engine-status demo test test-unit test-integration test-airgap lint generate check-generated bench
+.PHONY: demo-platform engine-if-needed release-dry-run baremetal-iso image-wsl linux-vm linux-vm-offline qa-smoke help engine engine-stop engine-status demo test test-unit test-integration test-airgap lint generate check-generated bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -52,19 +59,37 @@ endif
 BUILD = build --version $(VERSION) --flavor $(FLAVOR)
 ADMIN = with-admin --ssh-authorized-keys-file $(SSH_KEY_FILE)
 
-demo: engine-if-needed ## run the main job on offline stand-in inputs and print where outputs are
+demo: engine-if-needed ## run the main job on offline stand-in inputs, boot the VM and show the platform up in it
 	@mkdir -p $(OUT)/demo
 	$(CALL) toolbox versions | tee $(OUT)/toolbox-versions.txt
 	$(CALL) standin-iso export --path $(OUT)/demo/standin-live-server.iso
 	@test -f $(OUT)/demo/demo_ed25519.pub || ssh-keygen -q -t ed25519 -N '' -C unison-demo -f $(OUT)/demo/demo_ed25519
 	$(MAKE) --no-print-directory baremetal-iso BASE_ISO=$(OUT)/demo/standin-live-server.iso SSH_KEY_FILE=$(OUT)/demo/demo_ed25519.pub
 	$(MAKE) --no-print-directory image-wsl
-	$(CALL) standin-cloud-image export --path $(OUT)/demo/standin-cloudimg.qcow2
-	$(MAKE) --no-print-directory linux-vm BASE_IMAGE=$(OUT)/demo/standin-cloudimg.qcow2 SSH_KEY_FILE=$(OUT)/demo/demo_ed25519.pub
 	$(CALL) $(BUILD) bundle export --path $(OUT)/bundle/unison-platform-bundle-$(VERSION).tar.gz
 	$(CALL) qa-smoke --iso $(OUT)/iso/unisonos-baremetal-$(VERSION).iso report export --path $(OUT)/qa-iso
 	@cat $(OUT)/qa-iso/summary.txt
+	$(MAKE) --no-print-directory demo-platform
 	@echo; echo "outputs are in $(abspath $(OUT)):"; find $(abspath $(OUT)) -type f | sort
+
+# a registry the engine pushes to and a VM pulls from over plain HTTP (air-gapped: the engine's own)
+DEMO_REGISTRY ?=
+DEMO_REGISTRY_AUTH ?=
+
+demo-platform: engine-if-needed ## the platform running: reference services published, the VM built, booted and checked (qa-smoke)
+	@test -n "$(DEMO_REGISTRY)" || { echo "set DEMO_REGISTRY=host:port: a registry the engine and a VM reach over plain HTTP (e.g. docker run -d -p 5000:5000 registry:2 and your machine's LAN address)"; exit 2; }
+	@mkdir -p $(OUT)/demo
+	@test -f $(OUT)/demo/demo_ed25519.pub || ssh-keygen -q -t ed25519 -N '' -C unison-demo -f $(OUT)/demo/demo_ed25519
+	$(CALL) reference-services --registry $(DEMO_REGISTRY) --owner demo $(DEMO_REGISTRY_AUTH) | tee $(OUT)/demo/reference-services.txt
+	@# the build inputs with the services' registry pointed at them
+	rm -rf $(OUT)/demo/images && cp -r images $(OUT)/demo/images
+	sed -i 's|^registry: .*|registry: $(DEMO_REGISTRY)/demo|' $(OUT)/demo/images/compat.yaml
+	$(CALL) standin-cloud-image export --path $(OUT)/demo/standin-cloudimg.qcow2
+	$(CALL) probe-boot export --path $(OUT)/demo/probe
+	$(MAKE) --no-print-directory linux-vm IMAGES=$(OUT)/demo/images BASE_IMAGE=$(OUT)/demo/standin-cloudimg.qcow2 SSH_KEY_FILE=$(OUT)/demo/demo_ed25519.pub
+	@# first boot installs Docker and Compose v2 from the archive, compose pulls the services; the checks run in the guest
+	$(MAKE) --no-print-directory qa-smoke QA_ARGS="--boot-files $(OUT)/demo/probe --insecure-registry $(DEMO_REGISTRY)"
+	@echo; echo "the platform in the VM, as compose reported it:"; sed -n '/^--- compose ps/,/^--- network/p' $(OUT)/qa/guest.log | sed '1d;$$d'
 
 # the git ref a release is planned for
 REF ?= refs/tags/v0.6.0
@@ -100,7 +125,7 @@ linux-vm-offline: engine-if-needed ## the offline VM disk into $(OUT)/vm-offline
 	@test -n "$(SSH_KEY_FILE)" || { echo "set SSH_KEY_FILE to your SSH public key (ed25519 recommended)"; exit 2; }
 	$(CALL) $(BUILD) $(ADMIN) with-offline $(if $(MODELS_STORE),--models-store $(MODELS_STORE)) vm $(if $(BASE_IMAGE),--base-image $(BASE_IMAGE)) export --path $(OUT)/vm-offline
 
-qa-smoke: engine-if-needed ## boot $(VM_IMAGE) and run the health and inference smoke tests; report in $(OUT)/qa
+qa-smoke: engine-if-needed ## boot $(VM_IMAGE) and run the in-guest checks of the platform (health, inference, containers, reboot); report in $(OUT)/qa
 	$(CALL) qa-smoke --image $(VM_IMAGE) $(QA_ARGS) report export --path $(OUT)/qa
 	@cat $(OUT)/qa/summary.txt; grep -q PASSED $(OUT)/qa/summary.txt
 

@@ -163,6 +163,20 @@ build_base_rootfs() {
   touch "$D/base-rootfs.done"
 }
 
+# Debian 13 (trixie): the OS image of the tests' builds and stand-in VM (its
+# archive ships Docker 26 and Compose v2, the generation Ubuntu 24.04 ships)
+build_trixie_rootfs() {
+  [ -f "$D/debian-trixie-rootfs.tar" ] && { log "trixie rootfs: cached"; return; }
+  log "debootstrap trixie minbase ($(mirror_url))"
+  local T=$D/trixie-rootfs
+  rm -rf "$T"; mkdir -p "$D/debs"
+  debootstrap --variant=minbase --cache-dir="$D/debs" trixie "$T" "$(mirror_url)" > "$D/debootstrap-trixie.log" 2>&1 || { tail -20 "$D/debootstrap-trixie.log"; die "debootstrap trixie failed"; }
+  rm -f "$T"/var/lib/apt/lists/deb.* "$T"/var/cache/apt/*.bin
+  : > "$T/etc/resolv.conf"
+  tar --numeric-owner -C "$T" -cf "$D/debian-trixie-rootfs.tar.tmp" . && mv "$D/debian-trixie-rootfs.tar.tmp" "$D/debian-trixie-rootfs.tar"
+  rm -rf "$T"
+}
+
 build_engine_rootfs() {
   [ -f "$D/engine-rootfs.done" ] && { log "engine rootfs: cached"; return; }
   log "engine rootfs"
@@ -231,6 +245,7 @@ cmd_build() {
   build_helpers
   build_binaries
   build_base_rootfs
+  build_trixie_rootfs
   build_engine_rootfs
   build_gosdk_rootfs
   build_images
@@ -449,7 +464,7 @@ cmd_start() {
     faults=(-fault-token-file "$RUN/fault-token")
   fi
   nsenter -t $nspid -n "$D/bin/localreg" \
-    -mirror "$MIRROR" -mirror-images "$D/debian-bookworm-rootfs.tar=library/debian:bookworm" \
+    -mirror "$MIRROR" -mirror-images "$D/debian-bookworm-rootfs.tar=library/debian:bookworm,$D/debian-trixie-rootfs.tar=library/debian:trixie" \
     -addr "$SHARED_LOOPBACK,$SHARED_REGISTRY" -credentials-file "$RUN/registry-credentials" "${faults[@]}" \
     -images "$D/cosign-$COSIGN_VERSION-rootfs.tar=sigstore/cosign:$COSIGN_VERSION" \
     > "$RUN/localreg.log" 2>&1 &
@@ -497,11 +512,13 @@ cmd_start() {
   for _ in $(seq 1 120); do grep -q ready "$RUN/localreg.log" && break; sleep 0.5; done
   grep -q ready "$RUN/localreg.log" || { cat "$RUN/localreg.log" >&2; die "local registry failed"; }
   # the images builds use from here, by digest: a tag replaced later is never picked up
-  local debian cosign
+  local debian debian13 cosign
   debian=$(sed -n "s|.* pushed $MIRROR/library/debian:bookworm@\(sha256:[0-9a-f]*\)\$|\1|p" "$RUN/localreg.log")
+  debian13=$(sed -n "s|.* pushed $MIRROR/library/debian:trixie@\(sha256:[0-9a-f]*\)\$|\1|p" "$RUN/localreg.log")
   cosign=$(sed -n "s|.* pushed $SHARED_LOOPBACK/sigstore/cosign:$COSIGN_VERSION@\(sha256:[0-9a-f]*\)\$|\1|p" "$RUN/localreg.log")
-  if [ -z "$debian" ] || [ -z "$cosign" ]; then die "the registry log names no digest of the seeded images ($RUN/localreg.log)"; fi
+  if [ -z "$debian" ] || [ -z "$debian13" ] || [ -z "$cosign" ]; then die "the registry log names no digest of the seeded images ($RUN/localreg.log)"; fi
   printf 'debian:bookworm@%s\n' "$debian" > "$RUN/debian-image"
+  printf 'debian:trixie@%s\n' "$debian13" > "$RUN/debian13-image"
   printf '%s/sigstore/cosign:%s@%s\n' "$SHARED_REGISTRY" "$COSIGN_VERSION" "$cosign" > "$RUN/cosign-image"
   trap - EXIT
   log "engine $DAGGER_VERSION running; socket $SOCK"
@@ -555,7 +572,7 @@ cmd_stop() {
   if [ -x "$ENGINE_ROOTFS/usr/sbin/iptables-legacy" ]; then egress_clear; fi
   ip link del $VETH_HOST 2>/dev/null || true
   stop_process netns
-  rm -f "$SOCK" "$RUN/hostif" "$RUN/fault-token" "$RUN/registry-credentials" "$RUN/registry-password" "$RUN/debian-image" "$RUN/cosign-image"
+  rm -f "$SOCK" "$RUN/hostif" "$RUN/fault-token" "$RUN/registry-credentials" "$RUN/registry-password" "$RUN/debian-image" "$RUN/debian13-image" "$RUN/cosign-image"
   log "stopped"
 }
 
@@ -569,6 +586,7 @@ export DAGGER_NO_NAG=1 DO_NOT_TRACK=1
 EOV
   # what this start generated: the images by digest, the registry's credentials
   if [ -f "$RUN/debian-image" ]; then echo "export UNISON_DEBIAN_IMAGE=$(cat "$RUN/debian-image")"; fi
+  if [ -f "$RUN/debian13-image" ]; then echo "export UNISON_DEBIAN13_IMAGE=$(cat "$RUN/debian13-image")"; fi
   if [ -f "$RUN/cosign-image" ]; then echo "export UNISON_COSIGN_IMAGE=$(cat "$RUN/cosign-image")"; fi
   if [ -f "$RUN/registry-password" ]; then
     echo "export UNISON_REGISTRY_USER=$REGISTRY_USER UNISON_REGISTRY_PASSWORD_FILE=$RUN/registry-password"

@@ -64,9 +64,6 @@ func (m *UnisonPlatform) QaSmoke(
 	// Kernel command line (with --boot-files); default: probe=disk console=ttyS0 (the stand-in probe initrd).
 	// +optional
 	kernelArgs string,
-	// Serial console text that marks a finished boot; default: UNISON-FIRSTBOOT: done.
-	// +optional
-	readyMarker string,
 	// Seconds to wait for the ready marker; default: 300 with KVM, 1200 with TCG.
 	// +optional
 	bootTimeout int,
@@ -86,12 +83,15 @@ func (m *UnisonPlatform) QaSmoke(
 	// Cut the guest off any network (QEMU user networking with restrict=on; SSH and the port checks still reach it through the forwarded ports): what an offline site sees.
 	// +optional
 	isolated bool,
+	// A registry (host:port) the guest's Docker may pull the service images from over plain HTTP, such as a lab or site mirror without TLS: qa-smoke's NoCloud seed writes it to the guest's /etc/docker/daemon.json; the image carries none. Repeatable.
+	// +optional
+	insecureRegistry []string,
 ) (*QaReport, error) {
 	if accel != "auto" && accel != "kvm" && accel != "tcg" {
 		return nil, fmt.Errorf("accel %q: want auto, kvm or tcg", accel)
 	}
-	o := qaVMOptions{KernelArgs: kernelArgs, ReadyMarker: readyMarker, BootTimeout: bootTimeout, HealthTimeout: healthTimeout, Memory: memory,
-		Isolated: isolated}.withDefaults()
+	o := qaVMOptions{KernelArgs: kernelArgs, BootTimeout: bootTimeout, HealthTimeout: healthTimeout, Memory: memory,
+		Isolated: isolated, InsecureRegistries: insecureRegistry}.withDefaults()
 	if err := o.check(); err != nil {
 		return nil, err
 	}
@@ -105,12 +105,13 @@ func (m *UnisonPlatform) QaSmoke(
 	if err != nil {
 		return nil, err
 	}
-	return m.qaDisk(ctx, image, services, bootFiles, acc, o.env(acc))
+	return m.qaDisk(ctx, image, services, bootFiles, acc, o)
 }
 
 // qaDisk boots a VM disk with scripts/qa-vm.sh (settings as its environment)
 // and checks the services of services.json (default: the image's own).
-func (m *UnisonPlatform) qaDisk(ctx context.Context, image, services *dagger.File, bootFiles *dagger.Directory, acc qaAccel, env map[string]string) (*QaReport, error) {
+func (m *UnisonPlatform) qaDisk(ctx context.Context, image, services *dagger.File, bootFiles *dagger.Directory, acc qaAccel, o qaVMOptions) (*QaReport, error) {
+	env := o.env(acc)
 	if services == nil {
 		root, sector, err := m.rootPartition(ctx, image)
 		if err != nil {
@@ -133,7 +134,7 @@ func (m *UnisonPlatform) qaDisk(ctx context.Context, image, services *dagger.Fil
 	for _, p := range qa.Ports(checks) {
 		ports = append(ports, fmt.Sprint(p))
 	}
-	key, seed, err := m.qaSeed(ctx)
+	key, seed, err := m.qaSeed(ctx, o.InsecureRegistries)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +144,6 @@ func (m *UnisonPlatform) qaDisk(ctx context.Context, image, services *dagger.Fil
 		WithMountedFile("/in/qa-key", key).
 		WithNewFile("/in/plan.tsv", qa.PlanTSV(checks)).
 		WithEnvVariable("PORTS", strings.Join(ports, " ")).
-		WithEnvVariable("QA_USER", qaUser).
 		WithEnvVariable("ACCEL", acc.Name).
 		WithNewFile("/report/accel.txt", acc.String()+isolatedNote(env)+"\n")
 	for _, k := range slices.Sorted(maps.Keys(env)) {
@@ -152,7 +152,45 @@ func (m *UnisonPlatform) qaDisk(ctx context.Context, image, services *dagger.Fil
 	if bootFiles != nil {
 		run = run.WithMountedDirectory("/boot-files", bootFiles)
 	}
-	return qaReport(ctx, "qa-smoke", run, func(c *dagger.Container) *dagger.Container { return acc.run(c, "qa-vm.sh") }, "+serial.log", "+guest.log")
+	return qaReportJudged(ctx, "qa-smoke", run, func(c *dagger.Container) *dagger.Container { return acc.run(c, "qa-vm.sh") },
+		platformJudge(sj), "+serial.log", "+guest.log", "serial-reboot.log")
+}
+
+// qaJudge turns what a QA run collected into results (nil: nothing to judge).
+type qaJudge func(ctx context.Context, run *dagger.Container) ([]qa.Result, error)
+
+// platformJudge judges what the guest reported of the running platform:
+// compose ps and docker inspect against the service contract
+// (qa.Containers), and the listening sockets (qa.Listeners). A run that
+// collected nothing (no boot, no SSH) has failed already.
+func platformJudge(servicesJSON string) qaJudge {
+	return func(ctx context.Context, run *dagger.Container) ([]qa.Result, error) {
+		read := func(name string) (string, error) { return run.File("/report/" + name).Contents(ctx) }
+		ps, err := read("up-ps.json")
+		if err != nil || strings.TrimSpace(ps) == "" {
+			return nil, nil //nolint:nilerr // not collected: the boot or SSH result says why
+		}
+		insp, err := read("up-inspect.json")
+		if err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(insp) == "" {
+			insp = "[]"
+		}
+		out, err := qa.Containers([]byte(servicesJSON), []byte(ps), []byte(insp))
+		if err != nil {
+			return nil, err
+		}
+		ss, err := read("listeners.txt")
+		if err != nil {
+			return nil, err
+		}
+		l, err := qa.Listeners(ss)
+		if err != nil {
+			return nil, err
+		}
+		return append(out, l), nil
+	}
 }
 
 // isolatedNote tells run.txt that the guest had no network.
@@ -169,10 +207,15 @@ func isolatedNote(env map[string]string) string {
 // again (a nonce makes it a new exec) and that result is reported. A passing
 // result may come from the cache.
 func qaReport(ctx context.Context, suite string, setup *dagger.Container, runner dagger.WithContainerFunc, logs ...string) (*QaReport, error) {
+	return qaReportJudged(ctx, suite, setup, runner, nil, logs...)
+}
+
+// qaReportJudged is qaReport with a judge of what the run collected.
+func qaReportJudged(ctx context.Context, suite string, setup *dagger.Container, runner dagger.WithContainerFunc, judge qaJudge, logs ...string) (*QaReport, error) {
 	called := time.Now().Unix()
-	r, err := qaRun(ctx, suite, setup.With(runner), logs)
+	r, err := qaRun(ctx, suite, setup.With(runner), judge, logs)
 	if err == nil && !r.Passed && r.started < called {
-		r, err = qaRun(ctx, suite, setup.WithEnvVariable("UNISON_QA_RERUN", fmt.Sprint(time.Now().UnixNano())).With(runner), logs)
+		r, err = qaRun(ctx, suite, setup.WithEnvVariable("UNISON_QA_RERUN", fmt.Sprint(time.Now().UnixNano())).With(runner), judge, logs)
 	}
 	if err != nil {
 		return nil, err
@@ -186,7 +229,7 @@ type qaResult struct {
 }
 
 // qaRun reads one run's results.
-func qaRun(ctx context.Context, suite string, run *dagger.Container, logs []string) (*qaResult, error) {
+func qaRun(ctx context.Context, suite string, run *dagger.Container, judge qaJudge, logs []string) (*qaResult, error) {
 	raw, err := run.File("/report/results.tsv").Contents(ctx)
 	if err != nil {
 		return nil, err
@@ -206,6 +249,14 @@ func qaRun(ctx context.Context, suite string, run *dagger.Container, logs []stri
 	results, err := qa.ParseResults(raw)
 	if err != nil {
 		return nil, err
+	}
+	if judge != nil {
+		judged, err := judge(ctx, run)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", suite, err)
+		}
+		results = append(results, judged...)
+		raw += qa.ResultsTSV(judged)
 	}
 	passed := qa.Passed(results)
 	summary := qa.Summary(suite, results)

@@ -29,6 +29,10 @@ type qaVMOptions struct {
 	BootTimeout, HealthTimeout, Memory int
 	// Isolated: the guest's network reaches nothing (SSH and the port checks still go through QEMU's forwards).
 	Isolated bool
+	// InsecureRegistries: registries (host:port) the guest's Docker may pull from over plain HTTP (the seed's daemon.json).
+	InsecureRegistries []string
+	// User logs in over SSH; default: the cloud image's default user (qaUser).
+	User string
 }
 
 func (o qaVMOptions) withDefaults() qaVMOptions {
@@ -36,6 +40,7 @@ func (o qaVMOptions) withDefaults() qaVMOptions {
 	o.ReadyMarker = or(o.ReadyMarker, "UNISON-FIRSTBOOT: done")
 	o.HealthTimeout = or(o.HealthTimeout, 180)
 	o.Memory = or(o.Memory, 2048)
+	o.User = or(o.User, qaUser)
 	return o
 }
 
@@ -52,7 +57,7 @@ func (o qaVMOptions) env(acc qaAccel) map[string]string {
 	return map[string]string{
 		"KERNEL_ARGS": o.KernelArgs, "READY_MARKER": o.ReadyMarker, "BOOT_TIMEOUT": fmt.Sprint(or(o.BootTimeout, acc.bootTimeout())),
 		"HEALTH_TIMEOUT": fmt.Sprint(o.HealthTimeout), "MEMORY": fmt.Sprint(o.Memory),
-		"ISOLATED": map[bool]string{true: "1", false: "0"}[o.Isolated],
+		"ISOLATED": map[bool]string{true: "1", false: "0"}[o.Isolated], "QA_USER": o.User,
 	}
 }
 
@@ -111,9 +116,10 @@ func (m *UnisonPlatform) qaTools() *dagger.Container {
 }
 
 // qaSeed returns the private key qa-smoke logs in with and the NoCloud seed
-// that gives its public half to the guest's default user. The key only opens
-// throwaway QA overlays; the engine caches it like any build step.
-func (m *UnisonPlatform) qaSeed(ctx context.Context) (*dagger.File, *dagger.File, error) {
+// that gives its public half to the guest's default user (and, when given,
+// lets the guest's Docker pull from plain-HTTP registries). The key only
+// opens throwaway QA overlays; the engine caches it like any build step.
+func (m *UnisonPlatform) qaSeed(ctx context.Context, insecureRegistries []string) (*dagger.File, *dagger.File, error) {
 	key, pub, err := m.qaKey(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -122,6 +128,11 @@ func (m *UnisonPlatform) qaSeed(ctx context.Context) (*dagger.File, *dagger.File
 	if err != nil {
 		return nil, nil, err
 	}
+	regs, err := nocloud.InsecureRegistries(insecureRegistries)
+	if err != nil {
+		return nil, nil, err
+	}
+	ud += regs
 	meta, err := nocloud.MetaData("unison-qa", "unison-qa")
 	if err != nil {
 		return nil, nil, err

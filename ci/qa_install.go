@@ -72,10 +72,8 @@ func (m *UnisonPlatform) QaInstall(
 	if err != nil || !install.Passed {
 		return install, err
 	}
-	o := qaVMOptions{ReadyMarker: "login:"}.withDefaults()
-	env := o.env(acc)
-	env["QA_USER"] = user
-	booted, err := m.qaDisk(ctx, installed.File("/out/disk.qcow2"), prep.File("services.json"), nil, acc, env)
+	o := qaVMOptions{ReadyMarker: "login:", User: user}.withDefaults()
+	booted, err := m.qaDisk(ctx, installed.File("/out/disk.qcow2"), prep.File("services.json"), nil, acc, o)
 	if err != nil {
 		return nil, err
 	}

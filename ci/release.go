@@ -81,6 +81,8 @@ type Release struct {
 	// +private
 	QaAccel string
 	// +private
+	QaInsecureRegistries []string
+	// +private
 	OfflineIso bool
 	// +private
 	OfflineModels *dagger.Directory

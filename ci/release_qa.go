@@ -33,6 +33,9 @@ func (r *Release) WithQa(
 	// Seconds to wait for the first boot; default: 300 with KVM, 1200 with TCG.
 	// +optional
 	bootTimeout int,
+	// A registry (host:port) the guest's Docker may pull from over plain HTTP (as qa-smoke --insecure-registry). Repeatable.
+	// +optional
+	insecureRegistry []string,
 ) (*Release, error) {
 	if accel != "" && accel != "auto" && accel != "kvm" && accel != "tcg" {
 		return nil, fmt.Errorf("accel %q: want auto, kvm or tcg", accel)
@@ -41,7 +44,7 @@ func (r *Release) WithQa(
 		return nil, fmt.Errorf("boot-timeout %d: want a positive number of seconds", bootTimeout)
 	}
 	c := *r
-	c.QaBootFiles, c.QaKernelArgs, c.QaAccel, c.QaBootTimeout = bootFiles, kernelArgs, accel, bootTimeout
+	c.QaBootFiles, c.QaKernelArgs, c.QaAccel, c.QaBootTimeout, c.QaInsecureRegistries = bootFiles, kernelArgs, accel, bootTimeout, insecureRegistry
 	return &c, nil
 }
 
@@ -60,7 +63,7 @@ func (r *Release) qaGate(ctx context.Context, files *dagger.Directory, jobs []st
 		return release.QA{Skipped: true}, nil
 	}
 	m, v := r.Build.Root, r.Build.Version
-	o := qaVMOptions{KernelArgs: r.QaKernelArgs, BootTimeout: r.QaBootTimeout}.withDefaults()
+	o := qaVMOptions{KernelArgs: r.QaKernelArgs, BootTimeout: r.QaBootTimeout, InsecureRegistries: r.QaInsecureRegistries}.withDefaults()
 	var boots []qaBoot
 	if slices.Contains(jobs, "linux-vm") {
 		boots = append(boots, qaBoot{run: func(ctx context.Context) (*QaReport, error) {
@@ -68,7 +71,7 @@ func (r *Release) qaGate(ctx context.Context, files *dagger.Directory, jobs []st
 			if err != nil {
 				return nil, err
 			}
-			return m.qaDisk(ctx, files.File(artifact.Name(artifact.Qcow2, v)), nil, r.QaBootFiles, acc, o.env(acc))
+			return m.qaDisk(ctx, files.File(artifact.Name(artifact.Qcow2, v)), nil, r.QaBootFiles, acc, o)
 		}})
 	}
 	// the online ISO's suite name says what it booted; the offline one is labelled

@@ -1,8 +1,6 @@
 package main
 
 import (
-	_ "embed"
-
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 )
 
@@ -29,38 +27,6 @@ func (m *UnisonPlatform) StandinIso() *dagger.File {
 	return runScript(c, "standin-iso.sh").File("/out/base.iso").WithName("ubuntu-24.04.3-live-server-amd64-standin.iso")
 }
 
-// composeStandin is what the stand-in's docker CLI (scripts/docker-standin.sh)
-// runs for `docker compose up`: the services' endpoints on 127.0.0.1.
-//
-//go:embed standin/compose-standin.py
-var composeStandin string
-
-// composePlugin is the stand-in's compose v2 CLI plugin for the real docker
-// CLI (offline builds install docker.io from the medium; Debian 12 has no
-// compose v2 package).
-//
-//go:embed standin/compose-plugin.py
-var composePlugin string
-
-// dockerDaemonStandin configures the real Docker of offline builds for the
-// stand-in kernel (no overlay, bridge or netfilter modules in the image).
-const dockerDaemonStandin = `{"storage-driver": "vfs", "iptables": false, "ip6tables": false, "bridge": "none"}
-`
-
-// dockerServiceStandin is the stand-in's docker.service (the installer
-// enables it, as it does Ubuntu's).
-const dockerServiceStandin = `[Unit]
-Description=Docker stand-in (stand-in image only)
-
-[Service]
-Type=oneshot
-ExecStart=/bin/true
-RemainAfterExit=yes
-
-[Install]
-WantedBy=multi-user.target
-`
-
 // standinCloudCfg configures the stand-in's cloud-init: networking stays
 // with systemd-networkd (Ubuntu uses netplan), only NoCloud seeds are read,
 // and the first-boot host key is ed25519 only (RSA keys take long under TCG).
@@ -70,32 +36,42 @@ datasource_list: [NoCloud, None]
 ssh_genkeytypes: [ed25519]
 `
 
+// guestModules are the stand-in kernel's modules Docker needs in the guest
+// (overlay, bridge, veth, netfilter), for /usr/lib/modules.
+func (m *UnisonPlatform) guestModules() *dagger.Directory {
+	return runScript(m.tools(), "guest-modules.sh").Directory("/out")
+}
+
+// standinPackages are what the stand-in adds to the OS image: what an Ubuntu
+// cloud image has that the platform's first boot and QA use (growpart and
+// resize2fs grow the root to the disk; systemd-networkd and systemd-resolved,
+// the guest's DNS, are packages of their own from Debian 13 on).
+const standinPackages = "systemd-sysv udev kmod iproute2 ca-certificates cloud-init cloud-guest-utils e2fsprogs openssh-server sudo curl ufw unattended-upgrades"
+
 // Builds a stand-in for the Ubuntu 24.04 cloud image (qcow2), for tests and offline demos.
 //
-// Debian with systemd, cloud-init (NoCloud, default user ubuntu), OpenSSH,
-// ufw and unattended-upgrades (inactive, as on Ubuntu) and a docker CLI
-// stand-in whose `compose up` serves the services' endpoints on 127.0.0.1,
-// on an ext4 root labelled cloudimg-rootfs, in a GPT disk with Ubuntu's
-// partition layout (root is #1 but not first on disk). Boot it with the probe
-// kernel and initrd (probe-boot) and a NoCloud seed (nocloud-seed).
+// The OS image (--os-image: Ubuntu 24.04, or Debian 13 whose archive ships
+// the same Docker and Compose v2) with systemd, cloud-init (NoCloud, default
+// user ubuntu), OpenSSH, ufw and unattended-upgrades (inactive, as on
+// Ubuntu), and no Docker: first boot installs it from the archive or the
+// offline medium, as on Ubuntu. The probe kernel's modules for Docker's
+// defaults (overlay2, bridge network, iptables) are in /usr/lib/modules.
+// An ext4 root labelled cloudimg-rootfs in a GPT disk with Ubuntu's partition
+// layout (root is #1 but not first on disk). Boot it with the probe kernel
+// and initrd (probe-boot) and a NoCloud seed (nocloud-seed).
 func (m *UnisonPlatform) StandinCloudImage() *dagger.File {
-	rootfs := amd64().From(m.ToolsImage).
+	rootfs := amd64().From(m.OsImage).
 		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
-		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " +
-			"systemd-sysv udev python3 cloud-init openssh-server sudo curl ufw unattended-upgrades >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"}).
-		// Ubuntu's docker.io puts the CLI at /usr/bin/docker (the platform unit runs it from there)
-		WithNewFile("/usr/bin/docker", script("docker-standin.sh"), dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
-		WithNewFile("/usr/local/lib/unison-standin/compose-standin.py", composeStandin, dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
-		WithNewFile("/lib/systemd/system/docker.service", dockerServiceStandin).
-		WithNewFile("/usr/libexec/docker/cli-plugins/docker-compose", composePlugin, dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
-		WithNewFile("/etc/docker/daemon.json", dockerDaemonStandin).
+		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " + standinPackages +
+			" $(for p in systemd-networkd systemd-resolved; do apt-cache show $p >/dev/null 2>&1 && echo $p; done) >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"}).
+		WithDirectory("/usr/lib/modules", m.guestModules()).
 		// networking like a cloud image: DHCP on the first NIC (qa-smoke forwards ports to it)
 		WithNewFile("/etc/systemd/network/20-wired.network", "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n").
 		WithNewFile("/etc/cloud/cloud.cfg.d/05-standin.cfg", standinCloudCfg).
 		// like Ubuntu's cloud images: the default user is ubuntu; host keys are made at first boot
 		WithExec([]string{"sed", "-i", "s/^\\(     *name: \\)debian$/\\1ubuntu/", "/etc/cloud/cloud.cfg"}).
 		WithExec([]string{"sh", "-c", "grep -q 'name: ubuntu' /etc/cloud/cloud.cfg && rm -f /etc/ssh/ssh_host_*"}).
-		WithExec([]string{"systemctl", "enable", "systemd-networkd.service"}).
+		WithExec([]string{"systemctl", "enable", "systemd-networkd.service", "systemd-resolved.service"}).
 		Rootfs()
 	c := m.tools().
 		WithEnvVariable("SOURCE_DATE_EPOCH", standinSDE).

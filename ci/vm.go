@@ -136,7 +136,8 @@ func (b *Build) vm(ctx context.Context, o vmOptions) (*dagger.Directory, error) 
 		WithNewFile(dir+"/bin/unisonos-firstboot", vm.FirstbootScript, dagger.DirectoryWithNewFileOpts{Permissions: 0o755}).
 		WithNewFile("etc/systemd/system/unisonos-firstboot.service", vm.FirstbootUnit).
 		WithNewFile("etc/cloud/cloud.cfg.d/99-unisonos.cfg", cfg.CloudInit()).
-		WithNewFile("etc/ssh/sshd_config.d/90-unisonos.conf", vm.SSHDConfig)
+		WithNewFile("etc/ssh/sshd_config.d/90-unisonos.conf", vm.SSHDConfig).
+		WithNewFile("etc/systemd/resolved.conf.d/90-unisonos.conf", vm.ResolvedConfig)
 	if o.ExtraFiles != nil {
 		stage = stage.WithDirectory(".", o.ExtraFiles)
 	}

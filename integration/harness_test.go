@@ -65,26 +65,32 @@ func requireEngine(t testing.TB) {
 }
 
 // airgapped reports whether the tests run on the air-gapped engine, whose
-// registry only mirrors debian:bookworm.
+// registry only mirrors debian:bookworm (the tools) and debian:trixie (the OS).
 func airgapped() bool { return os.Getenv("UNISON_SHARED_REGISTRY") != "" }
 
 // moduleArgs are the constructor arguments the tests pass: on the air-gapped
 // engine every image comes from its loopback registry.
 func moduleArgs() []string {
 	if airgapped() {
-		// the mirror's debian:bookworm by digest (airgap.sh env), so that a replaced tag is never used
-		debian := os.Getenv("UNISON_DEBIAN_IMAGE")
-		if debian == "" {
-			debian = "debian:bookworm"
-		}
+		// the mirror's images by digest (airgap.sh env), so that a replaced tag is never used
+		tools := or(os.Getenv("UNISON_DEBIAN_IMAGE"), "debian:bookworm")
+		// the OS the builds target: Debian 13, whose archive ships Docker 26 and Compose v2 (Ubuntu 24.04's generation)
+		osi := or(os.Getenv("UNISON_DEBIAN13_IMAGE"), "debian:trixie")
 		// packages that ship: from the Debian archive the engine may reach (its "mirror"), not a snapshot service
-		a := []string{"--tools-image=" + debian, "--os-image=" + debian, "--apt-pins=airgap/apt.yaml"}
+		a := []string{"--tools-image=" + tools, "--os-image=" + osi, "--apt-pins=airgap/apt.yaml"}
 		if c := os.Getenv("UNISON_COSIGN_IMAGE"); c != "" {
 			a = append(a, "--cosign-image="+c)
 		}
 		return a
 	}
 	return nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 // osImage is the OS image the module builds from in these tests: the

@@ -1,60 +1,21 @@
 package integration
 
 import (
-	"archive/tar"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/project-unisonOS/unison-platform/pipelines/offline"
 )
-
-// serviceImage is a real container image of the stand-in service (a static
-// Go binary, testdata/standin-service), for linux/amd64.
-func serviceImage(t *testing.T) v1.Image {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "service")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./testdata/standin-service")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	data, err := os.ReadFile(bin)
-	require.NoError(t, err)
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	require.NoError(t, tw.WriteHeader(&tar.Header{Name: "service", Mode: 0o755, Size: int64(len(data)), ModTime: time.Unix(0, 0)}))
-	_, err = tw.Write(data)
-	require.NoError(t, err)
-	require.NoError(t, tw.Close())
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf.Bytes())), nil })
-	require.NoError(t, err)
-	img, err := mutate.AppendLayers(empty.Image, layer)
-	require.NoError(t, err)
-	cf, err := img.ConfigFile()
-	require.NoError(t, err)
-	cf.OS, cf.Architecture = "linux", "amd64"
-	cf.Config.Entrypoint = []string{"/service"}
-	img, err = mutate.ConfigFile(img, cf)
-	require.NoError(t, err)
-	return img
-}
 
 // ollamaStore writes a small model store with the given models (manifests
 // and the blobs they name), as `ollama pull` leaves it.
@@ -78,24 +39,19 @@ func ollamaStore(t *testing.T, modelNames ...string) string {
 	return dir
 }
 
-// The offline VM, end to end: service images the test builds and pushes,
-// Docker's packages, the images and a model store on the disk; booted with
-// the guest cut off any network, first boot installs Docker from the
-// medium, loads the images, generates the secrets, starts the platform unit,
-// and every service answers inside the guest (real containers, compose
-// never pulls). Bad inputs are refused before anything is built.
+// The offline VM, end to end: the reference services (built by
+// service-build), Debian 13's Docker and Compose v2 packages, the images and
+// a model store on the disk; booted with the guest cut off any network,
+// first boot installs Docker from the medium, loads the images, generates
+// the secrets, starts the platform unit, and QA makes every check of an
+// online VM (health, an answer by the model of the mounted models.json,
+// compose's and Docker's account against the service contract, the reboot):
+// real containers on Docker's bridge network, compose never pulls. Bad
+// inputs are refused before anything is built.
 func TestOfflineVM(t *testing.T) {
 	requireEngine(t)
-	reg := sharedRegistry(t)
 	dir := outDir(t)
-	owner := "off" + time.Now().UTC().Format("150405")
-	prefix := reg + "/" + owner
-	img := serviceImage(t)
-	for _, tagged := range serviceTags {
-		ref, err := name.ParseReference(prefix+"/"+tagged, name.Insecure)
-		require.NoError(t, err)
-		require.NoError(t, remote.Write(ref, img, remote.WithTransport(registryTransport(t))))
-	}
+	prefix, _ := referencePlatform(t)
 	images := imagesFor(t, prefix)
 	cloud := filepath.Join(dir, "standin-cloudimg.qcow2")
 	mustCall(t, 20*time.Minute, "standin-cloud-image", "export", "--path", cloud)
@@ -122,10 +78,10 @@ func TestOfflineVM(t *testing.T) {
 	out := filepath.Join(dir, "vm")
 	r = daggerCall(t, 40*time.Minute, append(build("--models-store", store), "vm", "--base-image", cloud, "export", "--path", out)...)
 	require.NoError(t, r.Err, tail(r.Stderr, 60))
-	assert.Regexp(t, `offline payload for debian-12: [0-9.]+ MiB \(packages [0-9.]+ MiB in [0-9]+ files, images [0-9.]+ MiB for 4 services, models 0.0 MiB\)`, r.Stdout+r.Stderr)
+	assert.Regexp(t, `offline payload for debian-13: [0-9.]+ MiB \(packages [0-9.]+ MiB in [0-9]+ files, images [0-9.]+ MiB for 4 services, models 0.0 MiB\)`, r.Stdout+r.Stderr)
 	small := daggerCall(t, 40*time.Minute, append(build("--models-store", store, "--max-size-mib", "1"), "vm", "--base-image", cloud, "export", "--path", filepath.Join(dir, "small"))...)
 	require.Error(t, small.Err)
-	assert.Contains(t, small.Stderr, "max-size-mib 1: offline payload for debian-12")
+	assert.Contains(t, small.Stderr, "max-size-mib 1: offline payload for debian-13")
 
 	t.Run("iso", func(t *testing.T) { offlineISO(t, dir, cloud, append(build("--models-store", store), "iso")) })
 	t.Run("wsl", func(t *testing.T) { offlineWSL(t, dir, append(build("--models-store", store), "wsl")) })
@@ -138,7 +94,12 @@ func TestOfflineVM(t *testing.T) {
 	summary := readFile(t, filepath.Join(report, "summary.txt"))
 	guest := readFile(t, filepath.Join(report, "guest.log"))
 	t.Log("\n" + summary + "\n--- guest.log (tail)\n" + tail(guest, 40))
-	assert.Contains(t, summary, "qa-smoke: PASSED")
+	assert.Regexp(t, `qa-smoke: PASSED \([0-9]+ checks, 0 failed\)`, summary)
+	for _, want := range []string{"answered by qwen2.5:0.5b of the models.json mounted in the inference container",
+		"only SSH listens beyond loopback", "after a reboot: compose reports every container healthy again"} {
+		assert.Contains(t, summary, want)
+	}
+	assert.Contains(t, readFile(t, filepath.Join(report, "junit.xml")), `<testcase name="inference models /unison/models/store"`)
 	serial := readFile(t, filepath.Join(report, "serial.log"))
 	for _, want := range []string{"UNISON-FIRSTBOOT: installed Docker from the medium", "UNISON-FIRSTBOOT: loaded image inference from the medium",
 		"UNISON-FIRSTBOOT: unison-platform.service started"} {
@@ -146,7 +107,7 @@ func TestOfflineVM(t *testing.T) {
 	}
 	// real containers, from the images on the medium (compose never pulled: there was no network)
 	for svc, tagged := range serviceTags {
-		assert.Contains(t, guest, "unison-platform-"+svc+"-1 "+prefix+"/"+tagged+" Up")
+		assert.Regexp(t, `unison-platform-`+svc+`-1 +`+regexp.QuoteMeta(prefix+"/"+tagged)+` .* Up .*\(healthy\)`, guest)
 	}
 	assert.Contains(t, readFile(t, filepath.Join(report, "run.txt")), "network isolated (QEMU restrict=on)")
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,29 +17,47 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// referenceImages builds the reference service (images/reference-service)
-// for every service of the compatibility set with service-build, as the
-// reusable workflow builds a service repository, and publishes each under
-// prefix at its platform 0.6.0 tag; it returns SERVICE=sha256:... pins.
+// referenceImages publishes the reference service (images/reference-service)
+// as every service of platform 0.6.0 with the module's reference-services
+// (service-build, as the reusable workflow builds a service repository)
+// under reg/owner; it returns SERVICE=sha256:... pins.
 func referenceImages(t *testing.T, reg, owner string) []string {
 	t.Helper()
-	ports := map[string]string{"orchestrator": "8080", "inference": "8087", "auth": "8088", "context": "8081"}
+	args := []string{"reference-services", "--registry", reg, "--owner", owner, "--platform-version", "0.6.0"}
+	if user, _ := registryCredentials(t); user != "" {
+		args = append(args, "--username", user, "--password", "file:"+os.Getenv("UNISON_REGISTRY_PASSWORD_FILE"))
+	}
+	out := mustCall(t, 30*time.Minute, args...)
 	var pins []string
 	for _, svc := range []string{"auth", "context", "inference", "orchestrator"} {
 		imageName, tag, _ := strings.Cut(serviceTags[svc], ":")
-		args := []string{"service-build", "--source", filepath.Join(repoRoot(t), "images", "reference-service"),
-			"--image-name", imageName, "--domain", "platform", "--service-port", ports[svc],
-			"--ref", "refs/tags/" + tag, "--sha", sampleSHA, "--commit-time", sampleTime,
-			"with-registry", "--registry", reg, "--owner", owner}
-		if user, _ := registryCredentials(t); user != "" {
-			args = append(args, "--username", user, "--password", "file:"+os.Getenv("UNISON_REGISTRY_PASSWORD_FILE"))
-		}
-		out := mustCall(t, 20*time.Minute, append(args, "publish")...)
-		m := regexp.MustCompile(`(?m)^\S+/` + imageName + `:` + regexp.QuoteMeta(tag) + `@(sha256:[0-9a-f]{64})$`).FindStringSubmatch(out)
-		require.NotNil(t, m, "service-build printed no digest for %s: %s", svc, out)
+		m := regexp.MustCompile(`(?m)^` + svc + ` ` + regexp.QuoteMeta(reg+"/"+owner+"/"+imageName+":"+tag) + `@(sha256:[0-9a-f]{64})$`).FindStringSubmatch(out)
+		require.NotNil(t, m, "reference-services printed no digest for %s: %s", svc, out)
 		pins = append(pins, svc+"="+m[1])
 	}
 	return pins
+}
+
+// reference is the reference services of one test process, built and
+// published once under the shared registry's "reference" owner (the same
+// inputs give the same digests, so a rerun republishes what is there).
+var reference struct {
+	sync.Mutex
+	pins []string
+}
+
+// referencePlatform returns the registry prefix holding the reference
+// services at the tags of platform 0.6.0 and their SERVICE=sha256:... pins.
+// Every test that starts the platform (in a container, in a VM) runs them.
+func referencePlatform(t *testing.T) (string, []string) {
+	t.Helper()
+	reg := sharedRegistry(t)
+	reference.Lock()
+	defer reference.Unlock()
+	if reference.pins == nil {
+		reference.pins = referenceImages(t, reg, "reference")
+	}
+	return reg + "/reference", reference.pins
 }
 
 // platformHost is a machine with real Docker Engine and Compose v2 from
@@ -69,8 +88,8 @@ func TestPlatformCompose(t *testing.T) {
 	requireEngine(t)
 	reg := sharedRegistry(t)
 	owner := "plat" + time.Now().UTC().Format("150405")
-	pins := referenceImages(t, reg, owner)
-	images := imagesFor(t, reg+"/"+owner)
+	prefix, pins := referencePlatform(t)
+	images := imagesFor(t, prefix)
 	bundlePath := filepath.Join(outDir(t), "bundle.tar.gz")
 	args := append([]string{"--images", images}, bundleArgs()...)
 	for _, p := range pins {

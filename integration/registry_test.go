@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"os"
@@ -136,7 +137,8 @@ func remoteImage(t testing.TB, ref string) (v1.Hash, *v1.ConfigFile, error) {
 // The air-gapped registries refuse what a container on the engine could
 // abuse: the docker.io mirror is read-only to everyone once seeded, the
 // shared registry refuses anonymous or wrong-credential writes (its reads
-// stay anonymous), and the seeded images are handed out by digest.
+// stay anonymous, through a read token as GHCR's public packages), and the
+// seeded images are handed out by digest.
 func TestRegistryRefusesWrites(t *testing.T) {
 	reg := sharedRegistry(t)
 	user, pass := registryCredentials(t)
@@ -173,9 +175,39 @@ func TestRegistryRefusesWrites(t *testing.T) {
 		resp := do(anon, tc.method, tc.url, tc.auth)
 		assert.Equal(t, tc.want, resp.StatusCode, "%s %s (credentials %t)", tc.method, tc.url, tc.auth[0] != "")
 		if resp.StatusCode == http.StatusUnauthorized {
-			assert.Equal(t, `Basic realm="unison-airgap"`, resp.Header.Get("WWW-Authenticate"))
+			assert.Equal(t, `Bearer realm="http://`+reg+`/token",service="unison-airgap"`, resp.Header.Get("WWW-Authenticate"))
 		}
 	}
+	// anonymous pulls, as Docker makes them from a public GHCR package: the
+	// challenge's token endpoint hands an anonymous client a read token, and
+	// a push with it is refused
+	tokenOf := func(auth [2]string) (int, string) {
+		resp := do(anon, http.MethodGet, "http://"+reg+"/token?service=unison-airgap&scope=repository:anyone/x:pull,push", auth)
+		var body struct {
+			Token string `json:"token"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body.Token
+	}
+	code, read := tokenOf(none)
+	require.Equal(t, http.StatusOK, code)
+	code, write := tokenOf(good)
+	require.Equal(t, http.StatusOK, code)
+	require.NotEqual(t, read, write)
+	code, _ = tokenOf(wrong)
+	assert.Equal(t, http.StatusUnauthorized, code, "a token for wrong credentials")
+	withToken := func(method, url, token string) int {
+		req, err := http.NewRequest(method, url, nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := anon.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusOK, withToken(http.MethodGet, "http://"+reg+"/v2/", read))
+	assert.Equal(t, http.StatusUnauthorized, withToken(http.MethodPost, "http://"+reg+"/v2/anyone/x/blobs/uploads/", read))
+	assert.Equal(t, http.StatusAccepted, withToken(http.MethodPost, "http://"+reg+"/v2/anyone/x/blobs/uploads/", write))
 	// the images builds use are pinned by digest: what the tags point at now
 	for env, ref := range map[string]string{"UNISON_DEBIAN_IMAGE": mirror + "/library/debian:bookworm", "UNISON_COSIGN_IMAGE": reg + "/sigstore/cosign:v2.4.1"} {
 		pinned := os.Getenv(env)

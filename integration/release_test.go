@@ -149,17 +149,21 @@ func TestRelease(t *testing.T) {
 
 	owner := "rel" + time.Now().UTC().Format("150405")
 	prefix := reg + "/" + owner
-	// the service images live in the test registry: releases pin them by digest
+	// the service images live in the test registry: releases pin them by
+	// digest, and the QA gate's VM runs them (the reference services)
+	refPrefix, _ := referencePlatform(t)
 	svcPrefix := reg + "/" + owner + "svc"
 	images := imagesFor(t, svcPrefix)
 	svcDigests := map[string]string{}
 	for _, svc := range []string{"orchestrator", "inference", "auth"} {
-		svcDigests[svc] = pushServiceImage(t, svcPrefix, svc)
+		svcDigests[svc] = copyServiceImage(t, refPrefix, svcPrefix, svc)
 	}
 	const sha = "89abcdef0123456789abcdef0123456789abcdef"
 	const created = "2026-11-21T09:30:00Z"
-	// the QA gate boots the stand-in VM disk with the probe kernel (it has no boot loader)
-	qa := []string{"with-qa", "--boot-files", probe, "--accel", "tcg"}
+	// the QA gate boots the stand-in VM disk with the probe kernel (it has no
+	// boot loader); its Docker pulls from the lab registry over plain HTTP
+	qaOK := []string{"with-qa", "--boot-files", probe, "--accel", "tcg", "--insecure-registry", reg}
+	qa := qaOK
 	skipQa, force, withOffline := false, false, false
 	// publish (or dry-run) is the last step of the chain; tail is what follows it (export, file ...)
 	callAt := func(commit, ref, terminal string, tail ...string) callResult {
@@ -195,7 +199,7 @@ func TestRelease(t *testing.T) {
 	assert.Contains(t, unpinned.Stderr, "could not be resolved to a digest (releases and offline builds pin every image)")
 	assert.Contains(t, unpinned.Stderr, svcPrefix+"/unison-context:v0.6.0")
 	assert.Less(t, unpinned.Took, 2*time.Minute, "refused before building")
-	svcDigests["context"] = pushServiceImage(t, svcPrefix, "context")
+	svcDigests["context"] = copyServiceImage(t, refPrefix, svcPrefix, "context")
 
 	// 0b. the QA gate boots what would be published: a VM disk that never finishes
 	// booting stops the release before anything is signed or pushed
@@ -204,7 +208,7 @@ func TestRelease(t *testing.T) {
 	require.Error(t, hung.Err)
 	assert.Contains(t, hung.Stderr, "qa: the release failed its boot checks; nothing was signed or pushed")
 	assert.Contains(t, hung.Stderr, "FAIL boot")
-	qa = []string{"with-qa", "--boot-files", probe, "--accel", "tcg"}
+	qa = qaOK
 
 	// 1. dry run: everything built, verified and boot-checked, the plan printed, nothing pushed
 	dry := call("refs/tags/v0.6.0", "dry-run", "file", "--path", "PLAN.txt", "contents")

@@ -11,7 +11,6 @@ import (
 
 	"dagger.io/dagger"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/stretchr/testify/assert"
@@ -25,15 +24,18 @@ import (
 var serviceTags = map[string]string{"orchestrator": "unison-orchestrator:v0.6.0", "inference": "unison-inference:v0.6.1",
 	"auth": "unison-auth:v0.6.0", "context": "unison-context:v0.6.0"}
 
-// pushServiceImage pushes a small random image (real manifests, real
-// digests) as a service image to the test registry; returns its digest.
-func pushServiceImage(t *testing.T, prefix, service string) string {
+// copyServiceImage copies the reference service's image of a service (from
+// referencePlatform's prefix, by its tag) to prefix, as a release's service
+// repositories hold real images the QA gate's VM runs; returns its digest.
+func copyServiceImage(t *testing.T, from, prefix, service string) string {
 	t.Helper()
-	img, err := random.Image(512, 1)
+	src, err := name.ParseReference(from+"/"+serviceTags[service], name.Insecure)
 	require.NoError(t, err)
-	ref, err := name.ParseReference(prefix+"/"+serviceTags[service], name.Insecure)
+	img, err := remote.Image(src, remote.WithTransport(registryTransport(t)))
+	require.NoError(t, err, "pull %s", src)
+	dst, err := name.ParseReference(prefix+"/"+serviceTags[service], name.Insecure)
 	require.NoError(t, err)
-	require.NoError(t, remote.Write(ref, img, remote.WithTransport(registryTransport(t))), "push %s", ref)
+	require.NoError(t, remote.Write(dst, img, remote.WithTransport(registryTransport(t))), "push %s", dst)
 	d, err := img.Digest()
 	require.NoError(t, err)
 	return d.String()

@@ -92,6 +92,7 @@ debugfs -R 'stat /etc/systemd/system/multi-user.target.wants/unisonos-firstboot.
 debugfs -R 'cat /etc/systemd/system/unisonos-firstboot.service' "$FS" 2>/dev/null | grep -E 'ConditionPathExists|ExecStart='
 debugfs -R 'cat /etc/cloud/cloud.cfg.d/99-unisonos.cfg' "$FS" 2>/dev/null
 debugfs -R 'cat /etc/ssh/sshd_config.d/90-unisonos.conf' "$FS" 2>/dev/null | grep PasswordAuthentication
+debugfs -R 'cat /etc/systemd/resolved.conf.d/90-unisonos.conf' "$FS" 2>/dev/null | grep -E '^(LLMNR|MulticastDNS)='
 debugfs -R 'stat /opt/unison-platform/installer/install-docker.sh' "$FS" 2>/dev/null | grep -oE 'Mode: +[0-7]+'
 e2fsck -fn "$FS" >/dev/null && echo fsck-clean`}).Stdout(ctx)
 	require.NoError(t, err)
@@ -104,6 +105,7 @@ e2fsck -fn "$FS" >/dev/null && echo fsck-clean`}).Stdout(ctx)
 	assert.Contains(t, facts, "ssh_pwauth: false")
 	assert.Contains(t, facts, testKey)
 	assert.Contains(t, facts, "PasswordAuthentication no")
+	assert.Contains(t, facts, "LLMNR=no\nMulticastDNS=no", "no LLMNR or mDNS responder on every address")
 	assert.Contains(t, facts, "fsck-clean")
 	assert.Equal(t, 2, strings.Count(facts, "Mode:  0755"), facts)
 

@@ -9,7 +9,9 @@
 package main
 
 import (
+	"crypto/rand"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -153,28 +155,71 @@ func listen(addr string, wait time.Duration) (net.Listener, error) {
 	}
 }
 
-// writeAuth makes a registry's writes need this start's credentials (HTTP
-// Basic): anonymous or wrong ones get 401 with a Basic challenge. Reads stay
-// anonymous, except the /v2/ ping, which challenges a client without valid
-// credentials so that clients holding some (ggcr, buildkit) send them.
-type writeAuth struct{ user, pass string }
+// writeAuth is the shared registry's auth, the way GHCR's works for public
+// packages: the /v2/ ping answers a client without a token 401 with a
+// Bearer challenge naming /token; /token gives a client holding this start's
+// credentials (HTTP Basic) the write token, an anonymous one the read token,
+// wrong credentials 401. Reads need nothing (anonymous pulls: Docker in a
+// QA guest), writes the write token or the credentials themselves.
+type writeAuth struct{ user, pass, write, read string }
 
-func (a writeAuth) ok(r *http.Request) bool {
+func newWriteAuth(user, pass string) writeAuth {
+	return writeAuth{user: user, pass: pass, write: randomToken(), read: randomToken()}
+}
+
+func randomToken() string {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		log.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// basic: the request carries this start's credentials.
+func (a writeAuth) basic(r *http.Request) bool {
 	u, p, has := r.BasicAuth()
 	return has && subtle.ConstantTimeCompare([]byte(u), []byte(a.user)) == 1 && subtle.ConstantTimeCompare([]byte(p), []byte(a.pass)) == 1
 }
 
+// bearer: the request carries this token.
+func (a writeAuth) bearer(r *http.Request, token string) bool {
+	t, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(t), []byte(token)) == 1
+}
+
 func (a writeAuth) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		read := r.Method == http.MethodGet || r.Method == http.MethodHead
-		ping := strings.TrimSuffix(r.URL.Path, "/") == "/v2"
-		if (!read || ping) && !a.ok(r) {
-			w.Header().Set("WWW-Authenticate", `Basic realm="unison-airgap"`)
-			registryError(w, http.StatusUnauthorized, "UNAUTHORIZED", "writes need this start's registry credentials (airgap.sh env: UNISON_REGISTRY_USER, UNISON_REGISTRY_PASSWORD_FILE)")
+		if r.URL.Path == "/token" {
+			a.token(w, r)
 			return
 		}
-		h.ServeHTTP(w, r)
+		writer := a.basic(r) || a.bearer(r, a.write)
+		read := r.Method == http.MethodGet || r.Method == http.MethodHead
+		ping := strings.TrimSuffix(r.URL.Path, "/") == "/v2"
+		switch {
+		case writer, read && !ping, ping && a.bearer(r, a.read):
+			h.ServeHTTP(w, r)
+		default:
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="http://%s/token",service="unison-airgap"`, r.Host))
+			registryError(w, http.StatusUnauthorized, "UNAUTHORIZED", "writes need this start's registry credentials (airgap.sh env: UNISON_REGISTRY_USER, UNISON_REGISTRY_PASSWORD_FILE)")
+		}
 	})
+}
+
+// token answers the Bearer challenge: the write token for the credentials,
+// the read token for an anonymous client.
+func (a writeAuth) token(w http.ResponseWriter, r *http.Request) {
+	tok := a.read
+	if _, _, has := r.BasicAuth(); has {
+		if !a.basic(r) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="unison-airgap"`)
+			registryError(w, http.StatusUnauthorized, "UNAUTHORIZED", "wrong registry credentials")
+			return
+		}
+		tok = a.write
+	}
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"token":%q,"access_token":%q,"expires_in":86400}`, tok, tok)
 }
 
 // readOnly refuses every write once sealed (after the mirror was seeded).
@@ -249,7 +294,7 @@ func main() {
 		if !ok || user == "" || len(pass) < 16 {
 			log.Fatalf("-credentials-file %s: want USER:PASSWORD, a password of at least 16 characters", *credsFile)
 		}
-		shared = writeAuth{user, pass}.wrap(shared)
+		shared = newWriteAuth(user, pass).wrap(shared)
 		auth = append(auth, remote.WithAuth(&authn.Basic{Username: user, Password: pass}))
 	}
 	if *mirror != "" {

@@ -9,6 +9,8 @@ cp -a /rootfs /w/root
 cp /rootfs-fstab /w/root/etc/fstab
 echo unison-standin > /w/root/etc/hostname
 : > /w/root/etc/machine-id
+# DNS as on Ubuntu: systemd-resolved's stub (the build's resolv.conf is not the guest's)
+ln -sfn ../run/systemd/resolve/stub-resolv.conf /w/root/etc/resolv.conf
 mke2fs -q -t ext4 -L cloudimg-rootfs -U 6b1d2f0e-0000-4000-8000-000000000001 \
   -E root_owner=0:0,hash_seed=6b1d2f0e-0000-4000-8000-000000000002 -d /w/root /w/root.img 1024M
 mke2fs -q -t ext4 -L BOOT -U 6b1d2f0e-0000-4000-8000-000000000003 -E hash_seed=6b1d2f0e-0000-4000-8000-000000000004 /w/boot.img 64M

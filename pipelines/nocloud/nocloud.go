@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"gopkg.in/yaml.v3"
 )
 
 // VolumeID is the volume label cloud-init looks for.
@@ -47,4 +50,30 @@ func DefaultUserKeys(keys []string) (string, error) {
 		fmt.Fprintf(&b, "  - %s\n", kb)
 	}
 	return b.String(), nil
+}
+
+// InsecureRegistries is user-data to append to DefaultUserKeys' that lets
+// the guest's Docker pull from the given registries (host:port) over plain
+// HTTP: cloud-init writes /etc/docker/daemon.json before first boot installs
+// Docker, which reads it when it starts. For a lab's or site's registry
+// without TLS; images never carry it (qa-smoke's seed only).
+func InsecureRegistries(registries []string) (string, error) {
+	if len(registries) == 0 {
+		return "", nil
+	}
+	for _, r := range registries {
+		reg, err := name.NewRegistry(r, name.StrictValidation)
+		if err != nil || reg.RegistryStr() != r || strings.Contains(r, "/") {
+			return "", fmt.Errorf("insecure-registry %q: want a registry host[:port] with no scheme or path, like 10.0.0.5:5000", r)
+		}
+	}
+	daemon, err := json.Marshal(map[string][]string{"insecure-registries": registries})
+	if err != nil {
+		return "", err
+	}
+	doc := map[string]any{"write_files": []map[string]string{{
+		"path": "/etc/docker/daemon.json", "permissions": "0644", "content": string(daemon) + "\n",
+	}}}
+	out, err := yaml.Marshal(doc)
+	return string(out), err
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/project-unisonOS/unison-platform/pipelines/sbom"
@@ -18,17 +19,22 @@ import (
 // Dir is where the payload lives in the bundle (/opt/unison-platform/offline).
 const Dir = "offline"
 
-// Packages are the packages that give a release Docker with compose v2,
-// by os-release ID. Debian 12 packages no compose v2 (the stand-in images
-// carry a compose plugin of their own, tests only), and its cloud images
-// lack AppArmor's parser, which Docker needs on an AppArmor kernel.
+// Packages are the packages that give a release Docker with Compose v2, by
+// os-release ID: Ubuntu's docker.io and docker-compose-v2; Debian 13's
+// docker.io, docker-cli (its own package there) and docker-compose (the Go
+// Compose v2 CLI plugin), with AppArmor's parser, which Docker needs on an
+// AppArmor kernel and Debian's minimal images lack. Debian 12 and older
+// package no Compose v2. pipelines/vm/firstboot.sh installs the same lists.
 func Packages(osRelease string) ([]string, error) {
-	id := field(osRelease, "ID")
+	id, ver := field(osRelease, "ID"), field(osRelease, "VERSION_ID")
 	switch id {
 	case "ubuntu":
 		return []string{"docker.io", "docker-compose-v2"}, nil
 	case "debian":
-		return []string{"docker.io", "apparmor"}, nil
+		if major, err := strconv.Atoi(strings.SplitN(ver, ".", 2)[0]); err == nil && major < 13 {
+			return nil, fmt.Errorf("offline: Debian %s packages no Compose v2 (docker-compose is v1 there): use Debian 13 or later, or Ubuntu 24.04", ver)
+		}
+		return []string{"docker.io", "docker-cli", "docker-compose", "apparmor"}, nil
 	}
 	return nil, fmt.Errorf("offline: no Docker package list for the target OS %q (os-release ID); supported: ubuntu, debian", id)
 }

@@ -12,9 +12,17 @@ func TestPackages(t *testing.T) {
 	p, err := Packages("NAME=\"Ubuntu\"\nID=ubuntu\nVERSION_ID=\"24.04\"\n")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"docker.io", "docker-compose-v2"}, p)
-	p, err = Packages("ID=debian\nVERSION_ID=\"12\"\n")
+	p, err = Packages("PRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nID=debian\nVERSION_ID=\"13\"\n")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"docker.io", "apparmor"}, p)
+	assert.Equal(t, []string{"docker.io", "docker-cli", "docker-compose", "apparmor"}, p)
+	p, err = Packages("ID=debian\n") // testing and unstable have no VERSION_ID
+	require.NoError(t, err)
+	assert.Equal(t, []string{"docker.io", "docker-cli", "docker-compose", "apparmor"}, p)
+	for _, old := range []string{"12", "11"} {
+		_, err = Packages("ID=debian\nVERSION_ID=\"" + old + "\"\n")
+		require.ErrorContains(t, err, "offline: Debian "+old+" packages no Compose v2")
+		require.ErrorContains(t, err, "use Debian 13 or later, or Ubuntu 24.04")
+	}
 	_, err = Packages("ID=fedora\n")
 	require.ErrorContains(t, err, `no Docker package list for the target OS "fedora"`)
 	assert.Equal(t, "ubuntu-24.04", Release("ID=ubuntu\nVERSION_ID=\"24.04\"\n"))

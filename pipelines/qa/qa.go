@@ -119,6 +119,23 @@ func ParseResults(tsv string) ([]Result, error) {
 	return out, nil
 }
 
+// ResultsTSV writes results as ParseResults reads them.
+func ResultsTSV(rs []Result) string {
+	var b strings.Builder
+	for _, r := range rs {
+		state := "pass"
+		switch {
+		case r.Skipped:
+			state = "skip"
+		case !r.Passed:
+			state = "fail"
+		}
+		clean := strings.NewReplacer("\t", " ", "\n", " ").Replace
+		fmt.Fprintf(&b, "%s\t%s\t%.1f\t%s\n", clean(r.Name), state, r.Seconds, clean(r.Message))
+	}
+	return b.String()
+}
+
 // Passed reports whether every check passed.
 func Passed(rs []Result) bool {
 	for _, r := range rs {

@@ -7,9 +7,16 @@ if [ -f "$STAMP" ]; then log "already done"; exit 0; fi
 log "start version=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$P"/metadata.json | head -1)"
 # an offline medium: Docker from its packages (checked against their SHA-256 first), no network
 if ! UNISON_LOG_PREFIX=UNISON-FIRSTBOOT: /bin/sh "$P/installer/offline.sh" debs; then exit 1; fi
+# Docker with Compose v2 from the archive: the packages, without recommends, an
+# offline medium carries (pipelines/offline.Packages, scripts/offline-debs.sh)
+case $(sed -n 's/^ID=//p' /etc/os-release | tr -d '"') in
+  debian) PKGS="docker.io docker-cli docker-compose apparmor" ;;
+  *) PKGS="docker.io docker-compose-v2" ;;
+esac
 if ! command -v docker >/dev/null 2>&1 || ! docker compose version >/dev/null 2>&1; then
-  log "installing docker.io docker-compose-v2"
-  if ! { apt-get -o DPkg::Lock::Timeout=300 update -q && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q docker.io docker-compose-v2; }; then
+  log "installing $PKGS"
+  # shellcheck disable=SC2086 # a list of package names
+  if ! { apt-get -o DPkg::Lock::Timeout=300 update -q && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends $PKGS; }; then
     log "FAILED: could not install Docker (no network?); will retry at next boot"
     exit 1
   fi

@@ -167,6 +167,11 @@ func (c Config) CloudInit() string {
 	return b.String()
 }
 
+// ResolvedConfig keeps systemd-resolved's name resolution to itself: no
+// LLMNR or multicast DNS responder listening on every address (Ubuntu's
+// default; Debian's answers on port 5355 of every interface).
+const ResolvedConfig = "# UnisonOS: no LLMNR or mDNS responder (only SSH listens beyond loopback)\n[Resolve]\nLLMNR=no\nMulticastDNS=no\n"
+
 // SSHDConfig turns off password logins for OpenSSH.
 const SSHDConfig = "# UnisonOS: keys only\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin no\n"
 

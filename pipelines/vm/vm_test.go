@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/project-unisonOS/unison-platform/pipelines/ident"
+	"github.com/project-unisonOS/unison-platform/pipelines/offline"
 )
 
 // sfdisk --json of the Ubuntu 24.04 cloud image layout: root is #1 but sits
@@ -111,4 +113,17 @@ func TestPublicCloudInit(t *testing.T) {
 	assert.NotContains(t, ci, "NOPASSWD")
 	c.Admin.Keys = []string{"ssh-ed25519 AAAA x"}
 	require.ErrorContains(t, c.Check(), "carries no operator credentials")
+}
+
+// First boot installs, from the archive, what an offline medium carries for
+// the same release (offline.Packages): one list per OS in both places.
+func TestFirstbootPackagesMatchOffline(t *testing.T) {
+	for osr, want := range map[string]string{
+		"ID=ubuntu\nVERSION_ID=\"24.04\"\n": `  *) PKGS="%s" ;;`,
+		"ID=debian\nVERSION_ID=\"13\"\n":    `  debian) PKGS="%s" ;;`,
+	} {
+		pkgs, err := offline.Packages(osr)
+		require.NoError(t, err)
+		assert.Contains(t, FirstbootScript, fmt.Sprintf(want, strings.Join(pkgs, " ")), osr)
+	}
 }
