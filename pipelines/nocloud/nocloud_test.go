@@ -43,7 +43,7 @@ func TestInsecureRegistries(t *testing.T) {
 	require.NoError(t, err)
 	// what cloud-init reads: one document with the keys and the file
 	var doc struct {
-		Keys  []string `yaml:"ssh_authorized_keys"`
+		Keys  []string                                      `yaml:"ssh_authorized_keys"`
 		Files []struct{ Path, Permissions, Content string } `yaml:"write_files"`
 	}
 	require.NoError(t, yaml.Unmarshal([]byte(keys+extra), &doc))
