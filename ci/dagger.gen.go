@@ -279,82 +279,6 @@ func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
-func (r Toolbox) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Container *dagger.Container
-	}
-	concrete.Container = r.Container
-	return json.Marshal(&concrete)
-}
-
-func (r *Toolbox) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Container *dagger.Container
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Container = concrete.Container
-	return nil
-}
-
-func (r VersionPlan) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Version    string
-		Channel    string
-		Prerelease bool
-		Repository string
-		Tags       []string
-		Refs       []string
-		Labels     []string
-		Publish    bool
-		Latest     bool
-		JSON       string
-	}
-	concrete.Version = r.Version
-	concrete.Channel = r.Channel
-	concrete.Prerelease = r.Prerelease
-	concrete.Repository = r.Repository
-	concrete.Tags = r.Tags
-	concrete.Refs = r.Refs
-	concrete.Labels = r.Labels
-	concrete.Publish = r.Publish
-	concrete.Latest = r.Latest
-	concrete.JSON = r.JSON
-	return json.Marshal(&concrete)
-}
-
-func (r *VersionPlan) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Version    string
-		Channel    string
-		Prerelease bool
-		Repository string
-		Tags       []string
-		Refs       []string
-		Labels     []string
-		Publish    bool
-		Latest     bool
-		JSON       string
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Version = concrete.Version
-	r.Channel = concrete.Channel
-	r.Prerelease = concrete.Prerelease
-	r.Repository = concrete.Repository
-	r.Tags = concrete.Tags
-	r.Refs = concrete.Refs
-	r.Labels = concrete.Labels
-	r.Publish = concrete.Publish
-	r.Latest = concrete.Latest
-	r.JSON = concrete.JSON
-	return nil
-}
-
 func (r QaReport) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Passed  bool
@@ -551,6 +475,82 @@ func (r *Release) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+func (r Toolbox) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Container *dagger.Container
+	}
+	concrete.Container = r.Container
+	return json.Marshal(&concrete)
+}
+
+func (r *Toolbox) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Container *dagger.Container
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Container = concrete.Container
+	return nil
+}
+
+func (r VersionPlan) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Version    string
+		Channel    string
+		Prerelease bool
+		Repository string
+		Tags       []string
+		Refs       []string
+		Labels     []string
+		Publish    bool
+		Latest     bool
+		JSON       string
+	}
+	concrete.Version = r.Version
+	concrete.Channel = r.Channel
+	concrete.Prerelease = r.Prerelease
+	concrete.Repository = r.Repository
+	concrete.Tags = r.Tags
+	concrete.Refs = r.Refs
+	concrete.Labels = r.Labels
+	concrete.Publish = r.Publish
+	concrete.Latest = r.Latest
+	concrete.JSON = r.JSON
+	return json.Marshal(&concrete)
+}
+
+func (r *VersionPlan) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Version    string
+		Channel    string
+		Prerelease bool
+		Repository string
+		Tags       []string
+		Refs       []string
+		Labels     []string
+		Publish    bool
+		Latest     bool
+		JSON       string
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Version = concrete.Version
+	r.Channel = concrete.Channel
+	r.Prerelease = concrete.Prerelease
+	r.Repository = concrete.Repository
+	r.Tags = concrete.Tags
+	r.Refs = concrete.Refs
+	r.Labels = concrete.Labels
+	r.Publish = concrete.Publish
+	r.Latest = concrete.Latest
+	r.JSON = concrete.JSON
+	return nil
+}
+
 func main() {
 	ctx := context.Background()
 
@@ -712,6 +712,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, adminUser, hostname)
+		case "Wsl":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*Build).Wsl(&parent, ctx, packages)
 		case "Bundle":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -733,118 +747,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Build).ModelsJson(&parent, ctx)
-		case "NocloudSeed":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Build).NocloudSeed(&parent, ctx)
-		case "WithOffline":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var modelsStore *dagger.Directory
-			if inputArgs["modelsStore"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["modelsStore"]), &modelsStore)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg modelsStore", err))
-				}
-			}
-			var maxSizeMib int
-			if inputArgs["maxSizeMib"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["maxSizeMib"]), &maxSizeMib)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg maxSizeMib", err))
-				}
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			return (*Build).WithOffline(&parent, ctx, modelsStore, maxSizeMib, digests)
-		case "PersonalizeIso":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var sha256Sums *dagger.File
-			if inputArgs["sha256Sums"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha256Sums"]), &sha256Sums)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256Sums", err))
-				}
-			}
-			return (*Build).PersonalizeIso(&parent, ctx, iso, sha256Sums)
-		case "Wsl":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			return (*Build).Wsl(&parent, ctx, packages)
-		case "Vm":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var baseImage *dagger.File
-			if inputArgs["baseImage"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseImage"]), &baseImage)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImage", err))
-				}
-			}
-			var baseImageSha256 string
-			if inputArgs["baseImageSha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseImageSha256"]), &baseImageSha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImageSha256", err))
-				}
-			}
-			var diskSize string
-			if inputArgs["diskSize"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["diskSize"]), &diskSize)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg diskSize", err))
-				}
-			}
-			var vmdk bool
-			if inputArgs["vmdk"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
-				}
-			}
-			var extraFiles *dagger.Directory
-			if inputArgs["extraFiles"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["extraFiles"]), &extraFiles)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg extraFiles", err))
-				}
-			}
-			return (*Build).Vm(&parent, ctx, baseImage, baseImageSha256, diskSize, vmdk, extraFiles)
 		case "Iso":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -901,6 +803,104 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).Iso(&parent, ctx, baseIso, baseIsoSha256, packages, locale, keyboard, timezone, volumeId)
+		case "NocloudSeed":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Build).NocloudSeed(&parent, ctx)
+		case "WithOffline":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var modelsStore *dagger.Directory
+			if inputArgs["modelsStore"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["modelsStore"]), &modelsStore)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg modelsStore", err))
+				}
+			}
+			var maxSizeMib int
+			if inputArgs["maxSizeMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["maxSizeMib"]), &maxSizeMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg maxSizeMib", err))
+				}
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Build).WithOffline(&parent, ctx, modelsStore, maxSizeMib, digests)
+		case "PersonalizeIso":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var sha256Sums *dagger.File
+			if inputArgs["sha256Sums"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256Sums"]), &sha256Sums)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256Sums", err))
+				}
+			}
+			return (*Build).PersonalizeIso(&parent, ctx, iso, sha256Sums)
+		case "Vm":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var baseImage *dagger.File
+			if inputArgs["baseImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseImage"]), &baseImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImage", err))
+				}
+			}
+			var baseImageSha256 string
+			if inputArgs["baseImageSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseImageSha256"]), &baseImageSha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImageSha256", err))
+				}
+			}
+			var diskSize string
+			if inputArgs["diskSize"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["diskSize"]), &diskSize)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg diskSize", err))
+				}
+			}
+			var vmdk bool
+			if inputArgs["vmdk"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
+				}
+			}
+			var extraFiles *dagger.Directory
+			if inputArgs["extraFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["extraFiles"]), &extraFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg extraFiles", err))
+				}
+			}
+			return (*Build).Vm(&parent, ctx, baseImage, baseImageSha256, diskSize, vmdk, extraFiles)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -918,195 +918,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "Release":
 		switch fnName {
-		case "WithQa":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var bootFiles *dagger.Directory
-			if inputArgs["bootFiles"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
-				}
-			}
-			var kernelArgs string
-			if inputArgs["kernelArgs"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
-				}
-			}
-			var accel string
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var bootTimeout int
-			if inputArgs["bootTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
-				}
-			}
-			var insecureRegistry []string
-			if inputArgs["insecureRegistry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["insecureRegistry"]), &insecureRegistry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg insecureRegistry", err))
-				}
-			}
-			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout, insecureRegistry)
-		case "DryRun":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).DryRun(&parent, ctx)
-		case "Publish":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).Publish(&parent, ctx)
-		case "WithServiceDigests":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			return (*Release).WithServiceDigests(&parent, ctx, digests)
-		case "WithAdmin":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var sshAuthorizedKeys []string
-			if inputArgs["sshAuthorizedKeys"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
-				}
-			}
-			var sshAuthorizedKeysFile *dagger.File
-			if inputArgs["sshAuthorizedKeysFile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
-				}
-			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
-				}
-			}
-			var hostname string
-			if inputArgs["hostname"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
-				}
-			}
-			return (*Release).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, adminUser, hostname)
-		case "WithBaseIso":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var file *dagger.File
-			if inputArgs["file"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["file"]), &file)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg file", err))
-				}
-			}
-			var sha256 string
-			if inputArgs["sha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha256"]), &sha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256", err))
-				}
-			}
-			return (*Release).WithBaseIso(&parent, file, sha256), nil
-		case "WithBaseImage":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var file *dagger.File
-			if inputArgs["file"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["file"]), &file)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg file", err))
-				}
-			}
-			var sha256 string
-			if inputArgs["sha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha256"]), &sha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256", err))
-				}
-			}
-			return (*Release).WithBaseImage(&parent, file, sha256), nil
-		case "WithAssetLimit":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var limitMib int
-			if inputArgs["limitMib"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["limitMib"]), &limitMib)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg limitMib", err))
-				}
-			}
-			var partSizeMib int
-			if inputArgs["partSizeMib"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["partSizeMib"]), &partSizeMib)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg partSizeMib", err))
-				}
-			}
-			return (*Release).WithAssetLimit(&parent, limitMib, partSizeMib)
-		case "WithProvenance":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var builderId string
-			if inputArgs["builderId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
-				}
-			}
-			var invocationId string
-			if inputArgs["invocationId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
-				}
-			}
-			return (*Release).WithProvenance(&parent, builderId, invocationId)
 		case "WithRegistryAuth":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1233,6 +1044,195 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithOfflineIso(&parent, ctx, modelsStore, maxSizeMib)
+		case "WithServiceDigests":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Release).WithServiceDigests(&parent, ctx, digests)
+		case "WithQa":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var bootFiles *dagger.Directory
+			if inputArgs["bootFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
+				}
+			}
+			var kernelArgs string
+			if inputArgs["kernelArgs"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
+				}
+			}
+			var accel string
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var bootTimeout int
+			if inputArgs["bootTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
+				}
+			}
+			var insecureRegistry []string
+			if inputArgs["insecureRegistry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["insecureRegistry"]), &insecureRegistry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg insecureRegistry", err))
+				}
+			}
+			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout, insecureRegistry)
+		case "DryRun":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).DryRun(&parent, ctx)
+		case "Publish":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).Publish(&parent, ctx)
+		case "WithAdmin":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var sshAuthorizedKeys []string
+			if inputArgs["sshAuthorizedKeys"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
+				}
+			}
+			var sshAuthorizedKeysFile *dagger.File
+			if inputArgs["sshAuthorizedKeysFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var hostname string
+			if inputArgs["hostname"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
+				}
+			}
+			return (*Release).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, adminUser, hostname)
+		case "WithBaseIso":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var file *dagger.File
+			if inputArgs["file"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["file"]), &file)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg file", err))
+				}
+			}
+			var sha256 string
+			if inputArgs["sha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256"]), &sha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256", err))
+				}
+			}
+			return (*Release).WithBaseIso(&parent, file, sha256), nil
+		case "WithBaseImage":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var file *dagger.File
+			if inputArgs["file"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["file"]), &file)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg file", err))
+				}
+			}
+			var sha256 string
+			if inputArgs["sha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256"]), &sha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256", err))
+				}
+			}
+			return (*Release).WithBaseImage(&parent, file, sha256), nil
+		case "WithAssetLimit":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var limitMib int
+			if inputArgs["limitMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["limitMib"]), &limitMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg limitMib", err))
+				}
+			}
+			var partSizeMib int
+			if inputArgs["partSizeMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["partSizeMib"]), &partSizeMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg partSizeMib", err))
+				}
+			}
+			return (*Release).WithAssetLimit(&parent, limitMib, partSizeMib)
+		case "WithProvenance":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var builderId string
+			if inputArgs["builderId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
+				}
+			}
+			var invocationId string
+			if inputArgs["invocationId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
+				}
+			}
+			return (*Release).WithProvenance(&parent, builderId, invocationId)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1395,146 +1395,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime, public)
-		case "Models":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var manifest *dagger.File
-			if inputArgs["manifest"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["manifest"]), &manifest)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg manifest", err))
-				}
-			}
-			return (*UnisonPlatform).Models(&parent, ctx, flavor, manifest)
-		case "Compat":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			return (*UnisonPlatform).Compat(&parent, ctx, platformVersion)
-		case "Bundle":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests)
-		case "ReferenceServices":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var registry string
-			if inputArgs["registry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
-				}
-			}
-			var owner string
-			if inputArgs["owner"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var username string
-			if inputArgs["username"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
-				}
-			}
-			var password *dagger.Secret
-			if inputArgs["password"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
-				}
-			}
-			return (*UnisonPlatform).ReferenceServices(&parent, ctx, registry, owner, platformVersion, username, password)
-		case "PinsCheck":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).PinsCheck(&parent, ctx)
-		case "PinsUpdate":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).PinsUpdate(&parent, ctx)
 		case "WslBundle":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1675,6 +1535,482 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
+		case "Models":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var manifest *dagger.File
+			if inputArgs["manifest"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["manifest"]), &manifest)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg manifest", err))
+				}
+			}
+			return (*UnisonPlatform).Models(&parent, ctx, flavor, manifest)
+		case "Compat":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			return (*UnisonPlatform).Compat(&parent, ctx, platformVersion)
+		case "Bundle":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests)
+		case "BaremetalIso":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var sshAuthorizedKeys []string
+			if inputArgs["sshAuthorizedKeys"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
+				}
+			}
+			var sshAuthorizedKeysFile *dagger.File
+			if inputArgs["sshAuthorizedKeysFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
+				}
+			}
+			var passwordHash *dagger.Secret
+			if inputArgs["passwordHash"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["passwordHash"]), &passwordHash)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg passwordHash", err))
+				}
+			}
+			var hostname string
+			if inputArgs["hostname"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			var baseIso *dagger.File
+			if inputArgs["baseIso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
+				}
+			}
+			var baseIsoSha256 string
+			if inputArgs["baseIsoSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
+				}
+			}
+			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, baseIso, baseIsoSha256)
+		case "PinsCheck":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).PinsCheck(&parent, ctx)
+		case "PinsUpdate":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).PinsUpdate(&parent, ctx)
+		case "QaSmoke":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var image *dagger.File
+			if inputArgs["image"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
+				}
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var isoMarkers []string
+			if inputArgs["isoMarkers"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["isoMarkers"]), &isoMarkers)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg isoMarkers", err))
+				}
+			}
+			var bootFiles *dagger.Directory
+			if inputArgs["bootFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
+				}
+			}
+			var kernelArgs string
+			if inputArgs["kernelArgs"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
+				}
+			}
+			var bootTimeout int
+			if inputArgs["bootTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
+				}
+			}
+			var healthTimeout int
+			if inputArgs["healthTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["healthTimeout"]), &healthTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthTimeout", err))
+				}
+			}
+			var memory int
+			if inputArgs["memory"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
+				}
+			}
+			var accel string
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var services *dagger.File
+			if inputArgs["services"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["services"]), &services)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg services", err))
+				}
+			}
+			var isolated bool
+			if inputArgs["isolated"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["isolated"]), &isolated)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg isolated", err))
+				}
+			}
+			var insecureRegistry []string
+			if inputArgs["insecureRegistry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["insecureRegistry"]), &insecureRegistry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg insecureRegistry", err))
+				}
+			}
+			return (*UnisonPlatform).QaSmoke(&parent, ctx, image, iso, isoMarkers, bootFiles, kernelArgs, bootTimeout, healthTimeout, memory, accel, services, isolated, insecureRegistry)
+		case "QaInstall":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var accel string
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var installTimeout int
+			if inputArgs["installTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installTimeout"]), &installTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installTimeout", err))
+				}
+			}
+			var memory int
+			if inputArgs["memory"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
+				}
+			}
+			return (*UnisonPlatform).QaInstall(&parent, ctx, iso, accel, installTimeout, memory)
+		case "QaLateCommands":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var targetImage *dagger.File
+			if inputArgs["targetImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["targetImage"]), &targetImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg targetImage", err))
+				}
+			}
+			var userData *dagger.File
+			if inputArgs["userData"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["userData"]), &userData)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg userData", err))
+				}
+			}
+			return (*UnisonPlatform).QaLateCommands(&parent, ctx, iso, targetImage, userData)
+		case "ReferenceServices":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var username string
+			if inputArgs["username"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
+				}
+			}
+			var password *dagger.Secret
+			if inputArgs["password"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
+				}
+			}
+			return (*UnisonPlatform).ReferenceServices(&parent, ctx, registry, owner, platformVersion, username, password)
+		case "Release":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var vmdk bool
+			if inputArgs["vmdk"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
+				}
+			}
+			var skipQa bool
+			if inputArgs["skipQa"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["skipQa"]), &skipQa)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipQa", err))
+				}
+			}
+			var force bool
+			if inputArgs["force"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
+				}
+			}
+			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
 		case "StandinIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1688,7 +2024,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			return (*UnisonPlatform).StandinCloudImage(&parent), nil
+			var docker bool
+			if inputArgs["docker"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["docker"]), &docker)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg docker", err))
+				}
+			}
+			return (*UnisonPlatform).StandinCloudImage(&parent, ctx, docker)
 		case "ProbeBoot":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1885,342 +2228,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).LinuxVm(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, hostname, adminUser, diskSize, vmdk, baseImage, baseImageSha256)
-		case "QaSmoke":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var image *dagger.File
-			if inputArgs["image"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
-				}
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var isoMarkers []string
-			if inputArgs["isoMarkers"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["isoMarkers"]), &isoMarkers)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg isoMarkers", err))
-				}
-			}
-			var bootFiles *dagger.Directory
-			if inputArgs["bootFiles"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
-				}
-			}
-			var kernelArgs string
-			if inputArgs["kernelArgs"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
-				}
-			}
-			var bootTimeout int
-			if inputArgs["bootTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
-				}
-			}
-			var healthTimeout int
-			if inputArgs["healthTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["healthTimeout"]), &healthTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthTimeout", err))
-				}
-			}
-			var memory int
-			if inputArgs["memory"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
-				}
-			}
-			var accel string
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var services *dagger.File
-			if inputArgs["services"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["services"]), &services)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg services", err))
-				}
-			}
-			var isolated bool
-			if inputArgs["isolated"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["isolated"]), &isolated)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg isolated", err))
-				}
-			}
-			var insecureRegistry []string
-			if inputArgs["insecureRegistry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["insecureRegistry"]), &insecureRegistry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg insecureRegistry", err))
-				}
-			}
-			return (*UnisonPlatform).QaSmoke(&parent, ctx, image, iso, isoMarkers, bootFiles, kernelArgs, bootTimeout, healthTimeout, memory, accel, services, isolated, insecureRegistry)
-		case "QaInstall":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var accel string
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var installTimeout int
-			if inputArgs["installTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["installTimeout"]), &installTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installTimeout", err))
-				}
-			}
-			var memory int
-			if inputArgs["memory"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
-				}
-			}
-			return (*UnisonPlatform).QaInstall(&parent, ctx, iso, accel, installTimeout, memory)
-		case "QaLateCommands":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var targetImage *dagger.File
-			if inputArgs["targetImage"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["targetImage"]), &targetImage)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg targetImage", err))
-				}
-			}
-			var userData *dagger.File
-			if inputArgs["userData"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["userData"]), &userData)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg userData", err))
-				}
-			}
-			return (*UnisonPlatform).QaLateCommands(&parent, ctx, iso, targetImage, userData)
-		case "Release":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var ref string
-			if inputArgs["ref"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
-				}
-			}
-			var sha string
-			if inputArgs["sha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var existingTags []string
-			if inputArgs["existingTags"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
-				}
-			}
-			var runNumber int
-			if inputArgs["runNumber"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
-				}
-			}
-			var registry string
-			if inputArgs["registry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
-				}
-			}
-			var owner string
-			if inputArgs["owner"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var vmdk bool
-			if inputArgs["vmdk"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
-				}
-			}
-			var skipQa bool
-			if inputArgs["skipQa"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["skipQa"]), &skipQa)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipQa", err))
-				}
-			}
-			var force bool
-			if inputArgs["force"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
-				}
-			}
-			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
-		case "BaremetalIso":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var sshAuthorizedKeys []string
-			if inputArgs["sshAuthorizedKeys"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
-				}
-			}
-			var sshAuthorizedKeysFile *dagger.File
-			if inputArgs["sshAuthorizedKeysFile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
-				}
-			}
-			var passwordHash *dagger.Secret
-			if inputArgs["passwordHash"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["passwordHash"]), &passwordHash)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg passwordHash", err))
-				}
-			}
-			var hostname string
-			if inputArgs["hostname"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
-				}
-			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
-				}
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			var baseIso *dagger.File
-			if inputArgs["baseIso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
-				}
-			}
-			var baseIsoSha256 string
-			if inputArgs["baseIsoSha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
-				}
-			}
-			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, baseIso, baseIsoSha256)
 		case "":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
+	"strings"
+
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
+	"github.com/project-unisonOS/unison-platform/pipelines/offline"
 )
 
 // Stand-ins: small inputs with the real Ubuntu layouts, built inside the
@@ -59,10 +63,27 @@ const standinPackages = "systemd-sysv udev kmod iproute2 ca-certificates cloud-i
 // An ext4 root labelled cloudimg-rootfs in a GPT disk with Ubuntu's partition
 // layout (root is #1 but not first on disk). Boot it with the probe kernel
 // and initrd (probe-boot) and a NoCloud seed (nocloud-seed).
-func (m *UnisonPlatform) StandinCloudImage() *dagger.File {
+func (m *UnisonPlatform) StandinCloudImage(
+	ctx context.Context,
+	// Also install Docker with Compose v2 from the archive (the packages an offline medium carries for the OS): the installed system as subiquity leaves it before late-commands, for qa-late-commands --target-image.
+	// +optional
+	docker bool,
+) (*dagger.File, error) {
+	pkgs := standinPackages
+	if docker {
+		osr, err := osRelease(ctx, m.OsImage)
+		if err != nil {
+			return nil, err
+		}
+		dp, err := offline.Packages(osr)
+		if err != nil {
+			return nil, err
+		}
+		pkgs += " " + strings.Join(dp, " ")
+	}
 	rootfs := amd64().From(m.OsImage).
 		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
-		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " + standinPackages +
+		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " + pkgs +
 			" $(for p in systemd-networkd systemd-resolved; do apt-cache show $p >/dev/null 2>&1 && echo $p; done) >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"}).
 		WithDirectory("/usr/lib/modules", m.guestModules()).
 		// networking like a cloud image: DHCP on the first NIC (qa-smoke forwards ports to it)
@@ -76,7 +97,7 @@ func (m *UnisonPlatform) StandinCloudImage() *dagger.File {
 	c := m.tools().
 		WithEnvVariable("SOURCE_DATE_EPOCH", standinSDE).
 		WithMountedDirectory("/rootfs", rootfs)
-	return runScript(c, "standin-cloud.sh").File("/out/cloud.qcow2").WithName("ubuntu-24.04-server-cloudimg-amd64-standin.qcow2")
+	return runScript(c, "standin-cloud.sh").File("/out/cloud.qcow2").WithName("ubuntu-24.04-server-cloudimg-amd64-standin.qcow2"), nil
 }
 
 // Returns the kernel (vmlinuz) and busybox probe initrd (initrd.gz) that boot the stand-in images in QEMU.

@@ -6,6 +6,7 @@ import (
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/artifact"
 	"github.com/project-unisonOS/unison-platform/pipelines/bundle"
+	"github.com/project-unisonOS/unison-platform/pipelines/offline"
 	"github.com/project-unisonOS/unison-platform/pipelines/wsl"
 )
 
@@ -79,6 +80,12 @@ func (b *Build) wsl(ctx context.Context, packages []string, tree *dagger.Directo
 	osr, err := osRelease(ctx, b.Root.OsImage)
 	if err != nil {
 		return nil, err
+	}
+	if len(packages) == 0 {
+		// what the distribution ships, as an offline medium carries it
+		if packages, err = offline.Packages(osr); err != nil {
+			return nil, err
+		}
 	}
 	sources, err := b.Root.aptSources(ctx, osr)
 	if err != nil {

@@ -189,8 +189,9 @@ func TestQaSmokeIso(t *testing.T) {
 // /cdrom/nocloud) and leave what they must; a broken command fails the run
 // at that command.
 func lateCommandsContract(t *testing.T, dir, iso string) {
-	target := filepath.Join(dir, "cloud.qcow2")
-	mustCall(t, 20*time.Minute, "standin-cloud-image", "export", "--path", target)
+	// the installed system as subiquity leaves it: Docker from the autoinstall's packages
+	target := filepath.Join(dir, "cloud-docker.qcow2")
+	mustCall(t, 20*time.Minute, "standin-cloud-image", "--docker", "export", "--path", target)
 	summary := passLateCommands(t, iso, target, filepath.Join(dir, "late"), "bundle installed", "platform unit", "platform.env", "docker enabled", "firewall", "unattended upgrades")
 	assert.Contains(t, summary, "curtin in-target --target=/target -- ufw allow OpenSSH")
 

@@ -72,7 +72,7 @@ func checkOfflineJob(t *testing.T, dir, built string, call func(offline bool, te
 // and its SBOM lists the medium's packages and images.
 func checkOfflineRelease(t *testing.T, dir, version string, man release.Manifest) {
 	t.Helper()
-	assert.True(t, strings.HasPrefix(man.Offline, "offline payload for debian-12: "), man.Offline)
+	assert.True(t, strings.HasPrefix(man.Offline, "offline payload for debian-13: "), man.Offline)
 	notes := readFile(t, filepath.Join(dir, "RELEASE_NOTES.md"))
 	assert.Contains(t, notes, "## Offline installer\n")
 	assert.Contains(t, notes, "- "+man.Offline+"\n")
