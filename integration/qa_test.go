@@ -120,10 +120,6 @@ func TestQaSmoke(t *testing.T) {
 		serial, err := os.ReadFile(filepath.Join(report, "serial.log"))
 		require.NoError(t, err, "the serial log comes with a failure")
 		assert.Contains(t, string(serial), "PROBE-HANG")
-		// and the gate fails (non-zero)
-		g := daggerCall(t, 20*time.Minute, append(args, "check")...)
-		require.Error(t, g.Err)
-		assert.Contains(t, g.Stderr, "qa-smoke failed")
-		assert.Contains(t, g.Stderr, "FAIL boot")
+		// the gate fails on it too (check: TestRelease's hung boot stops a release)
 	})
 }

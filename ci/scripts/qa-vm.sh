@@ -7,7 +7,7 @@
 # platform's containers and what listens in the guest (judged in qa.go),
 # and a reboot: the platform must come back on its own. Results in /report.
 set -u
-mkdir -p /report /w; : > /report/results.tsv; : > /report/serial.log; : > /report/guest.log
+mkdir -p /report /w; : > /report/results.tsv; : > /report/serial.log; : > /report/serial-reboot.log; : > /report/guest.log
 date +%s > /report/started # qa.go tells a fresh run from a replayed one
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }

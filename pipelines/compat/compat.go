@@ -384,7 +384,7 @@ func (s *Set) Compose() []byte {
 		s.composeImage(&b, svc)
 		// the contract: not root, nothing writable but /tmp, no capabilities
 		fmt.Fprintf(&b, "    restart: unless-stopped\n    user: \"%s\"\n    read_only: true\n    tmpfs:\n      - /tmp\n", User)
-		b.WriteString("    cap_drop:\n      - ALL\n    security_opt:\n      - no-new-privileges:true\n")
+		b.WriteString("    cap_drop:\n      - ALL\n    security_opt:\n      - no-new-privileges=true\n")
 		// only the keys the service declares, from the env file compose is given
 		// (--env-file /etc/unison/platform.env); a missing secret stops compose
 		fmt.Fprintf(&b, "    environment:\n      UNISON_SERVICE: %s\n      UNISON_PORT: \"%d\"\n      UNISON_HEALTH: %s\n", svc.Name, svc.Port, svc.Health)

@@ -65,7 +65,7 @@ func TestComposeMeetsContract(t *testing.T) {
 			assert.NotRegexp(t, `^(0|root)(:|$)`, c.User)
 			assert.True(t, c.ReadOnly, svc.Name)
 			assert.Equal(t, []string{"ALL"}, c.CapDrop, svc.Name)
-			assert.Contains(t, c.SecurityOpt, "no-new-privileges:true", svc.Name)
+			assert.Contains(t, c.SecurityOpt, "no-new-privileges=true", svc.Name)
 			assert.Equal(t, "unless-stopped", c.Restart)
 			require.Len(t, c.Ports, 1)
 			assert.Equal(t, "127.0.0.1", c.Ports[0].HostIP, svc.Name)

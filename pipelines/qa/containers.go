@@ -128,8 +128,9 @@ func judge(svc, health string, models bool, p psEntry, c inspectEntry) []Result 
 		rule("read-only root", h.ReadonlyRootfs, "its root file system is writable: the contract wants read_only (only /tmp is writable)"),
 		rule("no capabilities", slices.Contains(h.CapDrop, "ALL") && len(h.CapAdd) == 0,
 			"cap_drop %v, cap_add %v: the contract drops ALL and adds none", h.CapDrop, h.CapAdd),
-		rule("no new privileges", slices.ContainsFunc(h.SecurityOpt, func(o string) bool { return o == "no-new-privileges" || o == "no-new-privileges:true" }),
-			"security_opt %v: the contract wants no-new-privileges:true", h.SecurityOpt),
+		rule("no new privileges", slices.ContainsFunc(h.SecurityOpt, func(o string) bool {
+			return o == "no-new-privileges" || o == "no-new-privileges=true" || o == "no-new-privileges:true"
+		}), "security_opt %v: the contract wants no-new-privileges=true", h.SecurityOpt),
 		rule("loopback ports", len(wide) == 0, "published beyond loopback: %s; the contract publishes on 127.0.0.1 only", strings.Join(wide, ", ")),
 		rule("bounded logs", h.LogConfig.Type == "local" || h.LogConfig.Config["max-size"] != "",
 			"log driver %s without max-size: the contract rotates logs (%s x %d)", h.LogConfig.Type, compat.LogMaxSize, compat.LogMaxFiles),

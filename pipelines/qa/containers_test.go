@@ -101,7 +101,7 @@ func TestContainersNameServiceAndRule(t *testing.T) {
 		{"writable root", func(d docker) { hc(d, 0)["ReadonlyRootfs"] = false }, "inference read-only root", "its root file system is writable"},
 		{"capability added", func(d docker) { hc(d, 1)["CapAdd"] = []any{"NET_ADMIN"} }, "auth no capabilities", "cap_add [NET_ADMIN]"},
 		{"capabilities kept", func(d docker) { hc(d, 1)["CapDrop"] = nil }, "auth no capabilities", "the contract drops ALL"},
-		{"new privileges", func(d docker) { hc(d, 0)["SecurityOpt"] = nil }, "inference no new privileges", "no-new-privileges:true"},
+		{"new privileges", func(d docker) { hc(d, 0)["SecurityOpt"] = nil }, "inference no new privileges", "no-new-privileges=true"},
 		{"every address", func(d docker) {
 			hc(d, 1)["PortBindings"] = map[string]any{"8088/tcp": []any{map[string]any{"HostIp": "", "HostPort": "8088"}}}
 		}, "auth loopback ports", `published beyond loopback: 8088/tcp on ""`},
