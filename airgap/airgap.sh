@@ -189,9 +189,20 @@ build_engine_rootfs() {
   for p in bridge loopback firewall host-local; do cp "$R/usr/lib/cni/$p" "$R/opt/cni/bin/"; done
   ln -sf /usr/sbin/runc "$R/usr/local/bin/runc"
   : > "$R/etc/dagger/buildkitd.toml"
-  cat > "$R/etc/dagger/engine.json" <<EOJ
+  touch "$D/engine-rootfs.done"
+}
+
+# engine_config writes engine.json at every start: the registries, and a
+# cap on the engine's cache (UNISON_AIRGAP_CACHE_MAX, default 45GB; the
+# garbage collector removes the least recently used entries above it). The
+# engine's defaults are shares of the file system's size and of its free
+# blocks, which on some machines are far above what a process may write
+# (statfs: 252 GB, 170 GB free, 9 GB available): the cache filled the disk.
+engine_config() {
+  cat > "$ENGINE_ROOTFS/etc/dagger/engine.json" <<EOJ
 {
   "logLevel": "info",
+  "gc": { "maxUsedSpace": "${UNISON_AIRGAP_CACHE_MAX:-45GB}", "reservedSpace": "10GB" },
   "registries": {
     "docker.io": { "mirrors": ["$MIRROR"] },
     "$MIRROR": { "http": true, "insecure": true },
@@ -199,7 +210,6 @@ build_engine_rootfs() {
   }
 }
 EOJ
-  touch "$D/engine-rootfs.done"
 }
 
 build_gosdk_rootfs() {
@@ -247,6 +257,7 @@ cmd_build() {
   build_base_rootfs
   build_trixie_rootfs
   build_engine_rootfs
+  engine_config
   build_gosdk_rootfs
   build_images
   log "build complete in $D"
