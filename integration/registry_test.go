@@ -182,7 +182,14 @@ func TestRegistryRefusesWrites(t *testing.T) {
 	// challenge's token endpoint hands an anonymous client a read token, and
 	// a push with it is refused
 	tokenOf := func(auth [2]string) (int, string) {
-		resp := do(anon, http.MethodGet, "http://"+reg+"/token?service=unison-airgap&scope=repository:anyone/x:pull,push", auth)
+		req, err := http.NewRequest(http.MethodGet, "http://"+reg+"/token?service=unison-airgap&scope=repository:anyone/x:pull,push", nil)
+		require.NoError(t, err)
+		if auth[0] != "" {
+			req.SetBasicAuth(auth[0], auth[1])
+		}
+		resp, err := anon.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
 		var body struct {
 			Token string `json:"token"`
 		}
@@ -193,6 +200,8 @@ func TestRegistryRefusesWrites(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	code, write := tokenOf(good)
 	require.Equal(t, http.StatusOK, code)
+	require.NotEmpty(t, read)
+	require.NotEmpty(t, write)
 	require.NotEqual(t, read, write)
 	code, _ = tokenOf(wrong)
 	assert.Equal(t, http.StatusUnauthorized, code, "a token for wrong credentials")
