@@ -32,9 +32,12 @@ echo "qemu rc=$?" >> "$LOG"`
 func TestLinuxVm(t *testing.T) {
 	c, ctx := connect(t)
 	dir := outDir(t)
+	// the base with Docker installed already (real packages): these boots
+	// check the first boot's sequence and secrets; TestQaSmoke and
+	// TestOfflineVM check Docker's install at first boot and the platform
 	base := filepath.Join(dir, "cloud.qcow2")
 	probe := filepath.Join(dir, "probe")
-	mustCall(t, 20*time.Minute, "standin-cloud-image", "export", "--path", base)
+	mustCall(t, 20*time.Minute, "standin-cloud-image", "--docker", "export", "--path", base)
 	mustCall(t, 10*time.Minute, "probe-boot", "export", "--path", probe)
 
 	args := func(out string) []string {
