@@ -193,16 +193,18 @@ build_engine_rootfs() {
 }
 
 # engine_config writes engine.json at every start: the registries, and a
-# cap on the engine's cache (UNISON_AIRGAP_CACHE_MAX, default 45GB; the
+# cap on the engine's cache (UNISON_AIRGAP_CACHE_MAX, else cache_cap; the
 # garbage collector removes the least recently used entries above it). The
 # engine's defaults are shares of the file system's size and of its free
 # blocks, which on some machines are far above what a process may write
 # (statfs: 252 GB, 170 GB free, 9 GB available): the cache filled the disk.
 engine_config() {
+  local cap=${UNISON_AIRGAP_CACHE_MAX:-$(cache_cap)}
+  log "engine cache cap: $cap (UNISON_AIRGAP_CACHE_MAX overrides)"
   cat > "$ENGINE_ROOTFS/etc/dagger/engine.json" <<EOJ
 {
   "logLevel": "info",
-  "gc": { "maxUsedSpace": "${UNISON_AIRGAP_CACHE_MAX:-45GB}", "reservedSpace": "10GB" },
+  "gc": { "maxUsedSpace": "$cap", "reservedSpace": "10GB" },
   "registries": {
     "docker.io": { "mirrors": ["$MIRROR"] },
     "$MIRROR": { "http": true, "insecure": true },
@@ -210,6 +212,21 @@ engine_config() {
   }
 }
 EOJ
+}
+
+# cache_cap: what the cache may hold, from the space a process may write
+# (available, not free) plus what the cache holds now, less 20 GB for the
+# tests' outputs and exported files, halved (the engine counts its snapshots
+# at about half of what du finds on disk); between 10 GB and 45 GB.
+cache_cap() {
+  local avail used gb
+  avail=$(df -B1 --output=avail "$D" | tail -1 | tr -d ' ')
+  used=$(du -sxB1 "$ENGINE_ROOTFS/var/lib/dagger" 2>/dev/null | cut -f1)
+  gb=$(( (avail + ${used:-0}) / 1000000000 ))
+  gb=$(( (gb - 20) / 2 ))
+  [ "$gb" -gt 45 ] && gb=45
+  [ "$gb" -lt 10 ] && gb=10
+  echo "${gb}GB"
 }
 
 build_gosdk_rootfs() {

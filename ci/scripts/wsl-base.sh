@@ -10,6 +10,12 @@ set -e
 mkdir -p /out
 cd /rootfs
 find usr/lib/wsl usr/share/wsl etc/wsl.conf etc/wsl-distribution.conf -exec touch -h -d @"$SOURCE_DATE_EPOCH" {} +
+# the day of the last password change (useradd and systemd-sysusers write the
+# day they ran): the commit's day, as every other date in the tree
+day=$((SOURCE_DATE_EPOCH / 86400))
+for f in etc/shadow etc/shadow-; do
+  if [ -f "$f" ]; then sed -i -E "s/^([^:]*:[^:]*:)[0-9]+:/\1$day:/" "$f"; fi
+done
 # a 512-byte record (-b 1): the archive then ends in exactly two zero blocks
 rtar -b 1 --xattrs --xattrs-include='security.capability' \
   --exclude='./proc/*' --exclude='./sys/*' --exclude='./dev/*' --exclude='./run/*' --exclude='./tmp/*' \

@@ -136,8 +136,10 @@ func (in Input) Readme() []byte {
 	b.WriteString("    ./installer/install-docker.sh    # a host with Docker and compose v2\n")
 	b.WriteString("    ./installer/install-native.sh    # Ubuntu: installs docker.io and docker-compose-v2 first\n")
 	b.WriteString("    ./installer/install-wsl.sh       # inside a WSL distribution\n\n")
-	b.WriteString("Each accepts --dry-run (print what would change) and --start. Then edit\n")
-	b.WriteString("/etc/unison/platform.env (every " + Placeholder + ") and run: systemctl start unison-platform\n\n")
+	b.WriteString("Each accepts --dry-run (print what would change) and --start. The installer\n")
+	b.WriteString("creates /etc/unison/platform.env (mode 600) with every secret generated on this\n")
+	b.WriteString("machine; an existing one is kept. The platform starts at boot, or now with\n")
+	b.WriteString("--start or: systemctl start unison-platform\n\n")
 	b.WriteString("Services:\n\n")
 	for _, s := range in.Set.Services {
 		fmt.Fprintf(&b, "- %s: %s (port %d, health %s)\n", s.Name, in.Set.ImageRef(s), s.Port, s.Health)
