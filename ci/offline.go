@@ -168,7 +168,8 @@ func (b *Build) offlinePayload(ctx context.Context, set *compat.Set) (*dagger.Di
 	if err := man.CheckSize(b.MaxSizeMib); err != nil {
 		return nil, err
 	}
-	return payload.WithNewFile("manifest.json", man.JSON()), nil
+	// what offline.sh loads: the archives the manifest lists, nothing else, checked first
+	return payload.WithNewFile("manifest.json", man.JSON()).WithNewFile("images/SHA256SUMS", man.ImageSums()), nil
 }
 
 // saveImages pulls every service image by digest (the linux/amd64 image of

@@ -181,6 +181,7 @@ env_problems() {
     case $low in *change_me*|*changeme*) echo "$key: still the placeholder"; continue ;; esac
     is_secret "$key" || continue
     if [ -z "$val" ]; then echo "$key: empty secret"; continue; fi
+    if printf '%s' "$val" | LC_ALL=C grep -q '[^!-~]'; then echo "$key: a character that is not printable ASCII (a secret: letters, digits, punctuation)"; continue; fi
     if [ ${#val} -lt 16 ]; then echo "$key: secret shorter than 16 characters"; continue; fi
     if [ "$(printf '%s' "$val" | fold -w1 | sort -u | wc -l)" -lt 8 ]; then echo "$key: low-entropy secret (fewer than 8 distinct characters)"; continue; fi
     case $low in
@@ -196,6 +197,14 @@ env_problems() {
       [ -n "${seen[$key]:-}" ] || echo "$key: missing (every key of the template is required)"
     done < "$template"
   fi
+}
+
+# file_problems FILE: the file's owner and mode (the secrets in it are root's alone)
+file_problems() {
+  local env=$1 mode uid
+  mode=$(stat -c %a "$env"); uid=$(stat -c %u "$env")
+  if [ "$uid" != 0 ]; then echo "owner uid $uid, not root: chown root:root $env"; fi
+  if (( 8#$mode & 8#077 )); then echo "mode $mode: the group or others can read it: chmod 600 $env"; fi
 }
 
 # compose_problems FILE: what docker compose itself resolves, when it runs here
@@ -214,7 +223,7 @@ check_env() {
   local env=${1:-$UNISON_ETC/platform.env} problems
   [ -L "$env" ] && { echo "unison: error: $env is a symbolic link: refusing it" >&2; return 5; }
   [ -f "$env" ] || { echo "unison: error: $env is missing: run an installer first" >&2; return 5; }
-  problems=$(env_problems "$env" "$BUNDLE_DIR/platform.env.template"; compose_problems "$env")
+  problems=$(file_problems "$env"; env_problems "$env" "$BUNDLE_DIR/platform.env.template"; compose_problems "$env")
   if [ -n "$problems" ]; then
     printf 'unison: error: refusing to start: %s is unsafe:\n' "$env" >&2
     printf '%s\n' "$problems" | sed 's/^/  - /' >&2

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -220,10 +221,25 @@ func TestCheckEnv(t *testing.T) {
 		{"key twice", good + "UNISON_LOG_LEVEL=debug\n", "UNISON_LOG_LEVEL: set twice"},
 		{"CRLF", strings.ReplaceAll(good, "\n", "\r\n"), "line endings: CRLF"},
 		{"placeholder in another case", swap("UNISON_AUTH_SECRET="+a, "UNISON_AUTH_SECRET=xChange_Me1234567890abcdef"), "UNISON_AUTH_SECRET: still the placeholder"},
+		// bytes compose and bash may read differently: secrets are printable ASCII
+		{"control character", swap("UNISON_AUTH_SECRET="+a, "UNISON_AUTH_SECRET="+a[:10]+"\x01"+a[10:]), "UNISON_AUTH_SECRET: a character that is not printable ASCII"},
+		{"non-ASCII letter", swap("UNISON_JWT_SECRET="+j, "UNISON_JWT_SECRET="+j[:10]+"é"+j[10:]), "UNISON_JWT_SECRET: a character that is not printable ASCII"},
 	}
-	for _, tc := range cases {
+	// the secrets are root's alone: another owner, or a mode the group or others can read, is refused
+	files := []struct {
+		name, owner string
+		mode        int
+		want        string
+	}{
+		{"mode 644", "0:0", 0o644, "mode 644: the group or others can read it: chmod 600 /etc/unison/platform.env"},
+		{"mode 640", "0:0", 0o640, "mode 640: the group or others can read it"},
+		{"mode 400", "0:0", 0o400, ""},
+		{"owner 1000", "1000:1000", 0o600, "owner uid 1000, not root: chown root:root /etc/unison/platform.env"},
+	}
+	for _, tc := range files {
 		t.Run(tc.name, func(t *testing.T) {
-			f := base.WithNewFile("/etc/unison/platform.env", tc.env, dagger.ContainerWithNewFileOpts{Permissions: 0o600})
+			// a comment of its own: the engine's cache must not give another case's file (owner) for it
+			f := base.WithNewFile("/etc/unison/platform.env", good+"# file: "+tc.name+"\n", dagger.ContainerWithNewFileOpts{Permissions: tc.mode, Owner: tc.owner})
 			out, rc, _ := run(ctx, t, f, "bash /b/unison-platform/installer/common.sh check-env /etc/unison/platform.env")
 			if tc.want == "" {
 				assert.Equal(t, 0, rc, out)
@@ -233,4 +249,64 @@ func TestCheckEnv(t *testing.T) {
 			assert.Contains(t, out, tc.want)
 		})
 	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := base.WithNewFile("/etc/unison/platform.env", tc.env+"# case: "+tc.name+"\n", dagger.ContainerWithNewFileOpts{Permissions: 0o600, Owner: "0:0"})
+			out, rc, _ := run(ctx, t, f, "bash /b/unison-platform/installer/common.sh check-env /etc/unison/platform.env")
+			if tc.want == "" {
+				assert.Equal(t, 0, rc, out)
+				return
+			}
+			assert.Equal(t, 5, rc, out)
+			assert.Contains(t, out, tc.want)
+		})
+	}
+}
+
+// offline.sh installs and loads only what the medium's SHA256SUMS lists,
+// checked: an unlisted or altered package or image archive stops it before
+// dpkg or docker runs (the real dpkg on packages made here; docker is a
+// recorder: TestOfflineVM loads real images with real Docker).
+func TestOfflineScript(t *testing.T) {
+	requireEngine(t)
+	c, ctx := connect(t)
+	script := c.Host().File(filepath.Join(repoRoot(t), "installer", "offline.sh"))
+	medium := c.Container().From(baseImage()).
+		WithMountedFile("/opt/unison-platform/installer/offline.sh", script).
+		WithNewFile("/usr/local/bin/docker", "#!/bin/sh\necho \"$*\" >> /tmp/docker.log\n", dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
+		WithExec([]string{"sh", "-c", `set -e
+O=/opt/unison-platform/offline; mkdir -p $O/debs $O/images /tmp/pkg
+for p in unison-a unison-b; do
+  mkdir -p /tmp/pkg/$p/DEBIAN
+  printf 'Package: %s\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.org>\nDescription: test\n' $p > /tmp/pkg/$p/DEBIAN/control
+  dpkg-deb -b /tmp/pkg/$p $O/debs/${p}_1.0_all.deb >/dev/null
+done
+echo auth > $O/images/auth.tar; echo context > $O/images/context.tar
+(cd $O/debs && sha256sum -- *.deb > SHA256SUMS) && (cd $O/images && sha256sum -- *.tar > SHA256SUMS)`})
+	offline := "sh /opt/unison-platform/installer/offline.sh "
+	cases := []struct{ name, change, cmd, want string }{
+		{"unlisted package", "cp $O/debs/unison-a_1.0_all.deb $O/debs/extra_1.0_all.deb", "debs", "extra_1.0_all.deb is on the medium but not in /opt/unison-platform/offline/debs/SHA256SUMS: refusing it"},
+		{"altered package", "echo x >> $O/debs/unison-b_1.0_all.deb", "debs", "the files in /opt/unison-platform/offline/debs do not match their checksums"},
+		{"a path in the list", "echo \"$(sha256sum $O/debs/unison-a_1.0_all.deb | cut -c1-64)  ../unison-a_1.0_all.deb\" >> $O/debs/SHA256SUMS", "debs", "names ../unison-a_1.0_all.deb: not a file of that folder"},
+		{"unlisted image", "echo other > $O/images/other.tar", "images", "other.tar is on the medium but not in /opt/unison-platform/offline/images/SHA256SUMS"},
+		{"altered image", "echo changed > $O/images/context.tar", "images", "the files in /opt/unison-platform/offline/images do not match their checksums"},
+		{"no image list", "rm $O/images/SHA256SUMS", "images", "has no SHA256SUMS: nothing is loaded unchecked"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, rc, _ := run(ctx, t, medium, "O=/opt/unison-platform/offline; "+tc.change+" && "+offline+tc.cmd+"; rc=$?; "+
+				"dpkg -s unison-a >/dev/null 2>&1 && echo INSTALLED; cat /tmp/docker.log 2>/dev/null; exit $rc")
+			assert.Equal(t, 1, rc, out)
+			assert.Contains(t, out, tc.want)
+			assert.NotContains(t, out, "INSTALLED", "nothing installed after a refusal")
+			assert.NotContains(t, out, "load -i", "nothing loaded after a refusal")
+		})
+	}
+	// the listed files: both packages installed, both archives loaded once (the second start skips)
+	out, rc, _ := run(ctx, t, medium, offline+"debs && dpkg -s unison-a unison-b | grep -c 'install ok installed' && "+
+		offline+"images && "+offline+"images && cat /tmp/docker.log")
+	require.Equal(t, 0, rc, out)
+	assert.Contains(t, out, "installed Docker from the medium\n2\n")
+	assert.Equal(t, 1, strings.Count(out, "load -i /opt/unison-platform/offline/images/auth.tar"), out)
+	assert.Equal(t, 1, strings.Count(out, "load -i /opt/unison-platform/offline/images/context.tar"), out)
 }

@@ -78,6 +78,18 @@ type Manifest struct {
 	Total    int64   `json:"totalBytes"`
 }
 
+// ImageSums is images/SHA256SUMS, what installer/offline.sh checks and loads:
+// "sha256  name.tar" a line for every image archive the manifest lists.
+func (m Manifest) ImageSums() string {
+	var b strings.Builder
+	for _, f := range m.Files {
+		if name, ok := strings.CutPrefix(f.Path, "images/"); ok && strings.HasSuffix(name, ".tar") && !strings.Contains(name, "/") {
+			fmt.Fprintf(&b, "%s  %s\n", f.SHA256, name)
+		}
+	}
+	return b.String()
+}
+
 // Parts sums the payload by kind (packages, images, models), in bytes.
 func (m Manifest) Parts() map[string]int64 {
 	out := map[string]int64{"models": m.Models}

@@ -39,6 +39,11 @@ func TestManifestSizes(t *testing.T) {
 	_, err = ParseListing("x\t1\n")
 	require.ErrorContains(t, err, "line 1")
 	assert.Contains(t, m.JSON(), `"path": "debs/docker.io_20.10_amd64.deb"`)
+	// images/SHA256SUMS lists the image archives of the manifest, nothing else
+	more, err := ParseListing("images/auth.tar\t1\t" + strings.Repeat("c", 64) + "\nimages/x/odd.tar\t1\t" + strings.Repeat("d", 64) + "\nimages/notes.txt\t1\t" + strings.Repeat("e", 64) + "\n")
+	require.NoError(t, err)
+	m.Files = append(files, more...)
+	assert.Equal(t, strings.Repeat("b", 64)+"  inference.tar\n"+strings.Repeat("c", 64)+"  auth.tar\n", m.ImageSums())
 }
 
 func TestManifestRoundTripAndDebPackages(t *testing.T) {
