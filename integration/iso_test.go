@@ -276,6 +276,8 @@ func TestBaremetalIsoRejects(t *testing.T) {
 			"never a plain password"},
 		{"the example hash of Ubuntu's documentation (password ubuntu)", []string{"--version", "v0.6.0-rc.1", "--base-iso", base, "--password-hash", "env:UNISON_TEST_DOCS_HASH", "--ssh-authorized-keys", testKey},
 			"password-hash: is the hash of a well-known weak password"},
+		{"the weak hash behind a blank line (the check and the ISO read the same bytes)", []string{"--version", "v0.6.0-rc.1", "--base-iso", base, "--password-hash", "env:UNISON_TEST_DOCS_HASH_PADDED", "--ssh-authorized-keys", testKey},
+			"password-hash: white space or a second line around the hash"},
 		{"sha256crypt hash", []string{"--version", "v0.6.0-rc.1", "--base-iso", base, "--password-hash", "env:UNISON_TEST_SHA256_HASH", "--ssh-authorized-keys", testKey},
 			"weaker method ($1$, $5$)"},
 		{"system account as admin", []string{"--version", "v0.6.0-rc.1", "--base-iso", base, "--admin-user", "www-data", "--ssh-authorized-keys", testKey},
@@ -291,6 +293,7 @@ func TestBaremetalIsoRejects(t *testing.T) {
 			os.Setenv("UNISON_TEST_HASH", "$6$Qm4y7Zk1rT2pW9xL$3wV5n8mJ0kH2fG4dS6aQ8zX1cV3bN5mL7kJ9hG1fD3sA5pO7iU9yT1rE3wQ5zX7cV9bN1mL3kJ5hG7fD9sA1.")
 			os.Setenv("UNISON_TEST_PLAIN", "unison")
 			os.Setenv("UNISON_TEST_DOCS_HASH", "$6$exDY1mhS4KUYCE/2$zmn9ToZwTKLhCw.b4/b.ZRTIZM30JZ4QrOQ2aOXJ8yk96xpcCof0kxKwuX1kqLG/ygbJ1f8wxED22bTL4F46P0")
+			os.Setenv("UNISON_TEST_DOCS_HASH_PADDED", "\n  $6$exDY1mhS4KUYCE/2$zmn9ToZwTKLhCw.b4/b.ZRTIZM30JZ4QrOQ2aOXJ8yk96xpcCof0kxKwuX1kqLG/ygbJ1f8wxED22bTL4F46P0\n")
 			os.Setenv("UNISON_TEST_SHA256_HASH", "$5$saltsaltsalt$Vk1ZC3ocZ6l0lXkL2pA4Cz8R3mR8s6nJ3OjBqv8wbG5")
 			out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))
 			r := daggerCall(t, 10*time.Minute, append(append([]string{"baremetal-iso"}, tc.args...), "export", "--path", out)...)

@@ -40,7 +40,9 @@ func CryptHash(s string) bool { return cryptRE.MatchString(s) }
 // placeholderMarkers in a password hash mean nobody replaced the example.
 var placeholderMarkers = []string{"changeme", "change_me", "placeholder", "example", "xxxx", "todo"}
 
-// WithDefaults fills the user and host name, and trims keys and hash.
+// WithDefaults fills the user and host name, trims the keys and drops a
+// file's final newline from the hash: nothing else of the hash is changed, so
+// the value checked (Check, the weak-password check) is the value rendered.
 func (a Admin) WithDefaults() Admin {
 	if a.User == "" {
 		a.User = DefaultUser
@@ -55,7 +57,7 @@ func (a Admin) WithDefaults() Admin {
 		}
 	}
 	a.Keys = keys
-	a.PasswordHash = strings.TrimSpace(a.PasswordHash)
+	a.PasswordHash = strings.TrimSuffix(strings.TrimSuffix(a.PasswordHash, "\n"), "\r")
 	return a
 }
 
@@ -78,6 +80,9 @@ func (a Admin) Check() error {
 	}
 	if a.PasswordHash == "" {
 		return nil
+	}
+	if strings.TrimSpace(a.PasswordHash) != a.PasswordHash || strings.ContainsAny(a.PasswordHash, "\n\r\t ") {
+		return bad("password-hash", "white space or a second line around the hash: give the crypt(3) hash alone, on one line (a file may end in one newline)")
 	}
 	if !cryptRE.MatchString(a.PasswordHash) {
 		return bad("password-hash", "want a crypt(3) hash ($6$ sha512crypt or $y$ yescrypt, e.g. from `mkpasswd -m yescrypt`), never a plain password or a weaker method ($1$, $5$)")

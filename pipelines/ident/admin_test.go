@@ -10,8 +10,14 @@ import (
 const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a@b"
 
 func TestAdminDefaults(t *testing.T) {
-	a := Admin{Keys: []string{"  " + key + " \n", "", " "}, PasswordHash: " $6$saltsalt$abc\n"}.WithDefaults()
+	a := Admin{Keys: []string{"  " + key + " \n", "", " "}, PasswordHash: "$6$saltsalt$abc\n"}.WithDefaults()
 	assert.Equal(t, Admin{User: "unison", Hostname: "unisonos", Keys: []string{key}, PasswordHash: "$6$saltsalt$abc"}, a)
+	// the hash checked is the hash rendered: only a file's final newline goes, anything else around it is refused
+	for _, h := range []string{" $6$saltsalt$abc", "$6$saltsalt$abc \n", "\n$6$saltsalt$abc", "$6$saltsalt$abc\n\n", "$6$saltsalt$abc\n$6$other123$def", "\t$6$saltsalt$abc"} {
+		err := Admin{Keys: []string{key}, PasswordHash: h}.WithDefaults().Check()
+		assert.ErrorContains(t, err, "password-hash: white space or a second line around the hash", "%q", h)
+	}
+	assert.NoError(t, Admin{Keys: []string{key}, PasswordHash: "$6$saltsalt$abc\r\n"}.WithDefaults().Check())
 	require.NoError(t, a.Check())
 	require.NoError(t, a.RequireKeys("x"))
 }
