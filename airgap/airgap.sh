@@ -353,16 +353,22 @@ cmd_status() {
 # iptables of the engine's root filesystem (the host may have none)
 ipt() { chroot "$ENGINE_ROOTFS" iptables-legacy "$@"; }
 
-# egress_allowed: the IPv4 addresses engine containers may reach: the Debian
-# mirror, the Go module proxy and UNISON_AIRGAP_ALLOW (hosts or CIDRs, comma
-# separated), as resolved now
+# egress_allowed: "ADDRESS PORT" lines, what engine containers may reach, as
+# resolved now: the Debian mirror and the Go module proxy at their URLs' ports
+# (TCP), and UNISON_AIRGAP_ALLOW (comma separated): a URL (its port, or 80 for
+# http and 443 for https), host:port, or a host, IPv4 address or CIDR alone
+# (PORT "any": every port)
 egress_allowed() {
-  local h
+  local h port
   for h in "$(mirror_url)" "$(go env GOPROXY | cut -d, -f1)" ${UNISON_AIRGAP_ALLOW:+${UNISON_AIRGAP_ALLOW//,/ }}; do
-    h=${h#*://}; h=${h%%/*}; h=${h%:*}
     case "$h" in "" | direct | off) continue ;; esac
-    if [[ "$h" =~ ^[0-9.]+(/[0-9]+)?$ ]]; then echo "$h"; continue; fi
-    getent ahostsv4 "$h" | awk '{print $1}' | sort -u | grep . || die "egress: cannot resolve $h (UNISON_AIRGAP_ALLOW, the Debian mirror or GOPROXY)"
+    if [[ "$h" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+(/[0-9]+)?$ ]]; then echo "$h any"; continue; fi
+    port=any
+    case "$h" in http://*) port=80 ;; https://*) port=443 ;; esac
+    h=${h#*://}; h=${h%%/*}
+    if [[ "$h" =~ :([0-9]+)$ ]]; then port=${BASH_REMATCH[1]}; h=${h%:*}; fi
+    if [[ "$h" =~ ^[0-9.]+$ ]]; then echo "$h $port"; continue; fi
+    getent ahostsv4 "$h" | awk -v p="$port" '{print $1, p}' | sort -u | grep . || die "egress: cannot resolve $h (UNISON_AIRGAP_ALLOW, the Debian mirror or GOPROXY)"
   done | sort -u
 }
 
@@ -372,7 +378,7 @@ egress_allowed() {
 # link-local and the host is reachable. When forwarding was off before start,
 # the host forwards for the engine's veth only.
 egress_rules() {
-  local ip ns allowed
+  local ip port ns allowed
   allowed=$(egress_allowed)  # fails the start when a name does not resolve
   ipt -N UNISON-EGRESS 2>/dev/null || ipt -F UNISON-EGRESS
   ipt -A UNISON-EGRESS -d 169.254.0.0/16 -j REJECT --reject-with icmp-net-prohibited
@@ -383,7 +389,10 @@ egress_rules() {
       ipt -A UNISON-EGRESS -d "$ns" -p udp --dport 53 -j ACCEPT
       ipt -A UNISON-EGRESS -d "$ns" -p tcp --dport 53 -j ACCEPT
     done < <(awk '$1=="nameserver" && $2 ~ /^[0-9.]+$/ {print $2}' /etc/resolv.conf)
-    for ip in $allowed; do ipt -A UNISON-EGRESS -d "$ip" -j ACCEPT; done
+    while read -r ip port; do
+      if [ "$port" = any ]; then ipt -A UNISON-EGRESS -d "$ip" -j ACCEPT
+      else ipt -A UNISON-EGRESS -d "$ip" -p tcp --dport "$port" -j ACCEPT; fi
+    done <<< "$allowed"
     ipt -A UNISON-EGRESS -j REJECT --reject-with icmp-net-prohibited
   fi
   ipt -I FORWARD 1 -i $VETH_HOST -j UNISON-EGRESS

@@ -65,7 +65,8 @@ echo "${decoys[1]} 1 $(cat /proc/sys/kernel/random/boot_id)" > "$RUN/engine.pid"
 status=$("$A" status 2>&1 || true)
 check "status reports the stale engine pid file as not running" grep -q "engine: not running (stale pid file" <<<"$status"
 echo 0 > /proc/sys/net/ipv4/ip_forward  # as on a host that routes nothing (restored at the end)
-env -u UNISON_AIRGAP_TEST_FAULTS "$A" start >/dev/null 2>&1 || bad "start with stale pid files"
+# (and a CIDR allowed: TEST-NET-1, which nothing here answers)
+env -u UNISON_AIRGAP_TEST_FAULTS UNISON_AIRGAP_ALLOW=192.0.2.0/24 "$A" start >/dev/null 2>&1 || bad "start with stale pid files"
 check "the decoys survive start" kill -0 "${decoys[0]}" "${decoys[1]}"
 check "status: running after start" "$A" status
 # a start without UNISON_AIRGAP_TEST_FAULTS=1 has no fault endpoint; the mirror is read-only
@@ -86,6 +87,13 @@ for dst in 169.254.0.0/16 0.0.0.0/0; do
   http -m 5 "http://$target/" >/dev/null || true
   check "egress to $target refused by the engine's rule ($dst)" [ "$(counter "$dst")" -gt "${before:-0}" ]
 done
+cidr_rule() { ipt -S UNISON-EGRESS | grep -qx -- '-A UNISON-EGRESS -d 192.0.2.0/24 -j ACCEPT'; }
+check "a CIDR of UNISON_AIRGAP_ALLOW is allowed whole" cidr_rule
+# the Go proxy's address is allowed at its URL's port only: another port of it is refused
+proxy_ip=$(getent ahostsv4 "$(printf '%s' "$proxy" | sed 's|^[a-z]*://||; s|[/:].*||')" | awk '{print $1; exit}')
+before=$(counter 0.0.0.0/0)
+http -m 5 "http://$proxy_ip:8443/" >/dev/null || true
+check "the Go proxy's address on another port is refused ($proxy_ip:8443)" [ "$(counter 0.0.0.0/0)" -gt "${before:-0}" ]
 port=47123
 perl -MIO::Socket::INET -e '$s=IO::Socket::INET->new(LocalPort=>'"$port"',Listen=>5,ReuseAddr=>1) or die; while($c=$s->accept){close $c}' & decoys+=($!)
 sleep 0.5
