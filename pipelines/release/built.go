@@ -3,6 +3,7 @@ package release
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -181,7 +182,50 @@ func (e Expect) check(b Built) error {
 	case booted && !b.QA.Skipped && len(b.QA.Suites) == 0:
 		return fmt.Errorf("artifact %s: its record has no boot check", b.Artifact)
 	}
+	return b.checkOwn()
+}
+
+// jobSuite is the boot check each job's QA gate writes (the suite's name,
+// labelled for the offline ISO); wsl-bundle and bundle boot nothing.
+var jobSuite = map[string]string{"linux-vm": "qa-smoke", "baremetal-iso": "qa-smoke-iso", OfflineJob: OfflineJob + " qa-smoke-iso"}
+
+var passedRE = regexp.MustCompile(`^(.+): PASSED \([0-9]+ checks, 0 failed\)$`)
+
+// checkOwn refuses what a job's record claims beyond its own artifact: a
+// QA line that is not its boot check passing (the notes publish them as
+// "checked before signing"), and evidence (SBOM, provenance) for an OCI
+// repository none of its files is pushed as.
+func (b Built) checkOwn() error {
+	for _, s := range b.QA.Suites {
+		m := passedRE.FindStringSubmatch(s)
+		if m == nil {
+			return fmt.Errorf("artifact %s: QA line %q does not say its checks passed (a release's QA gate records only passing boots)", b.Artifact, s)
+		}
+		if want, ok := jobSuite[b.Artifact]; !ok || m[1] != want {
+			return fmt.Errorf("artifact %s: QA line %q is not this job's boot check (%s)", b.Artifact, s, or(jobSuite[b.Artifact], "none: it boots nothing"))
+		}
+	}
+	groups, err := Groups(b.Version, b.Files)
+	if err != nil {
+		return fmt.Errorf("artifact %s: %w", b.Artifact, err)
+	}
+	own := map[string]bool{}
+	for _, g := range groups {
+		own[g.Repo] = true
+	}
+	for repo := range b.Evidence {
+		if !own[repo] {
+			return fmt.Errorf("artifact %s: its record has SBOM and provenance evidence for %s, which none of its files is pushed as", b.Artifact, repo)
+		}
+	}
 	return nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // CheckFiles compares what verification listed in the assembled directory

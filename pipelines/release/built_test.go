@@ -24,10 +24,14 @@ func jobRecords() []Built {
 	for _, job := range Jobs {
 		b := base
 		b.Artifact, b.Files = job, files[job]
-		if job == "baremetal-iso" || job == "linux-vm" {
-			b.QA.Suites = []string{job + ": 5 passed"}
+		if s, ok := jobSuite[job]; ok {
+			b.QA.Suites = []string{s + ": PASSED (5 checks, 0 failed)"}
 		}
-		b.Evidence = map[string]Evidence{job: {Packages: []sbom.Package{{Name: "bash", Version: "5.2"}}, PackagesFrom: job}}
+		groups, err := Groups(b.Version, b.Files)
+		if err != nil {
+			panic(err)
+		}
+		b.Evidence = map[string]Evidence{groups[0].Repo: {Packages: []sbom.Package{{Name: "bash", Version: "5.2"}}, PackagesFrom: job}}
 		out = append(out, b)
 	}
 	return out
@@ -40,7 +44,7 @@ func TestAssemble(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, a.Files, 5)
 	assert.Equal(t, "unison-platform-bundle-v1.2.3.tar.gz", a.Files[0].Name, "sorted by name")
-	assert.Equal(t, []string{"linux-vm: 5 passed", "baremetal-iso: 5 passed"}, a.QA.Suites)
+	assert.Equal(t, []string{"qa-smoke: PASSED (5 checks, 0 failed)", "qa-smoke-iso: PASSED (5 checks, 0 failed)"}, a.QA.Suites)
 	assert.False(t, a.QA.Skipped)
 	assert.Equal(t, []string{"inference=sha256:" + shaA}, a.ServiceDigests)
 	assert.Len(t, a.Evidence, 4)
@@ -74,10 +78,27 @@ func TestAssembleRefuses(t *testing.T) {
 		"other options": {func(b []Built) []Built { b[3].Options = "flavor=large"; return b }, expectV123, `built for options "flavor=large"`},
 		"moved service tag": {func(b []Built) []Built { b[1].ServiceDigests = []string{"inference=sha256:" + shaB}; return b }, expectV123,
 			"artifact baremetal-iso: built with service images inference=sha256:bbbb"},
-		"same file twice": {func(b []Built) []Built { b[3].Files = b[1].Files; return b }, expectV123, "built by both baremetal-iso and bundle"},
+		"same file twice": {func(b []Built) []Built { b[3].Files, b[3].Evidence = b[1].Files, b[1].Evidence; return b }, expectV123, "built by both baremetal-iso and bundle"},
 		"qa skipped in a job": {func(b []Built) []Built { b[1].QA = QA{Skipped: true}; return b }, expectV123,
 			"artifact baremetal-iso: built with --skip-qa (never booted); publish it with --skip-qa too"},
 		"no boot check": {func(b []Built) []Built { b[0].QA = QA{}; return b }, expectV123, "artifact linux-vm: its record has no boot check"},
+		// a record claims only its own artifact: its boot check passing, evidence of its repositories
+		"failed QA line": {func(b []Built) []Built { b[0].QA.Suites = []string{"qa-smoke: FAILED (5 checks, 2 failed)"}; return b }, expectV123,
+			`artifact linux-vm: QA line "qa-smoke: FAILED (5 checks, 2 failed)" does not say its checks passed`},
+		"free text QA line": {func(b []Built) []Built {
+			b[0].QA.Suites = []string{"qa-smoke: PASSED (5 checks, 0 failed) and signed by Santa"}
+			return b
+		}, expectV123,
+			"does not say its checks passed"},
+		"another job's QA line": {func(b []Built) []Built { b[1].QA.Suites = []string{"qa-smoke: PASSED (48 checks, 0 failed)"}; return b }, expectV123,
+			`artifact baremetal-iso: QA line "qa-smoke: PASSED (48 checks, 0 failed)" is not this job's boot check (qa-smoke-iso)`},
+		"QA line of a job that boots nothing": {func(b []Built) []Built { b[2].QA.Suites = []string{"qa-smoke: PASSED (1 checks, 0 failed)"}; return b }, expectV123,
+			"artifact wsl-bundle: QA line \"qa-smoke: PASSED (1 checks, 0 failed)\" is not this job's boot check (none: it boots nothing)"},
+		"another job's evidence": {func(b []Built) []Built {
+			b[3].Evidence["unisonos-baremetal"] = Evidence{PackagesFrom: "forged"}
+			return b
+		}, expectV123,
+			"artifact bundle: its record has SBOM and provenance evidence for unisonos-baremetal, which none of its files is pushed as"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Assemble(tc.want, tc.mutate(jobRecords()))
@@ -102,13 +123,14 @@ func TestAssembleOfflineISO(t *testing.T) {
 	off := jobRecords()[1]
 	off.Artifact = OfflineJob
 	off.Files = []Asset{{"unisonos-baremetal-offline-v1.2.3.iso", 40, shaB}, {"unisonos-baremetal-offline-v1.2.3.payload.json", 2, shaA}}
-	off.QA.Suites = []string{"baremetal-iso-offline: 5 passed"}
+	off.QA.Suites = []string{"baremetal-iso-offline qa-smoke-iso: PASSED (3 checks, 0 failed)"}
+	off.Evidence = map[string]Evidence{"unisonos-baremetal-offline": {PackagesFrom: "offline"}}
 	with := expectV123
 	with.OfflineISO = true
 	a, err := Assemble(with, append(jobRecords(), off))
 	require.NoError(t, err)
 	assert.Len(t, a.Files, 7)
-	assert.Equal(t, "baremetal-iso-offline: 5 passed", a.QA.Suites[2])
+	assert.Equal(t, "baremetal-iso-offline qa-smoke-iso: PASSED (3 checks, 0 failed)", a.QA.Suites[2])
 
 	_, err = Assemble(expectV123, append(jobRecords(), off))
 	assert.ErrorContains(t, err, "artifact baremetal-iso-offline: this release has no such job (an offline ISO needs with-offline-iso")
