@@ -192,7 +192,7 @@ func lateCommandsContract(t *testing.T, dir, iso string) {
 	// the installed system as subiquity leaves it: Docker from the autoinstall's packages
 	target := filepath.Join(dir, "cloud-docker.qcow2")
 	mustCall(t, 20*time.Minute, "standin-cloud-image", "--docker", "export", "--path", target)
-	summary := passLateCommands(t, iso, target, filepath.Join(dir, "late"), "bundle installed", "platform unit", "platform.env", "docker enabled", "firewall", "unattended upgrades")
+	summary := passLateCommands(t, iso, target, filepath.Join(dir, "late"), "bundle installed", "platform unit", "platform.env", "docker enabled", "firewall", "unattended upgrades", "ssh keys only")
 	assert.Contains(t, summary, "curtin in-target --target=/target -- ufw allow OpenSSH")
 
 	// the same user-data with the bundle's file name broken: the install stops there

@@ -52,6 +52,15 @@ check "firewall" "ufw enabled at boot, incoming denied, OpenSSH allowed" \
   sh -c 'grep -qx "ENABLED=yes" /target/etc/ufw/ufw.conf && grep -qx "DEFAULT_INPUT_POLICY=\"DROP\"" /target/etc/default/ufw && grep -q "dport 22 " /target/etc/ufw/user.rules'
 check "unattended upgrades" "apt in the target reads Unattended-Upgrade 1 and the service is enabled" \
   sh -c 'chroot /target apt-config dump | grep -qx "APT::Periodic::Unattended-Upgrade \"1\";" && [ -L /target/etc/systemd/system/multi-user.target.wants/unattended-upgrades.service ]'
+# keys only: sshd in the target reads the drop-in first (when the medium writes it: stable, public, keys)
+if grep -q 05-unisonos-keys-only.conf /in/late-commands.txt 2>/dev/null; then
+  # shellcheck disable=SC2317 # called through check
+  keys_only() {
+    set -- /target/etc/ssh/sshd_config.d/*.conf
+    grep -qx "PasswordAuthentication no" /target/etc/ssh/sshd_config.d/05-unisonos-keys-only.conf && [ "$1" = /target/etc/ssh/sshd_config.d/05-unisonos-keys-only.conf ]
+  }
+  check "ssh keys only" "sshd_config.d/05-unisonos-keys-only.conf: PasswordAuthentication no, read before any other drop-in" keys_only
+fi
 # an offline medium: Docker came from its packages, and the unit loads its images before compose up
 if [ -d /target/opt/unison-platform/offline ]; then
   # shellcheck disable=SC2317 # called through check

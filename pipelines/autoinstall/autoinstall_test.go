@@ -129,6 +129,8 @@ func TestValidateRejectsEditedTemplates(t *testing.T) {
 		"not cloud-config":     {"#cloud-config\n", "", "#cloud-config"},
 		"stable without keys":  {"ssh_authorized_keys:", "x_keys:", "stable releases require"},
 		"no docker":            {"    - \"docker.io\"\n", "", "packages must include docker.io (or late-commands install it from the medium"},
+		"password SSH left to the installer": {"/etc/ssh/sshd_config.d/05-unisonos-keys-only.conf", "/tmp/x.conf",
+			"late-commands must write /etc/ssh/sshd_config.d/05-unisonos-keys-only.conf (PasswordAuthentication no) on stable and public media"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -107,8 +107,18 @@ func validateAccess(ai map[string]any, stable bool) error {
 	if stable && len(keys) == 0 && !interactive["ssh"] {
 		return invalid("stable releases require at least one SSH authorized key")
 	}
+	// stable and public media: the installed system keeps password SSH off whatever the installer's SSH screen said
+	if allowPW, _ := ssh["allow-pw"].(bool); (stable || interactive["ssh"]) && !allowPW && !strings.Contains(lateText(ai), KeysOnlyFile) {
+		return invalid("late-commands must write %s (PasswordAuthentication no) on stable and public media", KeysOnlyFile)
+	}
 	return nil
 }
+
+// KeysOnlyFile is the sshd drop-in that keeps password SSH off on an
+// installed system with keys: sshd takes a setting's first value, and this
+// name sorts before the 50-cloud-init.conf that an installer's "allow
+// password authentication" answer would write.
+const KeysOnlyFile = "/etc/ssh/sshd_config.d/05-unisonos-keys-only.conf"
 
 // validatePackages: only what Ubuntu ships, and the hardening packages.
 func validatePackages(ai map[string]any) error {
