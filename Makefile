@@ -36,7 +36,7 @@ IMAGES ?=
 MODULE_ARGS = $(if $(TOOLS_IMAGE),--tools-image=$(TOOLS_IMAGE)) $(if $(OS_IMAGE),--os-image=$(OS_IMAGE)) $(if $(COSIGN_IMAGE),--cosign-image=$(COSIGN_IMAGE)) $(if $(APT_PINS),--apt-pins=$(APT_PINS)) $(if $(IMAGES),--images=$(IMAGES))
 CALL = $(DAGGER) call --progress=plain $(MODULE_ARGS)
 
-.PHONY: demo-platform engine-if-needed release-dry-run baremetal-iso image-wsl linux-vm linux-vm-offline qa-smoke help engine engine-stop engine-status demo test test-unit test-integration test-airgap lint generate check-generated bench
+.PHONY: engine-prune demo-platform engine-if-needed release-dry-run baremetal-iso image-wsl linux-vm linux-vm-offline qa-smoke help engine engine-stop engine-status demo test test-unit test-integration test-airgap lint generate check-generated bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -49,6 +49,10 @@ engine-stop: ## stop the air-gapped engine and undo every host change
 
 engine-status:
 	@$(AIRGAP) status
+
+engine-prune: ## empty the engine's build cache (after "no space left on device"; the next builds start cold)
+	$(DAGGER) core engine local-cache prune
+	@df -h $(if $(filter airgap,$(ENGINE_MODE)),$(or $(UNISON_AIRGAP_DIR),/var/cache/unison-airgap),/) | tail -1
 
 engine-if-needed:
 ifeq ($(ENGINE_MODE),airgap)
