@@ -151,22 +151,10 @@ test-unit: ## unit tests, no engine
 	cd ci && go build ./... && go vet ./...
 	go vet ./...
 
-# Two lanes on the one engine: the longest tests (the release, the offline VM) beside the rest.
-# On 2 cores a TCG guest or a build in one lane leaves CPU the other uses. RUN=regexp: one lane, those tests.
-LANE2 = ^(TestRelease|TestOfflineVM)$$
 RUN ?=
 
 test-integration: ## integration tests on the running engine (skip without one, fail in CI); RUN=regexp for some
-ifneq ($(RUN),)
-	go test -count=1 -timeout 85m -v -run '$(RUN)' ./integration/
-else
-	@mkdir -p $(OUT)
-	@echo "lane 2 ($(LANE2)) runs beside this one; its log: $(OUT)/test-lane2.log, printed at the end"
-	@go test -count=1 -timeout 85m -v -run '$(LANE2)' ./integration/ > $(OUT)/test-lane2.log 2>&1 & lane2=$$!; \
-	go test -count=1 -timeout 85m -v -skip '$(LANE2)' ./integration/; rc=$$?; \
-	wait $$lane2; rc2=$$?; echo "=== lane 2: $(LANE2) (exit $$rc2)"; cat $(OUT)/test-lane2.log; \
-	echo "lanes: exit $$rc and $$rc2"; [ $$rc = 0 ] && [ $$rc2 = 0 ]
-endif
+	go test -count=1 -timeout 88m -v $(if $(RUN),-run '$(RUN)') ./integration/
 
 lint: ## shellcheck + actionlint + gofmt
 	@command -v shellcheck >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -q >/dev/null && apt-get install -y -q shellcheck >/dev/null; } || { echo "shellcheck is missing: apt-get install shellcheck"; exit 1; }
