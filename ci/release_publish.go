@@ -6,10 +6,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/bundle"
@@ -65,26 +71,65 @@ func (r *Release) pushArtifacts(ctx context.Context, files *dagger.Directory, gr
 }
 
 // pushPlatform publishes the platform image (the bundle at bundle.InstallDir,
-// the OCI labels) under its exact version and returns its digest.
-func (r *Release) pushPlatform(ctx context.Context, tree *dagger.Directory, repo string, labels []string) (string, error) {
-	c := dag.Container(dagger.ContainerOpts{Platform: "linux/amd64"}).WithDirectory(bundle.InstallDir, tree)
-	for _, kv := range labels {
-		k, v, _ := strings.Cut(kv, "=")
-		c = c.WithLabel(k, v)
-	}
-	if r.Password != nil {
-		c = c.WithRegistryAuth(strings.SplitN(repo, "/", 2)[0], r.Username, r.Password)
-	}
-	ref := repo + ":" + r.Build.Version
-	pushed, err := c.Publish(ctx, ref)
+// the OCI labels) under its exact version and returns its digest. The image
+// is written here with go-containerregistry, not by the engine's exporter
+// (which dates the config at export time): one layer of the bundle packed
+// reproducibly (platform-layer.sh), the config dated at the commit, so a
+// rebuild (another job, an evicted cache) pushes the same digest.
+func (r *Release) pushPlatform(ctx context.Context, tree *dagger.Directory, repo string, labels []string, opts []remote.Option) (string, error) {
+	c := r.Build.Root.archiver().WithEnvVariable("SOURCE_DATE_EPOCH", r.Build.epoch()).WithDirectory("/src/unison-platform", tree)
+	work, err := os.MkdirTemp("", "unison-platform-image-")
 	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(work)
+	path := filepath.Join(work, "layer.tar")
+	if _, err := runScript(c, "platform-layer.sh").File("/out/layer.tar").Export(ctx, path); err != nil {
+		return "", fmt.Errorf("platform image layer: %w", err)
+	}
+	img, err := platformImage(path, r.Build.created(), labels)
+	if err != nil {
+		return "", err
+	}
+	ref, err := name.NewTag(repo + ":" + r.Build.Version)
+	if err != nil {
+		return "", err
+	}
+	if err := remote.Write(ref, img, append([]remote.Option{remote.WithContext(ctx)}, opts...)...); err != nil {
 		return "", fmt.Errorf("publish %s: %w", ref, err)
 	}
-	_, digest, ok := strings.Cut(pushed, "@")
-	if !ok {
-		return "", fmt.Errorf("publish %s: no digest in %q", ref, pushed)
+	d, err := img.Digest()
+	if err != nil {
+		return "", err
 	}
-	return digest, nil
+	return d.String(), nil
+}
+
+// platformImage is the OCI image of one layer (an uncompressed tar) for
+// linux/amd64 with labels ("k=v") and every date at created.
+func platformImage(layerTar string, created time.Time, labels []string) (v1.Image, error) {
+	layer, err := tarball.LayerFromFile(layerTar, tarball.WithMediaType(types.OCILayer))
+	if err != nil {
+		return nil, fmt.Errorf("platform image layer: %w", err)
+	}
+	base := mutate.MediaType(mutate.ConfigMediaType(empty.Image, types.OCIConfigJSON), types.OCIManifestSchema1)
+	img, err := mutate.Append(base, mutate.Addendum{Layer: layer, History: v1.History{
+		Created: v1.Time{Time: created}, CreatedBy: "unison-platform: the platform bundle at " + bundle.InstallDir}})
+	if err != nil {
+		return nil, err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cf = cf.DeepCopy()
+	cf.Architecture, cf.OS, cf.Created = "amd64", "linux", v1.Time{Time: created}
+	cf.Config.Labels = map[string]string{}
+	for _, kv := range labels {
+		k, v, _ := strings.Cut(kv, "=")
+		cf.Config.Labels[k] = v
+	}
+	return mutate.ConfigFile(img, cf)
 }
 
 // tagAll moves the channel tags of every push to its digest: the last step.

@@ -200,7 +200,7 @@ func (r *Release) publish(ctx context.Context, plan *version.Plan, built *builtR
 	if err := r.pushArtifacts(ctx, built.Files, groups, pushes, plan.Labels, opts); err != nil {
 		return err
 	}
-	if pushes[0].Digest, err = r.pushPlatform(ctx, built.Tree, plan.Repository, plan.SortedLabels()); err != nil {
+	if pushes[0].Digest, err = r.pushPlatform(ctx, built.Tree, plan.Repository, plan.SortedLabels(), opts); err != nil {
 		return err
 	}
 	var refs []string
