@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -182,5 +183,19 @@ func mustf(t testing.TB, err error, format string, a ...any) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("%s: %v", fmt.Sprintf(format, a...), err)
+	}
+}
+
+// buildSteps are scripts only a build, a verification or a boot runs: a
+// refusal "before building" shows none of them in its progress output (the
+// engine prints every exec, from the cache or not).
+var buildSteps = []string{"iso-remaster.sh", "vm-inject.sh", "wsl-pack.sh", "offline-debs.sh", "bundle-tar.sh", "verify.sh", "qa-vm.sh", "qa-iso.sh"}
+
+// assertNothingBuilt checks that a refused call stopped before any build step
+// (not how long it took: timings belong to benchmarks).
+func assertNothingBuilt(t *testing.T, r callResult) {
+	t.Helper()
+	for _, s := range buildSteps {
+		assert.NotContains(t, r.Stderr, "/tmp/unison/"+s, "refused before building: %s ran", s)
 	}
 }
