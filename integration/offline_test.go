@@ -96,13 +96,12 @@ func TestOfflineVM(t *testing.T) {
 	t.Log("\n" + summary + "\n--- guest.log (tail)\n" + tail(guest, 40))
 	assert.Regexp(t, `qa-smoke: PASSED \([0-9]+ checks, 0 failed\)`, summary)
 	for _, want := range []string{"answered by qwen2.5:0.5b of the models.json mounted in the inference container",
-		"only SSH listens beyond loopback", "after a reboot: compose reports every container healthy again",
-		"firewall (ufw) active: incoming denied but SSH", "unattended upgrades on"} {
+		"only SSH listens beyond loopback", "after a reboot: compose reports every container healthy again"} {
 		assert.Contains(t, summary, want)
 	}
 	assert.Contains(t, readFile(t, filepath.Join(report, "junit.xml")), `<testcase name="inference models /unison/models/store"`)
 	serial := readFile(t, filepath.Join(report, "serial.log"))
-	for _, want := range []string{"UNISON-FIRSTBOOT: firewall on", "UNISON-FIRSTBOOT: installed Docker from the medium", "UNISON-FIRSTBOOT: loaded image inference from the medium",
+	for _, want := range []string{"UNISON-FIRSTBOOT: installed Docker from the medium", "UNISON-FIRSTBOOT: loaded image inference from the medium",
 		"UNISON-FIRSTBOOT: unison-platform.service started"} {
 		assert.Contains(t, serial, want)
 	}

@@ -68,15 +68,13 @@ func TestQaSmoke(t *testing.T) {
 			// what compose and Docker report, judged against the service contract
 			"auth running healthy", "orchestrator running healthy", "inference not root", "context read-only root", "auth no capabilities",
 			"orchestrator no new privileges", "inference loopback ports", "context bounded logs", "inference models /unison/models/models.json",
-			"listeners", "firewall", "unattended upgrades", "reboot"} {
+			"listeners", "reboot"} {
 			assert.Contains(t, junit, `<testcase name="`+c+`"`)
 		}
 		assert.Contains(t, summary, "in the guest: GET 127.0.0.1:8088/health -> 200")
 		assert.Contains(t, summary, "port 8088 does not answer from outside the VM")
 		assert.Regexp(t, `answered by qwen2.5:[0-9.]+b of the models.json mounted in the inference container`, summary)
 		assert.Contains(t, summary, "only SSH listens beyond loopback")
-		assert.Contains(t, summary, "firewall (ufw) active: incoming denied but SSH")
-		assert.Contains(t, summary, "unattended upgrades on (apt's periodic settings, the package, its timer)")
 		assert.Contains(t, summary, "after a reboot: compose reports every container healthy again")
 		assert.Contains(t, junit, `failures="0"`)
 		run := readFile(t, filepath.Join(report, "run.txt"))
