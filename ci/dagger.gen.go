@@ -179,6 +179,206 @@ func (r *Build) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+func (r QaReport) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Report  *dagger.Directory
+	}
+	concrete.Passed = r.Passed
+	concrete.Summary = r.Summary
+	concrete.Report = r.Report
+	return json.Marshal(&concrete)
+}
+
+func (r *QaReport) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Report  *dagger.Directory
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Passed = concrete.Passed
+	r.Summary = concrete.Summary
+	r.Report = concrete.Report
+	return nil
+}
+
+func (r Release) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Build                *Build
+		Ref                  string
+		ExistingTags         []string
+		Published            []string
+		RunNumber            int
+		Registry             string
+		Owner                string
+		Vmdk                 bool
+		BaseIso              *dagger.File
+		BaseImage            *dagger.File
+		BaseIsoSha256        string
+		BaseImageSha256      string
+		AssetLimitMib        int
+		PartSizeMib          int
+		Username             string
+		Password             *dagger.Secret
+		SigningKey           *dagger.Secret
+		SigningPassword      *dagger.Secret
+		IdentityToken        *dagger.Secret
+		TokenRequestUrl      *dagger.Secret
+		TokenRequestToken    *dagger.Secret
+		Keyless              bool
+		CertificateIdentity  string
+		ServiceDigests       []string
+		Artifacts            *dagger.Directory
+		BuilderId            string
+		InvocationId         string
+		Force                bool
+		SkipQa               bool
+		QaBootFiles          *dagger.Directory
+		QaKernelArgs         string
+		QaBootTimeout        int
+		QaAccel              string
+		QaInsecureRegistries []string
+		QaHealthTimeout      int
+		OfflineIso           bool
+		OfflineModels        *dagger.Directory
+		OfflineModelsDigest  string
+		OfflineMaxMib        int
+	}
+	concrete.Build = r.Build
+	concrete.Ref = r.Ref
+	concrete.ExistingTags = r.ExistingTags
+	concrete.Published = r.Published
+	concrete.RunNumber = r.RunNumber
+	concrete.Registry = r.Registry
+	concrete.Owner = r.Owner
+	concrete.Vmdk = r.Vmdk
+	concrete.BaseIso = r.BaseIso
+	concrete.BaseImage = r.BaseImage
+	concrete.BaseIsoSha256 = r.BaseIsoSha256
+	concrete.BaseImageSha256 = r.BaseImageSha256
+	concrete.AssetLimitMib = r.AssetLimitMib
+	concrete.PartSizeMib = r.PartSizeMib
+	concrete.Username = r.Username
+	concrete.Password = r.Password
+	concrete.SigningKey = r.SigningKey
+	concrete.SigningPassword = r.SigningPassword
+	concrete.IdentityToken = r.IdentityToken
+	concrete.TokenRequestUrl = r.TokenRequestUrl
+	concrete.TokenRequestToken = r.TokenRequestToken
+	concrete.Keyless = r.Keyless
+	concrete.CertificateIdentity = r.CertificateIdentity
+	concrete.ServiceDigests = r.ServiceDigests
+	concrete.Artifacts = r.Artifacts
+	concrete.BuilderId = r.BuilderId
+	concrete.InvocationId = r.InvocationId
+	concrete.Force = r.Force
+	concrete.SkipQa = r.SkipQa
+	concrete.QaBootFiles = r.QaBootFiles
+	concrete.QaKernelArgs = r.QaKernelArgs
+	concrete.QaBootTimeout = r.QaBootTimeout
+	concrete.QaAccel = r.QaAccel
+	concrete.QaInsecureRegistries = r.QaInsecureRegistries
+	concrete.QaHealthTimeout = r.QaHealthTimeout
+	concrete.OfflineIso = r.OfflineIso
+	concrete.OfflineModels = r.OfflineModels
+	concrete.OfflineModelsDigest = r.OfflineModelsDigest
+	concrete.OfflineMaxMib = r.OfflineMaxMib
+	return json.Marshal(&concrete)
+}
+
+func (r *Release) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Build                *Build
+		Ref                  string
+		ExistingTags         []string
+		Published            []string
+		RunNumber            int
+		Registry             string
+		Owner                string
+		Vmdk                 bool
+		BaseIso              *dagger.File
+		BaseImage            *dagger.File
+		BaseIsoSha256        string
+		BaseImageSha256      string
+		AssetLimitMib        int
+		PartSizeMib          int
+		Username             string
+		Password             *dagger.Secret
+		SigningKey           *dagger.Secret
+		SigningPassword      *dagger.Secret
+		IdentityToken        *dagger.Secret
+		TokenRequestUrl      *dagger.Secret
+		TokenRequestToken    *dagger.Secret
+		Keyless              bool
+		CertificateIdentity  string
+		ServiceDigests       []string
+		Artifacts            *dagger.Directory
+		BuilderId            string
+		InvocationId         string
+		Force                bool
+		SkipQa               bool
+		QaBootFiles          *dagger.Directory
+		QaKernelArgs         string
+		QaBootTimeout        int
+		QaAccel              string
+		QaInsecureRegistries []string
+		QaHealthTimeout      int
+		OfflineIso           bool
+		OfflineModels        *dagger.Directory
+		OfflineModelsDigest  string
+		OfflineMaxMib        int
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Build = concrete.Build
+	r.Ref = concrete.Ref
+	r.ExistingTags = concrete.ExistingTags
+	r.Published = concrete.Published
+	r.RunNumber = concrete.RunNumber
+	r.Registry = concrete.Registry
+	r.Owner = concrete.Owner
+	r.Vmdk = concrete.Vmdk
+	r.BaseIso = concrete.BaseIso
+	r.BaseImage = concrete.BaseImage
+	r.BaseIsoSha256 = concrete.BaseIsoSha256
+	r.BaseImageSha256 = concrete.BaseImageSha256
+	r.AssetLimitMib = concrete.AssetLimitMib
+	r.PartSizeMib = concrete.PartSizeMib
+	r.Username = concrete.Username
+	r.Password = concrete.Password
+	r.SigningKey = concrete.SigningKey
+	r.SigningPassword = concrete.SigningPassword
+	r.IdentityToken = concrete.IdentityToken
+	r.TokenRequestUrl = concrete.TokenRequestUrl
+	r.TokenRequestToken = concrete.TokenRequestToken
+	r.Keyless = concrete.Keyless
+	r.CertificateIdentity = concrete.CertificateIdentity
+	r.ServiceDigests = concrete.ServiceDigests
+	r.Artifacts = concrete.Artifacts
+	r.BuilderId = concrete.BuilderId
+	r.InvocationId = concrete.InvocationId
+	r.Force = concrete.Force
+	r.SkipQa = concrete.SkipQa
+	r.QaBootFiles = concrete.QaBootFiles
+	r.QaKernelArgs = concrete.QaKernelArgs
+	r.QaBootTimeout = concrete.QaBootTimeout
+	r.QaAccel = concrete.QaAccel
+	r.QaInsecureRegistries = concrete.QaInsecureRegistries
+	r.QaHealthTimeout = concrete.QaHealthTimeout
+	r.OfflineIso = concrete.OfflineIso
+	r.OfflineModels = concrete.OfflineModels
+	r.OfflineModelsDigest = concrete.OfflineModelsDigest
+	r.OfflineMaxMib = concrete.OfflineMaxMib
+	return nil
+}
+
 func (r ServiceImage) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Source       *dagger.Directory
@@ -279,222 +479,6 @@ func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
-func (r QaReport) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Passed  bool
-		Summary string
-		Report  *dagger.Directory
-	}
-	concrete.Passed = r.Passed
-	concrete.Summary = r.Summary
-	concrete.Report = r.Report
-	return json.Marshal(&concrete)
-}
-
-func (r *QaReport) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Passed  bool
-		Summary string
-		Report  *dagger.Directory
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Passed = concrete.Passed
-	r.Summary = concrete.Summary
-	r.Report = concrete.Report
-	return nil
-}
-
-func (r Release) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Build                *Build
-		Ref                  string
-		ExistingTags         []string
-		Published            []string
-		RunNumber            int
-		Registry             string
-		Owner                string
-		Vmdk                 bool
-		BaseIso              *dagger.File
-		BaseImage            *dagger.File
-		BaseIsoSha256        string
-		BaseImageSha256      string
-		AssetLimitMib        int
-		PartSizeMib          int
-		Username             string
-		Password             *dagger.Secret
-		SigningKey           *dagger.Secret
-		SigningPassword      *dagger.Secret
-		IdentityToken        *dagger.Secret
-		TokenRequestUrl      *dagger.Secret
-		TokenRequestToken    *dagger.Secret
-		Keyless              bool
-		CertificateIdentity  string
-		ServiceDigests       []string
-		Artifacts            *dagger.Directory
-		BuilderId            string
-		InvocationId         string
-		Force                bool
-		SkipQa               bool
-		QaBootFiles          *dagger.Directory
-		QaKernelArgs         string
-		QaBootTimeout        int
-		QaAccel              string
-		QaInsecureRegistries []string
-		OfflineIso           bool
-		OfflineModels        *dagger.Directory
-		OfflineModelsDigest  string
-		OfflineMaxMib        int
-	}
-	concrete.Build = r.Build
-	concrete.Ref = r.Ref
-	concrete.ExistingTags = r.ExistingTags
-	concrete.Published = r.Published
-	concrete.RunNumber = r.RunNumber
-	concrete.Registry = r.Registry
-	concrete.Owner = r.Owner
-	concrete.Vmdk = r.Vmdk
-	concrete.BaseIso = r.BaseIso
-	concrete.BaseImage = r.BaseImage
-	concrete.BaseIsoSha256 = r.BaseIsoSha256
-	concrete.BaseImageSha256 = r.BaseImageSha256
-	concrete.AssetLimitMib = r.AssetLimitMib
-	concrete.PartSizeMib = r.PartSizeMib
-	concrete.Username = r.Username
-	concrete.Password = r.Password
-	concrete.SigningKey = r.SigningKey
-	concrete.SigningPassword = r.SigningPassword
-	concrete.IdentityToken = r.IdentityToken
-	concrete.TokenRequestUrl = r.TokenRequestUrl
-	concrete.TokenRequestToken = r.TokenRequestToken
-	concrete.Keyless = r.Keyless
-	concrete.CertificateIdentity = r.CertificateIdentity
-	concrete.ServiceDigests = r.ServiceDigests
-	concrete.Artifacts = r.Artifacts
-	concrete.BuilderId = r.BuilderId
-	concrete.InvocationId = r.InvocationId
-	concrete.Force = r.Force
-	concrete.SkipQa = r.SkipQa
-	concrete.QaBootFiles = r.QaBootFiles
-	concrete.QaKernelArgs = r.QaKernelArgs
-	concrete.QaBootTimeout = r.QaBootTimeout
-	concrete.QaAccel = r.QaAccel
-	concrete.QaInsecureRegistries = r.QaInsecureRegistries
-	concrete.OfflineIso = r.OfflineIso
-	concrete.OfflineModels = r.OfflineModels
-	concrete.OfflineModelsDigest = r.OfflineModelsDigest
-	concrete.OfflineMaxMib = r.OfflineMaxMib
-	return json.Marshal(&concrete)
-}
-
-func (r *Release) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Build                *Build
-		Ref                  string
-		ExistingTags         []string
-		Published            []string
-		RunNumber            int
-		Registry             string
-		Owner                string
-		Vmdk                 bool
-		BaseIso              *dagger.File
-		BaseImage            *dagger.File
-		BaseIsoSha256        string
-		BaseImageSha256      string
-		AssetLimitMib        int
-		PartSizeMib          int
-		Username             string
-		Password             *dagger.Secret
-		SigningKey           *dagger.Secret
-		SigningPassword      *dagger.Secret
-		IdentityToken        *dagger.Secret
-		TokenRequestUrl      *dagger.Secret
-		TokenRequestToken    *dagger.Secret
-		Keyless              bool
-		CertificateIdentity  string
-		ServiceDigests       []string
-		Artifacts            *dagger.Directory
-		BuilderId            string
-		InvocationId         string
-		Force                bool
-		SkipQa               bool
-		QaBootFiles          *dagger.Directory
-		QaKernelArgs         string
-		QaBootTimeout        int
-		QaAccel              string
-		QaInsecureRegistries []string
-		OfflineIso           bool
-		OfflineModels        *dagger.Directory
-		OfflineModelsDigest  string
-		OfflineMaxMib        int
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Build = concrete.Build
-	r.Ref = concrete.Ref
-	r.ExistingTags = concrete.ExistingTags
-	r.Published = concrete.Published
-	r.RunNumber = concrete.RunNumber
-	r.Registry = concrete.Registry
-	r.Owner = concrete.Owner
-	r.Vmdk = concrete.Vmdk
-	r.BaseIso = concrete.BaseIso
-	r.BaseImage = concrete.BaseImage
-	r.BaseIsoSha256 = concrete.BaseIsoSha256
-	r.BaseImageSha256 = concrete.BaseImageSha256
-	r.AssetLimitMib = concrete.AssetLimitMib
-	r.PartSizeMib = concrete.PartSizeMib
-	r.Username = concrete.Username
-	r.Password = concrete.Password
-	r.SigningKey = concrete.SigningKey
-	r.SigningPassword = concrete.SigningPassword
-	r.IdentityToken = concrete.IdentityToken
-	r.TokenRequestUrl = concrete.TokenRequestUrl
-	r.TokenRequestToken = concrete.TokenRequestToken
-	r.Keyless = concrete.Keyless
-	r.CertificateIdentity = concrete.CertificateIdentity
-	r.ServiceDigests = concrete.ServiceDigests
-	r.Artifacts = concrete.Artifacts
-	r.BuilderId = concrete.BuilderId
-	r.InvocationId = concrete.InvocationId
-	r.Force = concrete.Force
-	r.SkipQa = concrete.SkipQa
-	r.QaBootFiles = concrete.QaBootFiles
-	r.QaKernelArgs = concrete.QaKernelArgs
-	r.QaBootTimeout = concrete.QaBootTimeout
-	r.QaAccel = concrete.QaAccel
-	r.QaInsecureRegistries = concrete.QaInsecureRegistries
-	r.OfflineIso = concrete.OfflineIso
-	r.OfflineModels = concrete.OfflineModels
-	r.OfflineModelsDigest = concrete.OfflineModelsDigest
-	r.OfflineMaxMib = concrete.OfflineMaxMib
-	return nil
-}
-
-func (r Toolbox) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Container *dagger.Container
-	}
-	concrete.Container = r.Container
-	return json.Marshal(&concrete)
-}
-
-func (r *Toolbox) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Container *dagger.Container
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Container = concrete.Container
-	return nil
-}
-
 func (r VersionPlan) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Version    string
@@ -548,6 +532,26 @@ func (r *VersionPlan) UnmarshalJSON(bs []byte) error {
 	r.Publish = concrete.Publish
 	r.Latest = concrete.Latest
 	r.JSON = concrete.JSON
+	return nil
+}
+
+func (r Toolbox) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Container *dagger.Container
+	}
+	concrete.Container = r.Container
+	return json.Marshal(&concrete)
+}
+
+func (r *Toolbox) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Container *dagger.Container
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Container = concrete.Container
 	return nil
 }
 
@@ -712,20 +716,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, adminUser, hostname)
-		case "Wsl":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			return (*Build).Wsl(&parent, ctx, packages)
 		case "Bundle":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -803,6 +793,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).Iso(&parent, ctx, baseIso, baseIsoSha256, packages, locale, keyboard, timezone, volumeId)
+		case "Wsl":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*Build).Wsl(&parent, ctx, packages)
 		case "NocloudSeed":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -918,6 +922,202 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "Release":
 		switch fnName {
+		case "WithQa":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var bootFiles *dagger.Directory
+			if inputArgs["bootFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
+				}
+			}
+			var kernelArgs string
+			if inputArgs["kernelArgs"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
+				}
+			}
+			var accel string
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var bootTimeout int
+			if inputArgs["bootTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
+				}
+			}
+			var insecureRegistry []string
+			if inputArgs["insecureRegistry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["insecureRegistry"]), &insecureRegistry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg insecureRegistry", err))
+				}
+			}
+			var healthTimeout int
+			if inputArgs["healthTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["healthTimeout"]), &healthTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthTimeout", err))
+				}
+			}
+			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout, insecureRegistry, healthTimeout)
+		case "QaReports":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).QaReports(&parent, ctx)
+		case "Tags":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).Tags(&parent, ctx)
+		case "DryRun":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).DryRun(&parent, ctx)
+		case "Publish":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).Publish(&parent, ctx)
+		case "WithAdmin":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var sshAuthorizedKeys []string
+			if inputArgs["sshAuthorizedKeys"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
+				}
+			}
+			var sshAuthorizedKeysFile *dagger.File
+			if inputArgs["sshAuthorizedKeysFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var hostname string
+			if inputArgs["hostname"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
+				}
+			}
+			return (*Release).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, adminUser, hostname)
+		case "WithBaseIso":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var file *dagger.File
+			if inputArgs["file"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["file"]), &file)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg file", err))
+				}
+			}
+			var sha256 string
+			if inputArgs["sha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256"]), &sha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256", err))
+				}
+			}
+			return (*Release).WithBaseIso(&parent, file, sha256), nil
+		case "WithBaseImage":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var file *dagger.File
+			if inputArgs["file"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["file"]), &file)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg file", err))
+				}
+			}
+			var sha256 string
+			if inputArgs["sha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256"]), &sha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256", err))
+				}
+			}
+			return (*Release).WithBaseImage(&parent, file, sha256), nil
+		case "WithAssetLimit":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var limitMib int
+			if inputArgs["limitMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["limitMib"]), &limitMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg limitMib", err))
+				}
+			}
+			var partSizeMib int
+			if inputArgs["partSizeMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["partSizeMib"]), &partSizeMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg partSizeMib", err))
+				}
+			}
+			return (*Release).WithAssetLimit(&parent, limitMib, partSizeMib)
+		case "WithProvenance":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var builderId string
+			if inputArgs["builderId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
+				}
+			}
+			var invocationId string
+			if inputArgs["invocationId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
+				}
+			}
+			return (*Release).WithProvenance(&parent, builderId, invocationId)
 		case "WithRegistryAuth":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1058,181 +1258,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithServiceDigests(&parent, ctx, digests)
-		case "WithQa":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var bootFiles *dagger.Directory
-			if inputArgs["bootFiles"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
-				}
-			}
-			var kernelArgs string
-			if inputArgs["kernelArgs"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
-				}
-			}
-			var accel string
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var bootTimeout int
-			if inputArgs["bootTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
-				}
-			}
-			var insecureRegistry []string
-			if inputArgs["insecureRegistry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["insecureRegistry"]), &insecureRegistry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg insecureRegistry", err))
-				}
-			}
-			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout, insecureRegistry)
-		case "DryRun":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).DryRun(&parent, ctx)
-		case "Publish":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).Publish(&parent, ctx)
-		case "WithAdmin":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var sshAuthorizedKeys []string
-			if inputArgs["sshAuthorizedKeys"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
-				}
-			}
-			var sshAuthorizedKeysFile *dagger.File
-			if inputArgs["sshAuthorizedKeysFile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
-				}
-			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
-				}
-			}
-			var hostname string
-			if inputArgs["hostname"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
-				}
-			}
-			return (*Release).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, adminUser, hostname)
-		case "WithBaseIso":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var file *dagger.File
-			if inputArgs["file"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["file"]), &file)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg file", err))
-				}
-			}
-			var sha256 string
-			if inputArgs["sha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha256"]), &sha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256", err))
-				}
-			}
-			return (*Release).WithBaseIso(&parent, file, sha256), nil
-		case "WithBaseImage":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var file *dagger.File
-			if inputArgs["file"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["file"]), &file)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg file", err))
-				}
-			}
-			var sha256 string
-			if inputArgs["sha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha256"]), &sha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256", err))
-				}
-			}
-			return (*Release).WithBaseImage(&parent, file, sha256), nil
-		case "WithAssetLimit":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var limitMib int
-			if inputArgs["limitMib"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["limitMib"]), &limitMib)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg limitMib", err))
-				}
-			}
-			var partSizeMib int
-			if inputArgs["partSizeMib"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["partSizeMib"]), &partSizeMib)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg partSizeMib", err))
-				}
-			}
-			return (*Release).WithAssetLimit(&parent, limitMib, partSizeMib)
-		case "WithProvenance":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var builderId string
-			if inputArgs["builderId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
-				}
-			}
-			var invocationId string
-			if inputArgs["invocationId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
-				}
-			}
-			return (*Release).WithProvenance(&parent, builderId, invocationId)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1395,146 +1420,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime, public)
-		case "WslBundle":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
-				}
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
-		case "ServiceBuild":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var source *dagger.Directory
-			if inputArgs["source"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
-				}
-			}
-			var imageName string
-			if inputArgs["imageName"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["imageName"]), &imageName)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg imageName", err))
-				}
-			}
-			var ref string
-			if inputArgs["ref"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
-				}
-			}
-			var sha string
-			if inputArgs["sha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var existingTags []string
-			if inputArgs["existingTags"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
-				}
-			}
-			var runNumber int
-			if inputArgs["runNumber"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
-				}
-			}
-			var date string
-			if inputArgs["date"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
-				}
-			}
-			var domain string
-			if inputArgs["domain"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
-				}
-			}
-			var servicePort int
-			if inputArgs["servicePort"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["servicePort"]), &servicePort)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg servicePort", err))
-				}
-			}
-			var dockerfile string
-			if inputArgs["dockerfile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dockerfile"]), &dockerfile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dockerfile", err))
-				}
-			}
-			var platforms []string
-			if inputArgs["platforms"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platforms"]), &platforms)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platforms", err))
-				}
-			}
-			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
 		case "Models":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1710,6 +1595,55 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, baseIso, baseIsoSha256)
+		case "WslBundle":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
 		case "PinsCheck":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2039,13 +1973,97 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*UnisonPlatform).ProbeBoot(&parent), nil
-		case "Toolbox":
+		case "ServiceBuild":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			return (*UnisonPlatform).Toolbox(&parent), nil
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var imageName string
+			if inputArgs["imageName"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["imageName"]), &imageName)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg imageName", err))
+				}
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var date string
+			if inputArgs["date"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
+				}
+			}
+			var domain string
+			if inputArgs["domain"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
+				}
+			}
+			var servicePort int
+			if inputArgs["servicePort"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["servicePort"]), &servicePort)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg servicePort", err))
+				}
+			}
+			var dockerfile string
+			if inputArgs["dockerfile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dockerfile"]), &dockerfile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dockerfile", err))
+				}
+			}
+			var platforms []string
+			if inputArgs["platforms"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platforms"]), &platforms)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platforms", err))
+				}
+			}
+			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
 		case "Version":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2137,6 +2155,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Version(&parent, ref, sha, commitTime, date, runNumber, existingTags, registry, owner, repo, image, service, domain)
+		case "Toolbox":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Toolbox(&parent), nil
 		case "LinuxVm":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

@@ -83,6 +83,8 @@ type Release struct {
 	// +private
 	QaInsecureRegistries []string
 	// +private
+	QaHealthTimeout int
+	// +private
 	OfflineIso bool
 	// +private
 	OfflineModels *dagger.Directory

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -36,6 +37,9 @@ func (r *Release) WithQa(
 	// A registry (host:port) the guest's Docker may pull from over plain HTTP (as qa-smoke --insecure-registry). Repeatable.
 	// +optional
 	insecureRegistry []string,
+	// Seconds to wait for every service to report healthy once booted; default: 180.
+	// +optional
+	healthTimeout int,
 ) (*Release, error) {
 	if accel != "" && accel != "auto" && accel != "kvm" && accel != "tcg" {
 		return nil, fmt.Errorf("accel %q: want auto, kvm or tcg", accel)
@@ -43,8 +47,12 @@ func (r *Release) WithQa(
 	if bootTimeout < 0 {
 		return nil, fmt.Errorf("boot-timeout %d: want a positive number of seconds", bootTimeout)
 	}
+	if healthTimeout < 0 {
+		return nil, fmt.Errorf("health-timeout %d: want a positive number of seconds", healthTimeout)
+	}
 	c := *r
 	c.QaBootFiles, c.QaKernelArgs, c.QaAccel, c.QaBootTimeout, c.QaInsecureRegistries = bootFiles, kernelArgs, accel, bootTimeout, insecureRegistry
+	c.QaHealthTimeout = healthTimeout
 	return &c, nil
 }
 
@@ -62,8 +70,64 @@ func (r *Release) qaGate(ctx context.Context, files *dagger.Directory, jobs []st
 	if r.SkipQa {
 		return release.QA{Skipped: true}, nil
 	}
+	suites, reports, err := r.qaBoots(ctx, files, jobs)
+	if err != nil {
+		return release.QA{}, err
+	}
+	var q release.QA
+	for i, rep := range reports {
+		if !rep.Passed {
+			return release.QA{}, fmt.Errorf("qa: the release failed its boot checks; nothing was signed or pushed (rerun with --skip-qa only knowingly):\n%s", rep.Summary)
+		}
+		line := release.Headline(rep.Summary)
+		if suites[i] != suiteOf(rep) {
+			line = suites[i] + " " + line
+		}
+		q.Suites = append(q.Suites, line)
+	}
+	return q, nil
+}
+
+// Boots what the release would publish, as its QA gate does, and returns every report: one folder per suite.
+//
+// The folders are qa-smoke (the VM disk), qa-smoke-iso (the ISO) and, with
+// with-offline-iso, baremetal-iso-offline; each holds summary.txt,
+// junit.xml, run.txt, the guest's log and the serial console. Passing or
+// not, the reports come back (a failed gate's serial logs are here). After
+// a dry run or publish that passed the gate, the boots come from the
+// engine's cache: a CI job uploads these as its evidence.
+func (r *Release) QaReports(ctx context.Context) (*dagger.Directory, error) {
+	p, err := r.prepare(ctx, true, false)
+	if err != nil {
+		return nil, err
+	}
+	built, err := r.buildAll(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	suites, reports, err := r.qaBoots(ctx, built.Files, r.jobs())
+	if err != nil {
+		return nil, err
+	}
+	dir := dag.Directory()
+	for i, rep := range reports {
+		dir = dir.WithDirectory(suites[i], rep.Report)
+	}
+	return dir, nil
+}
+
+// suiteOf is a report's suite name, the first word of its headline ("qa-smoke", "qa-smoke-iso").
+func suiteOf(rep *QaReport) string {
+	name, _, _ := strings.Cut(release.Headline(rep.Summary), ":")
+	return name
+}
+
+// qaBoots boots the built VM disk and ISOs of the given jobs, concurrently,
+// and returns each report with its suite's name (the offline ISO's is the job's).
+func (r *Release) qaBoots(ctx context.Context, files *dagger.Directory, jobs []string) ([]string, []*QaReport, error) {
 	m, v := r.Build.Root, r.Build.Version
-	o := qaVMOptions{KernelArgs: r.QaKernelArgs, BootTimeout: r.QaBootTimeout, InsecureRegistries: r.QaInsecureRegistries}.withDefaults()
+	o := qaVMOptions{KernelArgs: r.QaKernelArgs, BootTimeout: r.QaBootTimeout, HealthTimeout: r.QaHealthTimeout,
+		InsecureRegistries: r.QaInsecureRegistries}.withDefaults()
 	var boots []qaBoot
 	if slices.Contains(jobs, "linux-vm") {
 		boots = append(boots, qaBoot{run: func(ctx context.Context) (*QaReport, error) {
@@ -97,18 +161,14 @@ func (r *Release) qaGate(ctx context.Context, files *dagger.Directory, jobs []st
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return release.QA{}, fmt.Errorf("qa: %w", err)
+		return nil, nil, fmt.Errorf("qa: %w", err)
 	}
-	var q release.QA
+	suites := make([]string, len(boots))
 	for i, rep := range reports {
-		if !rep.Passed {
-			return release.QA{}, fmt.Errorf("qa: the release failed its boot checks; nothing was signed or pushed (rerun with --skip-qa only knowingly):\n%s", rep.Summary)
-		}
-		line := release.Headline(rep.Summary)
+		suites[i] = suiteOf(rep)
 		if boots[i].label != "" {
-			line = boots[i].label + " " + line
+			suites[i] = boots[i].label
 		}
-		q.Suites = append(q.Suites, line)
 	}
-	return q, nil
+	return suites, reports, nil
 }

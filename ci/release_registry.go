@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/project-unisonOS/unison-platform/pipelines/ociartifact"
+	"github.com/project-unisonOS/unison-platform/pipelines/release"
 	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
 
@@ -82,4 +83,32 @@ func checkImmutable(ctx context.Context, plan *version.Plan, opts []remote.Optio
 		return fmt.Sprintf("%s was published from commit %s and is OVERWRITTEN by commit %s (--force): anyone who pulled %s before has other bytes", ref, rev, want, plan.Version), nil
 	}
 	return "", fmt.Errorf("ref: %s is already published from commit %s (this is %s): a published version never changes; release a new version (or, to replace it knowingly, --force)", ref, rev, want)
+}
+
+// Reads the registry and says which version and tags publish would push, without building anything.
+//
+// The tags come from the registry's history next to --existing-tags (an
+// older patch never moves latest); a version published from another commit
+// is refused here as publish refuses it, or shown as the overwrite --force
+// allows. No push credentials are needed where the registry can be read.
+func (r *Release) Tags(ctx context.Context) (string, error) {
+	plan, err := r.plan()
+	if err != nil {
+		return "", err
+	}
+	if err := r.checkPublish(plan, true); err != nil {
+		return "", err
+	}
+	_, opts, err := r.registryAuth(ctx)
+	if err != nil {
+		return "", err
+	}
+	if plan, err = r.planFromRegistry(ctx, opts); err != nil {
+		return "", err
+	}
+	forced, err := checkImmutable(ctx, plan, opts, r.Force)
+	if err != nil {
+		return "", err
+	}
+	return release.TagsText(plan.Version, string(plan.Channel), plan.Prerelease, plan.Repository, plan.Tags, forced), nil
 }

@@ -147,7 +147,30 @@ func daggerCall(t testing.TB, timeout time.Duration, args ...string) callResult 
 	err := cmd.Run()
 	r := callResult{Stdout: so.String(), Stderr: ansi.ReplaceAllString(se.String(), ""), Err: err, Took: time.Since(start)}
 	t.Logf("dagger %s: %.1fs (err=%v)", strings.Join(full[2:], " "), r.Took.Seconds(), err)
+	if err != nil {
+		// the failure itself, wherever it is in the progress output (the tail
+		// a test prints may be all file contents)
+		t.Logf("its errors:\n%s", errorLines(r.Stderr, 30))
+	}
 	return r
+}
+
+// errorLines are the last n lines of a call's output that report a failure
+// (dagger's "Error:" and the ERROR of a failed step), each cut at 400 bytes.
+func errorLines(s string, n int) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, "Error:") || strings.Contains(l, " ERROR") || strings.Contains(l, "error:") {
+			if len(l) > 400 {
+				l = l[:400] + "…"
+			}
+			out = append(out, l)
+		}
+	}
+	if len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return strings.Join(out, "\n")
 }
 
 // mustCall is daggerCall that fails the test on error, with the tail of the log.
@@ -164,6 +187,11 @@ func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
+	}
+	for i, l := range lines {
+		if len(l) > 400 {
+			lines[i] = l[:400] + "…"
+		}
 	}
 	return strings.Join(lines, "\n")
 }

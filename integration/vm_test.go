@@ -33,7 +33,7 @@ func TestLinuxVm(t *testing.T) {
 	c, ctx := connect(t)
 	dir := outDir(t)
 	// the base with Docker installed already (real packages): these boots
-	// check the first boot's sequence and secrets; TestQaSmoke and
+	// check the first boot's sequence and secrets; TestRelease's QA gate and
 	// TestOfflineVM check Docker's install at first boot and the platform
 	base := filepath.Join(dir, "cloud.qcow2")
 	probe := filepath.Join(dir, "probe")

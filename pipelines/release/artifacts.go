@@ -173,3 +173,16 @@ func PlainHTTP(host string) bool {
 	ip := net.ParseIP(h)
 	return ip != nil && (ip.IsLoopback() || ip.IsPrivate())
 }
+
+// TagsText says what publish would push a version as, before anything is
+// built: its channel and tags as the registry's history makes them, and an
+// overwrite --force allows.
+func TagsText(version, channel string, prerelease bool, repository string, tags []string, forced string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "release %s  channel %s  prerelease %t\nrepository %s (and its artifacts next to it)\ntags: %s\n",
+		version, channel, prerelease, repository, strings.Join(tags, " "))
+	if forced != "" {
+		fmt.Fprintf(&b, "FORCED: %s\n", forced)
+	}
+	return b.String()
+}

@@ -181,3 +181,20 @@ func TestSumOf(t *testing.T) {
 	_, err = SumOf(strings.ToUpper(shaA)+"  x.iso\n", "x.iso")
 	assert.Error(t, err)
 }
+
+func TestTagsText(t *testing.T) {
+	for _, tc := range []struct {
+		name, forced, want string
+		pre                bool
+		tags               []string
+	}{
+		{name: "stable", tags: []string{"v0.5.1", "v0.5"},
+			want: "release v0.5.1  channel stable  prerelease false\nrepository r/o/unison-platform (and its artifacts next to it)\ntags: v0.5.1 v0.5\n"},
+		{name: "forced", pre: true, tags: []string{"v0.5.1"}, forced: "x was published from commit a",
+			want: "release v0.5.1  channel stable  prerelease true\nrepository r/o/unison-platform (and its artifacts next to it)\ntags: v0.5.1\nFORCED: x was published from commit a\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, TagsText("v0.5.1", "stable", tc.pre, "r/o/unison-platform", tc.tags, tc.forced))
+		})
+	}
+}
