@@ -95,7 +95,7 @@ func (r *Release) qaGate(ctx context.Context, files *dagger.Directory, jobs []st
 // junit.xml, run.txt, the guest's log and the serial console. Passing or
 // not, the reports come back (a failed gate's serial logs are here). After
 // a dry run or publish that passed the gate, the boots come from the
-// engine's cache: a CI job uploads these as its evidence.
+// engine's cache. It builds every artifact of the release, as a dry run does.
 func (r *Release) QaReports(ctx context.Context) (*dagger.Directory, error) {
 	p, err := r.prepare(ctx, true, false)
 	if err != nil {
