@@ -1,0 +1,102 @@
+package workflows
+
+import (
+	"encoding/csv"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// recordingDagger writes each argument it gets on its own NUL-terminated
+// record to $DAGGER_ARGS and prints a service-build summary.
+const recordingDagger = `#!/bin/bash
+printf '%s\0' "$@" > "$DAGGER_ARGS"
+echo '{"version":"v1.0.0","tags":["v1.0.0"],"digest":"sha256:00","published":true,"refs":["r/x:v1.0.0"]}'
+`
+
+// The service-build step of reusable-build.yml, run as a runner runs it:
+// build arguments one a line (as docker/build-push-action takes them) reach
+// the module one item each, values with commas and quotes intact (the CLI
+// reads every list flag as one CSV record); platforms one a line or
+// comma-separated; the summary is written outside the build context.
+func TestServiceBuildStepInputs(t *testing.T) {
+	w, script := stepScript(t, "reusable-build.yml", "build", func(name string) bool { return name == "service-build" })
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "dagger"), []byte(recordingDagger), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, args, platforms string
+		wantArgs              []string
+		wantPlatforms         string
+	}{
+		{"three lines", "GO_VERSION=1.26\nLDFLAGS=-s -w,-X main.v=1\n  NOTE=say \"hi\"  \n", "linux/amd64\nlinux/arm64\n",
+			[]string{"GO_VERSION=1.26", "LDFLAGS=-s -w,-X main.v=1", `NOTE=say "hi"`}, "linux/amd64,linux/arm64"},
+		{"blank lines and CRLF, no final newline", "\r\nA=1\r\n\r\nB=2", "linux/amd64, linux/arm64",
+			[]string{"A=1", "B=2"}, "linux/amd64,linux/arm64"},
+		{"none", "", "linux/amd64", nil, "linux/amd64"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			checkout := filepath.Join(tmp, "checkout")
+			runner := filepath.Join(tmp, "runner")
+			for _, d := range []string{checkout, runner} {
+				if err := os.MkdirAll(d, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if out, err := exec.Command("git", "-C", checkout, "-c", "init.defaultBranch=main", "init", "-q").CombinedOutput(); err != nil {
+				t.Fatalf("git init: %v %s", err, out)
+			}
+			gc := exec.Command("git", "-C", checkout, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x")
+			if out, err := gc.CombinedOutput(); err != nil {
+				t.Fatalf("git commit: %v %s", err, out)
+			}
+			argsFile := filepath.Join(tmp, "args")
+			cmd := exec.Command("bash", append(shellArgs(w.Defaults.Run.Shell)[1:], "-c", script)...)
+			cmd.Dir = checkout
+			cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "RUNNER_TEMP="+runner, "GITHUB_OUTPUT="+filepath.Join(tmp, "output"),
+				"DAGGER_ARGS="+argsFile, "BUILD_ARGS="+tc.args, "PLATFORMS="+tc.platforms, "MODULE=m", "CONTEXT=.", "DOCKERFILE=Dockerfile",
+				"IMAGE_NAME=x", "DOMAIN=d", "SERVICE_PORT=8080", "GITHUB_REF=refs/tags/v1.0.0", "GITHUB_SHA=0", "RUN_NUMBER=1",
+				"GITHUB_SERVER_URL=https://github.com", "GITHUB_REPOSITORY=o/x", "OWNER=o", "ACTOR=a", "TARGET=", "BUILD_SECRETS=")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("step failed: %v\n%s", err, out)
+			}
+			raw, err := os.ReadFile(argsFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			argv := strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
+			var got []string
+			platforms := ""
+			for i := 0; i+1 < len(argv); i++ {
+				switch argv[i] {
+				case "--build-args":
+					// what the CLI does with a list flag's value: one CSV record
+					rec, err := csv.NewReader(strings.NewReader(argv[i+1])).Read()
+					if err != nil {
+						t.Fatalf("--build-args %q is not one CSV record: %v", argv[i+1], err)
+					}
+					got = append(got, rec...)
+				case "--platforms":
+					platforms = argv[i+1]
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.wantArgs, "\n") {
+				t.Errorf("build args the module gets: %q, want %q", got, tc.wantArgs)
+			}
+			if platforms != tc.wantPlatforms {
+				t.Errorf("--platforms %q, want %q", platforms, tc.wantPlatforms)
+			}
+			if _, err := os.Stat(filepath.Join(checkout, "summary.json")); err == nil {
+				t.Error("summary.json written into the build context")
+			}
+			out, _ := os.ReadFile(filepath.Join(tmp, "output"))
+			if !strings.Contains(string(out), "digest=sha256:00\n") {
+				t.Errorf("step outputs: %s", out)
+			}
+		})
+	}
+}
