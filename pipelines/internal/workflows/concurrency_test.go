@@ -57,3 +57,45 @@ func TestPendingReleaseNeverCancelled(t *testing.T) {
 		t.Errorf("found %d of the %d publishing workflows", seen, len(publishing))
 	}
 }
+
+// Least token: in release.yml no job both writes the repository and hands
+// a token to the module (the registry password), and only the GitHub
+// Release job writes the repository.
+func TestReleaseTokensLeast(t *testing.T) {
+	b, err := os.ReadFile("../../../.github/workflows/release.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w struct {
+		Jobs map[string]struct {
+			Permissions map[string]string `yaml:"permissions"`
+			Steps       []struct {
+				Env map[string]string `yaml:"env"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(b, &w); err != nil {
+		t.Fatal(err)
+	}
+	writers := 0
+	for name, j := range w.Jobs {
+		module := false
+		for _, st := range j.Steps {
+			if _, ok := st.Env["REGISTRY_TOKEN"]; ok {
+				module = true
+			}
+		}
+		if j.Permissions["contents"] == "write" {
+			writers++
+			if module || j.Permissions["packages"] == "write" {
+				t.Errorf("job %s writes the repository and the registry (or hands its token to the module): split it", name)
+			}
+		}
+		if len(j.Permissions) == 0 {
+			t.Errorf("job %s: no permissions block (it would get the workflow's defaults)", name)
+		}
+	}
+	if writers != 1 {
+		t.Errorf("%d jobs write the repository, want 1 (the GitHub Release job)", writers)
+	}
+}

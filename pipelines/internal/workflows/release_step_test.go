@@ -48,7 +48,7 @@ func stepScript(t *testing.T, file, job string, match func(string) bool) (workfl
 // draft left by a failed run gets its assets replaced; a published release
 // is never rewritten (the same checksums: nothing to do; others: an error).
 func TestGitHubReleaseStep(t *testing.T) {
-	w, script := stepScript(t, "release.yml", "release", func(name string) bool { return strings.HasPrefix(name, "GitHub Release") })
+	w, script := stepScript(t, "release.yml", "github-release", func(name string) bool { return strings.HasPrefix(name, "GitHub Release") })
 	bin := t.TempDir()
 	if err := os.WriteFile(filepath.Join(bin, "gh"), []byte(fakeGH), 0o755); err != nil {
 		t.Fatal(err)
