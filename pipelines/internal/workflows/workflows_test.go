@@ -166,4 +166,39 @@ func TestDaggerVersionMatchesModule(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no workflow sets DAGGER_VERSION")
 	}
+	// the Go SDK is the engine's version, and Dependabot never moves it alone
+	gomod, err := os.ReadFile("../../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^\s*dagger\.io/dagger ` + regexp.QuoteMeta(mod.EngineVersion) + `$`).Match(gomod) {
+		t.Errorf("go.mod: dagger.io/dagger is not %s (dagger.json engineVersion)", mod.EngineVersion)
+	}
+	var dep struct {
+		Updates []struct {
+			Ecosystem string `yaml:"package-ecosystem"`
+			Ignore    []struct {
+				Name string `yaml:"dependency-name"`
+			} `yaml:"ignore"`
+		} `yaml:"updates"`
+	}
+	data, err = os.ReadFile("../../../.github/dependabot.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &dep); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range dep.Updates {
+		if u.Ecosystem != "gomod" {
+			continue
+		}
+		ignored := false
+		for _, i := range u.Ignore {
+			ignored = ignored || i.Name == "dagger.io/dagger"
+		}
+		if !ignored {
+			t.Error("dependabot.yml: the gomod updates would move dagger.io/dagger past the engine: ignore it")
+		}
+	}
 }
