@@ -3,6 +3,7 @@ package workflows
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,19 +31,31 @@ func TestModuleRefStep(t *testing.T) {
 		"job_workflow_sha": sha})
 	// base64url without padding, as in a JWT
 	payload := strings.TrimRight(base64.URLEncoding.EncodeToString(claims), "=")
+	pin := func(refs ...string) string {
+		out := "on: pull_request\njobs:\n"
+		for i, r := range refs {
+			out += fmt.Sprintf("  b%d:\n    uses: project-unisonOS/unison-platform/.github/workflows/reusable-build.yml@%s # pinned\n", i, r)
+		}
+		return out
+	}
 	for _, tc := range []struct {
 		name, ref string
 		oidc      bool
 		fail      bool
 		want      string
+		caller    string
 	}{
-		{"empty ref follows the workflow commit", "", true, false, "module=github.com/project-unisonOS/unison-platform@" + sha},
-		{"the pinned tag", "v0.6.0", true, false, "module=github.com/project-unisonOS/unison-platform@v0.6.0"},
-		{"the full ref", "refs/tags/v0.6.0", true, false, "module=github.com/project-unisonOS/unison-platform@refs/tags/v0.6.0"},
-		{"the commit", sha, true, false, "@" + sha},
-		{"another ref", "main", true, true, "platform_ref main is not the ref this workflow is pinned to (refs/tags/v0.6.0"},
-		{"no token, no ref", "", false, true, "grant id-token: write"},
-		{"no token, a ref", "v0.6.0", false, false, "::warning::platform_ref v0.6.0 cannot be checked"},
+		{"empty ref follows the workflow commit", "", true, false, "module=github.com/project-unisonOS/unison-platform@" + sha, ""},
+		{"the pinned tag", "v0.6.0", true, false, "module=github.com/project-unisonOS/unison-platform@v0.6.0", ""},
+		{"the full ref", "refs/tags/v0.6.0", true, false, "module=github.com/project-unisonOS/unison-platform@refs/tags/v0.6.0", ""},
+		{"the commit", sha, true, false, "@" + sha, ""},
+		{"another ref", "main", true, true, "platform_ref main is not the ref this workflow is pinned to (refs/tags/v0.6.0", ""},
+		{"no token, no ref", "", false, true, "grant id-token: write", ""},
+		{"no token, a ref", "v0.6.0", false, false, "::warning::platform_ref v0.6.0 cannot be checked", ""},
+		// fork and Dependabot pull requests get no OIDC token: the calling workflow's own pin
+		{"fork PR: the caller's tag", "", false, false, "module=github.com/project-unisonOS/unison-platform@v0.6.0\n", pin("v0.6.0")},
+		{"Dependabot PR: the caller's commit", "", false, false, "module=github.com/project-unisonOS/unison-platform@" + sha + "\n", pin(sha, sha)},
+		{"no token, two pins", "", false, true, "pins reusable-build.yml to 2 refs, not one", pin("v0.6.0", "main")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tmp := t.TempDir()
@@ -53,7 +66,15 @@ func TestModuleRefStep(t *testing.T) {
 			} else {
 				env = append(env, "ACTIONS_ID_TOKEN_REQUEST_URL=", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=")
 			}
+			env = append(env, "CALLER_WORKFLOW_REF=o/svc/.github/workflows/build.yml@refs/pull/7/merge")
+			if tc.caller != "" {
+				_ = os.MkdirAll(filepath.Join(tmp, ".github", "workflows"), 0o755)
+				if err := os.WriteFile(filepath.Join(tmp, ".github", "workflows", "build.yml"), []byte(tc.caller), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			cmd := exec.Command("bash", append(shellArgs(w.Defaults.Run.Shell)[1:], "-c", script)...)
+			cmd.Dir = tmp
 			cmd.Env = env
 			log, err := cmd.CombinedOutput()
 			if (err != nil) != tc.fail {
