@@ -162,7 +162,7 @@ lint: ## shellcheck + actionlint + gofmt
 	@# every script of the module and of pipelines/ is a file: none hides in a Go string
 	@! grep -nE '"(sh|bash)", "-c", `' $$(git ls-files 'ci/*.go' 'pipelines/*.go') || { echo "shell script in a Go string: move it to a .sh file"; exit 1; }
 	@# actionlint 1.7.12 (the newest) predates concurrency's queue key (GitHub, May 2026): that one message is expected
-	go run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 -ignore 'unexpected key "queue" for "concurrency" section' .github/workflows/*.yml
+	go run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 -ignore 'unexpected key "queue" for "concurrency" section' .github/workflows/*.yml docs/examples/*.yml
 	@test -z "$$(gofmt -l pipelines airgap integration images ci/*.go)" || { gofmt -l pipelines airgap integration images ci/*.go; exit 1; }
 
 generate: ## regenerate the committed Dagger bindings (ci/dagger.gen.go, ci/internal)
