@@ -3,6 +3,7 @@ package workflows
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -97,5 +98,40 @@ func TestReleaseTokensLeast(t *testing.T) {
 	}
 	if writers != 1 {
 		t.Errorf("%d jobs write the repository, want 1 (the GitHub Release job)", writers)
+	}
+}
+
+// Every job that can write the registry or the repository runs behind the
+// release environment (the repository's protection rules) and never in a
+// fork; so does the first job of release.yml (a fork builds nothing).
+func TestPublishingJobsGuarded(t *testing.T) {
+	for _, file := range []string{"release.yml", "channels.yml"} {
+		b, err := os.ReadFile("../../../.github/workflows/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w struct {
+			Permissions map[string]string `yaml:"permissions"`
+			Jobs        map[string]struct {
+				If          string            `yaml:"if"`
+				Environment string            `yaml:"environment"`
+				Permissions map[string]string `yaml:"permissions"`
+			} `yaml:"jobs"`
+		}
+		if err := yaml.Unmarshal(b, &w); err != nil {
+			t.Fatal(err)
+		}
+		for name, j := range w.Jobs {
+			perms := j.Permissions
+			if perms == nil {
+				perms = w.Permissions
+			}
+			if !strings.Contains(j.If, "!github.event.repository.fork") {
+				t.Errorf("%s job %s: runs in forks (want if: ${{ !github.event.repository.fork }})", file, name)
+			}
+			if (perms["packages"] == "write" || perms["contents"] == "write") && j.Environment != "release" {
+				t.Errorf("%s job %s: writes the registry or the repository outside the release environment", file, name)
+			}
+		}
 	}
 }
