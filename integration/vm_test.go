@@ -148,6 +148,9 @@ e2fsck -fn "$FS" >/dev/null && echo fsck-clean`}).Stdout(ctx)
 	assert.NotEqual(t, env1["UNISON_AUTH_SECRET"], env1["UNISON_JWT_SECRET"], "secrets are distinct")
 	assert.Equal(t, "0600", env1["mode"])
 	assert.NotContains(t, log1, env1["UNISON_AUTH_SECRET"], "a secret reached the console log")
+
+	// qa-smoke itself, on this disk (its boots that never finish, KVM, bad input)
+	t.Run("qa-smoke", func(t *testing.T) { checkQaSmokeItself(t, dir, qcow, probe) })
 }
 
 // readEnv reads /etc/unison/platform.env (and its mode) out of a booted disk image.
