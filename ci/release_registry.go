@@ -92,21 +92,7 @@ func checkImmutable(ctx context.Context, plan *version.Plan, opts []remote.Optio
 // is refused here as publish refuses it, or shown as the overwrite --force
 // allows. No push credentials are needed where the registry can be read.
 func (r *Release) Tags(ctx context.Context) (string, error) {
-	plan, err := r.plan()
-	if err != nil {
-		return "", err
-	}
-	if err := r.checkPublish(plan, true); err != nil {
-		return "", err
-	}
-	_, opts, err := r.registryAuth(ctx)
-	if err != nil {
-		return "", err
-	}
-	if plan, err = r.planFromRegistry(ctx, opts); err != nil {
-		return "", err
-	}
-	forced, err := checkImmutable(ctx, plan, opts, r.Force)
+	plan, forced, _, err := r.registryPlan(ctx, false, true)
 	if err != nil {
 		return "", err
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/compat"
 	"github.com/project-unisonOS/unison-platform/pipelines/provenance"
@@ -44,28 +46,11 @@ type prepared struct {
 // An artifact job (job) reads the registry like a publish but needs no
 // push credentials or signer.
 func (r *Release) prepare(ctx context.Context, dryRun, job bool) (*prepared, error) {
-	plan, err := r.plan()
+	plan, forced, opts, err := r.registryPlan(ctx, dryRun, job)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.checkPublish(plan, dryRun || job); err != nil {
-		return nil, err
-	}
-	_, opts, err := r.registryAuth(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p := &prepared{}
-	if !dryRun {
-		// what the registry holds (a dry run does not read the release's repositories)
-		if plan, err = r.planFromRegistry(ctx, opts); err != nil {
-			return nil, err
-		}
-		if p.Forced, err = checkImmutable(ctx, plan, opts, r.Force); err != nil {
-			return nil, err
-		}
-	}
-	p.Plan = plan
+	p := &prepared{Plan: plan, Forced: forced}
 	// service images by digest; a dry run shows what it could not resolve
 	pins, unresolved := r.pinServices(ctx, opts, plan.Host())
 	if unresolved != nil && !dryRun {
@@ -76,6 +61,35 @@ func (r *Release) prepare(ctx context.Context, dryRun, job bool) (*prepared, err
 		return nil, err
 	}
 	return p, nil
+}
+
+// registryPlan is the plan a release follows and the overwrite --force
+// allows: the ref's plan, the credentials checked, and (but for a dry run,
+// which does not read the release's repositories) the registry's history
+// and immutability. The registry options come back for what reads on.
+func (r *Release) registryPlan(ctx context.Context, dryRun, job bool) (*version.Plan, string, []remote.Option, error) {
+	plan, err := r.plan()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if err := r.checkPublish(plan, dryRun || job); err != nil {
+		return nil, "", nil, err
+	}
+	_, opts, err := r.registryAuth(ctx)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if dryRun {
+		return plan, "", opts, nil
+	}
+	if plan, err = r.planFromRegistry(ctx, opts); err != nil {
+		return nil, "", nil, err
+	}
+	forced, err := checkImmutable(ctx, plan, opts, r.Force)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return plan, forced, opts, nil
 }
 
 // run is the release recipe: prepare, build, verify, boot-check, split,

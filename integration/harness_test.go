@@ -161,10 +161,7 @@ func errorLines(s string, n int) string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
 		if strings.Contains(l, "Error:") || strings.Contains(l, " ERROR") || strings.Contains(l, "error:") {
-			if len(l) > 400 {
-				l = l[:400] + "…"
-			}
-			out = append(out, l)
+			out = append(out, cutLine(l))
 		}
 	}
 	if len(out) > n {
@@ -189,11 +186,17 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	for i, l := range lines {
-		if len(l) > 400 {
-			lines[i] = l[:400] + "…"
-		}
+		lines[i] = cutLine(l)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// cutLine cuts a log line at 400 bytes (a file's contents can be one line).
+func cutLine(l string) string {
+	if len(l) > 400 {
+		return l[:400] + "…"
+	}
+	return l
 }
 
 // outDir is a fresh folder outside the module's source for exports.

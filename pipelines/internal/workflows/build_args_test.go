@@ -42,18 +42,10 @@ func TestServiceBuildStepInputs(t *testing.T) {
 			tmp := t.TempDir()
 			checkout := filepath.Join(tmp, "checkout")
 			runner := filepath.Join(tmp, "runner")
-			for _, d := range []string{checkout, runner} {
-				if err := os.MkdirAll(d, 0o755); err != nil {
-					t.Fatal(err)
-				}
+			if err := os.MkdirAll(runner, 0o755); err != nil {
+				t.Fatal(err)
 			}
-			if out, err := exec.Command("git", "-C", checkout, "-c", "init.defaultBranch=main", "init", "-q").CombinedOutput(); err != nil {
-				t.Fatalf("git init: %v %s", err, out)
-			}
-			gc := exec.Command("git", "-C", checkout, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x")
-			if out, err := gc.CombinedOutput(); err != nil {
-				t.Fatalf("git commit: %v %s", err, out)
-			}
+			gitRepo(t, checkout)
 			argsFile := filepath.Join(tmp, "args")
 			cmd := exec.Command("bash", append(shellArgs(w.Defaults.Run.Shell)[1:], "-c", script)...)
 			cmd.Dir = checkout
@@ -64,11 +56,7 @@ func TestServiceBuildStepInputs(t *testing.T) {
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("step failed: %v\n%s", err, out)
 			}
-			raw, err := os.ReadFile(argsFile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			argv := strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
+			argv := recordedArgs(t, argsFile)
 			var got []string
 			platforms := ""
 			for i := 0; i+1 < len(argv); i++ {

@@ -24,12 +24,7 @@ func TestChannelsDryRunSignsNothing(t *testing.T) {
 	}{{"true", "dry-run", false}, {"false", "publish", true}, {"", "publish", true}} {
 		tmp := t.TempDir()
 		checkout := filepath.Join(tmp, "checkout")
-		if out, err := exec.Command("git", "-c", "init.defaultBranch=main", "init", "-q", checkout).CombinedOutput(); err != nil {
-			t.Fatalf("git init: %v %s", err, out)
-		}
-		if out, err := exec.Command("git", "-C", checkout, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x").CombinedOutput(); err != nil {
-			t.Fatalf("git commit: %v %s", err, out)
-		}
+		gitRepo(t, checkout)
 		argsFile := filepath.Join(tmp, "args")
 		cmd := exec.Command("bash", append(shellArgs(w.Defaults.Run.Shell)[1:], "-c", script)...)
 		cmd.Dir = checkout
@@ -40,11 +35,7 @@ func TestChannelsDryRunSignsNothing(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("dry_run %q: step failed: %v\n%s", tc.dryRun, err, out)
 		}
-		raw, err := os.ReadFile(argsFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		argv := strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
+		argv := recordedArgs(t, argsFile)
 		joined := "\x00" + strings.Join(argv, "\x00") + "\x00"
 		if got := strings.Contains(joined, "\x00with-keyless\x00"); got != tc.signs {
 			t.Errorf("dry_run %q: with-keyless in the call: %t, want %t\n%q", tc.dryRun, got, tc.signs, argv)

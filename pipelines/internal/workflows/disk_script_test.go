@@ -24,14 +24,15 @@ func TestDiskScript(t *testing.T) {
 	for _, tc := range []struct {
 		name, job, needEnv string
 		freeGiB            int
-		fail               bool
+		fail, frees        bool
 		want               string
 	}{
-		{"the ISO job fits", "baremetal-iso", "", 20, false, "disk: 20 GiB free at /; the baremetal-iso job needs about 13 GiB"},
-		{"the publish job does not", "publish", "", 14, true, "::error::the publish job needs about 24 GiB of disk and this runner has 14 GiB free at /: set vars.RELEASE_RUNNER"},
-		{"an override", "publish", "10", 14, false, "needs about 10 GiB"},
-		{"a bad override", "publish", "lots", 14, true, `DISK_NEED_GIB "lots": want a whole number of GiB`},
-		{"an unknown job", "docs", "", 14, true, `disk.sh: unknown job "docs"`},
+		{"the ISO job fits", "baremetal-iso", "", 20, false, true, "disk: 20 GiB free at /; the baremetal-iso job needs about 13 GiB"},
+		{"the publish job does not", "publish", "", 14, true, true, "::error::the publish job needs about 24 GiB of disk and this runner has 14 GiB free at /: set vars.RELEASE_RUNNER"},
+		{"an override", "publish", "10", 14, false, true, "needs about 10 GiB"},
+		// bad input: refused before anything is deleted
+		{"a bad override", "publish", "lots", 14, true, false, `DISK_NEED_GIB "lots": want a whole number of GiB`},
+		{"an unknown job", "docs", "", 14, true, false, `disk.sh: unknown job "docs"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			toolchain := filepath.Join(t.TempDir(), "dotnet")
@@ -51,11 +52,8 @@ func TestDiskScript(t *testing.T) {
 			if !strings.Contains(string(out), tc.want) {
 				t.Errorf("want %q in:\n%s", tc.want, out)
 			}
-			if strings.Contains(tc.name, "unknown") || strings.Contains(tc.name, "bad") {
-				return
-			}
-			if _, err := os.Stat(toolchain); !os.IsNotExist(err) {
-				t.Errorf("%s still there: the toolchains are deleted first", toolchain)
+			if _, err := os.Stat(toolchain); os.IsNotExist(err) != tc.frees {
+				t.Errorf("%s deleted: %t, want %t (toolchains go first, and never on bad input)", toolchain, os.IsNotExist(err), tc.frees)
 			}
 		})
 	}

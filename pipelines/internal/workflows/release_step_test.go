@@ -43,6 +43,28 @@ func stepScript(t *testing.T, file, job string, match func(string) bool) (workfl
 	return w, ""
 }
 
+// gitRepo makes a git repository in dir with one empty commit on main.
+func gitRepo(t *testing.T, dir string) {
+	t.Helper()
+	for _, args := range [][]string{{"init", "-q", dir}, {"-C", dir, "commit", "-q", "--allow-empty", "-m", "x"}} {
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v %s", args, err, out)
+		}
+	}
+}
+
+// recordedArgs reads the arguments a recording dagger stand-in wrote
+// (printf '%s\0' "$@" > file).
+func recordedArgs(t *testing.T, file string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
+}
+
 // The GitHub Release step of release.yml, run as a runner runs it against a
 // gh stand-in: a new release is created as a draft and then published; a
 // draft left by a failed run gets its assets replaced; a published release
