@@ -70,7 +70,7 @@ func (m *UnisonPlatform) QaSmoke(
 	// Seconds to wait for SSH and the health endpoints after boot; default: 180.
 	// +optional
 	healthTimeout int,
-	// Guest memory in MiB; default: 2048.
+	// Guest memory in MiB (an ISO's three boots run side by side, each with this much); default: 2048.
 	// +optional
 	memory int,
 	// Accelerator: auto (KVM when the engine can give it, else TCG), kvm (fails without KVM) or tcg. KVM needs the insecure root capability, asked for only after a probe boot with KVM worked.

@@ -29,7 +29,7 @@ func checkPlatformReport(t *testing.T, report, inferenceImage string) {
 		// what compose and Docker report, judged against the service contract
 		"auth running healthy", "orchestrator running healthy", "inference not root", "context read-only root", "auth no capabilities",
 		"orchestrator no new privileges", "inference loopback ports", "context bounded logs", "inference models /unison/models/models.json",
-		"listeners", "reboot"} {
+		"listeners", "reboot", "first boot once"} {
 		assert.Contains(t, junit, `<testcase name="`+c+`"`)
 	}
 	assert.Contains(t, summary, "in the guest: GET 127.0.0.1:8088/health -> 200")
@@ -37,6 +37,7 @@ func checkPlatformReport(t *testing.T, report, inferenceImage string) {
 	assert.Regexp(t, `answered by qwen2.5:[0-9.]+b of the models.json mounted in the inference container`, summary)
 	assert.Contains(t, summary, "only SSH listens beyond loopback")
 	assert.Contains(t, summary, "after a reboot: compose reports every container healthy again")
+	assert.Contains(t, summary, "after a reboot: the first-boot unit was skipped")
 	assert.Contains(t, junit, `failures="0"`)
 	// default accelerator (auto): KVM when a probe boot with it works, else TCG
 	assert.Regexp(t, `accel (tcg \(auto: .+\)|kvm \(a probe boot with KVM worked\))`, readFile(t, filepath.Join(report, "run.txt")))
@@ -56,7 +57,7 @@ func checkPlatformReport(t *testing.T, report, inferenceImage string) {
 // any boot; a registry given as a URL is refused.
 func checkQaSmokeItself(t *testing.T, dir, img, probe string) {
 	hang := []string{"qa-smoke", "--image", img, "--boot-files", probe, "--health-timeout", "45",
-		"--kernel-args", "probe=hang console=ttyS0", "--boot-timeout", "60"}
+		"--kernel-args", "probe=hang console=ttyS0", "--boot-timeout", "30"}
 
 	// the default accelerator (auto) falls back to TCG with the reason
 	report := filepath.Join(dir, "report-hang")
@@ -66,7 +67,7 @@ func checkQaSmokeItself(t *testing.T, dir, img, probe string) {
 	t.Log("\n" + summary)
 	assert.Contains(t, summary, "qa-smoke: FAILED")
 	assert.Contains(t, summary, "FAIL boot")
-	assert.Regexp(t, `timeout: no 'UNISON-FIRSTBOOT: done' on the serial console within 60s`, summary)
+	assert.Regexp(t, `timeout: no 'UNISON-FIRSTBOOT: done' on the serial console within 30s`, summary)
 	assert.Contains(t, readFile(t, filepath.Join(report, "junit.xml")), "<failure message=")
 	assert.Contains(t, readFile(t, filepath.Join(report, "serial.log")), "PROBE-HANG", "the serial log comes with a failure")
 	run := readFile(t, filepath.Join(report, "run.txt"))

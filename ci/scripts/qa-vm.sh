@@ -5,7 +5,8 @@
 # /in/plan.tsv inside the guest against 127.0.0.1; from outside, every
 # service port must not answer. Then what compose and Docker report of the
 # platform's containers and what listens in the guest (judged in qa.go),
-# and a reboot: the platform must come back on its own. Results in /report.
+# and a reboot: the platform must come back on its own and the first-boot
+# unit must not run again. Results in /report.
 set -u
 mkdir -p /report /w; : > /report/results.tsv; : > /report/serial.log; : > /report/serial-reboot.log; : > /report/guest.log
 date +%s > /report/started # qa.go tells a fresh run from a replayed one
@@ -156,6 +157,16 @@ if [ $ssh_ok = 1 ]; then
     record reboot fail "$(since "$T1")" "after a reboot: not every container healthy within ${HEALTH_TIMEOUT}s: $(jq -rs 'flatten | map(.Service + " " + .State + " " + .Health) | join(", ")' /report/reboot-ps.json 2>/dev/null)"
   fi
   guest "echo '--- after the reboot'; sudo journalctl -b --no-pager -o cat -u unison-platform -u docker | tail -40; $COMPOSE ps -a 2>&1" >> /report/guest.log 2>&1
+  # the first-boot unit ran at the first boot only: its done marker skips it since
+  T1=$(now)
+  cond=$(guest "systemctl show -p ConditionResult --value unisonos-firstboot.service" 2>/dev/null)
+  if grep -qF "UNISON-FIRSTBOOT: start" /report/serial-reboot.log; then
+    record "first boot once" fail "$(since "$T1")" "after a reboot: the first-boot unit ran again (UNISON-FIRSTBOOT: start on the console)"
+  elif [ "$cond" = no ]; then
+    record "first boot once" pass "$(since "$T1")" "after a reboot: the first-boot unit was skipped (its condition, the done marker, held)"
+  else
+    record "first boot once" fail "$(since "$T1")" "after a reboot: unisonos-firstboot.service ConditionResult=${cond:-unknown}, want no (skipped by its done marker)"
+  fi
   fi
 fi
 ssh -O exit -o ControlPath=/w/ssh-control "$QA_USER@127.0.0.1" 2>/dev/null

@@ -410,7 +410,7 @@ func (s *Set) Compose() []byte {
 				fmt.Fprintf(&b, "      %s:\n        condition: service_healthy\n", dep)
 			}
 		}
-		fmt.Fprintf(&b, "    healthcheck:\n      test: [\"CMD\", \"%s\"]\n      interval: 10s\n      timeout: 5s\n      retries: 3\n      start_period: 30s\n", HealthCheck)
+		fmt.Fprintf(&b, "    healthcheck:\n      test: [\"CMD\", \"%s\"]\n      interval: 5s\n      timeout: 5s\n      retries: 3\n      start_period: 30s\n", HealthCheck)
 		fmt.Fprintf(&b, "    logging:\n      driver: json-file\n      options:\n        max-size: \"%s\"\n        max-file: \"%d\"\n", LogMaxSize, LogMaxFiles)
 	}
 	return []byte(b.String())
