@@ -7,12 +7,16 @@ import (
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/autoinstall"
+	"github.com/project-unisonOS/unison-platform/pipelines/bundle"
 	"github.com/project-unisonOS/unison-platform/pipelines/release"
+	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
 
 // Writes an unattended copy of a public release ISO for this build's admin (with-admin): only the payload changes.
 //
-// The ISO is checked against the release's SHA256SUMS first. The copy keeps
+// The ISO is checked against the release's SHA256SUMS first; the release's
+// channel (its bundle's version) sets the rules, as in a build: a stable
+// release needs an SSH key, password SSH stays off. The copy keeps
 // the published boot setup (replayed), bundle, volume ID and late-commands;
 // only /nocloud/user-data, /nocloud/meta-data and /autoinstall.yaml change:
 // the admin user, SSH keys and host name instead of the installer's
@@ -43,12 +47,22 @@ func (b *Build) PersonalizeIso(
 		return nil, fmt.Errorf("sha256-sums: %w", err)
 	}
 	info := runScript(b.Root.isoTools().WithMountedFile("/in/public.iso", iso).
-		WithEnvVariable("EXPECTED", want).WithEnvVariable("NAME", name), "personalize-info.sh").Directory("/out")
+		WithEnvVariable("EXPECTED", want).WithEnvVariable("NAME", name).
+		WithEnvVariable("BUNDLE", autoinstall.DefaultBundleFile), "personalize-info.sh").Directory("/out")
 	published, err := info.File("user-data").Contents(ctx)
 	if err != nil {
 		return nil, err
 	}
-	userData, err := b.personalUserData(ctx, published)
+	meta, err := info.File("metadata.json").Contents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	md, err := bundle.ParseMetadata([]byte(meta))
+	if err != nil {
+		return nil, fmt.Errorf("iso: the bundle's metadata.json: %w", err)
+	}
+	// the channel's rules, as its build applied them (stable: an SSH key required)
+	userData, err := b.personalUserData(ctx, published, version.IsStable(md.Version))
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +83,7 @@ func (b *Build) PersonalizeIso(
 }
 
 // personalUserData is the published user-data with this build's admin.
-func (b *Build) personalUserData(ctx context.Context, published string) (string, error) {
+func (b *Build) personalUserData(ctx context.Context, published string, stable bool) (string, error) {
 	tmpl, err := b.Root.Images.File("autoinstall/user-data.yaml.tmpl").Contents(ctx)
 	if err != nil {
 		return "", err
@@ -79,5 +93,5 @@ func (b *Build) personalUserData(ctx context.Context, published string) (string,
 		return "", err
 	}
 	return autoinstall.Personalize(tmpl, published, autoinstall.Config{Hostname: a.Hostname, Username: a.User,
-		SSHAuthorizedKeys: a.Keys, PasswordHash: a.PasswordHash})
+		SSHAuthorizedKeys: a.Keys, PasswordHash: a.PasswordHash, Stable: stable})
 }

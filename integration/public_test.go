@@ -100,6 +100,16 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 	assert.Contains(t, r.Stderr, "personalized already")
 	_, err = os.Stat(filepath.Join(dir, "x3"))
 	assert.True(t, os.IsNotExist(err), "no output on bad input")
+	// the release's channel (its bundle's version, v0.6.0: stable) sets the rules, as in
+	// its build: a password hash and no SSH key is refused
+	require.NoError(t, os.WriteFile(sums, []byte(sum+"  unisonos-baremetal-v0.6.0.iso\n"), 0o644))
+	t.Setenv("UNISON_TEST_HASH", testHash)
+	r = daggerCall(t, 10*time.Minute, "build", "with-admin", "--password-hash", "env:UNISON_TEST_HASH", "--hostname", "edge-01",
+		"personalize-iso", "--iso", iso, "--sha256-sums", sums, "export", "--path", filepath.Join(dir, "x5"))
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, "stable releases require at least one SSH key")
+	_, err = os.Stat(filepath.Join(dir, "x5"))
+	assert.True(t, os.IsNotExist(err), "no output on bad input")
 
 	// with-admin on a public build is refused
 	r = daggerCall(t, 5*time.Minute, "build", "--public", "with-admin", "--ssh-authorized-keys", testKey, "iso", "--base-iso", base, "export", "--path", filepath.Join(dir, "x4"))

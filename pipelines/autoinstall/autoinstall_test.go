@@ -131,6 +131,15 @@ func TestValidateRejectsEditedTemplates(t *testing.T) {
 		"no docker":            {"    - \"docker.io\"\n", "", "packages must include docker.io (or late-commands install it from the medium"},
 		"password SSH left to the installer": {"/etc/ssh/sshd_config.d/05-unisonos-keys-only.conf", "/tmp/x.conf",
 			"late-commands must write /etc/ssh/sshd_config.d/05-unisonos-keys-only.conf (PasswordAuthentication no) on stable and public media"},
+		// what cloud-init and subiquity act on but the rules above would not see
+		"top-level cloud-config key": {"autoinstall:\n", "ssh_pwauth: true\nautoinstall:\n", `top-level key "ssh_pwauth": only autoinstall: is allowed`},
+		"top-level users":            {"autoinstall:\n", "users: [{name: x, plain_text_passwd: x}]\nautoinstall:\n", `top-level key "users"`},
+		"top-level key after":        {"autoinstall:\n", "autoinstall:\n  x: 1\nruncmd: [id]\nz:\n", "line "},
+		"second document":            {"#cloud-config\n", "#cloud-config\nautoinstall: {version: 1}\n---\n", "a second YAML document"},
+		"anchor":                     {"allow-pw: false", "allow-pw: &pw false", "YAML anchor &pw"},
+		"anchor and alias":           {"  ssh:\n", "  x-ssh: &s {allow-pw: true}\n  ssh:\n", "YAML anchor &s"},
+		"merge key":                  {"  ssh:\n", "  ssh:\n    <<: {allow-pw: true}\n", "YAML merge key <<"},
+		"tagged merge key":           {"  ssh:\n", "  ssh:\n    !!merge <<: {allow-pw: true}\n", "YAML merge key <<"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

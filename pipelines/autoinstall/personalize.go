@@ -27,6 +27,11 @@ func Personalize(tmpl, published string, c Config) (string, error) {
 	if ai == nil || ai.Kind != yaml.MappingNode {
 		return "", fmt.Errorf("iso: /nocloud/user-data has no autoinstall section (not a UnisonOS ISO?)")
 	}
+	// access given in a way the rewrite below would keep (a top-level key, an
+	// anchor or merge key reused under autoinstall) is refused, not carried over
+	if err := checkStructure(published); err != nil {
+		return "", fmt.Errorf("iso: /nocloud/user-data: %w", err)
+	}
 	if mapValue(ai, "interactive-sections") == nil {
 		return "", fmt.Errorf("iso: its installer asks for nothing: it is personalized already (use a public release ISO)")
 	}

@@ -2,6 +2,7 @@ package autoinstall
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/project-unisonOS/unison-platform/pipelines/internal/golden"
@@ -37,6 +38,18 @@ func TestPersonalize(t *testing.T) {
 
 	_, err = Personalize(tmpl(t), got, Config{SSHAuthorizedKeys: []string{key}})
 	assert.ErrorContains(t, err, "personalized already")
+	// access the rewrite would carry over: refused before anything is rendered
+	for name, tc := range map[string]struct{ from, to, want string }{
+		"top-level users":      {"autoinstall:\n", "users: [{name: eve, ssh_authorized_keys: [x]}]\nautoinstall:\n", `top-level key "users"`},
+		"top-level ssh_pwauth": {"autoinstall:\n", "ssh_pwauth: true\nautoinstall:\n", `top-level key "ssh_pwauth"`},
+		"anchor reused":        {"  ssh:\n", "  early-commands: &e [\"true\"]\n  ssh:\n", "YAML anchor &e"},
+		"merge key":            {"  ssh:\n", "  ssh:\n    <<: {allow-pw: true}\n", "YAML merge key <<"},
+	} {
+		require.Contains(t, public, tc.from, name)
+		_, err := Personalize(tmpl(t), strings.Replace(public, tc.from, tc.to, 1), Config{Hostname: "edge-01", SSHAuthorizedKeys: []string{key}, Stable: true})
+		assert.ErrorContains(t, err, "iso: /nocloud/user-data: autoinstall user-data: ", name)
+		assert.ErrorContains(t, err, tc.want, name)
+	}
 	_, err = Personalize(tmpl(t), public, Config{Stable: true, PasswordHash: hash})
 	assert.ErrorContains(t, err, "stable releases require at least one SSH key")
 	_, err = Personalize(tmpl(t), "#cloud-config\nfoo: [", Config{SSHAuthorizedKeys: []string{key}})

@@ -23,6 +23,9 @@ func Validate(userData string, stable bool) error {
 	if !strings.HasPrefix(userData, "#cloud-config\n") {
 		return invalid("must start with #cloud-config")
 	}
+	if err := checkStructure(userData); err != nil {
+		return err
+	}
 	var doc map[string]any
 	if err := yaml.Unmarshal([]byte(userData), &doc); err != nil {
 		return invalid("not valid YAML: %v", err)
@@ -186,4 +189,54 @@ func lateText(ai map[string]any) string {
 		}
 	}
 	return late
+}
+
+// checkStructure refuses what the rules below would not see but cloud-init
+// and subiquity act on: a second YAML document, a top-level key other than
+// autoinstall (cloud-init applies it in the installer's live session: users,
+// ssh_pwauth, runcmd ...), and YAML anchors, aliases and merge keys (a value
+// checked in one place can be reused, or merged over, in another).
+func checkStructure(userData string) error {
+	dec := yaml.NewDecoder(strings.NewReader(userData))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		return invalid("not valid YAML: %v", err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return invalid("line %d: a second YAML document: the user-data is one document, autoinstall: only", extra.Line)
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return invalid("no autoinstall: section")
+	}
+	top := doc.Content[0]
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		if k := top.Content[i]; k.Value != "autoinstall" {
+			return invalid("line %d: top-level key %q: only autoinstall: is allowed (cloud-init would apply %q to the installer's live system, outside these rules; put installed-system settings under autoinstall.user-data)", k.Line, k.Value, k.Value)
+		}
+	}
+	return walkNodes(top, func(n *yaml.Node) error {
+		switch {
+		case n.Kind == yaml.AliasNode:
+			return invalid("line %d: YAML alias *%s: write the value out (an alias repeats a value where these rules do not look)", n.Line, n.Value)
+		case n.Anchor != "":
+			return invalid("line %d: YAML anchor &%s: write the value out, without anchors", n.Line, n.Anchor)
+		case n.Tag == "!!merge" || n.Kind == yaml.ScalarNode && n.Value == "<<" && n.Style == 0:
+			return invalid("line %d: YAML merge key <<: write the keys out (a merge can add or override keys these rules check)", n.Line)
+		}
+		return nil
+	})
+}
+
+// walkNodes calls f on n and every node below it, stopping at the first error.
+func walkNodes(n *yaml.Node, f func(*yaml.Node) error) error {
+	if err := f(n); err != nil {
+		return err
+	}
+	for _, c := range n.Content {
+		if err := walkNodes(c, f); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -146,3 +146,16 @@ func (in Input) Readme() []byte {
 	}
 	return []byte(b.String())
 }
+
+// ParseMetadata reads a bundle's metadata.json (the one on a medium, say)
+// and checks its version label.
+func ParseMetadata(b []byte) (Metadata, error) {
+	var m Metadata
+	if err := json.Unmarshal(b, &m); err != nil {
+		return Metadata{}, fmt.Errorf("not valid JSON: %v", err)
+	}
+	if err := version.CheckLabel(m.Version); err != nil {
+		return Metadata{}, fmt.Errorf("version: %w", err)
+	}
+	return m, nil
+}

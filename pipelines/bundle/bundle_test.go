@@ -66,3 +66,17 @@ func TestEnvTemplateModels(t *testing.T) {
 	assert.Contains(t, env, "\nUNISON_MODELS_STORE=/opt/unison-platform/offline/models\n", "an offline medium serves its own store")
 	assert.Equal(t, InstallDir+"/models.json", compat.HostModelsFile)
 }
+
+func TestParseMetadata(t *testing.T) {
+	m, err := ParseMetadata([]byte(`{"name":"unison-platform","version":"v0.6.0","platform_version":"0.6.0"}`))
+	require.NoError(t, err)
+	assert.Equal(t, "v0.6.0", m.Version)
+	for in, want := range map[string]string{
+		`{"version":"v0.6.0"`:           "not valid JSON",
+		`{"name":"unison-platform"}`:    "version:",
+		`{"version":"0.6.0; rm -rf /"}`: "version:",
+	} {
+		_, err := ParseMetadata([]byte(in))
+		assert.ErrorContains(t, err, want, in)
+	}
+}
