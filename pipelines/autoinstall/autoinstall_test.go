@@ -134,7 +134,7 @@ func TestValidateRejectsEditedTemplates(t *testing.T) {
 		// what cloud-init and subiquity act on but the rules above would not see
 		"top-level cloud-config key": {"autoinstall:\n", "ssh_pwauth: true\nautoinstall:\n", `top-level key "ssh_pwauth": only autoinstall: is allowed`},
 		"top-level users":            {"autoinstall:\n", "users: [{name: x, plain_text_passwd: x}]\nautoinstall:\n", `top-level key "users"`},
-		"top-level key after":        {"autoinstall:\n", "autoinstall:\n  x: 1\nruncmd: [id]\nz:\n", "line "},
+		"top-level key after":        {"autoinstall:\n", "autoinstall:\n  x: 1\nruncmd: [id]\nz:\n", `top-level key "runcmd"`},
 		"second document":            {"#cloud-config\n", "#cloud-config\nautoinstall: {version: 1}\n---\n", "a second YAML document"},
 		"anchor":                     {"allow-pw: false", "allow-pw: &pw false", "YAML anchor &pw"},
 		"anchor and alias":           {"  ssh:\n", "  x-ssh: &s {allow-pw: true}\n  ssh:\n", "YAML anchor &s"},
