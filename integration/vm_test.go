@@ -117,29 +117,30 @@ e2fsck -fn "$FS" >/dev/null && echo fsck-clean`}).Stdout(ctx)
 	// and each gets its own. (That the first-boot unit does not run again at
 	// the next boot and the platform comes back is qa-smoke's reboot check,
 	// run in TestRelease's QA gate and TestOfflineVM.)
+	// One exec runs both machines: concurrent execs from one parent once hit
+	// a race in the engine's CA-certificate clean-up (CI, stop 37).
 	const firstBoot = "probe=disk console=ttyS0 unison.test_poweroff systemd.show_status=1"
-	first := v.WithExec([]string{"sh", "-c", "cp /in/vm.qcow2 /disk.qcow2 && mkdir -p /out"}).
-		WithExec([]string{"sh", "-c", bootDisk, "boot", "/disk.qcow2", "/out/boot1.log", firstBoot})
-	other := v.WithExec([]string{"sh", "-c", "cp /in/vm.qcow2 /disk2.qcow2 && mkdir -p /out"}).
-		WithExec([]string{"sh", "-c", bootDisk, "boot", "/disk2.qcow2", "/out/boot2.log", firstBoot})
-	otherBooted := make(chan error, 1)
-	go func() { _, err := other.Sync(ctx); otherBooted <- err }()
-	log1, err := first.File("/out/boot1.log").Contents(ctx)
+	booted := v.WithExec([]string{"sh", "-c", `set -e
+mkdir -p /out; cp /in/vm.qcow2 /disk.qcow2; cp /in/vm.qcow2 /disk2.qcow2
+sh -c "$0" boot /disk.qcow2 /out/boot1.log "$1" & a=$!
+sh -c "$0" boot /disk2.qcow2 /out/boot2.log "$1" & b=$!
+wait $a; wait $b`, bootDisk, firstBoot})
+	log1, err := booted.File("/out/boot1.log").Contents(ctx)
 	require.NoError(t, err)
-	require.NoError(t, <-otherBooted, "the second machine's first boot")
+	log2, err := booted.File("/out/boot2.log").Contents(ctx)
+	require.NoError(t, err)
 	assert.Equal(t, 1, strings.Count(log1, "UNISON-FIRSTBOOT: start version=v1.2.3"), log1)
 	// no edit needed: the first boot generates the secrets and starts the platform
 	assert.Contains(t, log1, "UNISON-FIRSTBOOT: unison-platform.service started")
 	assert.Contains(t, log1, "UNISON-FIRSTBOOT: done")
 	assert.Contains(t, log1, "qemu rc=0")
-	log2, err := other.File("/out/boot2.log").Contents(ctx)
-	require.NoError(t, err)
+	assert.Contains(t, log2, "qemu rc=0")
 	assert.Contains(t, log2, "UNISON-FIRSTBOOT: done")
 
 	// the secrets: generated at first boot on the machine, 0600, distinct, 32 bytes;
 	// another machine booted from the same image gets others
-	env1 := readEnv(t, first, "/disk.qcow2")
-	env2 := readEnv(t, other, "/disk2.qcow2")
+	env1 := readEnv(t, booted, "/disk.qcow2")
+	env2 := readEnv(t, booted, "/disk2.qcow2")
 	for _, k := range []string{"UNISON_AUTH_SECRET", "UNISON_JWT_SECRET"} {
 		assert.Regexp(t, `^[0-9a-f]{64}$`, env1[k], k)
 		assert.Regexp(t, `^[0-9a-f]{64}$`, env2[k], k)
