@@ -113,10 +113,10 @@ build_binaries() {
   mkdir -p "$BIN.tmp"
   local ldf="-s -w -X github.com/dagger/dagger/engine.Version=$DAGGER_VERSION -X github.com/dagger/dagger/engine.Tag=$DAGGER_VERSION"
   (cd "$src" && go mod download)
-  for p in dagger engine init dnsname codegen introspect; do
-    log "  go build ./cmd/$p"
-    (cd "$src" && CGO_ENABLED=0 go build -trimpath -tags 'dfexcludepatterns dfparents' -ldflags "$ldf" -o "$BIN.tmp/$p" "./cmd/$p")
-  done
+  # one go build for the six commands: their shared packages compile once, on every core
+  log "  go build ./cmd/{dagger,engine,init,dnsname,codegen,introspect}"
+  (cd "$src" && CGO_ENABLED=0 go build -trimpath -tags 'dfexcludepatterns dfparents' -ldflags "$ldf" -o "$BIN.tmp/" \
+    ./cmd/dagger ./cmd/engine ./cmd/init ./cmd/dnsname ./cmd/codegen ./cmd/introspect)
   cp "$SOURCE_PINS" "$BIN.tmp/source.sum"
   rm -rf "$BIN"; mv "$BIN.tmp" "$BIN"; rm -rf "$src"
 }
@@ -270,10 +270,20 @@ cmd_build() {
   need_root build; check_prereqs
   mkdir -p "$D"
   build_helpers
-  build_binaries
+  # the Go builds (CPU) run while debootstrap and apt fetch and unpack (network,
+  # disk): a cold build takes about the longer of the two, not their sum. A
+  # failing step stops the others (the EXIT trap) and fails the build.
+  local bins cos
+  build_binaries & bins=$!
+  build_cosign & cos=$!
+  # shellcheck disable=SC2064 # the PIDs are known now
+  trap "pkill -P $bins; pkill -P $cos; kill $bins $cos 2>/dev/null; wait" EXIT
   build_base_rootfs
   build_trixie_rootfs
   build_engine_rootfs
+  wait "$bins" || die "dagger $DAGGER_VERSION: not built (see above)"
+  wait "$cos" || die "cosign $COSIGN_VERSION: not built (see above)"
+  trap - EXIT
   engine_config
   build_gosdk_rootfs
   build_images
