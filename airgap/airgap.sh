@@ -192,6 +192,20 @@ build_engine_rootfs() {
   touch "$D/engine-rootfs.done"
 }
 
+# engine_cas: the host's extra CAs in the engine's own trust (HOST_CAS), and
+# its custom CA directory empty: the engine then installs none in containers
+engine_cas() {
+  local R=$ENGINE_ROOTFS c
+  mkdir -p "$R/usr/local/share/ca-certificates" "$R/usr/share/ca-certificates/unison-extra"
+  find "$R/usr/local/share/ca-certificates" "$R/usr/share/ca-certificates/unison-extra" -mindepth 1 -delete
+  sed -i '/^unison-extra\//d' "$R/etc/ca-certificates.conf"
+  for c in $(host_cas); do
+    cp "$c" "$R/usr/share/ca-certificates/unison-extra/"
+    echo "unison-extra/$(basename "$c")" >> "$R/etc/ca-certificates.conf"
+  done
+  chroot "$R" update-ca-certificates --fresh >/dev/null 2>&1 || die "engine rootfs: update-ca-certificates failed"
+}
+
 # engine_config writes engine.json at every start: the registries, and a
 # cap on the engine's cache (UNISON_AIRGAP_CACHE_MAX, else cache_cap; the
 # garbage collector removes the least recently used entries above it). The
@@ -229,12 +243,28 @@ cache_cap() {
   echo "${gb}GB"
 }
 
+# HOST_CAS: the host's extra CAs (a TLS-intercepting proxy's), the files
+# and their hash. The engine does not get them to install in every container:
+# around every exec in an image with ca-certificates (the Go SDK runtime's:
+# every module function call) it would run update-ca-certificates twice,
+# seconds each. They are in the engine's own trust (engine_cas) and baked
+# into the Go SDK runtime image, whose module builds reach the Go module
+# proxy; the tests' other containers reach only the plain-HTTP archive and
+# registries.
+HOST_CAS=/usr/local/share/ca-certificates
+host_cas() { find "$HOST_CAS" -maxdepth 1 -name '*.crt' -type f 2>/dev/null | sort; }
+host_cas_sum() { host_cas | xargs -r cat | sha256sum | cut -c1-16; }
+
 build_gosdk_rootfs() {
-  [ -f "$D/gosdk-rootfs.done" ] && { log "Go SDK rootfs: cached"; return; }
-  log "Go SDK runtime rootfs (Go $(go env GOVERSION))"
+  local cas; cas=$(host_cas_sum)
+  if [ -f "$D/gosdk-rootfs.done" ] && [ "$(cat "$D/gosdk-rootfs.done")" = "cas $cas" ]; then log "Go SDK rootfs: cached"; return; fi
+  log "Go SDK runtime rootfs (Go $(go env GOVERSION)), with the host's extra CAs ($(host_cas | wc -l))"
+  rm -f "$D/images.done"
   local G=$D/gosdk-rootfs
   rm -rf "$G"; cp -a "$D/base-rootfs" "$G"
   inchroot "$G" "$APT git openssh-client ca-certificates openssl >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"
+  host_cas | xargs -r cp -t "$G/usr/local/share/ca-certificates/"
+  inchroot "$G" "update-ca-certificates >/dev/null"
   cp -a "$(go env GOROOT)" "$G/usr/local/go"
   install -m 0755 "$BIN/codegen" "$G/usr/local/bin/codegen"
   mkdir -p "$G/go/pkg/mod" "$G/go/bin" "$G/root/.cache/go-build"
@@ -243,7 +273,7 @@ build_gosdk_rootfs() {
   if [ -f "$REPO/ci/go.mod" ]; then
     (cd "$REPO/ci" && GOMODCACHE="$G/go/pkg/mod" GOFLAGS=-modcacherw go mod download) || log "pre-warm skipped (go mod download failed)"
   fi
-  touch "$D/gosdk-rootfs.done"
+  echo "cas $cas" > "$D/gosdk-rootfs.done"
 }
 
 # ---- 3. images ---------------------------------------------------------------
@@ -467,12 +497,7 @@ cmd_start() {
   install -m 0755 "$BIN/init" "$R/usr/local/bin/dagger-init"
   install -m 0755 "$BIN/dnsname" "$R/opt/cni/bin/dnsname"
   cp /etc/resolv.conf "$R/etc/resolv.conf"
-  # extra CAs (TLS-intercepting proxies): the engine installs them in every container
-  mkdir -p "$R/usr/local/share/ca-certificates"
-  find "$R/usr/local/share/ca-certificates" -name '*.crt' -delete
-  if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
-    cp /usr/local/share/ca-certificates/*.crt "$R/usr/local/share/ca-certificates/"
-  fi
+  engine_cas
   rm -f "$SOCK"
   failpoint files
 
