@@ -143,6 +143,7 @@ func (m *UnisonPlatform) qaDisk(ctx context.Context, image, services *dagger.Fil
 		WithMountedFile("/in/seed.iso", seed).
 		WithMountedFile("/in/qa-key", key).
 		WithNewFile("/in/plan.tsv", qa.PlanTSV(checks)).
+		WithNewFile("/in/hardening.sh", qa.HardeningScript+"\n").
 		WithEnvVariable("PORTS", strings.Join(ports, " ")).
 		WithEnvVariable("ACCEL", acc.Name).
 		WithNewFile("/report/accel.txt", acc.String()+isolatedNote(env)+"\n")
@@ -189,7 +190,11 @@ func platformJudge(servicesJSON string) qaJudge {
 		if err != nil {
 			return nil, err
 		}
-		return append(out, l), nil
+		hard, err := read("hardening.txt")
+		if err != nil {
+			return nil, err
+		}
+		return append(append(out, l), qa.Hardening(hard)...), nil
 	}
 }
 

@@ -97,12 +97,12 @@ func TestOfflineVM(t *testing.T) {
 	assert.Regexp(t, `qa-smoke: PASSED \([0-9]+ checks, 0 failed\)`, summary)
 	for _, want := range []string{"answered by qwen2.5:0.5b of the models.json mounted in the inference container",
 		"only SSH listens beyond loopback", "after a reboot: compose reports every container healthy again",
-		"after a reboot: the first-boot unit was skipped"} {
+		"after a reboot: the first-boot unit was skipped", "firewall (ufw) active: incoming denied but SSH", "unattended upgrades on"} {
 		assert.Contains(t, summary, want)
 	}
 	assert.Contains(t, readFile(t, filepath.Join(report, "junit.xml")), `<testcase name="inference models /unison/models/store"`)
 	serial := readFile(t, filepath.Join(report, "serial.log"))
-	for _, want := range []string{"UNISON-FIRSTBOOT: installed Docker from the medium", "UNISON-FIRSTBOOT: loaded image inference from the medium",
+	for _, want := range []string{"UNISON-FIRSTBOOT: firewall on", "UNISON-FIRSTBOOT: installed Docker from the medium", "UNISON-FIRSTBOOT: loaded image inference from the medium",
 		"UNISON-FIRSTBOOT: unison-platform.service started"} {
 		assert.Contains(t, serial, want)
 	}

@@ -29,7 +29,7 @@ func checkPlatformReport(t *testing.T, report, inferenceImage string) {
 		// what compose and Docker report, judged against the service contract
 		"auth running healthy", "orchestrator running healthy", "inference not root", "context read-only root", "auth no capabilities",
 		"orchestrator no new privileges", "inference loopback ports", "context bounded logs", "inference models /unison/models/models.json",
-		"listeners", "reboot", "first boot once"} {
+		"listeners", "reboot", "first boot once", "firewall", "unattended upgrades"} {
 		assert.Contains(t, junit, `<testcase name="`+c+`"`)
 	}
 	assert.Contains(t, summary, "in the guest: GET 127.0.0.1:8088/health -> 200")
@@ -38,6 +38,9 @@ func checkPlatformReport(t *testing.T, report, inferenceImage string) {
 	assert.Contains(t, summary, "only SSH listens beyond loopback")
 	assert.Contains(t, summary, "after a reboot: compose reports every container healthy again")
 	assert.Contains(t, summary, "after a reboot: the first-boot unit was skipped")
+	// the seed's hardening in the guest: the firewall on, SSH its only way in; unattended upgrades on
+	assert.Contains(t, summary, "firewall (ufw) active: incoming denied but SSH")
+	assert.Contains(t, summary, "unattended upgrades on")
 	assert.Contains(t, junit, `failures="0"`)
 	// default accelerator (auto): KVM when a probe boot with it works, else TCG
 	assert.Regexp(t, `accel (tcg \(auto: .+\)|kvm \(a probe boot with KVM worked\))`, readFile(t, filepath.Join(report, "run.txt")))

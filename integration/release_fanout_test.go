@@ -39,7 +39,7 @@ func checkFanout(t *testing.T, dir string, sums map[string]string, call func(ter
 		assert.NotEmpty(t, rec.Evidence, "%s: what its SBOM says", job)
 		recs = append(recs, rec)
 	}
-	assert.Equal(t, []string{"qa-smoke: PASSED (47 checks, 0 failed)"}, recs[0].QA.Suites, "the VM job booted its disk")
+	assert.Equal(t, []string{"qa-smoke: PASSED (49 checks, 0 failed)"}, recs[0].QA.Suites, "the VM job booted its disk")
 	assert.Equal(t, []string{"qa-smoke-iso: PASSED (3 checks, 0 failed)"}, recs[1].QA.Suites, "the ISO job booted its ISO")
 
 	// a job's output missing, or a file changed after its job: refused before publishing
