@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/artifact"
@@ -147,12 +148,15 @@ func (b *Build) iso(ctx context.Context, o isoOptions) (*dagger.Directory, error
 	if err != nil {
 		return nil, err
 	}
-	stage = stage.
-		WithNewFile("nocloud/user-data", userData).
-		WithNewFile("nocloud/meta-data", autoinstall.MetaData("unisonos-"+b.Version, a.Hostname)).
-		WithFile("nocloud/models.json", tree.File("models.json")).
-		WithFile("nocloud/"+autoinstall.DefaultBundleFile, b.bundleTar(tree)).
-		WithNewFile("autoinstall.yaml", autoinstall.AutoinstallYAML(userData))
+	stage, err = b.stagePayload(stage, a.PasswordHash,
+		payloadFile{"nocloud/user-data", userData},
+		payloadFile{"nocloud/meta-data", autoinstall.MetaData("unisonos-"+b.Version, a.Hostname)},
+		payloadFile{"autoinstall.yaml", autoinstall.AutoinstallYAML(userData)})
+	if err != nil {
+		return nil, err
+	}
+	stage = stage.WithFile("nocloud/models.json", tree.File("models.json")).
+		WithFile("nocloud/"+autoinstall.DefaultBundleFile, b.bundleTar(tree))
 	maps = append(maps, "-map", "/stage/nocloud", "/nocloud", "-map", "/stage/autoinstall.yaml", "/autoinstall.yaml")
 	kind := artifact.ISO
 	if b.Offline {
@@ -182,6 +186,43 @@ func (m *UnisonPlatform) remaster(base *dagger.File, stage *dagger.Directory, ou
 		// a mounted output is its own snapshot: no copy of the ISO out of the container's root filesystem
 		WithMountedDirectory("/out", dag.Directory())
 	return runScript(c, "iso-remaster.sh", maps...).Directory("/out")
+}
+
+// hashPlaceholder stands where the admin's password hash goes in staged
+// payload texts until seal-hash.sh puts the hash there from its secret.
+const hashPlaceholder = "UNISON-PASSWORD-HASH-FROM-DAGGER-SECRET"
+
+// payloadFile is one staged text of an installer payload.
+type payloadFile struct{ Path, Text string }
+
+// stagePayload adds the payload texts to stage. The admin's password hash
+// (hash: the value the checks read) stays a Dagger secret: the texts are
+// written with hashPlaceholder where it stands, and seal-hash.sh puts it
+// back inside a container from the mounted secret, so no call argument,
+// cache key or trace holds it. A hash no text holds verbatim (a renderer
+// that escaped it) is an error, never written.
+func (b *Build) stagePayload(stage *dagger.Directory, hash string, files ...payloadFile) (*dagger.Directory, error) {
+	if b.PasswordHash == nil || hash == "" {
+		for _, f := range files {
+			stage = stage.WithNewFile(f.Path, f.Text)
+		}
+		return stage, nil
+	}
+	sealed := []string{}
+	for _, f := range files {
+		text := strings.ReplaceAll(f.Text, hash, hashPlaceholder)
+		stage = stage.WithNewFile(f.Path, text)
+		if text != f.Text {
+			sealed = append(sealed, f.Path)
+		}
+	}
+	if len(sealed) == 0 {
+		return nil, fmt.Errorf("password-hash: the rendered payload does not hold it verbatim (nothing written)")
+	}
+	c := b.Root.archiver().WithMountedSecret("/run/secrets/hash", b.PasswordHash).
+		WithEnvVariable("PLACEHOLDER", hashPlaceholder).
+		WithDirectory("/stage", stage)
+	return runScript(c, "seal-hash.sh", sealed...).Directory("/stage"), nil
 }
 
 // payloadMaps are the -map pairs of a staged nocloud/user-data, nocloud/meta-data (when

@@ -74,11 +74,18 @@ func (b *Build) PersonalizeIso(
 	if err != nil {
 		return nil, err
 	}
+	a, err := b.admin(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := strings.TrimSuffix(name, ".iso") + "-" + b.Hostname + ".iso"
-	stage := dag.Directory().
-		WithNewFile("nocloud/user-data", userData).
-		WithNewFile("nocloud/meta-data", autoinstall.MetaData("unisonos-"+b.Hostname, b.Hostname)).
-		WithNewFile("autoinstall.yaml", autoinstall.AutoinstallYAML(userData))
+	stage, err := b.stagePayload(dag.Directory(), a.PasswordHash,
+		payloadFile{"nocloud/user-data", userData},
+		payloadFile{"nocloud/meta-data", autoinstall.MetaData("unisonos-"+b.Hostname, b.Hostname)},
+		payloadFile{"autoinstall.yaml", autoinstall.AutoinstallYAML(userData)})
+	if err != nil {
+		return nil, err
+	}
 	return b.Root.remaster(iso, stage, remasterOut{Name: out, VolumeID: strings.TrimSpace(volid), Epoch: strings.TrimSpace(epoch)}, payloadMaps(true)...), nil
 }
 

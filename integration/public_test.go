@@ -3,6 +3,7 @@ package integration
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +84,18 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 	r = personalize(cp, per2)
 	require.NoError(t, r.Err, tail(r.Stderr, 30))
 	assert.Equal(t, fileSHA(t, piso), fileSHA(t, filepath.Join(per2, "unisonos-baremetal-v0.6.0-copy-edge-01.iso")))
+
+	// a password hash next to the key: it reaches the ISO's user-data from its Dagger
+	// secret, put there inside a container; no call argument or trace holds it
+	t.Setenv("UNISON_TEST_HASH", testHash)
+	hashed := filepath.Join(dir, "personal-hash")
+	r = daggerCall(t, 20*time.Minute, "build", "with-admin", "--ssh-authorized-keys", testKey, "--password-hash", "env:UNISON_TEST_HASH",
+		"--hostname", "edge-01", "personalize-iso", "--iso", cp, "--sha256-sums", sums, "export", "--path", hashed)
+	require.NoError(t, r.Err, tail(r.Stderr, 30))
+	hud := extractUserData(t, filepath.Join(hashed, "unisonos-baremetal-v0.6.0-copy-edge-01.iso"))
+	assert.Regexp(t, `\n +password: "?`+regexp.QuoteMeta(testHash)+`"?\n`, hud)
+	assert.NotContains(t, hud, "UNISON-PASSWORD-HASH")
+	assert.NotContains(t, r.Stdout+r.Stderr, testHash, "the hash in a call argument or trace")
 
 	// bad input: a file SHA256SUMS does not list, a checksum mismatch, an ISO personalized already
 	other := filepath.Join(dir, "renamed.iso")
