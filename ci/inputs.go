@@ -42,6 +42,25 @@ func (m *UnisonPlatform) pins(ctx context.Context) ([]pins.Pin, error) {
 	return pins.Parse("images/ubuntu.yaml", []byte(data))
 }
 
+// signedPins are the pins with the keys of their signed_by read: pins-check
+// and pins-update trust no SHA256SUMS without a good signature by them.
+func (m *UnisonPlatform) signedPins(ctx context.Context) ([]pins.Pin, error) {
+	all, err := m.pins(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range all {
+		text, err := m.Images.File(p.SignedBy).Contents(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("images/ubuntu.yaml: %s.signed_by: no images/%s: %w", p.Name, p.SignedBy, err)
+		}
+		if all[i].Keys, err = pins.ReadKeys("images/"+p.SignedBy, text); err != nil {
+			return nil, err
+		}
+	}
+	return all, nil
+}
+
 // download fetches a pinned file from the first of its URLs that serves it.
 func download(ctx context.Context, p pins.Pin) (*dagger.File, string, error) {
 	var failed []string

@@ -9,11 +9,11 @@ import (
 	"github.com/project-unisonOS/unison-platform/pipelines/pins"
 )
 
-// Checks that every URL of every Ubuntu pin still serves the pinned file (images/ubuntu.yaml against the published SHA256SUMS); fails when a pin has no good URL.
+// Checks that every URL of every Ubuntu pin still serves the pinned file (images/ubuntu.yaml against the SHA256SUMS beside it, trusted only with its signature by the pin's signed_by key); fails when a pin has no good URL.
 //
 // +cache="never"
 func (m *UnisonPlatform) PinsCheck(ctx context.Context) (string, error) {
-	all, err := m.pins(ctx)
+	all, err := m.signedPins(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -39,7 +39,7 @@ func (m *UnisonPlatform) PinsCheck(ctx context.Context) (string, error) {
 //
 // +cache="never"
 func (m *UnisonPlatform) PinsUpdate(ctx context.Context) (*dagger.File, error) {
-	all, err := m.pins(ctx)
+	all, err := m.signedPins(ctx)
 	if err != nil {
 		return nil, err
 	}

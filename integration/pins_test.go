@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -85,21 +88,31 @@ func TestPins(t *testing.T) {
 	sha4 := fileSHA(t, iso4)
 	cloud := write("cloud.img", "a cloud image")
 	shaC := fileSHA(t, cloud)
-	url := engineHTTP(t, map[string]string{
-		"/old-releases/releases/24.04.3/" + n3:      base,
-		"/old-releases/releases/24.04.3/SHA256SUMS": write("s3", sha3+" *"+n3+"\n"),
-		"/releases/24.04/SHA256SUMS":                write("s4", sha4+" *"+n4+"\n"),
-		"/releases/24.04.4/" + n4:                   iso4,
-		"/releases/24.04.4/SHA256SUMS":              write("s44", sha4+" *"+n4+"\n"),
-		"/cloud/ubuntu.img":                         cloud,
-		"/cloud/SHA256SUMS":                         write("sc", shaC+" *ubuntu.img\n"),
-	})
+	// every SHA256SUMS signed (SHA256SUMS.gpg) by a key standing in for Ubuntu's
+	signer, stranger := pgpKey(t, "pins signer"), pgpKey(t, "a stranger")
+	files := map[string]string{
+		"/old-releases/releases/24.04.3/" + n3: base,
+		"/releases/24.04.4/" + n4:              iso4,
+		"/cloud/ubuntu.img":                    cloud,
+	}
+	for name, body := range map[string]string{
+		"/old-releases/releases/24.04.3/SHA256SUMS": sha3 + " *" + n3 + "\n",
+		"/releases/24.04/SHA256SUMS":                sha4 + " *" + n4 + "\n",
+		"/releases/24.04.4/SHA256SUMS":              sha4 + " *" + n4 + "\n",
+		"/cloud/SHA256SUMS":                         shaC + " *ubuntu.img\n",
+	} {
+		files[name] = write(strings.ReplaceAll(name, "/", "_"), body)
+		files[name+".gpg"] = write(strings.ReplaceAll(name, "/", "_")+".gpg", pgpSign(t, signer, body))
+	}
+	url := engineHTTP(t, files)
+	var cloudKey string
 	pinsYAML := func(isoSHA string) string {
 		return fmt.Sprintf(`live_server_iso:
   urls:
     - %[1]s/releases/24.04.3/%[2]s
     - %[1]s/old-releases/releases/24.04.3/%[2]s
   sha256: %[3]s
+  signed_by: keys/test.asc
   update:
     index: %[1]s/releases/24.04/SHA256SUMS
     file: 'ubuntu-(?P<version>24\.04\.\d+)-live-server-amd64\.iso'
@@ -110,9 +123,13 @@ cloud_image:
   urls:
     - %[1]s/cloud/ubuntu.img
   sha256: %[4]s
-`, url, n3, isoSHA, shaC)
+  signed_by: %[5]s
+`, url, n3, isoSHA, shaC, cloudKey)
 	}
 	images := copyImages(t)
+	require.NoError(t, os.WriteFile(filepath.Join(images, "keys", "test.asc"), []byte(pgpPublic(t, signer)), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(images, "keys", "stranger.asc"), []byte(pgpPublic(t, stranger)), 0o644))
+	cloudKey = "keys/test.asc"
 	require.NoError(t, os.WriteFile(filepath.Join(images, "ubuntu.yaml"), []byte(pinsYAML(sha3)), 0o644))
 
 	check := mustCall(t, 10*time.Minute, "--images", images, "pins-check")
@@ -134,4 +151,38 @@ cloud_image:
 	bad := daggerCall(t, 10*time.Minute, "--images", images, "pins-check")
 	require.Error(t, bad.Err)
 	assert.Contains(t, bad.Stderr, "live_server_iso: "+url+"/old-releases/releases/24.04.3/SHA256SUMS publishes SHA-256 "+sha3)
+
+	// a SHA256SUMS is trusted only with its signature by the pin's key
+	cloudKey = "keys/stranger.asc"
+	require.NoError(t, os.WriteFile(filepath.Join(images, "ubuntu.yaml"), []byte(pinsYAML(sha3)), 0o644))
+	unsigned := daggerCall(t, 10*time.Minute, "--images", images, "pins-check")
+	require.Error(t, unsigned.Err)
+	assert.Contains(t, unsigned.Stderr, "cloud_image: "+url+"/cloud/SHA256SUMS: its signature "+url+"/cloud/SHA256SUMS.gpg does not verify with keys/stranger.asc")
+}
+
+// pgpKey generates an OpenPGP key (a stand-in for a release signing key).
+func pgpKey(t *testing.T, name string) *openpgp.Entity {
+	t.Helper()
+	e, err := openpgp.NewEntity(name, "", "test@unison.invalid", nil)
+	require.NoError(t, err)
+	return e
+}
+
+// pgpSign is the armored detached signature of text, as SHA256SUMS.gpg.
+func pgpSign(t *testing.T, e *openpgp.Entity, text string) string {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, openpgp.ArmoredDetachSign(&b, e, strings.NewReader(text), nil))
+	return b.String()
+}
+
+// pgpPublic is the armored public key of e.
+func pgpPublic(t *testing.T, e *openpgp.Entity) string {
+	t.Helper()
+	var b bytes.Buffer
+	w, err := armor.Encode(&b, openpgp.PublicKeyType, nil)
+	require.NoError(t, err)
+	require.NoError(t, e.Serialize(w))
+	require.NoError(t, w.Close())
+	return b.String()
 }

@@ -33,6 +33,11 @@ func Check(ctx context.Context, f Fetcher, p Pin) ([]string, error) {
 			lines = append(lines, fmt.Sprintf("FAIL %s: %d bytes, but no SHA256SUMS beside it: %v", u, size, err))
 			continue
 		}
+		if err := signed(ctx, f, p, SumsURL(u), sums); err != nil {
+			lines = append(lines, fmt.Sprintf("FAIL %s: %v", u, err))
+			problems = append(problems, fmt.Sprintf("%s: %v", p.Name, err))
+			continue
+		}
 		got, ok := ParseSums(sums)[FileName(u)]
 		switch {
 		case !ok:
@@ -54,6 +59,19 @@ func Check(ctx context.Context, f Fetcher, p Pin) ([]string, error) {
 	return lines, nil
 }
 
+// signed checks the detached signature published next to a SHA256SUMS
+// (url) against the pin's keys: nothing it lists is trusted without it.
+func signed(ctx context.Context, f Fetcher, p Pin, url, sums string) error {
+	sig, err := f.Get(ctx, SigURL(url))
+	if err != nil {
+		return fmt.Errorf("%s is not signed (no %s: %v)", url, SigURL(url), err)
+	}
+	if _, err := VerifySums(p.Keys, sums, sig); err != nil {
+		return fmt.Errorf("%s: its signature %s does not verify with %s: %v (a tampered or replaced file, or the wrong signed_by key)", url, SigURL(url), p.SignedBy, err)
+	}
+	return nil
+}
+
 var serialRE = regexp.MustCompile(`(?m)^serial=([0-9A-Za-z.]+)\s*$`)
 
 // Update finds the newest release a pin's rule announces and returns the
@@ -66,6 +84,9 @@ func Update(ctx context.Context, f Fetcher, p Pin) (Pin, bool, error) {
 	}
 	text, err := f.Get(ctx, r.Index)
 	if err != nil {
+		return p, false, fmt.Errorf("%s.update.index: %w", p.Name, err)
+	}
+	if err := signed(ctx, f, p, r.Index, text); err != nil {
 		return p, false, fmt.Errorf("%s.update.index: %w", p.Name, err)
 	}
 	file, ver, sum := "", "", ""

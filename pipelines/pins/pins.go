@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	"gopkg.in/yaml.v3"
 
 	"github.com/project-unisonOS/unison-platform/pipelines/yamlx"
@@ -22,6 +23,12 @@ type Pin struct {
 	Name   string
 	URLs   []string
 	SHA256 string
+	// SignedBy is the armored public key file (a path under images/) whose
+	// signature (SHA256SUMS.gpg) every SHA256SUMS read for this pin must carry.
+	SignedBy string
+	// Keys are SignedBy's keys, read by the caller (ReadKeys): Check and
+	// Update trust no SHA256SUMS without a good signature by one of them.
+	Keys openpgp.EntityList
 	// Update says where newer releases are announced (nil: pinned for good).
 	Update *Rule
 }
@@ -64,7 +71,7 @@ func Parse(file string, data []byte) ([]Pin, error) {
 }
 
 func parsePin(d *yamlx.Doc, name string, n *yaml.Node) (Pin, error) {
-	fields, err := d.Mapping(n, name, []string{"urls", "sha256", "update"})
+	fields, err := d.Mapping(n, name, []string{"urls", "sha256", "signed_by", "update"})
 	if err != nil {
 		return Pin{}, err
 	}
@@ -88,14 +95,21 @@ func parsePin(d *yamlx.Doc, name string, n *yaml.Node) (Pin, error) {
 			if !hex64.MatchString(pin.SHA256) {
 				return Pin{}, d.Errorf(f.Value, field, "want 64 lowercase hex digits")
 			}
+		case "signed_by":
+			if pin.SignedBy, err = d.String(f.Value, field); err != nil {
+				return Pin{}, err
+			}
+			if err := checkKeyPath(pin.SignedBy); err != nil {
+				return Pin{}, d.Errorf(f.Value, field, "%v", err)
+			}
 		case "update":
 			if pin.Update, err = parseRule(d, field, f.Value); err != nil {
 				return Pin{}, err
 			}
 		}
 	}
-	if len(pin.URLs) == 0 || pin.SHA256 == "" {
-		return Pin{}, d.Errorf(n, name, "needs urls (at least one) and sha256")
+	if len(pin.URLs) == 0 || pin.SHA256 == "" || pin.SignedBy == "" {
+		return Pin{}, d.Errorf(n, name, "needs urls (at least one), sha256 and signed_by (the public key file, under images/, that signs the SHA256SUMS beside each URL)")
 	}
 	return pin, nil
 }
