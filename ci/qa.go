@@ -87,8 +87,8 @@ func (m *UnisonPlatform) QaSmoke(
 	// +optional
 	insecureRegistry []string,
 ) (*QaReport, error) {
-	if accel != "auto" && accel != "kvm" && accel != "tcg" {
-		return nil, fmt.Errorf("accel %q: want auto, kvm or tcg", accel)
+	if err := checkAccel(accel); err != nil {
+		return nil, err
 	}
 	o := qaVMOptions{KernelArgs: kernelArgs, BootTimeout: bootTimeout, HealthTimeout: healthTimeout, Memory: memory,
 		Isolated: isolated, InsecureRegistries: insecureRegistry}.withDefaults()

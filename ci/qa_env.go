@@ -86,7 +86,18 @@ func (a qaAccel) run(c *dagger.Container, name string) *dagger.Container {
 // the insecure root capability boots a kernel with KVM for up to 20 s (a
 // /dev/kvm that opens can still never run a guest); it runs on every call
 // (a nonce), as KVM can come and go with the engine's host.
+// checkAccel: --accel is one of auto, kvm, tcg (qa-smoke, qa-install, with-qa).
+func checkAccel(mode string) error {
+	if mode != "auto" && mode != "kvm" && mode != "tcg" {
+		return fmt.Errorf("accel %q: want auto, kvm or tcg", mode)
+	}
+	return nil
+}
+
 func (m *UnisonPlatform) qaAccel(ctx context.Context, mode string) (qaAccel, error) {
+	if err := checkAccel(mode); err != nil {
+		return qaAccel{}, err
+	}
 	if mode == "tcg" {
 		return qaAccel{"tcg", "asked for"}, nil
 	}

@@ -41,8 +41,10 @@ func (r *Release) WithQa(
 	// +optional
 	healthTimeout int,
 ) (*Release, error) {
-	if accel != "" && accel != "auto" && accel != "kvm" && accel != "tcg" {
-		return nil, fmt.Errorf("accel %q: want auto, kvm or tcg", accel)
+	if accel != "" {
+		if err := checkAccel(accel); err != nil {
+			return nil, err
+		}
 	}
 	if bootTimeout < 0 {
 		return nil, fmt.Errorf("boot-timeout %d: want a positive number of seconds", bootTimeout)

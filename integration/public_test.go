@@ -78,6 +78,11 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 	r = daggerCall(t, 10*time.Minute, "qa-install", "--iso", iso, "--accel", "tcg", "report", "entries")
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Stderr, "personalize it first")
+	// an accelerator it does not know is refused, not run as auto
+	r = daggerCall(t, 10*time.Minute, "qa-install", "--iso", piso, "--accel", "fast", "report", "entries")
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, `accel "fast": want auto, kvm or tcg`)
+	assertNothingBuilt(t, r)
 
 	// byte-reproducible: the copy (another name, so nothing comes from the cache) gives the same bytes
 	per2 := filepath.Join(dir, "personal-copy")
