@@ -179,6 +179,182 @@ func (r *Build) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+func (r ServiceImage) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Source       *dagger.Directory
+		Ref          string
+		Sha          string
+		CommitTime   string
+		Date         string
+		ImageName    string
+		Domain       string
+		Registry     string
+		Owner        string
+		ExistingTags []string
+		Published    []string
+		RunNumber    int
+		Dockerfile   string
+		ServicePort  int
+		Platforms    []string
+		BuildArgs    []string
+		Target       string
+		BuildSecrets *dagger.Secret
+		SourceUrl    string
+		Username     string
+		Password     *dagger.Secret
+	}
+	concrete.Source = r.Source
+	concrete.Ref = r.Ref
+	concrete.Sha = r.Sha
+	concrete.CommitTime = r.CommitTime
+	concrete.Date = r.Date
+	concrete.ImageName = r.ImageName
+	concrete.Domain = r.Domain
+	concrete.Registry = r.Registry
+	concrete.Owner = r.Owner
+	concrete.ExistingTags = r.ExistingTags
+	concrete.Published = r.Published
+	concrete.RunNumber = r.RunNumber
+	concrete.Dockerfile = r.Dockerfile
+	concrete.ServicePort = r.ServicePort
+	concrete.Platforms = r.Platforms
+	concrete.BuildArgs = r.BuildArgs
+	concrete.Target = r.Target
+	concrete.BuildSecrets = r.BuildSecrets
+	concrete.SourceUrl = r.SourceUrl
+	concrete.Username = r.Username
+	concrete.Password = r.Password
+	return json.Marshal(&concrete)
+}
+
+func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Source       *dagger.Directory
+		Ref          string
+		Sha          string
+		CommitTime   string
+		Date         string
+		ImageName    string
+		Domain       string
+		Registry     string
+		Owner        string
+		ExistingTags []string
+		Published    []string
+		RunNumber    int
+		Dockerfile   string
+		ServicePort  int
+		Platforms    []string
+		BuildArgs    []string
+		Target       string
+		BuildSecrets *dagger.Secret
+		SourceUrl    string
+		Username     string
+		Password     *dagger.Secret
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Source = concrete.Source
+	r.Ref = concrete.Ref
+	r.Sha = concrete.Sha
+	r.CommitTime = concrete.CommitTime
+	r.Date = concrete.Date
+	r.ImageName = concrete.ImageName
+	r.Domain = concrete.Domain
+	r.Registry = concrete.Registry
+	r.Owner = concrete.Owner
+	r.ExistingTags = concrete.ExistingTags
+	r.Published = concrete.Published
+	r.RunNumber = concrete.RunNumber
+	r.Dockerfile = concrete.Dockerfile
+	r.ServicePort = concrete.ServicePort
+	r.Platforms = concrete.Platforms
+	r.BuildArgs = concrete.BuildArgs
+	r.Target = concrete.Target
+	r.BuildSecrets = concrete.BuildSecrets
+	r.SourceUrl = concrete.SourceUrl
+	r.Username = concrete.Username
+	r.Password = concrete.Password
+	return nil
+}
+
+func (r Toolbox) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Container *dagger.Container
+	}
+	concrete.Container = r.Container
+	return json.Marshal(&concrete)
+}
+
+func (r *Toolbox) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Container *dagger.Container
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Container = concrete.Container
+	return nil
+}
+
+func (r VersionPlan) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Version    string
+		Channel    string
+		Prerelease bool
+		Repository string
+		Tags       []string
+		Refs       []string
+		Labels     []string
+		Publish    bool
+		Latest     bool
+		JSON       string
+	}
+	concrete.Version = r.Version
+	concrete.Channel = r.Channel
+	concrete.Prerelease = r.Prerelease
+	concrete.Repository = r.Repository
+	concrete.Tags = r.Tags
+	concrete.Refs = r.Refs
+	concrete.Labels = r.Labels
+	concrete.Publish = r.Publish
+	concrete.Latest = r.Latest
+	concrete.JSON = r.JSON
+	return json.Marshal(&concrete)
+}
+
+func (r *VersionPlan) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Version    string
+		Channel    string
+		Prerelease bool
+		Repository string
+		Tags       []string
+		Refs       []string
+		Labels     []string
+		Publish    bool
+		Latest     bool
+		JSON       string
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Version = concrete.Version
+	r.Channel = concrete.Channel
+	r.Prerelease = concrete.Prerelease
+	r.Repository = concrete.Repository
+	r.Tags = concrete.Tags
+	r.Refs = concrete.Refs
+	r.Labels = concrete.Labels
+	r.Publish = concrete.Publish
+	r.Latest = concrete.Latest
+	r.JSON = concrete.JSON
+	return nil
+}
+
 func (r QaReport) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Passed  bool
@@ -379,182 +555,6 @@ func (r *Release) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
-func (r ServiceImage) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Source       *dagger.Directory
-		Ref          string
-		Sha          string
-		CommitTime   string
-		Date         string
-		ImageName    string
-		Domain       string
-		Registry     string
-		Owner        string
-		ExistingTags []string
-		Published    []string
-		RunNumber    int
-		Dockerfile   string
-		ServicePort  int
-		Platforms    []string
-		BuildArgs    []string
-		Target       string
-		BuildSecrets *dagger.Secret
-		SourceUrl    string
-		Username     string
-		Password     *dagger.Secret
-	}
-	concrete.Source = r.Source
-	concrete.Ref = r.Ref
-	concrete.Sha = r.Sha
-	concrete.CommitTime = r.CommitTime
-	concrete.Date = r.Date
-	concrete.ImageName = r.ImageName
-	concrete.Domain = r.Domain
-	concrete.Registry = r.Registry
-	concrete.Owner = r.Owner
-	concrete.ExistingTags = r.ExistingTags
-	concrete.Published = r.Published
-	concrete.RunNumber = r.RunNumber
-	concrete.Dockerfile = r.Dockerfile
-	concrete.ServicePort = r.ServicePort
-	concrete.Platforms = r.Platforms
-	concrete.BuildArgs = r.BuildArgs
-	concrete.Target = r.Target
-	concrete.BuildSecrets = r.BuildSecrets
-	concrete.SourceUrl = r.SourceUrl
-	concrete.Username = r.Username
-	concrete.Password = r.Password
-	return json.Marshal(&concrete)
-}
-
-func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Source       *dagger.Directory
-		Ref          string
-		Sha          string
-		CommitTime   string
-		Date         string
-		ImageName    string
-		Domain       string
-		Registry     string
-		Owner        string
-		ExistingTags []string
-		Published    []string
-		RunNumber    int
-		Dockerfile   string
-		ServicePort  int
-		Platforms    []string
-		BuildArgs    []string
-		Target       string
-		BuildSecrets *dagger.Secret
-		SourceUrl    string
-		Username     string
-		Password     *dagger.Secret
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Source = concrete.Source
-	r.Ref = concrete.Ref
-	r.Sha = concrete.Sha
-	r.CommitTime = concrete.CommitTime
-	r.Date = concrete.Date
-	r.ImageName = concrete.ImageName
-	r.Domain = concrete.Domain
-	r.Registry = concrete.Registry
-	r.Owner = concrete.Owner
-	r.ExistingTags = concrete.ExistingTags
-	r.Published = concrete.Published
-	r.RunNumber = concrete.RunNumber
-	r.Dockerfile = concrete.Dockerfile
-	r.ServicePort = concrete.ServicePort
-	r.Platforms = concrete.Platforms
-	r.BuildArgs = concrete.BuildArgs
-	r.Target = concrete.Target
-	r.BuildSecrets = concrete.BuildSecrets
-	r.SourceUrl = concrete.SourceUrl
-	r.Username = concrete.Username
-	r.Password = concrete.Password
-	return nil
-}
-
-func (r VersionPlan) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Version    string
-		Channel    string
-		Prerelease bool
-		Repository string
-		Tags       []string
-		Refs       []string
-		Labels     []string
-		Publish    bool
-		Latest     bool
-		JSON       string
-	}
-	concrete.Version = r.Version
-	concrete.Channel = r.Channel
-	concrete.Prerelease = r.Prerelease
-	concrete.Repository = r.Repository
-	concrete.Tags = r.Tags
-	concrete.Refs = r.Refs
-	concrete.Labels = r.Labels
-	concrete.Publish = r.Publish
-	concrete.Latest = r.Latest
-	concrete.JSON = r.JSON
-	return json.Marshal(&concrete)
-}
-
-func (r *VersionPlan) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Version    string
-		Channel    string
-		Prerelease bool
-		Repository string
-		Tags       []string
-		Refs       []string
-		Labels     []string
-		Publish    bool
-		Latest     bool
-		JSON       string
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Version = concrete.Version
-	r.Channel = concrete.Channel
-	r.Prerelease = concrete.Prerelease
-	r.Repository = concrete.Repository
-	r.Tags = concrete.Tags
-	r.Refs = concrete.Refs
-	r.Labels = concrete.Labels
-	r.Publish = concrete.Publish
-	r.Latest = concrete.Latest
-	r.JSON = concrete.JSON
-	return nil
-}
-
-func (r Toolbox) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Container *dagger.Container
-	}
-	concrete.Container = r.Container
-	return json.Marshal(&concrete)
-}
-
-func (r *Toolbox) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Container *dagger.Container
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Container = concrete.Container
-	return nil
-}
-
 func main() {
 	ctx := context.Background()
 
@@ -737,6 +737,139 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Build).ModelsJson(&parent, ctx)
+		case "Vm":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var baseImage *dagger.File
+			if inputArgs["baseImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseImage"]), &baseImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImage", err))
+				}
+			}
+			var baseImageSha256 string
+			if inputArgs["baseImageSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseImageSha256"]), &baseImageSha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImageSha256", err))
+				}
+			}
+			var diskSize string
+			if inputArgs["diskSize"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["diskSize"]), &diskSize)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg diskSize", err))
+				}
+			}
+			var vmdk bool
+			if inputArgs["vmdk"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
+				}
+			}
+			var extraFiles *dagger.Directory
+			if inputArgs["extraFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["extraFiles"]), &extraFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg extraFiles", err))
+				}
+			}
+			return (*Build).Vm(&parent, ctx, baseImage, baseImageSha256, diskSize, vmdk, extraFiles)
+		case "NocloudSeed":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Build).NocloudSeed(&parent, ctx)
+		case "WithOffline":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var modelsStore *dagger.Directory
+			if inputArgs["modelsStore"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["modelsStore"]), &modelsStore)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg modelsStore", err))
+				}
+			}
+			var maxSizeMib int
+			if inputArgs["maxSizeMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["maxSizeMib"]), &maxSizeMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg maxSizeMib", err))
+				}
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Build).WithOffline(&parent, ctx, modelsStore, maxSizeMib, digests)
+		case "PersonalizeIso":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var sha256Sums *dagger.File
+			if inputArgs["sha256Sums"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256Sums"]), &sha256Sums)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256Sums", err))
+				}
+			}
+			var sha256SumsSignature *dagger.File
+			if inputArgs["sha256SumsSignature"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256SumsSignature"]), &sha256SumsSignature)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256SumsSignature", err))
+				}
+			}
+			var cosignKey *dagger.File
+			if inputArgs["cosignKey"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["cosignKey"]), &cosignKey)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cosignKey", err))
+				}
+			}
+			var certificateIdentityRegexp string
+			if inputArgs["certificateIdentityRegexp"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["certificateIdentityRegexp"]), &certificateIdentityRegexp)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentityRegexp", err))
+				}
+			}
+			return (*Build).PersonalizeIso(&parent, ctx, iso, sha256Sums, sha256SumsSignature, cosignKey, certificateIdentityRegexp)
+		case "Wsl":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*Build).Wsl(&parent, ctx, packages)
 		case "Iso":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -793,29 +926,130 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).Iso(&parent, ctx, baseIso, baseIsoSha256, packages, locale, keyboard, timezone, volumeId)
-		case "Wsl":
-			var parent Build
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
+	case "QaReport":
+		switch fnName {
+		case "Check":
+			var parent QaReport
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+			return (*QaReport).Check(&parent)
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
+	case "Release":
+		switch fnName {
+		case "WithRegistryAuth":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var username string
+			if inputArgs["username"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
 				}
 			}
-			return (*Build).Wsl(&parent, ctx, packages)
-		case "NocloudSeed":
-			var parent Build
+			var secret *dagger.Secret
+			if inputArgs["secret"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["secret"]), &secret)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg secret", err))
+				}
+			}
+			return (*Release).WithRegistryAuth(&parent, username, secret)
+		case "WithSigningKey":
+			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			return (*Build).NocloudSeed(&parent, ctx)
-		case "WithOffline":
-			var parent Build
+			var key *dagger.Secret
+			if inputArgs["key"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
+				}
+			}
+			var password *dagger.Secret
+			if inputArgs["password"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
+				}
+			}
+			return (*Release).WithSigningKey(&parent, key, password)
+		case "WithKeyless":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var tokenRequestUrl *dagger.Secret
+			if inputArgs["tokenRequestUrl"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["tokenRequestUrl"]), &tokenRequestUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestUrl", err))
+				}
+			}
+			var tokenRequestToken *dagger.Secret
+			if inputArgs["tokenRequestToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["tokenRequestToken"]), &tokenRequestToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestToken", err))
+				}
+			}
+			var identityToken *dagger.Secret
+			if inputArgs["identityToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["identityToken"]), &identityToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg identityToken", err))
+				}
+			}
+			var certificateIdentity string
+			if inputArgs["certificateIdentity"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["certificateIdentity"]), &certificateIdentity)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentity", err))
+				}
+			}
+			return (*Release).WithKeyless(&parent, tokenRequestUrl, tokenRequestToken, identityToken, certificateIdentity)
+		case "Artifact":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var name string
+			if inputArgs["name"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["name"]), &name)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg name", err))
+				}
+			}
+			return (*Release).Artifact(&parent, ctx, name)
+		case "WithArtifacts":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var dir *dagger.Directory
+			if inputArgs["dir"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dir"]), &dir)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dir", err))
+				}
+			}
+			return (*Release).WithArtifacts(&parent, ctx, dir)
+		case "WithOfflineIso":
+			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
@@ -834,6 +1068,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg maxSizeMib", err))
 				}
 			}
+			return (*Release).WithOfflineIso(&parent, ctx, modelsStore, maxSizeMib)
+		case "WithServiceDigests":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
 			var digests []string
 			if inputArgs["digests"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
@@ -841,87 +1082,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
 				}
 			}
-			return (*Build).WithOffline(&parent, ctx, modelsStore, maxSizeMib, digests)
-		case "PersonalizeIso":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var sha256Sums *dagger.File
-			if inputArgs["sha256Sums"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha256Sums"]), &sha256Sums)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256Sums", err))
-				}
-			}
-			return (*Build).PersonalizeIso(&parent, ctx, iso, sha256Sums)
-		case "Vm":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var baseImage *dagger.File
-			if inputArgs["baseImage"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseImage"]), &baseImage)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImage", err))
-				}
-			}
-			var baseImageSha256 string
-			if inputArgs["baseImageSha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseImageSha256"]), &baseImageSha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImageSha256", err))
-				}
-			}
-			var diskSize string
-			if inputArgs["diskSize"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["diskSize"]), &diskSize)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg diskSize", err))
-				}
-			}
-			var vmdk bool
-			if inputArgs["vmdk"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
-				}
-			}
-			var extraFiles *dagger.Directory
-			if inputArgs["extraFiles"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["extraFiles"]), &extraFiles)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg extraFiles", err))
-				}
-			}
-			return (*Build).Vm(&parent, ctx, baseImage, baseImageSha256, diskSize, vmdk, extraFiles)
-		default:
-			return nil, fmt.Errorf("unknown function %s", fnName)
-		}
-	case "QaReport":
-		switch fnName {
-		case "Check":
-			var parent QaReport
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*QaReport).Check(&parent)
-		default:
-			return nil, fmt.Errorf("unknown function %s", fnName)
-		}
-	case "Release":
-		switch fnName {
+			return (*Release).WithServiceDigests(&parent, ctx, digests)
 		case "WithQa":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1118,146 +1279,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithProvenance(&parent, builderId, invocationId)
-		case "WithRegistryAuth":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var username string
-			if inputArgs["username"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
-				}
-			}
-			var secret *dagger.Secret
-			if inputArgs["secret"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["secret"]), &secret)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg secret", err))
-				}
-			}
-			return (*Release).WithRegistryAuth(&parent, username, secret)
-		case "WithSigningKey":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var key *dagger.Secret
-			if inputArgs["key"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
-				}
-			}
-			var password *dagger.Secret
-			if inputArgs["password"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
-				}
-			}
-			return (*Release).WithSigningKey(&parent, key, password)
-		case "WithKeyless":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var tokenRequestUrl *dagger.Secret
-			if inputArgs["tokenRequestUrl"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["tokenRequestUrl"]), &tokenRequestUrl)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestUrl", err))
-				}
-			}
-			var tokenRequestToken *dagger.Secret
-			if inputArgs["tokenRequestToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["tokenRequestToken"]), &tokenRequestToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestToken", err))
-				}
-			}
-			var identityToken *dagger.Secret
-			if inputArgs["identityToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["identityToken"]), &identityToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg identityToken", err))
-				}
-			}
-			var certificateIdentity string
-			if inputArgs["certificateIdentity"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["certificateIdentity"]), &certificateIdentity)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentity", err))
-				}
-			}
-			return (*Release).WithKeyless(&parent, tokenRequestUrl, tokenRequestToken, identityToken, certificateIdentity)
-		case "Artifact":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var name string
-			if inputArgs["name"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["name"]), &name)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg name", err))
-				}
-			}
-			return (*Release).Artifact(&parent, ctx, name)
-		case "WithArtifacts":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var dir *dagger.Directory
-			if inputArgs["dir"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dir"]), &dir)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dir", err))
-				}
-			}
-			return (*Release).WithArtifacts(&parent, ctx, dir)
-		case "WithOfflineIso":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var modelsStore *dagger.Directory
-			if inputArgs["modelsStore"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["modelsStore"]), &modelsStore)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg modelsStore", err))
-				}
-			}
-			var maxSizeMib int
-			if inputArgs["maxSizeMib"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["maxSizeMib"]), &maxSizeMib)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg maxSizeMib", err))
-				}
-			}
-			return (*Release).WithOfflineIso(&parent, ctx, modelsStore, maxSizeMib)
-		case "WithServiceDigests":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			return (*Release).WithServiceDigests(&parent, ctx, digests)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1504,7 +1525,224 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests)
-		case "BaremetalIso":
+		case "ServiceBuild":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var imageName string
+			if inputArgs["imageName"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["imageName"]), &imageName)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg imageName", err))
+				}
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var date string
+			if inputArgs["date"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
+				}
+			}
+			var domain string
+			if inputArgs["domain"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
+				}
+			}
+			var servicePort int
+			if inputArgs["servicePort"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["servicePort"]), &servicePort)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg servicePort", err))
+				}
+			}
+			var dockerfile string
+			if inputArgs["dockerfile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dockerfile"]), &dockerfile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dockerfile", err))
+				}
+			}
+			var platforms []string
+			if inputArgs["platforms"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platforms"]), &platforms)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platforms", err))
+				}
+			}
+			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
+		case "StandinIso":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).StandinIso(&parent), nil
+		case "StandinCloudImage":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var docker bool
+			if inputArgs["docker"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["docker"]), &docker)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg docker", err))
+				}
+			}
+			return (*UnisonPlatform).StandinCloudImage(&parent, ctx, docker)
+		case "ProbeBoot":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).ProbeBoot(&parent), nil
+		case "Toolbox":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Toolbox(&parent), nil
+		case "Version":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var date string
+			if inputArgs["date"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var repo string
+			if inputArgs["repo"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["repo"]), &repo)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repo", err))
+				}
+			}
+			var image string
+			if inputArgs["image"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
+				}
+			}
+			var service string
+			if inputArgs["service"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["service"]), &service)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg service", err))
+				}
+			}
+			var domain string
+			if inputArgs["domain"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
+				}
+			}
+			return (*UnisonPlatform).Version(&parent, ref, sha, commitTime, date, runNumber, existingTags, registry, owner, repo, image, service, domain)
+		case "LinuxVm":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
@@ -1552,13 +1790,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
 				}
 			}
-			var passwordHash *dagger.Secret
-			if inputArgs["passwordHash"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["passwordHash"]), &passwordHash)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg passwordHash", err))
-				}
-			}
 			var hostname string
 			if inputArgs["hostname"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
@@ -1573,77 +1804,35 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
 				}
 			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+			var diskSize string
+			if inputArgs["diskSize"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["diskSize"]), &diskSize)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg diskSize", err))
 				}
 			}
-			var baseIso *dagger.File
-			if inputArgs["baseIso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
+			var vmdk bool
+			if inputArgs["vmdk"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
 				}
 			}
-			var baseIsoSha256 string
-			if inputArgs["baseIsoSha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
+			var baseImage *dagger.File
+			if inputArgs["baseImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseImage"]), &baseImage)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImage", err))
 				}
 			}
-			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, baseIso, baseIsoSha256)
-		case "WslBundle":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+			var baseImageSha256 string
+			if inputArgs["baseImageSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseImageSha256"]), &baseImageSha256)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImageSha256", err))
 				}
 			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
-				}
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
+			return (*UnisonPlatform).LinuxVm(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, hostname, adminUser, diskSize, vmdk, baseImage, baseImageSha256)
 		case "PinsCheck":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1945,66 +2134,31 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
-		case "StandinIso":
+		case "WslBundle":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			return (*UnisonPlatform).StandinIso(&parent), nil
-		case "StandinCloudImage":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var docker bool
-			if inputArgs["docker"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["docker"]), &docker)
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg docker", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
 				}
 			}
-			return (*UnisonPlatform).StandinCloudImage(&parent, ctx, docker)
-		case "ProbeBoot":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).ProbeBoot(&parent), nil
-		case "ServiceBuild":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var source *dagger.Directory
-			if inputArgs["source"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
 				}
 			}
-			var imageName string
-			if inputArgs["imageName"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["imageName"]), &imageName)
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg imageName", err))
-				}
-			}
-			var ref string
-			if inputArgs["ref"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
-				}
-			}
-			var sha string
-			if inputArgs["sha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
 				}
 			}
 			var commitTime string
@@ -2014,155 +2168,22 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
 				}
 			}
-			var existingTags []string
-			if inputArgs["existingTags"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
 				}
 			}
-			var runNumber int
-			if inputArgs["runNumber"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
 				}
 			}
-			var date string
-			if inputArgs["date"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
-				}
-			}
-			var domain string
-			if inputArgs["domain"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
-				}
-			}
-			var servicePort int
-			if inputArgs["servicePort"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["servicePort"]), &servicePort)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg servicePort", err))
-				}
-			}
-			var dockerfile string
-			if inputArgs["dockerfile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dockerfile"]), &dockerfile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dockerfile", err))
-				}
-			}
-			var platforms []string
-			if inputArgs["platforms"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platforms"]), &platforms)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platforms", err))
-				}
-			}
-			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
-		case "Version":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var ref string
-			if inputArgs["ref"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
-				}
-			}
-			var sha string
-			if inputArgs["sha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var date string
-			if inputArgs["date"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
-				}
-			}
-			var runNumber int
-			if inputArgs["runNumber"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
-				}
-			}
-			var existingTags []string
-			if inputArgs["existingTags"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
-				}
-			}
-			var registry string
-			if inputArgs["registry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
-				}
-			}
-			var owner string
-			if inputArgs["owner"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
-				}
-			}
-			var repo string
-			if inputArgs["repo"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["repo"]), &repo)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repo", err))
-				}
-			}
-			var image string
-			if inputArgs["image"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
-				}
-			}
-			var service string
-			if inputArgs["service"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["service"]), &service)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg service", err))
-				}
-			}
-			var domain string
-			if inputArgs["domain"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
-				}
-			}
-			return (*UnisonPlatform).Version(&parent, ref, sha, commitTime, date, runNumber, existingTags, registry, owner, repo, image, service, domain)
-		case "Toolbox":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).Toolbox(&parent), nil
-		case "LinuxVm":
+			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
+		case "BaremetalIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
@@ -2210,6 +2231,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
 				}
 			}
+			var passwordHash *dagger.Secret
+			if inputArgs["passwordHash"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["passwordHash"]), &passwordHash)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg passwordHash", err))
+				}
+			}
 			var hostname string
 			if inputArgs["hostname"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
@@ -2224,35 +2252,28 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
 				}
 			}
-			var diskSize string
-			if inputArgs["diskSize"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["diskSize"]), &diskSize)
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg diskSize", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
 				}
 			}
-			var vmdk bool
-			if inputArgs["vmdk"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
+			var baseIso *dagger.File
+			if inputArgs["baseIso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
 				}
 			}
-			var baseImage *dagger.File
-			if inputArgs["baseImage"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseImage"]), &baseImage)
+			var baseIsoSha256 string
+			if inputArgs["baseIsoSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImage", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
 				}
 			}
-			var baseImageSha256 string
-			if inputArgs["baseImageSha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseImageSha256"]), &baseImageSha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImageSha256", err))
-				}
-			}
-			return (*UnisonPlatform).LinuxVm(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, hostname, adminUser, diskSize, vmdk, baseImage, baseImageSha256)
+			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, baseIso, baseIsoSha256)
 		case "":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

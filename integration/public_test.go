@@ -40,12 +40,25 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(cp, b, 0o644))
 	sum := fileSHA(t, iso)
+	// signed as a release with a key signs it (the project's releases are keyless: the .bundle)
+	c, ctx := connect(t)
+	key, _ := cosignKeyPair(ctx, t, c, filepath.Join(dir, "keys"))
+	cosignPub := filepath.Join(dir, "keys", "cosign.pub")
 	sums := filepath.Join(dir, "SHA256SUMS-v0.6.0.txt")
-	require.NoError(t, os.WriteFile(sums, []byte(sum+"  unisonos-baremetal-v0.6.0.iso\n"+sum+"  unisonos-baremetal-v0.6.0-copy.iso\n"), 0o644))
+	writeSums := func(text string) {
+		require.NoError(t, os.WriteFile(sums, []byte(text), 0o644))
+		_, err := c.Container().From(cosignImage()).WithEnvVariable("HOME", "/tmp").
+			WithEnvVariable("COSIGN_PASSWORD", cosignPassword).WithSecretVariable("COSIGN_KEY", c.SetSecret("public-test-key", key)).
+			WithMountedFile("/in/sums", c.Host().File(sums)).WithDirectory("/out", c.Directory()).
+			WithExec([]string{"/ko-app/cosign", "sign-blob", "--yes", "--key", "env://COSIGN_KEY", "--tlog-upload=false", "--output-signature", "/out/sig", "/in/sums"}).
+			File("/out/sig").Export(ctx, sums+".sig")
+		require.NoError(t, err)
+	}
+	writeSums(sum + "  unisonos-baremetal-v0.6.0.iso\n" + sum + "  unisonos-baremetal-v0.6.0-copy.iso\n")
 
 	personalize := func(in, out string, extra ...string) callResult {
 		a := []string{"build", "with-admin", "--ssh-authorized-keys", testKey, "--hostname", "edge-01",
-			"personalize-iso", "--iso", in, "--sha256-sums", sums}
+			"personalize-iso", "--iso", in, "--sha256-sums", sums, "--sha256-sums-signature", sums + ".sig", "--cosign-key", cosignPub}
 		return daggerCall(t, 20*time.Minute, append(append(a, extra...), "export", "--path", out)...)
 	}
 	per := filepath.Join(dir, "personal")
@@ -95,7 +108,8 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 	t.Setenv("UNISON_TEST_HASH", testHash)
 	hashed := filepath.Join(dir, "personal-hash")
 	r = daggerCall(t, 20*time.Minute, "build", "with-admin", "--ssh-authorized-keys", testKey, "--password-hash", "env:UNISON_TEST_HASH",
-		"--hostname", "edge-01", "personalize-iso", "--iso", cp, "--sha256-sums", sums, "export", "--path", hashed)
+		"--hostname", "edge-01", "personalize-iso", "--iso", cp, "--sha256-sums", sums, "--sha256-sums-signature", sums+".sig", "--cosign-key", cosignPub,
+		"export", "--path", hashed)
 	require.NoError(t, r.Err, tail(r.Stderr, 30))
 	hud := extractUserData(t, filepath.Join(hashed, "unisonos-baremetal-v0.6.0-copy-edge-01.iso"))
 	assert.Regexp(t, `\n +password: "?`+regexp.QuoteMeta(testHash)+`"?\n`, hud)
@@ -108,22 +122,37 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 	r = personalize(other, filepath.Join(dir, "x1"))
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Stderr, "no SHA-256 line for renamed.iso")
-	require.NoError(t, os.WriteFile(sums, []byte(strings.Repeat("0", 64)+"  unisonos-baremetal-v0.6.0.iso\n"), 0o644))
+	writeSums(strings.Repeat("0", 64) + "  unisonos-baremetal-v0.6.0.iso\n")
 	r = personalize(iso, filepath.Join(dir, "x2"))
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Stderr, "is not the one SHA256SUMS lists")
-	require.NoError(t, os.WriteFile(sums, []byte(fileSHA(t, piso)+"  unisonos-baremetal-v0.6.0-edge-01.iso\n"), 0o644))
+	writeSums(fileSHA(t, piso) + "  unisonos-baremetal-v0.6.0-edge-01.iso\n")
 	r = personalize(piso, filepath.Join(dir, "x3"))
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Stderr, "personalized already")
 	_, err = os.Stat(filepath.Join(dir, "x3"))
 	assert.True(t, os.IsNotExist(err), "no output on bad input")
+	// SHA256SUMS is trusted only with its signature: a list changed after signing, or no signature, is refused first
+	writeSums(sum + "  unisonos-baremetal-v0.6.0.iso\n")
+	require.NoError(t, os.WriteFile(sums, []byte(sum+"  unisonos-baremetal-v0.6.0.iso\n"+sum+"  renamed.iso\n"), 0o644))
+	r = personalize(other, filepath.Join(dir, "x6"))
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, "sha256-sums-signature: SHA256SUMS does not verify (with --cosign-key)")
+	assertNothingBuilt(t, r)
+	r = daggerCall(t, 10*time.Minute, "build", "with-admin", "--ssh-authorized-keys", testKey, "personalize-iso", "--iso", iso, "--sha256-sums", sums,
+		"export", "--path", filepath.Join(dir, "x7"))
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, "sha256-sums-signature: give the release's SHA256SUMS-<v>.txt.bundle")
+	_, err = os.Stat(filepath.Join(dir, "x6"))
+	assert.True(t, os.IsNotExist(err), "no output on bad input")
+
 	// the release's channel (its bundle's version, v0.6.0: stable) sets the rules, as in
 	// its build: a password hash and no SSH key is refused
-	require.NoError(t, os.WriteFile(sums, []byte(sum+"  unisonos-baremetal-v0.6.0.iso\n"), 0o644))
+	writeSums(sum + "  unisonos-baremetal-v0.6.0.iso\n")
 	t.Setenv("UNISON_TEST_HASH", testHash)
 	r = daggerCall(t, 10*time.Minute, "build", "with-admin", "--password-hash", "env:UNISON_TEST_HASH", "--hostname", "edge-01",
-		"personalize-iso", "--iso", iso, "--sha256-sums", sums, "export", "--path", filepath.Join(dir, "x5"))
+		"personalize-iso", "--iso", iso, "--sha256-sums", sums, "--sha256-sums-signature", sums+".sig", "--cosign-key", cosignPub,
+		"export", "--path", filepath.Join(dir, "x5"))
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Stderr, "stable releases require at least one SSH key")
 	_, err = os.Stat(filepath.Join(dir, "x5"))
@@ -137,7 +166,6 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 	// the NoCloud seed of an admin identity: volume cidata, the admin's key in user-data
 	seed := filepath.Join(dir, "seed.iso")
 	mustCall(t, 10*time.Minute, "build", "with-admin", "--ssh-authorized-keys", testKey, "--hostname", "edge-01", "nocloud-seed", "export", "--path", seed)
-	c, ctx := connect(t)
 	out, err := verifier(c).WithMountedFile("/in/seed.iso", c.Host().File(seed)).
 		WithExec([]string{"sh", "-c", "xorriso -indev /in/seed.iso -pvd_info 2>/dev/null | grep '^Volume Id'; xorriso -osirrox on -indev /in/seed.iso -extract / /x >/dev/null 2>&1; ls /x; cat /x/user-data /x/meta-data"}).Stdout(ctx)
 	require.NoError(t, err)
