@@ -49,7 +49,7 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 		require.NoError(t, os.WriteFile(sums, []byte(text), 0o644))
 		_, err := c.Container().From(cosignImage()).WithEnvVariable("HOME", "/tmp").
 			WithEnvVariable("COSIGN_PASSWORD", cosignPassword).WithSecretVariable("COSIGN_KEY", c.SetSecret("public-test-key", key)).
-			WithMountedFile("/in/sums", c.Host().File(sums)).WithDirectory("/out", c.Directory()).
+			WithNewFile("/in/sums", text).WithDirectory("/out", c.Directory()). // the text itself: a host file is read once a session
 			WithExec([]string{"/ko-app/cosign", "sign-blob", "--yes", "--key", "env://COSIGN_KEY", "--tlog-upload=false", "--output-signature", "/out/sig", "/in/sums"}).
 			File("/out/sig").Export(ctx, sums+".sig")
 		require.NoError(t, err)
