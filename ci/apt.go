@@ -48,8 +48,12 @@ func (m *UnisonPlatform) aptSources(ctx context.Context, osr string) (*dagger.Fi
 	return dag.Directory().WithNewFile("unison-pinned.sources", src).File("unison-pinned.sources"), nil
 }
 
-// withAptPin mounts the pinned sources and apt-pin.sh, which an install
-// script calls with "on" before apt-get update and "off" after its install.
-func withAptPin(c *dagger.Container, sources *dagger.File) *dagger.Container {
-	return mountScript(c.WithMountedFile("/tmp/apt/unison-pinned.sources", sources), "apt-pin.sh", script("apt-pin.sh"))
+// withAptPin mounts the pinned sources, a CA bundle for https archives (the
+// OS image has none before its first install; mounted, never shipped) and
+// apt-pin.sh, which an install script calls with "on" before apt-get update
+// and "off" after its install.
+func (m *UnisonPlatform) withAptPin(c *dagger.Container, sources *dagger.File) *dagger.Container {
+	ca := m.withPackages([]string{"ca-certificates"}).File("/etc/ssl/certs/ca-certificates.crt")
+	return mountScript(c.WithMountedFile("/tmp/apt/unison-pinned.sources", sources).WithMountedFile("/tmp/apt/ca.crt", ca),
+		"apt-pin.sh", script("apt-pin.sh"))
 }

@@ -136,7 +136,7 @@ func (b *Build) offlinePayload(ctx context.Context, set *compat.Set) (*dagger.Di
 	if err != nil {
 		return nil, err
 	}
-	target := withAptPin(amd64().From(m.OsImage), sources)
+	target := m.withAptPin(amd64().From(m.OsImage), sources)
 	debs := runScript(m.nonce(target), "offline-debs.sh", pkgs...).Directory("/out/debs")
 	images, saved, err := saveImages(ctx, set)
 	if err != nil {

@@ -121,7 +121,7 @@ func (b *Build) wslBaseTar(cfg wsl.Config, packages []string, sources *dagger.Fi
 // wslBase builds the root filesystem, all but the platform bundle, as a
 // container from the base OS image; packages from the pinned archive.
 func (b *Build) wslBase(cfg wsl.Config, packages []string, sources *dagger.File) *dagger.Directory {
-	c := withAptPin(amd64().From(b.Root.OsImage), sources).WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").With(b.Root.nonce)
+	c := b.Root.withAptPin(amd64().From(b.Root.OsImage), sources).WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").With(b.Root.nonce)
 	c = runScript(c, "wsl-rootfs.sh", packages...).
 		WithNewFile("/etc/wsl.conf", cfg.WslConf()).
 		WithNewFile("/etc/wsl-distribution.conf", cfg.DistributionConf()).

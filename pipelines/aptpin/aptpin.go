@@ -163,6 +163,11 @@ func parseSource(d *yamlx.Doc, field string, n *yaml.Node, haveSnapshot bool) (S
 			if strings.Contains(s.URI, "{snapshot}") && !haveSnapshot {
 				return Source{}, d.Errorf(f.Value, field+".uri", "uses {snapshot}: set snapshot (e.g. 20261120T000000Z) at the top level")
 			}
+			if strings.Contains(s.URI, "{snapshot}") && u.Scheme != "https" {
+				// apt reads a snapshot with Check-Valid-Until off: only TLS keeps
+				// an older signed index from being served in its place
+				return Source{}, d.Errorf(f.Value, field+".uri", "uses {snapshot} over http: a snapshot's Release files are past their Valid-Until, so apt checks no date and an older signed index could be replayed; use https:// (the build gives apt a CA bundle)")
+			}
 		case "suites", "components":
 			l, err := d.Strings(f.Value, field+"."+f.Key)
 			if err != nil {

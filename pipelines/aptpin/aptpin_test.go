@@ -2,6 +2,7 @@ package aptpin
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -85,25 +86,29 @@ func TestParseOSRelease(t *testing.T) {
 }
 
 func TestParseRefuses(t *testing.T) {
-	const good = "version: 1\nsnapshot: 20261120T000000Z\ndistributions:\n  debian:\n    signed-by: /k.gpg\n    sources:\n      - uri: http://x/{snapshot}\n        suites: [\"{codename}\"]\n        components: [main]\n"
+	const good = "version: 1\nsnapshot: 20261120T000000Z\ndistributions:\n  debian:\n    signed-by: /k.gpg\n    sources:\n      - uri: https://x/{snapshot}\n        suites: [\"{codename}\"]\n        components: [main]\n"
 	_, err := Parse("apt.yaml", []byte(good))
 	require.NoError(t, err)
+	// a live archive (no snapshot) may be http: apt checks its Valid-Until
+	_, err = Parse("apt.yaml", []byte(strings.Replace(strings.Replace(good, "https://x/{snapshot}", "http://x/debian", 1), "snapshot: 20261120T000000Z\n", "", 1)))
+	require.NoError(t, err)
 	for name, c := range map[string]struct{ yaml, want string }{
-		"bad snapshot":     {"version: 1\nsnapshot: 2026-11-20\ndistributions: {}\n", "apt.yaml:2: snapshot: want a UTC date and time like 20261120T000000Z"},
-		"impossible date":  {"version: 1\nsnapshot: 20261340T000000Z\ndistributions: {}\n", "snapshot: want a UTC date"},
-		"version":          {"version: 2\ndistributions: {}\n", "version: unknown version 2"},
-		"no distributions": {"version: 1\n", "distributions: missing"},
-		"empty":            {"version: 1\ndistributions: {}\n", "distributions: empty"},
-		"unknown key":      {"version: 1\nmirror: x\n", "mirror: unknown key"},
-		"snapshot unset":   {"version: 1\ndistributions:\n  debian:\n    signed-by: /k\n    sources:\n      - {uri: \"http://x/{snapshot}\", suites: [a], components: [main]}\n", "distributions.debian.sources[0].uri: uses {snapshot}: set snapshot"},
-		"ftp uri":          {"version: 1\ndistributions:\n  debian:\n    signed-by: /k\n    sources:\n      - {uri: \"ftp://x/debian\", suites: [a], components: [main]}\n", "uri: want an http(s) URL"},
-		"suite injection":  {"version: 1\ndistributions:\n  debian:\n    signed-by: /k\n    sources:\n      - {uri: \"http://x/d\", suites: [\"a\\nTrusted: yes\"], components: [main]}\n", "suites[0]: not a suite name"},
-		"component":        {"version: 1\ndistributions:\n  debian:\n    signed-by: /k\n    sources:\n      - {uri: \"http://x/d\", suites: [a], components: [Main]}\n", "components[0]: not a component name"},
-		"keyring":          {"version: 1\ndistributions:\n  debian:\n    signed-by: k.gpg\n    sources:\n      - {uri: \"http://x/d\", suites: [a], components: [main]}\n", "signed-by: want the keyring's absolute path"},
-		"no sources":       {"version: 1\ndistributions:\n  debian:\n    signed-by: /k\n", "distributions.debian: needs signed-by (the archive keyring) and sources"},
-		"bad id":           {"version: 1\ndistributions:\n  Debian:\n    signed-by: /k\n", "distributions.Debian: not an os-release ID"},
-		"missing suites":   {"version: 1\ndistributions:\n  debian:\n    signed-by: /k\n    sources:\n      - {uri: \"http://x/d\", components: [main]}\n", "needs uri, suites and components"},
-		"not yaml":         {"version: [1\n", "apt.yaml: not valid YAML"},
+		"bad snapshot":       {"version: 1\nsnapshot: 2026-11-20\ndistributions: {}\n", "apt.yaml:2: snapshot: want a UTC date and time like 20261120T000000Z"},
+		"impossible date":    {"version: 1\nsnapshot: 20261340T000000Z\ndistributions: {}\n", "snapshot: want a UTC date"},
+		"version":            {"version: 2\ndistributions: {}\n", "version: unknown version 2"},
+		"no distributions":   {"version: 1\n", "distributions: missing"},
+		"empty":              {"version: 1\ndistributions: {}\n", "distributions: empty"},
+		"unknown key":        {"version: 1\nmirror: x\n", "mirror: unknown key"},
+		"snapshot unset":     {"version: 1\ndistributions:\n  debian:\n    signed-by: /k\n    sources:\n      - {uri: \"http://x/{snapshot}\", suites: [a], components: [main]}\n", "distributions.debian.sources[0].uri: uses {snapshot}: set snapshot"},
+		"snapshot over http": {strings.Replace(good, "https://x/{snapshot}", "http://x/{snapshot}", 1), "apt.yaml:7: distributions.debian.sources[0].uri: uses {snapshot} over http: a snapshot's Release files are past their Valid-Until"},
+		"ftp uri":            {"version: 1\ndistributions:\n  debian:\n    signed-by: /k\n    sources:\n      - {uri: \"ftp://x/debian\", suites: [a], components: [main]}\n", "uri: want an http(s) URL"},
+		"suite injection":    {"version: 1\ndistributions:\n  debian:\n    signed-by: /k\n    sources:\n      - {uri: \"http://x/d\", suites: [\"a\\nTrusted: yes\"], components: [main]}\n", "suites[0]: not a suite name"},
+		"component":          {"version: 1\ndistributions:\n  debian:\n    signed-by: /k\n    sources:\n      - {uri: \"http://x/d\", suites: [a], components: [Main]}\n", "components[0]: not a component name"},
+		"keyring":            {"version: 1\ndistributions:\n  debian:\n    signed-by: k.gpg\n    sources:\n      - {uri: \"http://x/d\", suites: [a], components: [main]}\n", "signed-by: want the keyring's absolute path"},
+		"no sources":         {"version: 1\ndistributions:\n  debian:\n    signed-by: /k\n", "distributions.debian: needs signed-by (the archive keyring) and sources"},
+		"bad id":             {"version: 1\ndistributions:\n  Debian:\n    signed-by: /k\n", "distributions.Debian: not an os-release ID"},
+		"missing suites":     {"version: 1\ndistributions:\n  debian:\n    signed-by: /k\n    sources:\n      - {uri: \"http://x/d\", components: [main]}\n", "needs uri, suites and components"},
+		"not yaml":           {"version: [1\n", "apt.yaml: not valid YAML"},
 	} {
 		_, err := Parse("apt.yaml", []byte(c.yaml))
 		assert.ErrorContains(t, err, c.want, name)
