@@ -270,6 +270,13 @@ distributions:
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Stderr, `apt-pins:2: snapshot: want a UTC date and time like 20261120T000000Z, got "yesterday"`)
 	assert.NotContains(t, r.Stderr, "withExec", "refused before any container ran")
+	// a snapshot over http: apt reads it with Valid-Until unchecked, so an older signed index could be replayed
+	plain := filepath.Join(dir, "plain.yaml")
+	require.NoError(t, os.WriteFile(plain, []byte("version: 1\nsnapshot: 20261120T000000Z\ndistributions:\n  debian:\n    signed-by: /usr/share/keyrings/debian-archive-keyring.gpg\n    sources:\n      - {uri: \"http://snapshot.debian.org/archive/debian/{snapshot}\", suites: [\"{codename}\"], components: [main]}\n"), 0o644))
+	r = call(plain)
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, "apt-pins:6: distributions.debian.sources[0].uri: uses {snapshot} over http")
+	assert.NotContains(t, r.Stderr, "withExec", "refused before any container ran")
 	r = call(down)
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Stderr, "apt: pinned archive http://127.0.0.1:9/debian")
