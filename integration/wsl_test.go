@@ -275,7 +275,7 @@ distributions:
 	require.NoError(t, os.WriteFile(plain, []byte("version: 1\nsnapshot: 20261120T000000Z\ndistributions:\n  debian:\n    signed-by: /usr/share/keyrings/debian-archive-keyring.gpg\n    sources:\n      - {uri: \"http://snapshot.debian.org/archive/debian/{snapshot}\", suites: [\"{codename}\"], components: [main]}\n"), 0o644))
 	r = call(plain)
 	require.Error(t, r.Err)
-	assert.Contains(t, r.Stderr, "apt-pins:6: distributions.debian.sources[0].uri: uses {snapshot} over http")
+	assert.Contains(t, r.Stderr, "apt-pins:7: distributions.debian.sources[0].uri: uses {snapshot} over http")
 	assert.NotContains(t, r.Stderr, "withExec", "refused before any container ran")
 	r = call(down)
 	require.Error(t, r.Err)
