@@ -51,7 +51,7 @@ func (m *UnisonPlatform) QaSmoke(
 	// The VM disk (qcow2), e.g. from linux-vm.
 	// +optional
 	image *dagger.File,
-	// An installer ISO (e.g. from baremetal-iso) to boot instead, as far as its installer environment: BIOS and UEFI through its own boot loader, and its default entry's kernel and initrd directly with console=ttyS0 (how real media reach the serial console); checks --iso-markers on each.
+	// An installer ISO (e.g. from baremetal-iso) to boot instead, as far as its installer environment: BIOS, UEFI and UEFI with Secure Boot enforced (OVMF with Microsoft's keys: only a signed chain boots) through its own boot loader, and its default entry's kernel and initrd directly with console=ttyS0 (how real media reach the serial console); checks --iso-markers on each.
 	// +optional
 	iso *dagger.File,
 	// Serial console texts an ISO boot must show (default: the autoinstall kernel arguments and the NoCloud user-data; the stand-in ISO prints both).
@@ -70,7 +70,7 @@ func (m *UnisonPlatform) QaSmoke(
 	// Seconds to wait for SSH and the health endpoints after boot; default: 180.
 	// +optional
 	healthTimeout int,
-	// Guest memory in MiB (an ISO's three boots run side by side, each with this much); default: 2048.
+	// Guest memory in MiB (an ISO's four boots run side by side, each with this much); default: 2048.
 	// +optional
 	memory int,
 	// Accelerator: auto (KVM when the engine can give it, else TCG), kvm (fails without KVM) or tcg. KVM needs the insecure root capability, asked for only after a probe boot with KVM worked.
@@ -299,7 +299,7 @@ func (m *UnisonPlatform) qaISO(ctx context.Context, iso *dagger.File, markers []
 		WithEnvVariable("MEMORY", fmt.Sprint(memory)).
 		WithNewFile("/report/accel.txt", "tcg (installer boots: firmware and installer kernel under TCG)\n")
 	return qaReport(ctx, "qa-smoke-iso", run, func(c *dagger.Container) *dagger.Container { return runScript(c, "qa-iso.sh") },
-		"serial-bios.log", "serial-uefi.log", "serial-kernel.log")
+		"serial-bios.log", "serial-uefi.log", "serial-uefi-sb.log", "serial-kernel.log")
 }
 
 // isoKernelBoot reads the default entry of an installer ISO's GRUB config.

@@ -20,10 +20,12 @@ func (m *UnisonPlatform) probeBoot() *dagger.Directory {
 	return runScript(m.tools(), "probe-initrd.sh").Directory("/out")
 }
 
-// Builds a 15 MB stand-in for the Ubuntu 24.04 live-server ISO, for tests and offline demos.
+// Builds a 20 MB stand-in for the Ubuntu 24.04 live-server ISO, for tests and offline demos.
 //
-// Same boot layout (BIOS and UEFI GRUB, El Torito, casper/), a busybox probe
-// instead of the installer. Byte-reproducible.
+// Same boot layout (BIOS GRUB; UEFI through Debian's signed shim, GRUB and
+// kernel, so that it boots with Secure Boot enforced; El Torito, casper/), a
+// busybox probe instead of the installer. Byte-reproducible on a given day
+// (the signed boot files are the tools image's archive's current ones).
 func (m *UnisonPlatform) StandinIso() *dagger.File {
 	c := m.tools().
 		WithEnvVariable("SOURCE_DATE_EPOCH", standinSDE).

@@ -160,8 +160,11 @@ func TestQaSmokeIso(t *testing.T) {
 	summary, err := os.ReadFile(filepath.Join(report, "summary.txt"))
 	require.NoError(t, err)
 	t.Log("\n" + string(summary))
-	assert.Contains(t, string(summary), "qa-smoke-iso: PASSED (6 checks, 0 failed)")
+	assert.Contains(t, string(summary), "qa-smoke-iso: PASSED (9 checks, 0 failed)")
 	assert.Contains(t, string(summary), "uefi: autoinstall ds=nocloud;s=/cdrom/nocloud/")
+	// the remastered ISO keeps the signed chain (shim, GRUB, kernel): it boots with Secure Boot enforced
+	assert.Contains(t, string(summary), "uefi-sb: autoinstall ds=nocloud;s=/cdrom/nocloud/")
+	assert.Contains(t, string(summary), "uefi-sb: Secure Boot enforced")
 	// the installer's own kernel and initrd, booted directly with console=ttyS0 (how real media reach the serial console)
 	assert.Contains(t, string(summary), "kernel: autoinstall ds=nocloud;s=/cdrom/nocloud/")
 	assert.Contains(t, string(summary), "kernel: #cloud-config")
@@ -171,7 +174,8 @@ func TestQaSmokeIso(t *testing.T) {
 	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", base, "--boot-timeout", "120", "report", "export", "--path", bad)
 	summary, err = os.ReadFile(filepath.Join(bad, "summary.txt"))
 	require.NoError(t, err)
-	assert.Contains(t, string(summary), "qa-smoke-iso: FAILED (6 checks, 6 failed)")
+	// (its signed chain boots: the Secure Boot line alone passes)
+	assert.Contains(t, string(summary), "qa-smoke-iso: FAILED (9 checks, 8 failed)")
 	_, err = os.Stat(filepath.Join(bad, "serial-kernel.log"))
 	require.NoError(t, err)
 	_, err = os.Stat(filepath.Join(bad, "serial-uefi.log"))
@@ -186,7 +190,40 @@ func TestQaSmokeIso(t *testing.T) {
 	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", iso, "report", "export", "--path", passAgain)
 	assert.Equal(t, readFile(t, filepath.Join(report, "run.txt")), readFile(t, filepath.Join(passAgain, "run.txt")), "a passing run may come from the cache")
 
+	t.Run("secure boot refuses a broken signature", func(t *testing.T) { brokenSignature(t, dir, base) })
 	t.Run("late-commands", func(t *testing.T) { lateCommandsContract(t, dir, iso) })
+}
+
+// An ISO whose shim no longer matches its signatures (a byte of its DOS stub
+// changed) still boots UEFI without Secure Boot, and not with it: the
+// uefi-sb rows fail.
+func brokenSignature(t *testing.T, dir, base string) {
+	c, ctx := connect(t)
+	broken := filepath.Join(dir, "broken-sig.iso")
+	_, err := verifier(c).WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends mtools jq >/dev/null"}).
+		WithMountedFile("/in/base.iso", c.Host().File(base)).
+		WithExec([]string{"sh", "-c", `set -eu
+cp /in/base.iso /w.iso
+# the EFI system partition appended to the ISO (GPT), where El Torito's UEFI entry points
+start=$(sfdisk -J /w.iso | jq '.partitiontable.partitions[] | select(.type == "C12A7328-F81F-11D2-BA4B-00A0C93EC93B") | .start')
+off=$((start * 512))
+mcopy -i "/w.iso@@$off" ::/EFI/BOOT/BOOTX64.EFI /shim.efi
+# a byte of the DOS stub's message: covered by the Authenticode hash (shim
+# carries two signatures, both break), never run by UEFI firmware
+grep -q "This program cannot be run in DOS mode" /shim.efi
+b=$(od -An -tu1 -j100 -N1 /shim.efi | tr -d ' ')
+printf "\\$(printf %o $((b ^ 255)))" | dd of=/shim.efi bs=1 seek=100 conv=notrunc 2>/dev/null
+mcopy -o -i "/w.iso@@$off" /shim.efi ::/EFI/BOOT/BOOTX64.EFI
+! cmp -s /in/base.iso /w.iso`}).File("/w.iso").Export(ctx, broken)
+	require.NoError(t, err)
+	report := filepath.Join(dir, "report-broken-sig")
+	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", broken, "--iso-markers", "PROBE-CMDLINE", "--boot-timeout", "90", "report", "export", "--path", report)
+	summary := readFile(t, filepath.Join(report, "summary.txt"))
+	t.Log("\n" + summary)
+	assert.Contains(t, summary, "qa-smoke-iso: FAILED (5 checks, 2 failed)")
+	assert.Regexp(t, `ok +uefi: PROBE-CMDLINE`, summary)
+	assert.Regexp(t, `FAIL +uefi-sb: PROBE-CMDLINE`, summary)
+	assert.Regexp(t, `FAIL +uefi-sb: Secure Boot enforced`, summary)
 }
 
 // The autoinstall late-commands of the built ISO run for real (chrooted into

@@ -32,7 +32,7 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 	report := filepath.Join(dir, "report-public")
 	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", iso, "--iso-markers", "autoinstall ds=nocloud;s=/cdrom/nocloud/",
 		"--iso-markers", "    - identity", "report", "export", "--path", report)
-	assert.Contains(t, readFile(t, filepath.Join(report, "summary.txt")), "qa-smoke-iso: PASSED (6 checks, 0 failed)")
+	assert.Contains(t, readFile(t, filepath.Join(report, "summary.txt")), "qa-smoke-iso: PASSED (9 checks, 0 failed)")
 
 	// the release's SHA256SUMS, as a user downloads it (a copy of the ISO under another name too)
 	cp := filepath.Join(dir, "unisonos-baremetal-v0.6.0-copy.iso")
@@ -73,7 +73,7 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 	report = filepath.Join(dir, "report-personal")
 	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", piso, "--iso-markers", "autoinstall ds=nocloud;s=/cdrom/nocloud/",
 		"--iso-markers", testKey, "report", "export", "--path", report)
-	assert.Contains(t, readFile(t, filepath.Join(report, "summary.txt")), "qa-smoke-iso: PASSED (6 checks, 0 failed)")
+	assert.Contains(t, readFile(t, filepath.Join(report, "summary.txt")), "qa-smoke-iso: PASSED (9 checks, 0 failed)")
 
 	// install-to-disk: the personalized ISO boots with the QA user-data (poweroff, the QA key) and a
 	// blank disk; the stand-in boots a probe, which installs nothing: the run says so and fails there

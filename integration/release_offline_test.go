@@ -35,7 +35,7 @@ func checkOfflineJob(t *testing.T, dir, built string, call func(offline bool, te
 	name := release.BuiltFileName(release.OfflineJob)
 	rec, err := release.ParseBuilt(name, readFile(t, filepath.Join(out, name)))
 	require.NoError(t, err)
-	assert.Equal(t, []string{"baremetal-iso-offline qa-smoke-iso: PASSED (3 checks, 0 failed)"}, rec.QA.Suites, "the job booted the offline ISO")
+	assert.Equal(t, []string{"baremetal-iso-offline qa-smoke-iso: PASSED (5 checks, 0 failed)"}, rec.QA.Suites, "the job booted the offline ISO")
 	var files []string
 	for _, f := range rec.Files {
 		files = append(files, f.Name)

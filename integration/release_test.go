@@ -230,7 +230,7 @@ func TestRelease(t *testing.T) {
 	dry := call("refs/tags/v0.6.0", "dry-run", "file", "--path", "PLAN.txt", "contents")
 	require.NoError(t, dry.Err, tail(dry.Stderr, 60))
 	for _, want := range []string{"release v0.6.0  channel stable  prerelease false  (dry run: nothing pushed)",
-		"qa (booted before signing):\n  qa-smoke: PASSED (49 checks, 0 failed)\n  qa-smoke-iso: PASSED (3 checks, 0 failed)\n",
+		"qa (booted before signing):\n  qa-smoke: PASSED (49 checks, 0 failed)\n  qa-smoke-iso: PASSED (5 checks, 0 failed)\n",
 		"would push:", "image " + prefix + "/unison-platform", "tags: v0.6.0 v0.6 latest",
 		"unisonos-baremetal-v0.6.0.iso", "over the asset limit", "service images (the compose file runs these digests):",
 		svcPrefix + "/unison-inference@" + svcDigests["inference"], "unisonos-wsl-v0.6.0.spdx.json", "unisonos-wsl-v0.6.0.intoto.json"} {
@@ -242,7 +242,7 @@ func TestRelease(t *testing.T) {
 	reports := call("refs/tags/v0.6.0", "qa-reports", "export", "--path", qaDir)
 	require.NoError(t, reports.Err, tail(reports.Stderr, 40))
 	checkPlatformReport(t, filepath.Join(qaDir, "qa-smoke"), regexp.QuoteMeta(svcPrefix+"/unison-inference@"+svcDigests["inference"]))
-	assert.Contains(t, readFile(t, filepath.Join(qaDir, "qa-smoke-iso", "summary.txt")), "qa-smoke-iso: PASSED (3 checks, 0 failed)")
+	assert.Contains(t, readFile(t, filepath.Join(qaDir, "qa-smoke-iso", "summary.txt")), "qa-smoke-iso: PASSED (5 checks, 0 failed)")
 	t.Logf("qa-reports after the dry run: %.1fs", reports.Took.Seconds())
 	for _, r := range repos {
 		_, err := tagDigest(t, prefix+"/"+r+":v0.6.0")
@@ -277,7 +277,7 @@ func TestRelease(t *testing.T) {
 	assert.Equal(t, "v0.6.0", man.Version)
 	assert.Equal(t, "stable", man.Channel)
 	assert.False(t, man.DryRun)
-	assert.Equal(t, release.QA{Suites: []string{"qa-smoke: PASSED (49 checks, 0 failed)", "qa-smoke-iso: PASSED (3 checks, 0 failed)"}}, man.QA)
+	assert.Equal(t, release.QA{Suites: []string{"qa-smoke: PASSED (49 checks, 0 failed)", "qa-smoke-iso: PASSED (5 checks, 0 failed)"}}, man.QA)
 	assert.Contains(t, readFile(t, filepath.Join(out, "RELEASE_NOTES.md")), "## QA\n\nBooted in QEMU and checked before signing:")
 	// public: the ISO's installer asks for the admin and the keys; nothing of an operator is in it
 	ud := extractUserData(t, filepath.Join(out, "unisonos-baremetal-v0.6.0.iso"))

@@ -8,7 +8,7 @@ D=$(mktemp -d)
 mkdir -p "$D"/bin "$D"/dev "$D"/proc "$D"/sys "$D"/cdrom "$D"/newroot "$D"/mods
 cp /bin/busybox "$D"/bin/busybox
 for a in sh mount umount insmod sleep cat echo poweroff ls switch_root mkdir grep sed findfs blkid; do ln -s busybox "$D"/bin/$a; done
-for m in drivers/scsi/scsi_common drivers/scsi/scsi_mod drivers/ata/libata drivers/ata/ata_piix \
+for m in drivers/scsi/scsi_common drivers/scsi/scsi_mod drivers/ata/libata drivers/ata/ata_piix drivers/ata/libahci drivers/ata/ahci \
          drivers/cdrom/cdrom drivers/scsi/sr_mod fs/isofs/isofs \
          drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev \
          drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk \
@@ -36,7 +36,7 @@ if grep -q 'probe=disk' /proc/cmdline; then
   umount /proc /sys; mount --move /dev /newroot/dev 2>/dev/null || umount /dev
   exec switch_root /newroot /sbin/init
 fi
-ld scsi_common scsi_mod libata ata_piix cdrom sr_mod isofs
+ld scsi_common scsi_mod libata ata_piix libahci ahci cdrom sr_mod isofs # ahci: the CD of a q35 machine (the Secure Boot boot)
 waitdev /dev/sr0
 echo "PROBE-CMDLINE: $(cat /proc/cmdline)"
 if mount -t iso9660 -o ro /dev/sr0 /cdrom; then

@@ -43,13 +43,24 @@ menuentry "Try or Install Ubuntu Server" {
 G
 set -- normal configfile linux search search_fs_file search_fs_uuid search_label iso9660 part_gpt part_msdos fat echo test serial terminal loadenv ls cat true gzio
 grub-mkimage -O i386-pc-eltorito -p /boot/grub -o "$T"/boot/grub/i386-pc/eltorito.img "$@" biosdisk
-# shellcheck disable=SC2016 # a GRUB variable, not a shell one
-printf 'search --file --set=root /.disk/info\nset prefix=($root)/boot/grub\n' > "$B"/early.cfg
-grub-mkimage -O x86_64-efi -p /boot/grub -c "$B"/early.cfg -o "$B"/BOOTX64.EFI "$@" efi_gop efi_uga
-mkfs.fat -C --invariant -n ESP "$B"/efi.img 4096 >/dev/null
+# UEFI: the signed chain Ubuntu's media have, from Debian's packages: shim
+# (signed by Microsoft's UEFI CA, what OVMF's Secure Boot variables trust)
+# loads GRUB's CD image (signed by Debian; it finds /.disk/info and reads
+# /boot/grub/grub.cfg), which loads the kernel only when its signature
+# verifies (the probe kernel is Debian's signed one): the ISO boots with
+# Secure Boot enforced, as Ubuntu's does
+S=$(mktemp -d)
+(cd "$S" && apt-get update -q >/dev/null && apt-get download -q shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed >/dev/null)
+for d in "$S"/*.deb; do dpkg-deb -x "$d" "$S/x"; done
+mkfs.fat -C --invariant -n ESP "$B"/efi.img 8192 >/dev/null
 mmd -i "$B"/efi.img ::/EFI ::/EFI/BOOT
-touch -d "@$SOURCE_DATE_EPOCH" "$B"/BOOTX64.EFI
-mcopy -m -i "$B"/efi.img "$B"/BOOTX64.EFI ::/EFI/BOOT/BOOTX64.EFI
+cp "$S"/x/usr/lib/shim/shimx64.efi.signed "$B"/BOOTX64.EFI
+cp "$S"/x/usr/lib/shim/mmx64.efi.signed "$B"/mmx64.efi
+cp "$S"/x/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed "$B"/grubx64.efi
+for f in BOOTX64.EFI mmx64.efi grubx64.efi; do
+  touch -d "@$SOURCE_DATE_EPOCH" "$B/$f"
+  mcopy -m -i "$B"/efi.img "$B/$f" "::/EFI/BOOT/$f"
+done
 find "$T" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 mkdir -p /out
 xorriso -as mkisofs -r -J -joliet-long -V "Ubuntu-Server 24.04.3 LTS amd64" -o /out/base.iso \
