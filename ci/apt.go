@@ -53,7 +53,7 @@ func (m *UnisonPlatform) aptSources(ctx context.Context, osr string) (*dagger.Fi
 // apt-pin.sh, which an install script calls with "on" before apt-get update
 // and "off" after its install.
 func (m *UnisonPlatform) withAptPin(c *dagger.Container, sources *dagger.File) *dagger.Container {
-	ca := m.withPackages([]string{"ca-certificates"}).File("/etc/ssl/certs/ca-certificates.crt")
+	ca := m.gitTools().File("/etc/ssl/certs/ca-certificates.crt") // the git tools have ca-certificates: no container of its own
 	return mountScript(c.WithMountedFile("/tmp/apt/unison-pinned.sources", sources).WithMountedFile("/tmp/apt/ca.crt", ca),
 		"apt-pin.sh", script("apt-pin.sh"))
 }
