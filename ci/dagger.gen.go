@@ -103,6 +103,214 @@ func (r *UnisonPlatform) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+func (r QaReport) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Report  *dagger.Directory
+	}
+	concrete.Passed = r.Passed
+	concrete.Summary = r.Summary
+	concrete.Report = r.Report
+	return json.Marshal(&concrete)
+}
+
+func (r *QaReport) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Report  *dagger.Directory
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Passed = concrete.Passed
+	r.Summary = concrete.Summary
+	r.Report = concrete.Report
+	return nil
+}
+
+func (r Release) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Build                *Build
+		Ref                  string
+		ExistingTags         []string
+		Published            []string
+		RunNumber            int
+		BuildDate            string
+		NightlyBranches      []string
+		Registry             string
+		Owner                string
+		Vmdk                 bool
+		BaseIso              *dagger.File
+		BaseImage            *dagger.File
+		BaseIsoSha256        string
+		BaseImageSha256      string
+		AssetLimitMib        int
+		PartSizeMib          int
+		Username             string
+		Password             *dagger.Secret
+		SigningKey           *dagger.Secret
+		SigningPassword      *dagger.Secret
+		IdentityToken        *dagger.Secret
+		TokenRequestUrl      *dagger.Secret
+		TokenRequestToken    *dagger.Secret
+		Keyless              bool
+		CertificateIdentity  string
+		ServiceDigests       []string
+		Artifacts            *dagger.Directory
+		BuilderId            string
+		InvocationId         string
+		Force                bool
+		SkipQa               bool
+		QaBootFiles          *dagger.Directory
+		QaKernelArgs         string
+		QaBootTimeout        int
+		QaAccel              string
+		QaInsecureRegistries []string
+		QaHealthTimeout      int
+		OfflineIso           bool
+		OfflineModels        *dagger.Directory
+		OfflineModelsDigest  string
+		OfflineMaxMib        int
+	}
+	concrete.Build = r.Build
+	concrete.Ref = r.Ref
+	concrete.ExistingTags = r.ExistingTags
+	concrete.Published = r.Published
+	concrete.RunNumber = r.RunNumber
+	concrete.BuildDate = r.BuildDate
+	concrete.NightlyBranches = r.NightlyBranches
+	concrete.Registry = r.Registry
+	concrete.Owner = r.Owner
+	concrete.Vmdk = r.Vmdk
+	concrete.BaseIso = r.BaseIso
+	concrete.BaseImage = r.BaseImage
+	concrete.BaseIsoSha256 = r.BaseIsoSha256
+	concrete.BaseImageSha256 = r.BaseImageSha256
+	concrete.AssetLimitMib = r.AssetLimitMib
+	concrete.PartSizeMib = r.PartSizeMib
+	concrete.Username = r.Username
+	concrete.Password = r.Password
+	concrete.SigningKey = r.SigningKey
+	concrete.SigningPassword = r.SigningPassword
+	concrete.IdentityToken = r.IdentityToken
+	concrete.TokenRequestUrl = r.TokenRequestUrl
+	concrete.TokenRequestToken = r.TokenRequestToken
+	concrete.Keyless = r.Keyless
+	concrete.CertificateIdentity = r.CertificateIdentity
+	concrete.ServiceDigests = r.ServiceDigests
+	concrete.Artifacts = r.Artifacts
+	concrete.BuilderId = r.BuilderId
+	concrete.InvocationId = r.InvocationId
+	concrete.Force = r.Force
+	concrete.SkipQa = r.SkipQa
+	concrete.QaBootFiles = r.QaBootFiles
+	concrete.QaKernelArgs = r.QaKernelArgs
+	concrete.QaBootTimeout = r.QaBootTimeout
+	concrete.QaAccel = r.QaAccel
+	concrete.QaInsecureRegistries = r.QaInsecureRegistries
+	concrete.QaHealthTimeout = r.QaHealthTimeout
+	concrete.OfflineIso = r.OfflineIso
+	concrete.OfflineModels = r.OfflineModels
+	concrete.OfflineModelsDigest = r.OfflineModelsDigest
+	concrete.OfflineMaxMib = r.OfflineMaxMib
+	return json.Marshal(&concrete)
+}
+
+func (r *Release) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Build                *Build
+		Ref                  string
+		ExistingTags         []string
+		Published            []string
+		RunNumber            int
+		BuildDate            string
+		NightlyBranches      []string
+		Registry             string
+		Owner                string
+		Vmdk                 bool
+		BaseIso              *dagger.File
+		BaseImage            *dagger.File
+		BaseIsoSha256        string
+		BaseImageSha256      string
+		AssetLimitMib        int
+		PartSizeMib          int
+		Username             string
+		Password             *dagger.Secret
+		SigningKey           *dagger.Secret
+		SigningPassword      *dagger.Secret
+		IdentityToken        *dagger.Secret
+		TokenRequestUrl      *dagger.Secret
+		TokenRequestToken    *dagger.Secret
+		Keyless              bool
+		CertificateIdentity  string
+		ServiceDigests       []string
+		Artifacts            *dagger.Directory
+		BuilderId            string
+		InvocationId         string
+		Force                bool
+		SkipQa               bool
+		QaBootFiles          *dagger.Directory
+		QaKernelArgs         string
+		QaBootTimeout        int
+		QaAccel              string
+		QaInsecureRegistries []string
+		QaHealthTimeout      int
+		OfflineIso           bool
+		OfflineModels        *dagger.Directory
+		OfflineModelsDigest  string
+		OfflineMaxMib        int
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Build = concrete.Build
+	r.Ref = concrete.Ref
+	r.ExistingTags = concrete.ExistingTags
+	r.Published = concrete.Published
+	r.RunNumber = concrete.RunNumber
+	r.BuildDate = concrete.BuildDate
+	r.NightlyBranches = concrete.NightlyBranches
+	r.Registry = concrete.Registry
+	r.Owner = concrete.Owner
+	r.Vmdk = concrete.Vmdk
+	r.BaseIso = concrete.BaseIso
+	r.BaseImage = concrete.BaseImage
+	r.BaseIsoSha256 = concrete.BaseIsoSha256
+	r.BaseImageSha256 = concrete.BaseImageSha256
+	r.AssetLimitMib = concrete.AssetLimitMib
+	r.PartSizeMib = concrete.PartSizeMib
+	r.Username = concrete.Username
+	r.Password = concrete.Password
+	r.SigningKey = concrete.SigningKey
+	r.SigningPassword = concrete.SigningPassword
+	r.IdentityToken = concrete.IdentityToken
+	r.TokenRequestUrl = concrete.TokenRequestUrl
+	r.TokenRequestToken = concrete.TokenRequestToken
+	r.Keyless = concrete.Keyless
+	r.CertificateIdentity = concrete.CertificateIdentity
+	r.ServiceDigests = concrete.ServiceDigests
+	r.Artifacts = concrete.Artifacts
+	r.BuilderId = concrete.BuilderId
+	r.InvocationId = concrete.InvocationId
+	r.Force = concrete.Force
+	r.SkipQa = concrete.SkipQa
+	r.QaBootFiles = concrete.QaBootFiles
+	r.QaKernelArgs = concrete.QaKernelArgs
+	r.QaBootTimeout = concrete.QaBootTimeout
+	r.QaAccel = concrete.QaAccel
+	r.QaInsecureRegistries = concrete.QaInsecureRegistries
+	r.QaHealthTimeout = concrete.QaHealthTimeout
+	r.OfflineIso = concrete.OfflineIso
+	r.OfflineModels = concrete.OfflineModels
+	r.OfflineModelsDigest = concrete.OfflineModelsDigest
+	r.OfflineMaxMib = concrete.OfflineMaxMib
+	return nil
+}
+
 func (r Build) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Version           string
@@ -355,206 +563,6 @@ func (r *VersionPlan) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
-func (r QaReport) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Passed  bool
-		Summary string
-		Report  *dagger.Directory
-	}
-	concrete.Passed = r.Passed
-	concrete.Summary = r.Summary
-	concrete.Report = r.Report
-	return json.Marshal(&concrete)
-}
-
-func (r *QaReport) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Passed  bool
-		Summary string
-		Report  *dagger.Directory
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Passed = concrete.Passed
-	r.Summary = concrete.Summary
-	r.Report = concrete.Report
-	return nil
-}
-
-func (r Release) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Build                *Build
-		Ref                  string
-		ExistingTags         []string
-		Published            []string
-		RunNumber            int
-		Registry             string
-		Owner                string
-		Vmdk                 bool
-		BaseIso              *dagger.File
-		BaseImage            *dagger.File
-		BaseIsoSha256        string
-		BaseImageSha256      string
-		AssetLimitMib        int
-		PartSizeMib          int
-		Username             string
-		Password             *dagger.Secret
-		SigningKey           *dagger.Secret
-		SigningPassword      *dagger.Secret
-		IdentityToken        *dagger.Secret
-		TokenRequestUrl      *dagger.Secret
-		TokenRequestToken    *dagger.Secret
-		Keyless              bool
-		CertificateIdentity  string
-		ServiceDigests       []string
-		Artifacts            *dagger.Directory
-		BuilderId            string
-		InvocationId         string
-		Force                bool
-		SkipQa               bool
-		QaBootFiles          *dagger.Directory
-		QaKernelArgs         string
-		QaBootTimeout        int
-		QaAccel              string
-		QaInsecureRegistries []string
-		QaHealthTimeout      int
-		OfflineIso           bool
-		OfflineModels        *dagger.Directory
-		OfflineModelsDigest  string
-		OfflineMaxMib        int
-	}
-	concrete.Build = r.Build
-	concrete.Ref = r.Ref
-	concrete.ExistingTags = r.ExistingTags
-	concrete.Published = r.Published
-	concrete.RunNumber = r.RunNumber
-	concrete.Registry = r.Registry
-	concrete.Owner = r.Owner
-	concrete.Vmdk = r.Vmdk
-	concrete.BaseIso = r.BaseIso
-	concrete.BaseImage = r.BaseImage
-	concrete.BaseIsoSha256 = r.BaseIsoSha256
-	concrete.BaseImageSha256 = r.BaseImageSha256
-	concrete.AssetLimitMib = r.AssetLimitMib
-	concrete.PartSizeMib = r.PartSizeMib
-	concrete.Username = r.Username
-	concrete.Password = r.Password
-	concrete.SigningKey = r.SigningKey
-	concrete.SigningPassword = r.SigningPassword
-	concrete.IdentityToken = r.IdentityToken
-	concrete.TokenRequestUrl = r.TokenRequestUrl
-	concrete.TokenRequestToken = r.TokenRequestToken
-	concrete.Keyless = r.Keyless
-	concrete.CertificateIdentity = r.CertificateIdentity
-	concrete.ServiceDigests = r.ServiceDigests
-	concrete.Artifacts = r.Artifacts
-	concrete.BuilderId = r.BuilderId
-	concrete.InvocationId = r.InvocationId
-	concrete.Force = r.Force
-	concrete.SkipQa = r.SkipQa
-	concrete.QaBootFiles = r.QaBootFiles
-	concrete.QaKernelArgs = r.QaKernelArgs
-	concrete.QaBootTimeout = r.QaBootTimeout
-	concrete.QaAccel = r.QaAccel
-	concrete.QaInsecureRegistries = r.QaInsecureRegistries
-	concrete.QaHealthTimeout = r.QaHealthTimeout
-	concrete.OfflineIso = r.OfflineIso
-	concrete.OfflineModels = r.OfflineModels
-	concrete.OfflineModelsDigest = r.OfflineModelsDigest
-	concrete.OfflineMaxMib = r.OfflineMaxMib
-	return json.Marshal(&concrete)
-}
-
-func (r *Release) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Build                *Build
-		Ref                  string
-		ExistingTags         []string
-		Published            []string
-		RunNumber            int
-		Registry             string
-		Owner                string
-		Vmdk                 bool
-		BaseIso              *dagger.File
-		BaseImage            *dagger.File
-		BaseIsoSha256        string
-		BaseImageSha256      string
-		AssetLimitMib        int
-		PartSizeMib          int
-		Username             string
-		Password             *dagger.Secret
-		SigningKey           *dagger.Secret
-		SigningPassword      *dagger.Secret
-		IdentityToken        *dagger.Secret
-		TokenRequestUrl      *dagger.Secret
-		TokenRequestToken    *dagger.Secret
-		Keyless              bool
-		CertificateIdentity  string
-		ServiceDigests       []string
-		Artifacts            *dagger.Directory
-		BuilderId            string
-		InvocationId         string
-		Force                bool
-		SkipQa               bool
-		QaBootFiles          *dagger.Directory
-		QaKernelArgs         string
-		QaBootTimeout        int
-		QaAccel              string
-		QaInsecureRegistries []string
-		QaHealthTimeout      int
-		OfflineIso           bool
-		OfflineModels        *dagger.Directory
-		OfflineModelsDigest  string
-		OfflineMaxMib        int
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Build = concrete.Build
-	r.Ref = concrete.Ref
-	r.ExistingTags = concrete.ExistingTags
-	r.Published = concrete.Published
-	r.RunNumber = concrete.RunNumber
-	r.Registry = concrete.Registry
-	r.Owner = concrete.Owner
-	r.Vmdk = concrete.Vmdk
-	r.BaseIso = concrete.BaseIso
-	r.BaseImage = concrete.BaseImage
-	r.BaseIsoSha256 = concrete.BaseIsoSha256
-	r.BaseImageSha256 = concrete.BaseImageSha256
-	r.AssetLimitMib = concrete.AssetLimitMib
-	r.PartSizeMib = concrete.PartSizeMib
-	r.Username = concrete.Username
-	r.Password = concrete.Password
-	r.SigningKey = concrete.SigningKey
-	r.SigningPassword = concrete.SigningPassword
-	r.IdentityToken = concrete.IdentityToken
-	r.TokenRequestUrl = concrete.TokenRequestUrl
-	r.TokenRequestToken = concrete.TokenRequestToken
-	r.Keyless = concrete.Keyless
-	r.CertificateIdentity = concrete.CertificateIdentity
-	r.ServiceDigests = concrete.ServiceDigests
-	r.Artifacts = concrete.Artifacts
-	r.BuilderId = concrete.BuilderId
-	r.InvocationId = concrete.InvocationId
-	r.Force = concrete.Force
-	r.SkipQa = concrete.SkipQa
-	r.QaBootFiles = concrete.QaBootFiles
-	r.QaKernelArgs = concrete.QaKernelArgs
-	r.QaBootTimeout = concrete.QaBootTimeout
-	r.QaAccel = concrete.QaAccel
-	r.QaInsecureRegistries = concrete.QaInsecureRegistries
-	r.QaHealthTimeout = concrete.QaHealthTimeout
-	r.OfflineIso = concrete.OfflineIso
-	r.OfflineModels = concrete.OfflineModels
-	r.OfflineModelsDigest = concrete.OfflineModelsDigest
-	r.OfflineMaxMib = concrete.OfflineMaxMib
-	return nil
-}
-
 func main() {
 	ctx := context.Background()
 
@@ -674,6 +682,153 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 	switch parentName {
 	case "Build":
 		switch fnName {
+		case "Wsl":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*Build).Wsl(&parent, ctx, packages)
+		case "Iso":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var baseIso *dagger.File
+			if inputArgs["baseIso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
+				}
+			}
+			var baseIsoSha256 string
+			if inputArgs["baseIsoSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			var locale string
+			if inputArgs["locale"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["locale"]), &locale)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg locale", err))
+				}
+			}
+			var keyboard string
+			if inputArgs["keyboard"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["keyboard"]), &keyboard)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg keyboard", err))
+				}
+			}
+			var timezone string
+			if inputArgs["timezone"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["timezone"]), &timezone)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg timezone", err))
+				}
+			}
+			var volumeId string
+			if inputArgs["volumeId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["volumeId"]), &volumeId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg volumeId", err))
+				}
+			}
+			return (*Build).Iso(&parent, ctx, baseIso, baseIsoSha256, packages, locale, keyboard, timezone, volumeId)
+		case "NocloudSeed":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Build).NocloudSeed(&parent, ctx)
+		case "PersonalizeIso":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var sha256Sums *dagger.File
+			if inputArgs["sha256Sums"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256Sums"]), &sha256Sums)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256Sums", err))
+				}
+			}
+			var sha256SumsSignature *dagger.File
+			if inputArgs["sha256SumsSignature"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256SumsSignature"]), &sha256SumsSignature)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256SumsSignature", err))
+				}
+			}
+			var cosignKey *dagger.File
+			if inputArgs["cosignKey"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["cosignKey"]), &cosignKey)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cosignKey", err))
+				}
+			}
+			var certificateIdentityRegexp string
+			if inputArgs["certificateIdentityRegexp"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["certificateIdentityRegexp"]), &certificateIdentityRegexp)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentityRegexp", err))
+				}
+			}
+			return (*Build).PersonalizeIso(&parent, ctx, iso, sha256Sums, sha256SumsSignature, cosignKey, certificateIdentityRegexp)
+		case "WithOffline":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var modelsStore *dagger.Directory
+			if inputArgs["modelsStore"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["modelsStore"]), &modelsStore)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg modelsStore", err))
+				}
+			}
+			var maxSizeMib int
+			if inputArgs["maxSizeMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["maxSizeMib"]), &maxSizeMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg maxSizeMib", err))
+				}
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Build).WithOffline(&parent, ctx, modelsStore, maxSizeMib, digests)
 		case "WithAdmin":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -779,153 +934,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).Vm(&parent, ctx, baseImage, baseImageSha256, diskSize, vmdk, extraFiles)
-		case "NocloudSeed":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Build).NocloudSeed(&parent, ctx)
-		case "WithOffline":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var modelsStore *dagger.Directory
-			if inputArgs["modelsStore"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["modelsStore"]), &modelsStore)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg modelsStore", err))
-				}
-			}
-			var maxSizeMib int
-			if inputArgs["maxSizeMib"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["maxSizeMib"]), &maxSizeMib)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg maxSizeMib", err))
-				}
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			return (*Build).WithOffline(&parent, ctx, modelsStore, maxSizeMib, digests)
-		case "PersonalizeIso":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var sha256Sums *dagger.File
-			if inputArgs["sha256Sums"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha256Sums"]), &sha256Sums)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256Sums", err))
-				}
-			}
-			var sha256SumsSignature *dagger.File
-			if inputArgs["sha256SumsSignature"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha256SumsSignature"]), &sha256SumsSignature)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256SumsSignature", err))
-				}
-			}
-			var cosignKey *dagger.File
-			if inputArgs["cosignKey"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["cosignKey"]), &cosignKey)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cosignKey", err))
-				}
-			}
-			var certificateIdentityRegexp string
-			if inputArgs["certificateIdentityRegexp"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["certificateIdentityRegexp"]), &certificateIdentityRegexp)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentityRegexp", err))
-				}
-			}
-			return (*Build).PersonalizeIso(&parent, ctx, iso, sha256Sums, sha256SumsSignature, cosignKey, certificateIdentityRegexp)
-		case "Wsl":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			return (*Build).Wsl(&parent, ctx, packages)
-		case "Iso":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var baseIso *dagger.File
-			if inputArgs["baseIso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
-				}
-			}
-			var baseIsoSha256 string
-			if inputArgs["baseIsoSha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
-				}
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			var locale string
-			if inputArgs["locale"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["locale"]), &locale)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg locale", err))
-				}
-			}
-			var keyboard string
-			if inputArgs["keyboard"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["keyboard"]), &keyboard)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg keyboard", err))
-				}
-			}
-			var timezone string
-			if inputArgs["timezone"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["timezone"]), &timezone)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg timezone", err))
-				}
-			}
-			var volumeId string
-			if inputArgs["volumeId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["volumeId"]), &volumeId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg volumeId", err))
-				}
-			}
-			return (*Build).Iso(&parent, ctx, baseIso, baseIsoSha256, packages, locale, keyboard, timezone, volumeId)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -943,6 +951,146 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "Release":
 		switch fnName {
+		case "WithAdmin":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var sshAuthorizedKeys []string
+			if inputArgs["sshAuthorizedKeys"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
+				}
+			}
+			var sshAuthorizedKeysFile *dagger.File
+			if inputArgs["sshAuthorizedKeysFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var hostname string
+			if inputArgs["hostname"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
+				}
+			}
+			return (*Release).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, adminUser, hostname)
+		case "WithBaseIso":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var file *dagger.File
+			if inputArgs["file"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["file"]), &file)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg file", err))
+				}
+			}
+			var sha256 string
+			if inputArgs["sha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256"]), &sha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256", err))
+				}
+			}
+			return (*Release).WithBaseIso(&parent, file, sha256), nil
+		case "WithNightly":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var date string
+			if inputArgs["date"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
+				}
+			}
+			var branches []string
+			if inputArgs["branches"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["branches"]), &branches)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg branches", err))
+				}
+			}
+			return (*Release).WithNightly(&parent, date, branches)
+		case "WithBaseImage":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var file *dagger.File
+			if inputArgs["file"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["file"]), &file)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg file", err))
+				}
+			}
+			var sha256 string
+			if inputArgs["sha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256"]), &sha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256", err))
+				}
+			}
+			return (*Release).WithBaseImage(&parent, file, sha256), nil
+		case "WithAssetLimit":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var limitMib int
+			if inputArgs["limitMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["limitMib"]), &limitMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg limitMib", err))
+				}
+			}
+			var partSizeMib int
+			if inputArgs["partSizeMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["partSizeMib"]), &partSizeMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg partSizeMib", err))
+				}
+			}
+			return (*Release).WithAssetLimit(&parent, limitMib, partSizeMib)
+		case "WithProvenance":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var builderId string
+			if inputArgs["builderId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
+				}
+			}
+			var invocationId string
+			if inputArgs["invocationId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
+				}
+			}
+			return (*Release).WithProvenance(&parent, builderId, invocationId)
 		case "WithRegistryAuth":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1160,125 +1308,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Release).Publish(&parent, ctx)
-		case "WithAdmin":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var sshAuthorizedKeys []string
-			if inputArgs["sshAuthorizedKeys"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
-				}
-			}
-			var sshAuthorizedKeysFile *dagger.File
-			if inputArgs["sshAuthorizedKeysFile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
-				}
-			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
-				}
-			}
-			var hostname string
-			if inputArgs["hostname"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
-				}
-			}
-			return (*Release).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, adminUser, hostname)
-		case "WithBaseIso":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var file *dagger.File
-			if inputArgs["file"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["file"]), &file)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg file", err))
-				}
-			}
-			var sha256 string
-			if inputArgs["sha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha256"]), &sha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256", err))
-				}
-			}
-			return (*Release).WithBaseIso(&parent, file, sha256), nil
-		case "WithBaseImage":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var file *dagger.File
-			if inputArgs["file"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["file"]), &file)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg file", err))
-				}
-			}
-			var sha256 string
-			if inputArgs["sha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha256"]), &sha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256", err))
-				}
-			}
-			return (*Release).WithBaseImage(&parent, file, sha256), nil
-		case "WithAssetLimit":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var limitMib int
-			if inputArgs["limitMib"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["limitMib"]), &limitMib)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg limitMib", err))
-				}
-			}
-			var partSizeMib int
-			if inputArgs["partSizeMib"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["partSizeMib"]), &partSizeMib)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg partSizeMib", err))
-				}
-			}
-			return (*Release).WithAssetLimit(&parent, limitMib, partSizeMib)
-		case "WithProvenance":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var builderId string
-			if inputArgs["builderId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
-				}
-			}
-			var invocationId string
-			if inputArgs["invocationId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
-				}
-			}
-			return (*Release).WithProvenance(&parent, builderId, invocationId)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1392,6 +1421,447 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "UnisonPlatform":
 		switch fnName {
+		case "ReferenceServices":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var username string
+			if inputArgs["username"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
+				}
+			}
+			var password *dagger.Secret
+			if inputArgs["password"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
+				}
+			}
+			return (*UnisonPlatform).ReferenceServices(&parent, ctx, registry, owner, platformVersion, username, password)
+		case "WslBundle":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
+		case "BaremetalIso":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var sshAuthorizedKeys []string
+			if inputArgs["sshAuthorizedKeys"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
+				}
+			}
+			var sshAuthorizedKeysFile *dagger.File
+			if inputArgs["sshAuthorizedKeysFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
+				}
+			}
+			var passwordHash *dagger.Secret
+			if inputArgs["passwordHash"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["passwordHash"]), &passwordHash)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg passwordHash", err))
+				}
+			}
+			var hostname string
+			if inputArgs["hostname"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			var baseIso *dagger.File
+			if inputArgs["baseIso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
+				}
+			}
+			var baseIsoSha256 string
+			if inputArgs["baseIsoSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
+				}
+			}
+			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, baseIso, baseIsoSha256)
+		case "PinsCheck":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).PinsCheck(&parent, ctx)
+		case "PinsUpdate":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).PinsUpdate(&parent, ctx)
+		case "QaSmoke":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var image *dagger.File
+			if inputArgs["image"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
+				}
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var isoMarkers []string
+			if inputArgs["isoMarkers"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["isoMarkers"]), &isoMarkers)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg isoMarkers", err))
+				}
+			}
+			var bootFiles *dagger.Directory
+			if inputArgs["bootFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
+				}
+			}
+			var kernelArgs string
+			if inputArgs["kernelArgs"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
+				}
+			}
+			var bootTimeout int
+			if inputArgs["bootTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
+				}
+			}
+			var healthTimeout int
+			if inputArgs["healthTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["healthTimeout"]), &healthTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthTimeout", err))
+				}
+			}
+			var memory int
+			if inputArgs["memory"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
+				}
+			}
+			var accel string
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var services *dagger.File
+			if inputArgs["services"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["services"]), &services)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg services", err))
+				}
+			}
+			var isolated bool
+			if inputArgs["isolated"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["isolated"]), &isolated)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg isolated", err))
+				}
+			}
+			var insecureRegistry []string
+			if inputArgs["insecureRegistry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["insecureRegistry"]), &insecureRegistry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg insecureRegistry", err))
+				}
+			}
+			return (*UnisonPlatform).QaSmoke(&parent, ctx, image, iso, isoMarkers, bootFiles, kernelArgs, bootTimeout, healthTimeout, memory, accel, services, isolated, insecureRegistry)
+		case "QaInstall":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var accel string
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var installTimeout int
+			if inputArgs["installTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installTimeout"]), &installTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installTimeout", err))
+				}
+			}
+			var memory int
+			if inputArgs["memory"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
+				}
+			}
+			return (*UnisonPlatform).QaInstall(&parent, ctx, iso, accel, installTimeout, memory)
+		case "QaLateCommands":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var targetImage *dagger.File
+			if inputArgs["targetImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["targetImage"]), &targetImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg targetImage", err))
+				}
+			}
+			var userData *dagger.File
+			if inputArgs["userData"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["userData"]), &userData)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg userData", err))
+				}
+			}
+			return (*UnisonPlatform).QaLateCommands(&parent, ctx, iso, targetImage, userData)
+		case "Release":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var vmdk bool
+			if inputArgs["vmdk"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
+				}
+			}
+			var skipQa bool
+			if inputArgs["skipQa"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["skipQa"]), &skipQa)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipQa", err))
+				}
+			}
+			var force bool
+			if inputArgs["force"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
+				}
+			}
+			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
 		case "Build":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1833,447 +2303,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).LinuxVm(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, hostname, adminUser, diskSize, vmdk, baseImage, baseImageSha256)
-		case "PinsCheck":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).PinsCheck(&parent, ctx)
-		case "PinsUpdate":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).PinsUpdate(&parent, ctx)
-		case "QaSmoke":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var image *dagger.File
-			if inputArgs["image"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
-				}
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var isoMarkers []string
-			if inputArgs["isoMarkers"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["isoMarkers"]), &isoMarkers)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg isoMarkers", err))
-				}
-			}
-			var bootFiles *dagger.Directory
-			if inputArgs["bootFiles"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
-				}
-			}
-			var kernelArgs string
-			if inputArgs["kernelArgs"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
-				}
-			}
-			var bootTimeout int
-			if inputArgs["bootTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
-				}
-			}
-			var healthTimeout int
-			if inputArgs["healthTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["healthTimeout"]), &healthTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthTimeout", err))
-				}
-			}
-			var memory int
-			if inputArgs["memory"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
-				}
-			}
-			var accel string
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var services *dagger.File
-			if inputArgs["services"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["services"]), &services)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg services", err))
-				}
-			}
-			var isolated bool
-			if inputArgs["isolated"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["isolated"]), &isolated)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg isolated", err))
-				}
-			}
-			var insecureRegistry []string
-			if inputArgs["insecureRegistry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["insecureRegistry"]), &insecureRegistry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg insecureRegistry", err))
-				}
-			}
-			return (*UnisonPlatform).QaSmoke(&parent, ctx, image, iso, isoMarkers, bootFiles, kernelArgs, bootTimeout, healthTimeout, memory, accel, services, isolated, insecureRegistry)
-		case "QaInstall":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var accel string
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var installTimeout int
-			if inputArgs["installTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["installTimeout"]), &installTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installTimeout", err))
-				}
-			}
-			var memory int
-			if inputArgs["memory"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
-				}
-			}
-			return (*UnisonPlatform).QaInstall(&parent, ctx, iso, accel, installTimeout, memory)
-		case "QaLateCommands":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var targetImage *dagger.File
-			if inputArgs["targetImage"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["targetImage"]), &targetImage)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg targetImage", err))
-				}
-			}
-			var userData *dagger.File
-			if inputArgs["userData"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["userData"]), &userData)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg userData", err))
-				}
-			}
-			return (*UnisonPlatform).QaLateCommands(&parent, ctx, iso, targetImage, userData)
-		case "ReferenceServices":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var registry string
-			if inputArgs["registry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
-				}
-			}
-			var owner string
-			if inputArgs["owner"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var username string
-			if inputArgs["username"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
-				}
-			}
-			var password *dagger.Secret
-			if inputArgs["password"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
-				}
-			}
-			return (*UnisonPlatform).ReferenceServices(&parent, ctx, registry, owner, platformVersion, username, password)
-		case "Release":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var ref string
-			if inputArgs["ref"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
-				}
-			}
-			var sha string
-			if inputArgs["sha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var existingTags []string
-			if inputArgs["existingTags"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
-				}
-			}
-			var runNumber int
-			if inputArgs["runNumber"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
-				}
-			}
-			var registry string
-			if inputArgs["registry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
-				}
-			}
-			var owner string
-			if inputArgs["owner"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var vmdk bool
-			if inputArgs["vmdk"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
-				}
-			}
-			var skipQa bool
-			if inputArgs["skipQa"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["skipQa"]), &skipQa)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipQa", err))
-				}
-			}
-			var force bool
-			if inputArgs["force"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
-				}
-			}
-			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
-		case "WslBundle":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
-				}
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
-		case "BaremetalIso":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var sshAuthorizedKeys []string
-			if inputArgs["sshAuthorizedKeys"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeys"]), &sshAuthorizedKeys)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeys", err))
-				}
-			}
-			var sshAuthorizedKeysFile *dagger.File
-			if inputArgs["sshAuthorizedKeysFile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sshAuthorizedKeysFile"]), &sshAuthorizedKeysFile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sshAuthorizedKeysFile", err))
-				}
-			}
-			var passwordHash *dagger.Secret
-			if inputArgs["passwordHash"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["passwordHash"]), &passwordHash)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg passwordHash", err))
-				}
-			}
-			var hostname string
-			if inputArgs["hostname"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["hostname"]), &hostname)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
-				}
-			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
-				}
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			var baseIso *dagger.File
-			if inputArgs["baseIso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
-				}
-			}
-			var baseIsoSha256 string
-			if inputArgs["baseIsoSha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
-				}
-			}
-			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, baseIso, baseIsoSha256)
 		case "":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

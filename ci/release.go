@@ -25,6 +25,10 @@ type Release struct {
 	// +private
 	RunNumber int
 	// +private
+	BuildDate string
+	// +private
+	NightlyBranches []string
+	// +private
 	Registry string
 	// +private
 	Owner string
@@ -174,6 +178,7 @@ func (m *UnisonPlatform) Release(
 // plan is the version plan of the release's ref (validates ref, sha and time).
 func (r *Release) plan() (*version.Plan, error) {
 	return version.Compute(version.Input{Ref: r.Ref, SHA: r.Build.Commit, CommitTime: r.Build.CommitTime,
+		Date: r.BuildDate, NightlyBranches: r.NightlyBranches,
 		RunNumber: r.RunNumber, ExistingTags: r.ExistingTags, Published: version.ParsePublished(r.Published), Registry: r.Registry, Owner: r.Owner,
 		Repo: platformRepo, Image: platformRepo, Domain: "platform"})
 }
@@ -220,6 +225,36 @@ func (r *Release) WithBaseIso(
 	c := *r
 	c.BaseIso, c.BaseIsoSha256 = file, sha256
 	return &c
+}
+
+// Sets the nightly's build date and the branches that get nightlies (channels.yml passes the run's UTC day and NIGHTLY_BRANCHES).
+//
+// A branch's nightly is edge-<branch>-YYYYMMDD of this date (default: the
+// commit's day), the day's first build of the branch; a later build that
+// day is published under edge-<branch> (edge for main) and sha-<short>.
+func (r *Release) WithNightly(
+	// Build date, YYYY-MM-DD or YYYYMMDD (UTC), e.g. $(date -u +%F).
+	// +optional
+	date string,
+	// Branches that get nightlies (names or patterns such as feature/*); any other branch is refused. Default: every branch.
+	// +optional
+	branches []string,
+) (*Release, error) {
+	c := *r
+	c.BuildDate, c.NightlyBranches = date, branches
+	plan, err := c.plan()
+	if err != nil {
+		return nil, err
+	}
+	if plan.Version != r.Build.Version {
+		if err := version.CheckLabel(plan.Version); err != nil {
+			return nil, err
+		}
+		b := *r.Build
+		b.Version = plan.Version
+		c.Build = &b
+	}
+	return &c, nil
 }
 
 // Uses a given base cloud image instead of the pinned Ubuntu cloud image download.

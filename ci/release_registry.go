@@ -79,6 +79,11 @@ func checkImmutable(ctx context.Context, plan *version.Plan, opts []remote.Optio
 	if rev == "" || rev == want {
 		return "", nil
 	}
+	if plan.Channel == version.Nightly && !force {
+		// the dated tag stays the day's first build: not an error, a note
+		_, err := plan.SecondOfDay(rev)
+		return "", err
+	}
 	if force {
 		return fmt.Sprintf("%s was published from commit %s and is OVERWRITTEN by commit %s (--force): anyone who pulled %s before has other bytes", ref, rev, want, plan.Version), nil
 	}
@@ -96,5 +101,5 @@ func (r *Release) Tags(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return release.TagsText(plan.Version, string(plan.Channel), plan.Prerelease, plan.Repository, plan.Tags, forced), nil
+	return release.TagsText(plan.Version, string(plan.Channel), plan.Prerelease, plan.Repository, plan.Tags, forced, plan.Note), nil
 }

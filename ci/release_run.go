@@ -120,7 +120,7 @@ func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, erro
 	plan := p.Plan
 	man := release.Manifest{Version: plan.Version, Channel: string(plan.Channel), Prerelease: plan.Prerelease,
 		Commit: r.Build.Commit, Created: plan.Labels["org.opencontainers.image.created"], Signing: r.signing(),
-		DryRun: dryRun, Assets: rel.Attached, Split: rel.Split, QA: mk.QA, Services: serviceRefs(p.Set), Forced: p.Forced,
+		DryRun: dryRun, Assets: rel.Attached, Split: rel.Split, QA: mk.QA, Services: serviceRefs(p.Set), Forced: p.Forced, Note: plan.Note,
 		Pushes: release.PlanPushes(plan.Repository, plan.Tags, verified.Groups)}
 	if p.Unresolved != nil {
 		man.Unpinned = p.Unresolved.Error()

@@ -172,6 +172,7 @@ func TestRelease(t *testing.T) {
 	qaOK := []string{"with-qa", "--boot-files", probe, "--insecure-registry", reg, "--health-timeout", "300"}
 	qa := qaOK
 	skipQa, force, withOffline := false, false, false
+	var nightly []string // with-nightly and its arguments, right after the constructor
 	// registryOnly: a call that reads the registry and builds nothing
 	// (tags, a refused publish) names no media, limits or QA: each link of a
 	// chain is a module call, and a new ref or commit runs every link again
@@ -186,6 +187,7 @@ func TestRelease(t *testing.T) {
 		} else {
 			a = append(a, "--existing-tags", "v0.5.0")
 		}
+		a = append(a, nightly...)
 		// a public release, as release.yml makes: no operator credentials in any artifact
 		if !registryOnly {
 			a = append(a, "with-base-iso", "--file", iso, "with-base-image", "--file", cloud,
@@ -476,7 +478,7 @@ func TestRelease(t *testing.T) {
 	beta := call("refs/tags/v0.7.0-beta.1", "tags")
 	require.NoError(t, beta.Err, tail(beta.Stderr, 40))
 	assert.Contains(t, beta.Stdout, "release v0.7.0-beta.1  channel beta  prerelease true\n")
-	assert.Contains(t, beta.Stdout, "\ntags: v0.7.0-beta.1\n")
+	assert.Contains(t, beta.Stdout, "\ntags: v0.7.0-beta.1 beta\n", "the moving beta tag: the highest pre-release")
 	assertNothingBuilt(t, beta)
 
 	// 6. a published version never changes: the same version from another commit is refused before any build
@@ -516,6 +518,46 @@ func TestRelease(t *testing.T) {
 	_, fcf, err := remoteImage(t, prefix+"/unison-platform:v0.6.0")
 	require.NoError(t, err)
 	assert.Equal(t, "fedcba9876543210fedcba9876543210fedcba98", fcf.Config.Labels["org.opencontainers.image.revision"])
+
+	// 9. nightlies: two commits of main published on one day (channels.yml
+	// passes the run's UTC day). The first takes edge-main-20261207 and the
+	// moving edge-main and edge; the second finds that tag from the first
+	// commit and is published, not refused, under the moving tags and its
+	// sha only: the dated tag stays the day's first build.
+	skipQa, nightly = true, []string{"with-nightly", "--date", "2026-12-07", "--branches", "main", "--branches", "develop"}
+	first := callAt(sha, "refs/heads/main", "publish", "export", "--path", filepath.Join(dir, "nightly1"))
+	require.NoError(t, first.Err, tail(first.Stderr, 40))
+	plan1 := readFile(t, filepath.Join(dir, "nightly1", "PLAN.txt"))
+	assert.Contains(t, plan1, "release edge-main-20261207  channel nightly  prerelease true  (published)")
+	assert.Contains(t, plan1, "tags: edge-main-20261207 edge-main edge sha-89abcde\n")
+	assert.NotContains(t, plan1, "NOTE:")
+	const second = "fedcba9876543210fedcba9876543210fedcba98"
+	again2 := callAt(second, "refs/heads/main", "publish", "export", "--path", filepath.Join(dir, "nightly2"))
+	require.NoError(t, again2.Err, tail(again2.Stderr, 40))
+	plan2 := readFile(t, filepath.Join(dir, "nightly2", "PLAN.txt"))
+	assert.Contains(t, plan2, "NOTE: edge-main-20261207 stays the day's first build (commit "+sha+"); this build, commit "+second+", is published as edge-main edge sha-fedcba9")
+	assert.Contains(t, plan2, "tags: edge-main edge sha-fedcba9\n")
+	for tag, want := range map[string]string{"edge-main-20261207": sha, "sha-89abcde": sha, "edge-main": second, "edge": second, "sha-fedcba9": second} {
+		for _, r := range repos[:1] {
+			_, cf, err := remoteImage(t, prefix+"/"+r+":"+tag)
+			require.NoError(t, err, tag)
+			assert.Equal(t, want, cf.Config.Labels["org.opencontainers.image.revision"], "%s:%s", r, tag)
+		}
+	}
+	registryOnly = true
+	// a branch outside the nightly set, and a build date that is not a date: refused before any build
+	nightly = []string{"with-nightly", "--branches", "main"}
+	outside := callAt(second, "refs/heads/feature/x", "tags")
+	require.Error(t, outside.Err)
+	assert.Contains(t, outside.Stderr, `branch "feature/x" gets no nightlies: the nightly branches are main`)
+	assertNothingBuilt(t, outside)
+	nightly = []string{"with-nightly", "--date", "2026-13-01"}
+	badDate := callAt(second, "refs/heads/main", "tags")
+	require.Error(t, badDate.Err)
+	assert.Contains(t, badDate.Stderr, `date "2026-13-01": want a calendar date as YYYY-MM-DD or YYYYMMDD`)
+	nightly, registryOnly, skipQa = nil, false, false
+	t.Logf("nightlies: first %.1fs, second of the day %.1fs", first.Took.Seconds(), again2.Took.Seconds())
+
 	t.Logf("release timings: unpinned refusal %.1fs, dry run %.1fs, failed push %.1fs, completing rerun %.1fs, rerun of a complete release %.1fs, refused overwrite %.1fs, tags %.1fs, forced overwrite %.1fs",
 		unpinned.Took.Seconds(), dry.Took.Seconds(), failed.Took.Seconds(), ok.Took.Seconds(), again.Took.Seconds(), other.Took.Seconds(), older.Took.Seconds(), forced.Took.Seconds())
 }

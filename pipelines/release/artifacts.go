@@ -94,6 +94,8 @@ type Manifest struct {
 	Services map[string]string `json:"services"`
 	// Forced says which published version --force overwrote.
 	Forced string `json:"forced,omitempty"`
+	// Note says what the channel rules made of the tags (a nightly's second build of a day).
+	Note string `json:"note,omitempty"`
 	// Unpinned says why a dry run could not pin every service image (publish refuses then).
 	Unpinned string `json:"unpinned,omitempty"`
 	// Offline is the size summary of the offline ISO's payload, when the release has one.
@@ -111,6 +113,9 @@ func PlanText(m Manifest) string {
 		m.Version, m.Channel, m.Prerelease, mode, m.Commit, m.Created, m.Signing)
 	if m.Forced != "" {
 		fmt.Fprintf(&b, "FORCED: %s\n\n", m.Forced)
+	}
+	if m.Note != "" {
+		fmt.Fprintf(&b, "NOTE: %s\n\n", m.Note)
 	}
 	b.WriteString(m.QA.Text() + "\nservice images (the compose file runs these digests):\n")
 	for _, svc := range slices.Sorted(maps.Keys(m.Services)) {
@@ -177,12 +182,15 @@ func PlainHTTP(host string) bool {
 // TagsText says what publish would push a version as, before anything is
 // built: its channel and tags as the registry's history makes them, and an
 // overwrite --force allows.
-func TagsText(version, channel string, prerelease bool, repository string, tags []string, forced string) string {
+func TagsText(version, channel string, prerelease bool, repository string, tags []string, forced, note string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "release %s  channel %s  prerelease %t\nrepository %s (and its artifacts next to it)\ntags: %s\n",
 		version, channel, prerelease, repository, strings.Join(tags, " "))
 	if forced != "" {
 		fmt.Fprintf(&b, "FORCED: %s\n", forced)
+	}
+	if note != "" {
+		fmt.Fprintf(&b, "NOTE: %s\n", note)
 	}
 	return b.String()
 }

@@ -184,17 +184,19 @@ func TestSumOf(t *testing.T) {
 
 func TestTagsText(t *testing.T) {
 	for _, tc := range []struct {
-		name, forced, want string
-		pre                bool
-		tags               []string
+		name, forced, note, want string
+		pre                      bool
+		tags                     []string
 	}{
 		{name: "stable", tags: []string{"v0.5.1", "v0.5"},
 			want: "release v0.5.1  channel stable  prerelease false\nrepository r/o/unison-platform (and its artifacts next to it)\ntags: v0.5.1 v0.5\n"},
 		{name: "forced", pre: true, tags: []string{"v0.5.1"}, forced: "x was published from commit a",
 			want: "release v0.5.1  channel stable  prerelease true\nrepository r/o/unison-platform (and its artifacts next to it)\ntags: v0.5.1\nFORCED: x was published from commit a\n"},
+		{name: "second nightly of a day", pre: true, tags: []string{"edge-main", "sha-1"}, note: "edge-main-1 stays the day's first build",
+			want: "release v0.5.1  channel stable  prerelease true\nrepository r/o/unison-platform (and its artifacts next to it)\ntags: edge-main sha-1\nNOTE: edge-main-1 stays the day's first build\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.want, TagsText("v0.5.1", "stable", tc.pre, "r/o/unison-platform", tc.tags, tc.forced))
+			assert.Equal(t, tc.want, TagsText("v0.5.1", "stable", tc.pre, "r/o/unison-platform", tc.tags, tc.forced, tc.note))
 		})
 	}
 }

@@ -12,8 +12,13 @@
 //   - release/x.y branches build vX.Y.P-beta.N, N the next after the known
 //     vX.Y.P-beta.* tags (the run number only when no tags are known), P 0,
 //     or one past the highest vX.Y.* stable release; plus a sha-<short> tag;
-//   - every other branch builds edge-<branch>-YYYYMMDD (nightly) plus a
-//     sha-<short> tag, the branch sanitized to the OCI tag charset;
+//   - every pre-release also moves the channel tag "beta" when no known
+//     pre-release is higher (a user follows the channel without numbers);
+//   - every other branch builds edge-<branch>-YYYYMMDD (nightly, the date
+//     the build date: the workflow passes the run's UTC day) plus the moving
+//     tags edge-<branch> (and edge for main) and a sha-<short> tag, the
+//     branch sanitized to the OCI tag charset; the dated tag names the day's
+//     first build of the branch and never moves (SecondOfDay);
 //   - pull requests build pr-N and are not published by default;
 //   - anything else is an error that names the input.
 //
@@ -23,6 +28,7 @@ package version
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"sort"
 	"strconv"
@@ -59,6 +65,9 @@ type Input struct {
 	// Date is the build date for nightly tags (YYYY-MM-DD or YYYYMMDD);
 	// empty means the commit time's UTC date.
 	Date string
+	// NightlyBranches are the branches (path.Match patterns, e.g. main,
+	// develop, feature/*) that get nightlies; empty means every branch.
+	NightlyBranches []string
 	// RunNumber is the CI run number, used for beta numbers only when no
 	// tags are known.
 	RunNumber int
@@ -98,6 +107,8 @@ type Plan struct {
 	Publish bool `json:"publish"`
 	// Latest is true when the latest tag moves.
 	Latest bool `json:"latest"`
+	// Note says what a channel rule made of the tags (SecondOfDay).
+	Note string `json:"note,omitempty"`
 }
 
 // InputError names the input that is wrong and how to fix it.
@@ -149,7 +160,7 @@ func Compute(in Input) (*Plan, error) {
 	case strings.HasPrefix(in.Ref, "refs/heads/release/"):
 		err = p.fromReleaseBranch(in, known, short)
 	case strings.HasPrefix(in.Ref, "refs/heads/"):
-		err = p.fromBranch(in.Ref, date, short)
+		err = p.fromBranch(in.Ref, date, short, in.NightlyBranches)
 	case prRE.MatchString(in.Ref):
 		n := prRE.FindStringSubmatch(in.Ref)[1]
 		p.Version, p.Channel, p.Prerelease, p.Publish = "pr-"+n, PR, true, false
@@ -184,7 +195,7 @@ func (p *Plan) fromTag(ref string, known []*semver.Version) error {
 	}
 	p.Version = tag
 	if v.Prerelease() != "" {
-		p.Channel, p.Prerelease, p.Tags = Beta, true, []string{tag}
+		p.Channel, p.Prerelease, p.Tags = Beta, true, append([]string{tag}, betaTag(v, known)...)
 		return nil
 	}
 	p.Channel = Stable
@@ -212,15 +223,39 @@ func (p *Plan) fromReleaseBranch(in Input, known []*semver.Version, short string
 		v = same
 	}
 	p.Version, p.Channel, p.Prerelease = v, Beta, true
-	p.Tags = []string{v, short}
+	p.Tags = []string{v}
+	if sv, err := semver.NewVersion(v); err == nil {
+		p.Tags = append(p.Tags, betaTag(sv, known)...)
+	}
+	p.Tags = append(p.Tags, short)
 	return nil
 }
 
-// fromBranch plans any other branch: edge-<branch>-YYYYMMDD.
-func (p *Plan) fromBranch(ref string, date time.Time, short string) error {
+// BetaTag is the beta channel's moving tag.
+const BetaTag = "beta"
+
+// betaTag is ["beta"] when no known pre-release is higher than v.
+func betaTag(v *semver.Version, known []*semver.Version) []string {
+	for _, k := range known {
+		if k.Prerelease() != "" && k.GreaterThan(v) {
+			return nil
+		}
+	}
+	return []string{BetaTag}
+}
+
+// DefaultBranch is the branch whose nightlies also move the edge tag.
+const DefaultBranch = "main"
+
+// fromBranch plans any other branch: edge-<branch>-YYYYMMDD, and the moving
+// edge-<branch> (and edge for the default branch).
+func (p *Plan) fromBranch(ref string, date time.Time, short string, nightly []string) error {
 	branch := strings.TrimPrefix(ref, "refs/heads/")
 	if branch == "" {
 		return bad("ref", ref, "empty branch name")
+	}
+	if err := nightlyBranch(ref, branch, nightly); err != nil {
+		return err
 	}
 	edge, suffix := "edge-", "-"+date.Format("20060102")
 	b := sanitize(branch)
@@ -231,8 +266,48 @@ func (p *Plan) fromBranch(ref string, date time.Time, short string) error {
 		b = strings.TrimRight(b[:room], ".-")
 	}
 	p.Version, p.Channel, p.Prerelease = edge+b+suffix, Nightly, true
-	p.Tags = []string{p.Version, short}
+	p.Tags = []string{p.Version, edge + b}
+	if branch == DefaultBranch {
+		p.Tags = append(p.Tags, "edge")
+	}
+	p.Tags = append(p.Tags, short)
 	return nil
+}
+
+// nightlyBranch refuses a branch outside the nightly set.
+func nightlyBranch(ref, branch string, patterns []string) error {
+	if len(patterns) == 0 {
+		return nil
+	}
+	for _, pat := range patterns {
+		pat = strings.TrimSpace(pat)
+		if ok, err := path.Match(pat, branch); err != nil {
+			return bad("nightly-branches", pat, "not a valid pattern (%v): use branch names or path patterns such as feature/*", err)
+		} else if ok {
+			return nil
+		}
+	}
+	return bad("ref", ref, "branch %q gets no nightlies: the nightly branches are %s; add it there (channels.yml: the repository variable NIGHTLY_BRANCHES) or build a dry run", branch, strings.Join(patterns, ", "))
+}
+
+// SecondOfDay applies the nightly channel's same-day rule to a plan whose
+// dated tag the registry already holds from first, another commit: that tag
+// stays the day's first build and never moves; this build is published
+// under its moving tags and sha-<short> only. The note says so (PLAN.txt).
+func (p *Plan) SecondOfDay(first string) (string, error) {
+	if p.Channel != Nightly {
+		return "", fmt.Errorf("internal error: the same-day rule is the nightly channel's, not %s's", p.Channel)
+	}
+	var tags, refs []string
+	for i, t := range p.Tags {
+		if t != p.Version {
+			tags, refs = append(tags, t), append(refs, p.Refs[i])
+		}
+	}
+	p.Tags, p.Refs = tags, refs
+	p.Note = fmt.Sprintf("%s stays the day's first build (commit %s); this build, commit %s, is published as %s",
+		p.Version, first, p.Labels["org.opencontainers.image.revision"], strings.Join(tags, " "))
+	return p.Note, nil
 }
 
 // ParseCommitTime is the one parse of a commit time (RFC 3339, as

@@ -63,17 +63,17 @@ func TestCompute(t *testing.T) {
 			in: base("refs/tags/v0.6.0", "v0.5.0"), version: "v0.6.0", channel: Stable,
 			tags: []string{"v0.6.0", "v0.6", "latest"}, publish: true,
 		},
-		"alpha: full version only": {
+		"alpha below a known pre-release: its full version only": {
 			in: base("refs/tags/v0.5.0-alpha.1", history...), version: "v0.5.0-alpha.1", channel: Beta,
 			tags: []string{"v0.5.0-alpha.1"}, publish: true, prerelease: true,
 		},
-		"beta tag: full version only": {
+		"beta tag, the highest pre-release: and the moving beta": {
 			in: base("refs/tags/v2.0.0-beta.2", history...), version: "v2.0.0-beta.2", channel: Beta,
-			tags: []string{"v2.0.0-beta.2"}, publish: true, prerelease: true,
+			tags: []string{"v2.0.0-beta.2", "beta"}, publish: true, prerelease: true,
 		},
-		"rc: full version only": {
+		"rc with no history: and the moving beta": {
 			in: base("refs/tags/v3.0.0-rc.10"), version: "v3.0.0-rc.10", channel: Beta,
-			tags: []string{"v3.0.0-rc.10"}, publish: true, prerelease: true,
+			tags: []string{"v3.0.0-rc.10", "beta"}, publish: true, prerelease: true,
 		},
 		"release branch: next beta after known ones": {
 			in: base("refs/heads/release/1.4", history...), version: "v1.4.0-beta.4", channel: Beta,
@@ -85,20 +85,42 @@ func TestCompute(t *testing.T) {
 		},
 		"release branch: no tags known, run number": {
 			in: base("refs/heads/release/1.4"), version: "v1.4.0-beta.42", channel: Beta,
-			tags: []string{"v1.4.0-beta.42", "sha-0123456"}, publish: true, prerelease: true,
+			tags: []string{"v1.4.0-beta.42", "beta", "sha-0123456"}, publish: true, prerelease: true,
 		},
 		"release branch after its x.y.0 shipped: betas of the next patch": {
 			in: base("refs/heads/release/1.3", history...), version: "v1.3.1-beta.1", channel: Beta,
 			tags: []string{"v1.3.1-beta.1", "sha-0123456"}, publish: true, prerelease: true,
 		},
-		"main: nightly from the commit date (UTC)": {
+		"main: nightly from the commit date (UTC), moving edge-main and edge": {
 			in: base("refs/heads/main"), version: "edge-main-20261127", channel: Nightly,
-			tags: []string{"edge-main-20261127", "sha-0123456"}, publish: true, prerelease: true,
+			tags: []string{"edge-main-20261127", "edge-main", "edge", "sha-0123456"}, publish: true, prerelease: true,
 		},
 		"feature branch sanitized, explicit date": {
 			in:      func() Input { i := base("refs/heads/feature/New Thing+x"); i.Date = "2026-01-02"; return i }(),
 			version: "edge-feature-New-Thing-x-20260102", channel: Nightly,
-			tags: []string{"edge-feature-New-Thing-x-20260102", "sha-0123456"}, publish: true, prerelease: true,
+			tags: []string{"edge-feature-New-Thing-x-20260102", "edge-feature-New-Thing-x", "sha-0123456"}, publish: true, prerelease: true,
+		},
+		"main in the nightly set, build date given (the run's UTC day)": {
+			in: func() Input {
+				i := base("refs/heads/main")
+				i.Date, i.NightlyBranches = "20261206", []string{"develop", "main"}
+				return i
+			}(),
+			version: "edge-main-20261206", channel: Nightly,
+			tags: []string{"edge-main-20261206", "edge-main", "edge", "sha-0123456"}, publish: true, prerelease: true,
+		},
+		"feature branch matched by a pattern of the nightly set": {
+			in: func() Input {
+				i := base("refs/heads/feature/x")
+				i.NightlyBranches = []string{"main", "feature/*"}
+				return i
+			}(),
+			version: "edge-feature-x-20261127", channel: Nightly,
+			tags: []string{"edge-feature-x-20261127", "edge-feature-x", "sha-0123456"}, publish: true, prerelease: true,
+		},
+		"release branch beta, the highest pre-release: and the moving beta": {
+			in: base("refs/heads/release/2.1", "v2.0.0", "v2.1.0-beta.1"), version: "v2.1.0-beta.2", channel: Beta,
+			tags: []string{"v2.1.0-beta.2", "beta", "sha-0123456"}, publish: true, prerelease: true,
 		},
 		"pull request: pr-N, not published": {
 			in: base("refs/pull/123/merge"), version: "pr-123", channel: PR,
@@ -126,6 +148,37 @@ func TestCompute(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The nightly same-day rule: two commits pushed to main on one day. The
+// first build takes the dated tag; the second finds it in the registry from
+// another commit and is published under the moving tags and its sha only.
+func TestSecondNightlyOfTheDay(t *testing.T) {
+	first, err := Compute(base("refs/heads/main"))
+	require.NoError(t, err)
+	in := base("refs/heads/main")
+	in.SHA = "fedcba9876543210fedcba9876543210fedcba98"
+	second, err := Compute(in)
+	require.NoError(t, err)
+	require.Equal(t, first.Version, second.Version, "one dated version a day")
+	note, err := second.SecondOfDay(sha)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"edge-main", "edge", "sha-fedcba9"}, second.Tags)
+	assert.Equal(t, []string{"ghcr.io/project-unisonos/unison-orchestrator:edge-main", "ghcr.io/project-unisonos/unison-orchestrator:edge",
+		"ghcr.io/project-unisonos/unison-orchestrator:sha-fedcba9"}, second.Refs)
+	assert.Equal(t, "edge-main-20261127 stays the day's first build (commit "+sha+"); this build, commit fedcba9876543210fedcba9876543210fedcba98, is published as edge-main edge sha-fedcba9", note)
+	assert.Contains(t, first.Tags, first.Version, "the first build keeps its dated tag")
+
+	// the next day (the schedule passes the run's date): a dated tag again
+	in.Date = "2026-11-28"
+	next, err := Compute(in)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"edge-main-20261128", "edge-main", "edge", "sha-fedcba9"}, next.Tags)
+
+	stable, err := Compute(base("refs/tags/v1.0.0"))
+	require.NoError(t, err)
+	_, err = stable.SecondOfDay(sha)
+	assert.Error(t, err, "only nightlies have a same-day rule")
 }
 
 func TestLongBranchFitsTagLimit(t *testing.T) {
@@ -166,7 +219,11 @@ func TestErrors(t *testing.T) {
 		"date garbage":                    {func(i *Input) { i.Date = "today" }, "date"},
 		"release branch, no tags, no run": {func(i *Input) { i.Ref = "refs/heads/release/1.4"; i.RunNumber = 0 }, "run-number"},
 		"no image name":                   {func(i *Input) { i.Repo = ""; i.Image = "" }, "image"},
-		"invalid image name":              {func(i *Input) { i.Image = "Bad Image!" }, "image"},
+		"branch not in the nightly set": {func(i *Input) {
+			i.Ref, i.NightlyBranches = "refs/heads/feature/x", []string{"main", "develop"}
+		}, "ref"},
+		"bad nightly pattern": {func(i *Input) { i.NightlyBranches = []string{"[main"} }, "nightly-branches"},
+		"invalid image name":  {func(i *Input) { i.Image = "Bad Image!" }, "image"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
