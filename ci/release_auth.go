@@ -49,7 +49,7 @@ func (r *Release) WithKeyless(
 	// Outside GitHub Actions: an OIDC identity token (audience sigstore), e.g. env:SIGSTORE_ID_TOKEN; it must still be valid when the release signs.
 	// +optional
 	identityToken *dagger.Secret,
-	// Expected certificate identity of the signatures (printed in the verify instructions), e.g. https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/tags/v1.2.3.
+	// Expected certificate identity of the signatures (printed in the verify instructions), e.g. https://github.com/OWNER/REPO/.github/workflows/release-jobs.yml@refs/tags/v1.2.3 (a reusable workflow signs as itself).
 	// +optional
 	certificateIdentity string,
 ) (*Release, error) {

@@ -190,7 +190,7 @@ func Notes(in NotesInput) string {
 	if in.Keyless {
 		id := in.Identity
 		if id == "" {
-			id = "<the workflow that released it: https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/tags/" + in.Version + ">"
+			id = "<the workflow that released it: https://github.com/OWNER/REPO/.github/workflows/release-jobs.yml@refs/tags/" + in.Version + ">"
 		}
 		fmt.Fprintf(&b, "    cosign verify-blob --bundle %s.bundle --certificate-identity '%s' --certificate-oidc-issuer '%s' %s\n", sums, id, in.Issuer, sums)
 		b.WriteString("    gh attestation verify <file> --repo <owner>/<repo>\n")

@@ -3,6 +3,7 @@ package workflows
 import (
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -59,53 +60,65 @@ func TestPendingReleaseNeverCancelled(t *testing.T) {
 	}
 }
 
-// Least token: in release.yml no job both writes the repository and hands
-// a token to the module (the registry password), and only the GitHub
-// Release job writes the repository.
+// Least token: in the publishing workflows no job both writes the
+// repository and hands a token to the module (the registry password) or
+// writes the registry; in release-jobs.yml only the GitHub Release job
+// writes the repository, in channels.yml only the job that reserves beta
+// tags. A job calling a reusable workflow has no steps: its permissions
+// are the ceiling of the called jobs, each checked in its own file.
 func TestReleaseTokensLeast(t *testing.T) {
-	b, err := os.ReadFile("../../../.github/workflows/release.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var w struct {
-		Jobs map[string]struct {
-			Permissions map[string]string `yaml:"permissions"`
-			Steps       []struct {
-				Env map[string]string `yaml:"env"`
-			} `yaml:"steps"`
-		} `yaml:"jobs"`
-	}
-	if err := yaml.Unmarshal(b, &w); err != nil {
-		t.Fatal(err)
-	}
-	writers := 0
-	for name, j := range w.Jobs {
-		module := false
-		for _, st := range j.Steps {
-			if _, ok := st.Env["REGISTRY_TOKEN"]; ok {
-				module = true
+	for file, wantWriters := range map[string][]string{"release-jobs.yml": {"github-release"}, "channels.yml": {"tag"}} {
+		b, err := os.ReadFile("../../../.github/workflows/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w struct {
+			Jobs map[string]struct {
+				Uses        string            `yaml:"uses"`
+				Permissions map[string]string `yaml:"permissions"`
+				Steps       []struct {
+					Env map[string]string `yaml:"env"`
+				} `yaml:"steps"`
+			} `yaml:"jobs"`
+		}
+		if err := yaml.Unmarshal(b, &w); err != nil {
+			t.Fatal(err)
+		}
+		var writers []string
+		for name, j := range w.Jobs {
+			if len(j.Permissions) == 0 {
+				t.Errorf("%s job %s: no permissions block (it would get the workflow's defaults)", file, name)
+			}
+			if j.Uses != "" {
+				continue
+			}
+			module := false
+			for _, st := range j.Steps {
+				if _, ok := st.Env["REGISTRY_TOKEN"]; ok {
+					module = true
+				}
+			}
+			if j.Permissions["contents"] == "write" {
+				writers = append(writers, name)
+				if module || j.Permissions["packages"] == "write" {
+					t.Errorf("%s job %s writes the repository and the registry (or hands its token to the module): split it", file, name)
+				}
 			}
 		}
-		if j.Permissions["contents"] == "write" {
-			writers++
-			if module || j.Permissions["packages"] == "write" {
-				t.Errorf("job %s writes the repository and the registry (or hands its token to the module): split it", name)
-			}
+		sort.Strings(writers)
+		if strings.Join(writers, " ") != strings.Join(wantWriters, " ") {
+			t.Errorf("%s: jobs writing the repository: %v, want %v", file, writers, wantWriters)
 		}
-		if len(j.Permissions) == 0 {
-			t.Errorf("job %s: no permissions block (it would get the workflow's defaults)", name)
-		}
-	}
-	if writers != 1 {
-		t.Errorf("%d jobs write the repository, want 1 (the GitHub Release job)", writers)
 	}
 }
 
 // Every job that can write the registry or the repository runs behind the
 // release environment (the repository's protection rules) and never in a
-// fork; so does the first job of release.yml (a fork builds nothing).
+// fork; so does every other job of the publishing workflows (a fork builds
+// nothing). A job calling a reusable workflow cannot name an environment:
+// the called jobs do.
 func TestPublishingJobsGuarded(t *testing.T) {
-	for _, file := range []string{"release.yml", "channels.yml"} {
+	for _, file := range []string{"release.yml", "channels.yml", "release-jobs.yml"} {
 		b, err := os.ReadFile("../../../.github/workflows/" + file)
 		if err != nil {
 			t.Fatal(err)
@@ -114,6 +127,7 @@ func TestPublishingJobsGuarded(t *testing.T) {
 			Permissions map[string]string `yaml:"permissions"`
 			Jobs        map[string]struct {
 				If          string            `yaml:"if"`
+				Uses        string            `yaml:"uses"`
 				Environment string            `yaml:"environment"`
 				Permissions map[string]string `yaml:"permissions"`
 			} `yaml:"jobs"`
@@ -129,8 +143,11 @@ func TestPublishingJobsGuarded(t *testing.T) {
 			if !strings.Contains(j.If, "!github.event.repository.fork") {
 				t.Errorf("%s job %s: runs in forks (want if: ${{ !github.event.repository.fork }})", file, name)
 			}
-			if (perms["packages"] == "write" || perms["contents"] == "write") && j.Environment != "release" {
+			if j.Uses == "" && (perms["packages"] == "write" || perms["contents"] == "write") && j.Environment != "release" {
 				t.Errorf("%s job %s: writes the registry or the repository outside the release environment", file, name)
+			}
+			if j.Uses != "" && j.Uses != "./.github/workflows/release-jobs.yml" {
+				t.Errorf("%s job %s: calls %s: the publishing jobs are release-jobs.yml's", file, name, j.Uses)
 			}
 		}
 	}

@@ -65,12 +65,12 @@ func recordedArgs(t *testing.T, file string) []string {
 	return strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
 }
 
-// The GitHub Release step of release.yml, run as a runner runs it against a
+// The GitHub Release step of release-jobs.yml (a release tag's, a beta's pre-release), run as a runner runs it against a
 // gh stand-in: a new release is created as a draft and then published; a
 // draft left by a failed run gets its assets replaced; a published release
 // is never rewritten (the same checksums: nothing to do; others: an error).
 func TestGitHubReleaseStep(t *testing.T) {
-	w, script := stepScript(t, "release.yml", "github-release", func(name string) bool { return strings.HasPrefix(name, "GitHub Release") })
+	w, script := stepScript(t, "release-jobs.yml", "github-release", func(name string) bool { return strings.HasPrefix(name, "GitHub Release") })
 	bin := t.TempDir()
 	if err := os.WriteFile(filepath.Join(bin, "gh"), []byte(fakeGH), 0o755); err != nil {
 		t.Fatal(err)
@@ -79,22 +79,33 @@ func TestGitHubReleaseStep(t *testing.T) {
 		state, sums string
 		fail        bool
 		want, not   []string
+		ref         string
+		prerelease  bool
 	}{
-		{"none", "", false, []string{"gh release create v1.2.3", "--draft", "gh release edit v1.2.3 --draft=false --latest=true"}, []string{"--clobber"}},
-		{"draft", "", false, []string{"gh release upload v1.2.3", "--clobber", "gh release edit v1.2.3 --draft=false --latest=true"}, []string{"release create"}},
-		{"published", "abc  x.iso\n", false, []string{"gh release download v1.2.3"}, []string{"upload", "create", "edit"}},
-		{"published", "other  x.iso\n", true, []string{"gh release download v1.2.3"}, []string{"upload", "create", "edit"}},
+		{"none", "", false, []string{"gh release create v1.2.3", "--draft", "--prerelease", "gh release edit v1.2.3 --draft=false --latest=false"}, []string{"--clobber"}, "", true},
+		{"none", "", true, nil, []string{"gh release"}, "refs/heads/main", false},
+		{"none", "", false, []string{"gh release create v1.2.3", "--draft", "gh release edit v1.2.3 --draft=false --latest=true"}, []string{"--clobber"}, "", false},
+		{"draft", "", false, []string{"gh release upload v1.2.3", "--clobber", "gh release edit v1.2.3 --draft=false --latest=true"}, []string{"release create"}, "", false},
+		{"published", "abc  x.iso\n", false, []string{"gh release download v1.2.3"}, []string{"upload", "create", "edit"}, "", false},
+		{"published", "other  x.iso\n", true, []string{"gh release download v1.2.3"}, []string{"upload", "create", "edit"}, "", false},
 	} {
 		tmp := t.TempDir()
 		dist := filepath.Join(tmp, "dist")
 		_ = os.MkdirAll(dist, 0o755)
-		_ = os.WriteFile(filepath.Join(dist, "release.json"), []byte(`{"version":"v1.2.3","prerelease":false,"pushes":[{"tags":["v1.2.3","latest"]}]}`), 0o644)
+		rel := `{"version":"v1.2.3","prerelease":false,"pushes":[{"tags":["v1.2.3","latest"]}]}`
+		if tc.prerelease {
+			rel = `{"version":"v1.2.3","prerelease":true,"pushes":[{"tags":["v1.2.3","beta"]}]}`
+		}
+		_ = os.WriteFile(filepath.Join(dist, "release.json"), []byte(rel), 0o644)
+		if tc.ref == "" {
+			tc.ref = "refs/tags/v1.2.3"
+		}
 		_ = os.WriteFile(filepath.Join(dist, "SHA256SUMS-v1.2.3.txt"), []byte("abc  x.iso\n"), 0o644)
 		_ = os.WriteFile(filepath.Join(dist, "RELEASE_NOTES.md"), []byte("# notes\n"), 0o644)
 		log := filepath.Join(tmp, "gh.log")
 		cmd := exec.Command("bash", append(shellArgs(w.Defaults.Run.Shell)[1:], "-c", script)...)
 		cmd.Dir = tmp
-		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "RUNNER_TEMP="+tmp, "GITHUB_REF_NAME=v1.2.3",
+		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "RUNNER_TEMP="+tmp, "RELEASE_REF="+tc.ref,
 			"GH_STATE="+tc.state, "GH_SUMS="+tc.sums, "GH_LOG="+log)
 		out, err := cmd.CombinedOutput()
 		if (err != nil) != tc.fail {
@@ -111,7 +122,13 @@ func TestGitHubReleaseStep(t *testing.T) {
 				t.Errorf("%s %q: %q must not be called:\n%s", tc.state, tc.sums, n, calls)
 			}
 		}
-		if tc.fail && !strings.Contains(string(out), "never rewritten") {
+		if tc.fail && tc.ref != "refs/tags/v1.2.3" && !strings.Contains(string(out), "only a tag gets a GitHub Release") {
+			t.Errorf("the refusal says why: %s", out)
+		}
+		if !tc.prerelease && strings.Contains(string(calls), "--prerelease") {
+			t.Errorf("a stable release marked as a pre-release: %s", calls)
+		}
+		if tc.fail && tc.ref == "refs/tags/v1.2.3" && !strings.Contains(string(out), "never rewritten") {
 			t.Errorf("the refusal says why: %s", out)
 		}
 	}
