@@ -103,214 +103,6 @@ func (r *UnisonPlatform) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
-func (r QaReport) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Passed  bool
-		Summary string
-		Report  *dagger.Directory
-	}
-	concrete.Passed = r.Passed
-	concrete.Summary = r.Summary
-	concrete.Report = r.Report
-	return json.Marshal(&concrete)
-}
-
-func (r *QaReport) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Passed  bool
-		Summary string
-		Report  *dagger.Directory
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Passed = concrete.Passed
-	r.Summary = concrete.Summary
-	r.Report = concrete.Report
-	return nil
-}
-
-func (r Release) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Build                *Build
-		Ref                  string
-		ExistingTags         []string
-		Published            []string
-		RunNumber            int
-		BuildDate            string
-		NightlyBranches      []string
-		Registry             string
-		Owner                string
-		Vmdk                 bool
-		BaseIso              *dagger.File
-		BaseImage            *dagger.File
-		BaseIsoSha256        string
-		BaseImageSha256      string
-		AssetLimitMib        int
-		PartSizeMib          int
-		Username             string
-		Password             *dagger.Secret
-		SigningKey           *dagger.Secret
-		SigningPassword      *dagger.Secret
-		IdentityToken        *dagger.Secret
-		TokenRequestUrl      *dagger.Secret
-		TokenRequestToken    *dagger.Secret
-		Keyless              bool
-		CertificateIdentity  string
-		ServiceDigests       []string
-		Artifacts            *dagger.Directory
-		BuilderId            string
-		InvocationId         string
-		Force                bool
-		SkipQa               bool
-		QaBootFiles          *dagger.Directory
-		QaKernelArgs         string
-		QaBootTimeout        int
-		QaAccel              string
-		QaInsecureRegistries []string
-		QaHealthTimeout      int
-		OfflineIso           bool
-		OfflineModels        *dagger.Directory
-		OfflineModelsDigest  string
-		OfflineMaxMib        int
-	}
-	concrete.Build = r.Build
-	concrete.Ref = r.Ref
-	concrete.ExistingTags = r.ExistingTags
-	concrete.Published = r.Published
-	concrete.RunNumber = r.RunNumber
-	concrete.BuildDate = r.BuildDate
-	concrete.NightlyBranches = r.NightlyBranches
-	concrete.Registry = r.Registry
-	concrete.Owner = r.Owner
-	concrete.Vmdk = r.Vmdk
-	concrete.BaseIso = r.BaseIso
-	concrete.BaseImage = r.BaseImage
-	concrete.BaseIsoSha256 = r.BaseIsoSha256
-	concrete.BaseImageSha256 = r.BaseImageSha256
-	concrete.AssetLimitMib = r.AssetLimitMib
-	concrete.PartSizeMib = r.PartSizeMib
-	concrete.Username = r.Username
-	concrete.Password = r.Password
-	concrete.SigningKey = r.SigningKey
-	concrete.SigningPassword = r.SigningPassword
-	concrete.IdentityToken = r.IdentityToken
-	concrete.TokenRequestUrl = r.TokenRequestUrl
-	concrete.TokenRequestToken = r.TokenRequestToken
-	concrete.Keyless = r.Keyless
-	concrete.CertificateIdentity = r.CertificateIdentity
-	concrete.ServiceDigests = r.ServiceDigests
-	concrete.Artifacts = r.Artifacts
-	concrete.BuilderId = r.BuilderId
-	concrete.InvocationId = r.InvocationId
-	concrete.Force = r.Force
-	concrete.SkipQa = r.SkipQa
-	concrete.QaBootFiles = r.QaBootFiles
-	concrete.QaKernelArgs = r.QaKernelArgs
-	concrete.QaBootTimeout = r.QaBootTimeout
-	concrete.QaAccel = r.QaAccel
-	concrete.QaInsecureRegistries = r.QaInsecureRegistries
-	concrete.QaHealthTimeout = r.QaHealthTimeout
-	concrete.OfflineIso = r.OfflineIso
-	concrete.OfflineModels = r.OfflineModels
-	concrete.OfflineModelsDigest = r.OfflineModelsDigest
-	concrete.OfflineMaxMib = r.OfflineMaxMib
-	return json.Marshal(&concrete)
-}
-
-func (r *Release) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Build                *Build
-		Ref                  string
-		ExistingTags         []string
-		Published            []string
-		RunNumber            int
-		BuildDate            string
-		NightlyBranches      []string
-		Registry             string
-		Owner                string
-		Vmdk                 bool
-		BaseIso              *dagger.File
-		BaseImage            *dagger.File
-		BaseIsoSha256        string
-		BaseImageSha256      string
-		AssetLimitMib        int
-		PartSizeMib          int
-		Username             string
-		Password             *dagger.Secret
-		SigningKey           *dagger.Secret
-		SigningPassword      *dagger.Secret
-		IdentityToken        *dagger.Secret
-		TokenRequestUrl      *dagger.Secret
-		TokenRequestToken    *dagger.Secret
-		Keyless              bool
-		CertificateIdentity  string
-		ServiceDigests       []string
-		Artifacts            *dagger.Directory
-		BuilderId            string
-		InvocationId         string
-		Force                bool
-		SkipQa               bool
-		QaBootFiles          *dagger.Directory
-		QaKernelArgs         string
-		QaBootTimeout        int
-		QaAccel              string
-		QaInsecureRegistries []string
-		QaHealthTimeout      int
-		OfflineIso           bool
-		OfflineModels        *dagger.Directory
-		OfflineModelsDigest  string
-		OfflineMaxMib        int
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Build = concrete.Build
-	r.Ref = concrete.Ref
-	r.ExistingTags = concrete.ExistingTags
-	r.Published = concrete.Published
-	r.RunNumber = concrete.RunNumber
-	r.BuildDate = concrete.BuildDate
-	r.NightlyBranches = concrete.NightlyBranches
-	r.Registry = concrete.Registry
-	r.Owner = concrete.Owner
-	r.Vmdk = concrete.Vmdk
-	r.BaseIso = concrete.BaseIso
-	r.BaseImage = concrete.BaseImage
-	r.BaseIsoSha256 = concrete.BaseIsoSha256
-	r.BaseImageSha256 = concrete.BaseImageSha256
-	r.AssetLimitMib = concrete.AssetLimitMib
-	r.PartSizeMib = concrete.PartSizeMib
-	r.Username = concrete.Username
-	r.Password = concrete.Password
-	r.SigningKey = concrete.SigningKey
-	r.SigningPassword = concrete.SigningPassword
-	r.IdentityToken = concrete.IdentityToken
-	r.TokenRequestUrl = concrete.TokenRequestUrl
-	r.TokenRequestToken = concrete.TokenRequestToken
-	r.Keyless = concrete.Keyless
-	r.CertificateIdentity = concrete.CertificateIdentity
-	r.ServiceDigests = concrete.ServiceDigests
-	r.Artifacts = concrete.Artifacts
-	r.BuilderId = concrete.BuilderId
-	r.InvocationId = concrete.InvocationId
-	r.Force = concrete.Force
-	r.SkipQa = concrete.SkipQa
-	r.QaBootFiles = concrete.QaBootFiles
-	r.QaKernelArgs = concrete.QaKernelArgs
-	r.QaBootTimeout = concrete.QaBootTimeout
-	r.QaAccel = concrete.QaAccel
-	r.QaInsecureRegistries = concrete.QaInsecureRegistries
-	r.QaHealthTimeout = concrete.QaHealthTimeout
-	r.OfflineIso = concrete.OfflineIso
-	r.OfflineModels = concrete.OfflineModels
-	r.OfflineModelsDigest = concrete.OfflineModelsDigest
-	r.OfflineMaxMib = concrete.OfflineMaxMib
-	return nil
-}
-
 func (r Build) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Version           string
@@ -387,29 +179,258 @@ func (r *Build) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+func (r QaReport) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Report  *dagger.Directory
+	}
+	concrete.Passed = r.Passed
+	concrete.Summary = r.Summary
+	concrete.Report = r.Report
+	return json.Marshal(&concrete)
+}
+
+func (r *QaReport) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Report  *dagger.Directory
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Passed = concrete.Passed
+	r.Summary = concrete.Summary
+	r.Report = concrete.Report
+	return nil
+}
+
+func (r Release) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Build                *Build
+		Ref                  string
+		ExistingTags         []string
+		Published            []string
+		RunNumber            int
+		BuildDate            string
+		NightlyBranches      []string
+		Registry             string
+		Owner                string
+		Vmdk                 bool
+		BaseIso              *dagger.File
+		BaseImage            *dagger.File
+		BaseIsoSha256        string
+		BaseImageSha256      string
+		AssetLimitMib        int
+		PartSizeMib          int
+		Username             string
+		Password             *dagger.Secret
+		SigningKey           *dagger.Secret
+		SigningPassword      *dagger.Secret
+		IdentityToken        *dagger.Secret
+		TokenRequestUrl      *dagger.Secret
+		TokenRequestToken    *dagger.Secret
+		Keyless              bool
+		CertificateIdentity  string
+		ServiceDigests       []string
+		ServiceTrustKey      *dagger.File
+		ServiceIdentity      string
+		UnsignedServices     []string
+		Artifacts            *dagger.Directory
+		BuilderId            string
+		InvocationId         string
+		Force                bool
+		SkipQa               bool
+		QaBootFiles          *dagger.Directory
+		QaKernelArgs         string
+		QaBootTimeout        int
+		QaAccel              string
+		QaInsecureRegistries []string
+		QaHealthTimeout      int
+		OfflineIso           bool
+		OfflineModels        *dagger.Directory
+		OfflineModelsDigest  string
+		OfflineMaxMib        int
+	}
+	concrete.Build = r.Build
+	concrete.Ref = r.Ref
+	concrete.ExistingTags = r.ExistingTags
+	concrete.Published = r.Published
+	concrete.RunNumber = r.RunNumber
+	concrete.BuildDate = r.BuildDate
+	concrete.NightlyBranches = r.NightlyBranches
+	concrete.Registry = r.Registry
+	concrete.Owner = r.Owner
+	concrete.Vmdk = r.Vmdk
+	concrete.BaseIso = r.BaseIso
+	concrete.BaseImage = r.BaseImage
+	concrete.BaseIsoSha256 = r.BaseIsoSha256
+	concrete.BaseImageSha256 = r.BaseImageSha256
+	concrete.AssetLimitMib = r.AssetLimitMib
+	concrete.PartSizeMib = r.PartSizeMib
+	concrete.Username = r.Username
+	concrete.Password = r.Password
+	concrete.SigningKey = r.SigningKey
+	concrete.SigningPassword = r.SigningPassword
+	concrete.IdentityToken = r.IdentityToken
+	concrete.TokenRequestUrl = r.TokenRequestUrl
+	concrete.TokenRequestToken = r.TokenRequestToken
+	concrete.Keyless = r.Keyless
+	concrete.CertificateIdentity = r.CertificateIdentity
+	concrete.ServiceDigests = r.ServiceDigests
+	concrete.ServiceTrustKey = r.ServiceTrustKey
+	concrete.ServiceIdentity = r.ServiceIdentity
+	concrete.UnsignedServices = r.UnsignedServices
+	concrete.Artifacts = r.Artifacts
+	concrete.BuilderId = r.BuilderId
+	concrete.InvocationId = r.InvocationId
+	concrete.Force = r.Force
+	concrete.SkipQa = r.SkipQa
+	concrete.QaBootFiles = r.QaBootFiles
+	concrete.QaKernelArgs = r.QaKernelArgs
+	concrete.QaBootTimeout = r.QaBootTimeout
+	concrete.QaAccel = r.QaAccel
+	concrete.QaInsecureRegistries = r.QaInsecureRegistries
+	concrete.QaHealthTimeout = r.QaHealthTimeout
+	concrete.OfflineIso = r.OfflineIso
+	concrete.OfflineModels = r.OfflineModels
+	concrete.OfflineModelsDigest = r.OfflineModelsDigest
+	concrete.OfflineMaxMib = r.OfflineMaxMib
+	return json.Marshal(&concrete)
+}
+
+func (r *Release) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Build                *Build
+		Ref                  string
+		ExistingTags         []string
+		Published            []string
+		RunNumber            int
+		BuildDate            string
+		NightlyBranches      []string
+		Registry             string
+		Owner                string
+		Vmdk                 bool
+		BaseIso              *dagger.File
+		BaseImage            *dagger.File
+		BaseIsoSha256        string
+		BaseImageSha256      string
+		AssetLimitMib        int
+		PartSizeMib          int
+		Username             string
+		Password             *dagger.Secret
+		SigningKey           *dagger.Secret
+		SigningPassword      *dagger.Secret
+		IdentityToken        *dagger.Secret
+		TokenRequestUrl      *dagger.Secret
+		TokenRequestToken    *dagger.Secret
+		Keyless              bool
+		CertificateIdentity  string
+		ServiceDigests       []string
+		ServiceTrustKey      *dagger.File
+		ServiceIdentity      string
+		UnsignedServices     []string
+		Artifacts            *dagger.Directory
+		BuilderId            string
+		InvocationId         string
+		Force                bool
+		SkipQa               bool
+		QaBootFiles          *dagger.Directory
+		QaKernelArgs         string
+		QaBootTimeout        int
+		QaAccel              string
+		QaInsecureRegistries []string
+		QaHealthTimeout      int
+		OfflineIso           bool
+		OfflineModels        *dagger.Directory
+		OfflineModelsDigest  string
+		OfflineMaxMib        int
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Build = concrete.Build
+	r.Ref = concrete.Ref
+	r.ExistingTags = concrete.ExistingTags
+	r.Published = concrete.Published
+	r.RunNumber = concrete.RunNumber
+	r.BuildDate = concrete.BuildDate
+	r.NightlyBranches = concrete.NightlyBranches
+	r.Registry = concrete.Registry
+	r.Owner = concrete.Owner
+	r.Vmdk = concrete.Vmdk
+	r.BaseIso = concrete.BaseIso
+	r.BaseImage = concrete.BaseImage
+	r.BaseIsoSha256 = concrete.BaseIsoSha256
+	r.BaseImageSha256 = concrete.BaseImageSha256
+	r.AssetLimitMib = concrete.AssetLimitMib
+	r.PartSizeMib = concrete.PartSizeMib
+	r.Username = concrete.Username
+	r.Password = concrete.Password
+	r.SigningKey = concrete.SigningKey
+	r.SigningPassword = concrete.SigningPassword
+	r.IdentityToken = concrete.IdentityToken
+	r.TokenRequestUrl = concrete.TokenRequestUrl
+	r.TokenRequestToken = concrete.TokenRequestToken
+	r.Keyless = concrete.Keyless
+	r.CertificateIdentity = concrete.CertificateIdentity
+	r.ServiceDigests = concrete.ServiceDigests
+	r.ServiceTrustKey = concrete.ServiceTrustKey
+	r.ServiceIdentity = concrete.ServiceIdentity
+	r.UnsignedServices = concrete.UnsignedServices
+	r.Artifacts = concrete.Artifacts
+	r.BuilderId = concrete.BuilderId
+	r.InvocationId = concrete.InvocationId
+	r.Force = concrete.Force
+	r.SkipQa = concrete.SkipQa
+	r.QaBootFiles = concrete.QaBootFiles
+	r.QaKernelArgs = concrete.QaKernelArgs
+	r.QaBootTimeout = concrete.QaBootTimeout
+	r.QaAccel = concrete.QaAccel
+	r.QaInsecureRegistries = concrete.QaInsecureRegistries
+	r.QaHealthTimeout = concrete.QaHealthTimeout
+	r.OfflineIso = concrete.OfflineIso
+	r.OfflineModels = concrete.OfflineModels
+	r.OfflineModelsDigest = concrete.OfflineModelsDigest
+	r.OfflineMaxMib = concrete.OfflineMaxMib
+	return nil
+}
+
 func (r ServiceImage) MarshalJSON() ([]byte, error) {
 	var concrete struct {
-		Source       *dagger.Directory
-		Ref          string
-		Sha          string
-		CommitTime   string
-		Date         string
-		ImageName    string
-		Domain       string
-		Registry     string
-		Owner        string
-		ExistingTags []string
-		Published    []string
-		RunNumber    int
-		Dockerfile   string
-		ServicePort  int
-		Platforms    []string
-		BuildArgs    []string
-		Target       string
-		BuildSecrets *dagger.Secret
-		SourceUrl    string
-		Username     string
-		Password     *dagger.Secret
+		Source            *dagger.Directory
+		Ref               string
+		Sha               string
+		CommitTime        string
+		Date              string
+		ImageName         string
+		Domain            string
+		Registry          string
+		Owner             string
+		ExistingTags      []string
+		Published         []string
+		RunNumber         int
+		Dockerfile        string
+		ServicePort       int
+		Platforms         []string
+		BuildArgs         []string
+		Target            string
+		BuildSecrets      *dagger.Secret
+		SourceUrl         string
+		Username          string
+		Password          *dagger.Secret
+		CosignImage       string
+		SigningKey        *dagger.Secret
+		SigningPassword   *dagger.Secret
+		Keyless           bool
+		IdentityToken     *dagger.Secret
+		TokenRequestUrl   *dagger.Secret
+		TokenRequestToken *dagger.Secret
+		BuilderId         string
+		InvocationId      string
 	}
 	concrete.Source = r.Source
 	concrete.Ref = r.Ref
@@ -432,32 +453,50 @@ func (r ServiceImage) MarshalJSON() ([]byte, error) {
 	concrete.SourceUrl = r.SourceUrl
 	concrete.Username = r.Username
 	concrete.Password = r.Password
+	concrete.CosignImage = r.CosignImage
+	concrete.SigningKey = r.SigningKey
+	concrete.SigningPassword = r.SigningPassword
+	concrete.Keyless = r.Keyless
+	concrete.IdentityToken = r.IdentityToken
+	concrete.TokenRequestUrl = r.TokenRequestUrl
+	concrete.TokenRequestToken = r.TokenRequestToken
+	concrete.BuilderId = r.BuilderId
+	concrete.InvocationId = r.InvocationId
 	return json.Marshal(&concrete)
 }
 
 func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
 	var concrete struct {
-		Source       *dagger.Directory
-		Ref          string
-		Sha          string
-		CommitTime   string
-		Date         string
-		ImageName    string
-		Domain       string
-		Registry     string
-		Owner        string
-		ExistingTags []string
-		Published    []string
-		RunNumber    int
-		Dockerfile   string
-		ServicePort  int
-		Platforms    []string
-		BuildArgs    []string
-		Target       string
-		BuildSecrets *dagger.Secret
-		SourceUrl    string
-		Username     string
-		Password     *dagger.Secret
+		Source            *dagger.Directory
+		Ref               string
+		Sha               string
+		CommitTime        string
+		Date              string
+		ImageName         string
+		Domain            string
+		Registry          string
+		Owner             string
+		ExistingTags      []string
+		Published         []string
+		RunNumber         int
+		Dockerfile        string
+		ServicePort       int
+		Platforms         []string
+		BuildArgs         []string
+		Target            string
+		BuildSecrets      *dagger.Secret
+		SourceUrl         string
+		Username          string
+		Password          *dagger.Secret
+		CosignImage       string
+		SigningKey        *dagger.Secret
+		SigningPassword   *dagger.Secret
+		Keyless           bool
+		IdentityToken     *dagger.Secret
+		TokenRequestUrl   *dagger.Secret
+		TokenRequestToken *dagger.Secret
+		BuilderId         string
+		InvocationId      string
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
@@ -484,6 +523,15 @@ func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
 	r.SourceUrl = concrete.SourceUrl
 	r.Username = concrete.Username
 	r.Password = concrete.Password
+	r.CosignImage = concrete.CosignImage
+	r.SigningKey = concrete.SigningKey
+	r.SigningPassword = concrete.SigningPassword
+	r.Keyless = concrete.Keyless
+	r.IdentityToken = concrete.IdentityToken
+	r.TokenRequestUrl = concrete.TokenRequestUrl
+	r.TokenRequestToken = concrete.TokenRequestToken
+	r.BuilderId = concrete.BuilderId
+	r.InvocationId = concrete.InvocationId
 	return nil
 }
 
@@ -682,153 +730,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 	switch parentName {
 	case "Build":
 		switch fnName {
-		case "Wsl":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			return (*Build).Wsl(&parent, ctx, packages)
-		case "Iso":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var baseIso *dagger.File
-			if inputArgs["baseIso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
-				}
-			}
-			var baseIsoSha256 string
-			if inputArgs["baseIsoSha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
-				}
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			var locale string
-			if inputArgs["locale"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["locale"]), &locale)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg locale", err))
-				}
-			}
-			var keyboard string
-			if inputArgs["keyboard"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["keyboard"]), &keyboard)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg keyboard", err))
-				}
-			}
-			var timezone string
-			if inputArgs["timezone"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["timezone"]), &timezone)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg timezone", err))
-				}
-			}
-			var volumeId string
-			if inputArgs["volumeId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["volumeId"]), &volumeId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg volumeId", err))
-				}
-			}
-			return (*Build).Iso(&parent, ctx, baseIso, baseIsoSha256, packages, locale, keyboard, timezone, volumeId)
-		case "NocloudSeed":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Build).NocloudSeed(&parent, ctx)
-		case "PersonalizeIso":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var sha256Sums *dagger.File
-			if inputArgs["sha256Sums"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha256Sums"]), &sha256Sums)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256Sums", err))
-				}
-			}
-			var sha256SumsSignature *dagger.File
-			if inputArgs["sha256SumsSignature"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha256SumsSignature"]), &sha256SumsSignature)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256SumsSignature", err))
-				}
-			}
-			var cosignKey *dagger.File
-			if inputArgs["cosignKey"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["cosignKey"]), &cosignKey)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cosignKey", err))
-				}
-			}
-			var certificateIdentityRegexp string
-			if inputArgs["certificateIdentityRegexp"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["certificateIdentityRegexp"]), &certificateIdentityRegexp)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentityRegexp", err))
-				}
-			}
-			return (*Build).PersonalizeIso(&parent, ctx, iso, sha256Sums, sha256SumsSignature, cosignKey, certificateIdentityRegexp)
-		case "WithOffline":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var modelsStore *dagger.Directory
-			if inputArgs["modelsStore"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["modelsStore"]), &modelsStore)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg modelsStore", err))
-				}
-			}
-			var maxSizeMib int
-			if inputArgs["maxSizeMib"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["maxSizeMib"]), &maxSizeMib)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg maxSizeMib", err))
-				}
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			return (*Build).WithOffline(&parent, ctx, modelsStore, maxSizeMib, digests)
 		case "WithAdmin":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -892,6 +793,153 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Build).ModelsJson(&parent, ctx)
+		case "Iso":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var baseIso *dagger.File
+			if inputArgs["baseIso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIso"]), &baseIso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIso", err))
+				}
+			}
+			var baseIsoSha256 string
+			if inputArgs["baseIsoSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseIsoSha256"]), &baseIsoSha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			var locale string
+			if inputArgs["locale"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["locale"]), &locale)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg locale", err))
+				}
+			}
+			var keyboard string
+			if inputArgs["keyboard"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["keyboard"]), &keyboard)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg keyboard", err))
+				}
+			}
+			var timezone string
+			if inputArgs["timezone"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["timezone"]), &timezone)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg timezone", err))
+				}
+			}
+			var volumeId string
+			if inputArgs["volumeId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["volumeId"]), &volumeId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg volumeId", err))
+				}
+			}
+			return (*Build).Iso(&parent, ctx, baseIso, baseIsoSha256, packages, locale, keyboard, timezone, volumeId)
+		case "NocloudSeed":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Build).NocloudSeed(&parent, ctx)
+		case "WithOffline":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var modelsStore *dagger.Directory
+			if inputArgs["modelsStore"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["modelsStore"]), &modelsStore)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg modelsStore", err))
+				}
+			}
+			var maxSizeMib int
+			if inputArgs["maxSizeMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["maxSizeMib"]), &maxSizeMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg maxSizeMib", err))
+				}
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Build).WithOffline(&parent, ctx, modelsStore, maxSizeMib, digests)
+		case "PersonalizeIso":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var sha256Sums *dagger.File
+			if inputArgs["sha256Sums"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256Sums"]), &sha256Sums)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256Sums", err))
+				}
+			}
+			var sha256SumsSignature *dagger.File
+			if inputArgs["sha256SumsSignature"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha256SumsSignature"]), &sha256SumsSignature)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha256SumsSignature", err))
+				}
+			}
+			var cosignKey *dagger.File
+			if inputArgs["cosignKey"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["cosignKey"]), &cosignKey)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cosignKey", err))
+				}
+			}
+			var certificateIdentityRegexp string
+			if inputArgs["certificateIdentityRegexp"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["certificateIdentityRegexp"]), &certificateIdentityRegexp)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentityRegexp", err))
+				}
+			}
+			return (*Build).PersonalizeIso(&parent, ctx, iso, sha256Sums, sha256SumsSignature, cosignKey, certificateIdentityRegexp)
+		case "Wsl":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*Build).Wsl(&parent, ctx, packages)
 		case "Vm":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -951,6 +999,83 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "Release":
 		switch fnName {
+		case "WithRegistryAuth":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var username string
+			if inputArgs["username"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
+				}
+			}
+			var secret *dagger.Secret
+			if inputArgs["secret"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["secret"]), &secret)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg secret", err))
+				}
+			}
+			return (*Release).WithRegistryAuth(&parent, username, secret)
+		case "WithSigningKey":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var key *dagger.Secret
+			if inputArgs["key"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
+				}
+			}
+			var password *dagger.Secret
+			if inputArgs["password"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
+				}
+			}
+			return (*Release).WithSigningKey(&parent, key, password)
+		case "WithKeyless":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var tokenRequestUrl *dagger.Secret
+			if inputArgs["tokenRequestUrl"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["tokenRequestUrl"]), &tokenRequestUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestUrl", err))
+				}
+			}
+			var tokenRequestToken *dagger.Secret
+			if inputArgs["tokenRequestToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["tokenRequestToken"]), &tokenRequestToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestToken", err))
+				}
+			}
+			var identityToken *dagger.Secret
+			if inputArgs["identityToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["identityToken"]), &identityToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg identityToken", err))
+				}
+			}
+			var certificateIdentity string
+			if inputArgs["certificateIdentity"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["certificateIdentity"]), &certificateIdentity)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentity", err))
+				}
+			}
+			return (*Release).WithKeyless(&parent, tokenRequestUrl, tokenRequestToken, identityToken, certificateIdentity)
 		case "WithAdmin":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1070,104 +1195,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithAssetLimit(&parent, limitMib, partSizeMib)
-		case "WithProvenance":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var builderId string
-			if inputArgs["builderId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
-				}
-			}
-			var invocationId string
-			if inputArgs["invocationId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
-				}
-			}
-			return (*Release).WithProvenance(&parent, builderId, invocationId)
-		case "WithRegistryAuth":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var username string
-			if inputArgs["username"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
-				}
-			}
-			var secret *dagger.Secret
-			if inputArgs["secret"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["secret"]), &secret)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg secret", err))
-				}
-			}
-			return (*Release).WithRegistryAuth(&parent, username, secret)
-		case "WithSigningKey":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var key *dagger.Secret
-			if inputArgs["key"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
-				}
-			}
-			var password *dagger.Secret
-			if inputArgs["password"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
-				}
-			}
-			return (*Release).WithSigningKey(&parent, key, password)
-		case "WithKeyless":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var tokenRequestUrl *dagger.Secret
-			if inputArgs["tokenRequestUrl"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["tokenRequestUrl"]), &tokenRequestUrl)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestUrl", err))
-				}
-			}
-			var tokenRequestToken *dagger.Secret
-			if inputArgs["tokenRequestToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["tokenRequestToken"]), &tokenRequestToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestToken", err))
-				}
-			}
-			var identityToken *dagger.Secret
-			if inputArgs["identityToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["identityToken"]), &identityToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg identityToken", err))
-				}
-			}
-			var certificateIdentity string
-			if inputArgs["certificateIdentity"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["certificateIdentity"]), &certificateIdentity)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentity", err))
-				}
-			}
-			return (*Release).WithKeyless(&parent, tokenRequestUrl, tokenRequestToken, identityToken, certificateIdentity)
 		case "Artifact":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1308,6 +1335,55 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Release).Publish(&parent, ctx)
+		case "WithServiceTrust":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var key *dagger.File
+			if inputArgs["key"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
+				}
+			}
+			var certificateIdentityRegexp string
+			if inputArgs["certificateIdentityRegexp"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["certificateIdentityRegexp"]), &certificateIdentityRegexp)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentityRegexp", err))
+				}
+			}
+			var unsigned []string
+			if inputArgs["unsigned"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["unsigned"]), &unsigned)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg unsigned", err))
+				}
+			}
+			return (*Release).WithServiceTrust(&parent, ctx, key, certificateIdentityRegexp, unsigned)
+		case "WithProvenance":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var builderId string
+			if inputArgs["builderId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
+				}
+			}
+			var invocationId string
+			if inputArgs["invocationId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
+				}
+			}
+			return (*Release).WithProvenance(&parent, builderId, invocationId)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1404,6 +1480,76 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*ServiceImage).WithBuild(&parent, ctx, buildArgs, target, secrets, sourceUrl)
+		case "WithSigningKey":
+			var parent ServiceImage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var key *dagger.Secret
+			if inputArgs["key"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
+				}
+			}
+			var password *dagger.Secret
+			if inputArgs["password"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
+				}
+			}
+			return (*ServiceImage).WithSigningKey(&parent, key, password)
+		case "WithKeyless":
+			var parent ServiceImage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var tokenRequestUrl *dagger.Secret
+			if inputArgs["tokenRequestUrl"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["tokenRequestUrl"]), &tokenRequestUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestUrl", err))
+				}
+			}
+			var tokenRequestToken *dagger.Secret
+			if inputArgs["tokenRequestToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["tokenRequestToken"]), &tokenRequestToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestToken", err))
+				}
+			}
+			var identityToken *dagger.Secret
+			if inputArgs["identityToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["identityToken"]), &identityToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg identityToken", err))
+				}
+			}
+			return (*ServiceImage).WithKeyless(&parent, tokenRequestUrl, tokenRequestToken, identityToken)
+		case "WithProvenance":
+			var parent ServiceImage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var builderId string
+			if inputArgs["builderId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
+				}
+			}
+			var invocationId string
+			if inputArgs["invocationId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
+				}
+			}
+			return (*ServiceImage).WithProvenance(&parent, builderId, invocationId)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1421,49 +1567,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "UnisonPlatform":
 		switch fnName {
-		case "ReferenceServices":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var registry string
-			if inputArgs["registry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
-				}
-			}
-			var owner string
-			if inputArgs["owner"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var username string
-			if inputArgs["username"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
-				}
-			}
-			var password *dagger.Secret
-			if inputArgs["password"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
-				}
-			}
-			return (*UnisonPlatform).ReferenceServices(&parent, ctx, registry, owner, platformVersion, username, password)
-		case "WslBundle":
+		case "Build":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
@@ -1483,6 +1587,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
 				}
 			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
 			var commit string
 			if inputArgs["commit"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
@@ -1497,21 +1608,98 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
 				}
 			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+			var public bool
+			if inputArgs["public"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["public"]), &public)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg public", err))
 				}
 			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime, public)
+		case "Models":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
 				}
 			}
-			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
+			var manifest *dagger.File
+			if inputArgs["manifest"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["manifest"]), &manifest)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg manifest", err))
+				}
+			}
+			return (*UnisonPlatform).Models(&parent, ctx, flavor, manifest)
+		case "Compat":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			return (*UnisonPlatform).Compat(&parent, ctx, platformVersion)
+		case "Bundle":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests)
 		case "BaremetalIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1771,6 +1959,48 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).QaLateCommands(&parent, ctx, iso, targetImage, userData)
+		case "ReferenceServices":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var username string
+			if inputArgs["username"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
+				}
+			}
+			var password *dagger.Secret
+			if inputArgs["password"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
+				}
+			}
+			return (*UnisonPlatform).ReferenceServices(&parent, ctx, registry, owner, platformVersion, username, password)
 		case "Release":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1862,7 +2092,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
-		case "Build":
+		case "WslBundle":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
@@ -1882,13 +2112,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
 				}
 			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
 			var commit string
 			if inputArgs["commit"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
@@ -1903,98 +2126,21 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
 				}
 			}
-			var public bool
-			if inputArgs["public"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["public"]), &public)
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg public", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
 				}
 			}
-			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime, public)
-		case "Models":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
 				}
 			}
-			var manifest *dagger.File
-			if inputArgs["manifest"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["manifest"]), &manifest)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg manifest", err))
-				}
-			}
-			return (*UnisonPlatform).Models(&parent, ctx, flavor, manifest)
-		case "Compat":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			return (*UnisonPlatform).Compat(&parent, ctx, platformVersion)
-		case "Bundle":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests)
+			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
 		case "ServiceBuild":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

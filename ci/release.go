@@ -67,6 +67,12 @@ type Release struct {
 	// +private
 	ServiceDigests []string
 	// +private
+	ServiceTrustKey *dagger.File
+	// +private
+	ServiceIdentity string
+	// +private
+	UnsignedServices []string
+	// +private
 	Artifacts *dagger.Directory
 	// +private
 	BuilderId string

@@ -215,7 +215,7 @@ func assetOf(name string, data []byte) release.Asset {
 // image gets the bundle's). --replace keeps one of each type on a rerun.
 func (r *Release) attestImages(ctx context.Context, cosign *dagger.Container, pushes []release.Push, atts []attestation,
 	host string, auth *authn.AuthConfig) error {
-	c, err := r.cosignAt(cosign, host, auth)
+	c, err := cosignAt(cosign, host, auth)
 	if err != nil {
 		return err
 	}
@@ -238,10 +238,8 @@ func (r *Release) attestImages(ctx context.Context, cosign *dagger.Container, pu
 		}
 		ref := p.Repository + "@" + p.Digest
 		for _, att := range [][2]string{{"spdxjson", string(a.SBOM)}, {"slsaprovenance1", string(pred)}} {
-			args := append([]string{"/ko-app/cosign", "attest", "--yes", "--replace", "--type", att[0], "--predicate", "/in/predicate.json"},
-				r.signArgs(host)...)
-			if _, err := c.WithNewFile("/in/predicate.json", att[1]).WithExec(append(args, ref)).Sync(ctx); err != nil {
-				return fmt.Errorf("attest %s (%s): %w", ref, att[0], err)
+			if err := r.cosign().attest(ctx, c, ref, att[0], att[1], host); err != nil {
+				return err
 			}
 		}
 	}

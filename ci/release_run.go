@@ -60,6 +60,19 @@ func (r *Release) prepare(ctx context.Context, dryRun, job bool) (*prepared, err
 	if p.Tree, p.Set, err = r.pinnedTree(ctx, pins, unresolved); err != nil {
 		return nil, err
 	}
+	if unresolved == nil {
+		// every pinned image signed by whom the release trusts (a dry run shows what is not)
+		auth, _, err := r.registryAuth(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.verifyServices(ctx, p.Set, auth); err != nil {
+			if !dryRun {
+				return nil, err
+			}
+			p.Unresolved = err
+		}
+	}
 	return p, nil
 }
 
@@ -121,6 +134,7 @@ func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, erro
 	man := release.Manifest{Version: plan.Version, Channel: string(plan.Channel), Prerelease: plan.Prerelease,
 		Commit: r.Build.Commit, Created: plan.Labels["org.opencontainers.image.created"], Signing: r.signing(),
 		DryRun: dryRun, Assets: rel.Attached, Split: rel.Split, QA: mk.QA, Services: serviceRefs(p.Set), Forced: p.Forced, Note: plan.Note,
+		ServiceTrust: r.serviceTrust(), Unsigned: r.UnsignedServices,
 		Pushes: release.PlanPushes(plan.Repository, plan.Tags, verified.Groups)}
 	if p.Unresolved != nil {
 		man.Unpinned = p.Unresolved.Error()

@@ -58,6 +58,24 @@ type ServiceImage struct {
 	Username string
 	// +private
 	Password *dagger.Secret
+	// +private
+	CosignImage string
+	// +private
+	SigningKey *dagger.Secret
+	// +private
+	SigningPassword *dagger.Secret
+	// +private
+	Keyless bool
+	// +private
+	IdentityToken *dagger.Secret
+	// +private
+	TokenRequestUrl *dagger.Secret
+	// +private
+	TokenRequestToken *dagger.Secret
+	// +private
+	BuilderId string
+	// +private
+	InvocationId string
 }
 
 // Builds a service image from its Dockerfile with the channel tags and OCI labels of the ref; publish or plan it next.
@@ -100,7 +118,7 @@ func (m *UnisonPlatform) ServiceBuild(
 ) (*ServiceImage, error) {
 	s := &ServiceImage{Source: source, Dockerfile: or(dockerfile, "Dockerfile"), ServicePort: servicePort, Platforms: platforms,
 		Ref: ref, Sha: sha, CommitTime: commitTime, Date: date, RunNumber: runNumber, ExistingTags: existingTags,
-		Registry: defaultRegistry, Owner: defaultOwner, ImageName: imageName, Domain: domain}
+		Registry: defaultRegistry, Owner: defaultOwner, ImageName: imageName, Domain: domain, CosignImage: m.CosignImage}
 	if len(s.Platforms) == 0 {
 		s.Platforms = []string{"linux/amd64"}
 	}
@@ -228,6 +246,10 @@ func (s *ServiceImage) push(ctx context.Context, p *version.Plan, variants []*da
 		return "", err
 	}
 	if digest, err = ociartifact.AnnotateIndex(ctx, repo, digest, p.Tags[0], p.Labels, opts...); err != nil {
+		return "", err
+	}
+	// signature, SBOM and provenance of the digest before any other tag moves
+	if err := s.signAndAttest(ctx, p, digest, variants[0]); err != nil {
 		return "", err
 	}
 	return digest, ociartifact.Tag(ctx, repo, digest, p.Tags[1:], opts...)

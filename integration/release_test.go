@@ -173,6 +173,8 @@ func TestRelease(t *testing.T) {
 	qa := qaOK
 	skipQa, force, withOffline := false, false, false
 	var nightly []string // with-nightly and its arguments, right after the constructor
+	pubFile := filepath.Join(dir, "keys", "cosign.pub")
+	trust := []string{"with-service-trust", "--key", pubFile}
 	// registryOnly: a call that reads the registry and builds nothing
 	// (tags, a refused publish) names no media, limits or QA: each link of a
 	// chain is a module call, and a new ref or commit runs every link again
@@ -195,6 +197,8 @@ func TestRelease(t *testing.T) {
 				"with-asset-limit", "--limit-mib", "64", "--part-size-mib", "40")
 		}
 		a = append(a, "with-signing-key", "--key", "env:UNISON_TEST_COSIGN_KEY", "--password", "env:UNISON_TEST_COSIGN_PASSWORD")
+		// the service images are signed with the test key (as a site signing with a key does)
+		a = append(a, trust...)
 		// the shared registry refuses anonymous writes (airgap.sh env)
 		a = append(a, registryAuthArgs()...)
 		if withOffline {
@@ -219,6 +223,25 @@ func TestRelease(t *testing.T) {
 	assertNothingBuilt(t, unpinned)
 	svcDigests["context"] = copyServiceImage(t, refPrefix, svcPrefix, "context")
 
+	// 0a. every service image pinned must carry a signature the release
+	// trusts: unsigned ones are refused, naming each, before anything is built
+	unsigned := call("refs/tags/v0.6.0", "publish")
+	require.Error(t, unsigned.Err)
+	assert.Contains(t, unsigned.Stderr, "service images: no signature from the key given to with-service-trust on:")
+	for _, svc := range []string{"orchestrator", "inference", "auth", "context"} {
+		assert.Contains(t, unsigned.Stderr, svc+" ("+svcPrefix+"/"+strings.SplitN(serviceTags[svc], ":", 2)[0]+"@"+svcDigests[svc]+")")
+	}
+	assert.Contains(t, unsigned.Stderr, "or, for an image from elsewhere, with-service-trust --unsigned SERVICE")
+	assertNothingBuilt(t, unsigned)
+	trust = []string{"with-service-trust", "--key", pubFile, "--unsigned", "nosuch"}
+	unknown := call("refs/tags/v0.6.0", "publish")
+	require.Error(t, unknown.Err)
+	assert.Contains(t, unknown.Stderr, `unsigned "nosuch": no such service in platform 0.6.0 (its services: `)
+	trust = []string{"with-service-trust", "--key", pubFile}
+	for svc, d := range svcDigests {
+		cosignSign(ctx, t, c, key, svcPrefix+"/"+strings.SplitN(serviceTags[svc], ":", 2)[0]+"@"+d)
+	}
+
 	// 0b. the QA gate boots what would be published: a VM disk that never finishes
 	// booting stops the release before anything is signed or pushed
 	qa = []string{"with-qa", "--boot-files", probe, "--accel", "tcg", "--kernel-args", "probe=hang console=ttyS0", "--boot-timeout", "30"}
@@ -238,6 +261,7 @@ func TestRelease(t *testing.T) {
 		svcPrefix + "/unison-inference@" + svcDigests["inference"], "unisonos-wsl-v0.6.0.spdx.json", "unisonos-wsl-v0.6.0.intoto.json"} {
 		assert.Contains(t, dry.Stdout, want)
 	}
+	assert.Contains(t, dry.Stdout, "  signatures checked: the key given to with-service-trust\n")
 	assert.NotContains(t, dry.Stdout, "NOT PINNED")
 	// the gate's reports, as a user reads them: the platform as it ships, running
 	qaDir := filepath.Join(dir, "qa")

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"dagger.io/dagger"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -208,3 +210,22 @@ func verifyAttestations(ctx context.Context, t *testing.T, c *dagger.Client, pub
 
 // attLayers counts the attestations attached to a digest (cosign's .att tag).
 func attLayers(t *testing.T, repo, digest string) int { return cosignLayers(t, repo, digest, "att") }
+
+// cosignSign signs an image in the test registry with the test key, as a
+// service repository's publish does (service-build ... with-signing-key).
+func cosignSign(ctx context.Context, t *testing.T, c *dagger.Client, key, ref string) {
+	t.Helper()
+	ctr := c.Container().From(cosignImage()).
+		WithEnvVariable("HOME", "/tmp").
+		WithSecretVariable("COSIGN_KEY", c.SetSecret("test-cosign-key", key)).
+		WithSecretVariable("COSIGN_PASSWORD", c.SetSecret("test-cosign-password", cosignPassword))
+	if user, pass := registryCredentials(t); user != "" {
+		host, _, _ := strings.Cut(ref, "/")
+		cfg := fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, host, base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
+		ctr = ctr.WithMountedSecret("/tmp/docker/config.json", c.SetSecret("test-registry-auth", cfg)).WithEnvVariable("DOCKER_CONFIG", "/tmp/docker")
+	}
+	_, err := ctr.WithEnvVariable("BUST", time.Now().String()).
+		WithExec([]string{"/ko-app/cosign", "sign", "--yes", "--key", "env://COSIGN_KEY", "--tlog-upload=false",
+			"--allow-insecure-registry", "--allow-http-registry", ref}).Sync(ctx)
+	require.NoError(t, err, "cosign sign %s", ref)
+}

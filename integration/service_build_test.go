@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"os"
@@ -15,8 +16,29 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/project-unisonOS/unison-platform/pipelines/release"
 	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
+
+// decodedPayloads is the JSON of every DSSE envelope payload cosign
+// verify-attestation printed (one envelope a line), compacted.
+func decodedPayloads(t *testing.T, out string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var env struct {
+			Payload string `json:"payload"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(line), &env), line)
+		raw, err := base64.StdEncoding.DecodeString(env.Payload)
+		require.NoError(t, err)
+		var v any
+		require.NoError(t, json.Unmarshal(raw, &v))
+		compact, _ := json.Marshal(v)
+		b.Write(compact)
+	}
+	return b.String()
+}
 
 const (
 	sampleSHA  = "0123456789abcdef0123456789abcdef01234567"
@@ -67,8 +89,14 @@ func TestServiceBuildPublishes(t *testing.T) {
 	_, _, err := remoteImage(t, repo+":v"+major+".2.0")
 	require.Error(t, err, "dry run must not push")
 
-	// stable release, highest: v.2.0, v.2, v, latest
-	r := serviceBuild(t, reg, "refs/tags/v"+major+".2.0", "publish", "--existing-tags", "v"+major+".1.0")
+	// stable release, highest: v.2.0, v.2, v, latest; signed with a key, its
+	// SBOM and provenance attested (reusable-build.yml signs keyless)
+	c, ctx := connect(t)
+	_, pub := cosignKeyPair(ctx, t, c, filepath.Join(outDir(t), "keys"))
+	t.Setenv("UNISON_TEST_COSIGN_KEY", readFile(t, filepath.Join(outDir(t), "keys", "cosign.key")))
+	t.Setenv("UNISON_TEST_COSIGN_PASSWORD", cosignPassword)
+	r := serviceBuild(t, reg, "refs/tags/v"+major+".2.0", "with-signing-key --key env:UNISON_TEST_COSIGN_KEY --password env:UNISON_TEST_COSIGN_PASSWORD publish",
+		"--existing-tags", "v"+major+".1.0")
 	require.NoError(t, r.Err, tail(r.Stderr, 40))
 	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
 	require.Len(t, lines, 4, r.Stdout)
@@ -92,6 +120,21 @@ func TestServiceBuildPublishes(t *testing.T) {
 	assert.Equal(t, "stable", l["unison.channel"])
 	assert.Equal(t, "test", l["unison.domain"])
 	assert.Contains(t, cf.Config.ExposedPorts, "8080/tcp")
+	// what a user runs: the signature and both attestations verify with the
+	// key and are about the pushed digest
+	_, err = cosignVerify(ctx, c, pub, "verify", "--key", "/v/cosign.pub", "--insecure-ignore-tlog",
+		"--allow-http-registry", "--allow-insecure-registry", repo+"@"+pushed)
+	require.NoError(t, err, "cosign verify of the pushed service image")
+	verifyAttestations(ctx, t, c, pub, release.Push{Repository: repo, Digest: pushed})
+	out, err := cosignVerify(ctx, c, pub, "verify-attestation", "--key", "/v/cosign.pub", "--insecure-ignore-tlog",
+		"--allow-http-registry", "--allow-insecure-registry", "--type", "slsaprovenance1", repo+"@"+pushed)
+	require.NoError(t, err)
+	assert.Contains(t, decodedPayloads(t, out), `"gitCommit":"`+sampleSHA+`"`, "the provenance names the service's commit")
+	assert.Contains(t, decodedPayloads(t, out), `"uri":"git+https://github.com/`+owner+`/unison-sample@refs/tags/v`+major+`.2.0"`, "and its repository")
+	out, err = cosignVerify(ctx, c, pub, "verify-attestation", "--key", "/v/cosign.pub", "--insecure-ignore-tlog",
+		"--allow-http-registry", "--allow-insecure-registry", "--type", "spdxjson", repo+"@"+pushed)
+	require.NoError(t, err)
+	assert.Contains(t, decodedPayloads(t, out), "pkg:deb/debian/base-files@", "the SBOM lists the image's Debian packages")
 	latestBefore, _, err := remoteImage(t, repo+":latest")
 	require.NoError(t, err)
 

@@ -42,6 +42,9 @@ type Input struct {
 	Params               map[string]any
 	// Dependencies besides the source commit (base media, images), by digest.
 	Dependencies []Dependency
+	// Source is the built repository (git+https://...); default this one.
+	// BuildType names the recipe; default the release's.
+	Source, BuildType string
 	// BuilderID identifies the platform that ran the build (a workflow URL in
 	// GitHub Actions); InvocationID the run; Dagger the engine version.
 	BuilderID, InvocationID, Dagger string
@@ -58,7 +61,14 @@ func Predicate(in Input) (map[string]any, error) {
 	for k, v := range in.Params {
 		params[k] = v
 	}
-	deps := []Dependency{{URI: Source + "@" + in.Ref, Digest: map[string]string{"gitCommit": in.Commit}}}
+	source, buildType := Source, BuildType
+	if in.Source != "" {
+		source = in.Source
+	}
+	if in.BuildType != "" {
+		buildType = in.BuildType
+	}
+	deps := []Dependency{{URI: source + "@" + in.Ref, Digest: map[string]string{"gitCommit": in.Commit}}}
 	for _, d := range in.Dependencies {
 		if len(d.Digest) == 0 {
 			return nil, fmt.Errorf("provenance: dependency %s has no digest: every input is pinned", d.URI)
@@ -70,7 +80,7 @@ func Predicate(in Input) (map[string]any, error) {
 		run["metadata"] = map[string]string{"invocationId": in.InvocationID}
 	}
 	return map[string]any{
-		"buildDefinition": map[string]any{"buildType": BuildType, "externalParameters": params, "resolvedDependencies": deps},
+		"buildDefinition": map[string]any{"buildType": buildType, "externalParameters": params, "resolvedDependencies": deps},
 		"runDetails":      run,
 	}, nil
 }

@@ -98,6 +98,9 @@ type Manifest struct {
 	Note string `json:"note,omitempty"`
 	// Unpinned says why a dry run could not pin every service image (publish refuses then).
 	Unpinned string `json:"unpinned,omitempty"`
+	// ServiceTrust is whose signatures the service images were checked for; Unsigned the services that were not checked.
+	ServiceTrust string   `json:"serviceTrust,omitempty"`
+	Unsigned     []string `json:"unsigned,omitempty"`
 	// Offline is the size summary of the offline ISO's payload, when the release has one.
 	Offline string `json:"offline,omitempty"`
 }
@@ -120,6 +123,12 @@ func PlanText(m Manifest) string {
 	b.WriteString(m.QA.Text() + "\nservice images (the compose file runs these digests):\n")
 	for _, svc := range slices.Sorted(maps.Keys(m.Services)) {
 		fmt.Fprintf(&b, "  %-14s %s\n", svc, m.Services[svc])
+	}
+	if m.ServiceTrust != "" {
+		fmt.Fprintf(&b, "  signatures checked: %s\n", m.ServiceTrust)
+	}
+	if len(m.Unsigned) > 0 {
+		fmt.Fprintf(&b, "  NOT SIGNATURE-CHECKED (with-service-trust --unsigned): %s\n", strings.Join(m.Unsigned, ", "))
 	}
 	if m.Unpinned != "" {
 		fmt.Fprintf(&b, "  NOT PINNED: publish refuses this release as it stands:\n  %s\n", strings.ReplaceAll(m.Unpinned, "\n", "\n  "))

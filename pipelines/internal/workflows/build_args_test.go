@@ -52,7 +52,8 @@ func TestServiceBuildStepInputs(t *testing.T) {
 			cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "RUNNER_TEMP="+runner, "GITHUB_OUTPUT="+filepath.Join(tmp, "output"),
 				"DAGGER_ARGS="+argsFile, "BUILD_ARGS="+tc.args, "PLATFORMS="+tc.platforms, "MODULE=m", "CONTEXT=.", "DOCKERFILE=Dockerfile",
 				"IMAGE_NAME=x", "DOMAIN=d", "SERVICE_PORT=8080", "GITHUB_REF=refs/tags/v1.0.0", "GITHUB_SHA=0", "RUN_NUMBER=1",
-				"GITHUB_SERVER_URL=https://github.com", "GITHUB_REPOSITORY=o/x", "OWNER=o", "ACTOR=a", "TARGET=", "BUILD_SECRETS=")
+				"GITHUB_SERVER_URL=https://github.com", "GITHUB_REPOSITORY=o/x", "OWNER=o", "ACTOR=a", "TARGET=", "BUILD_SECRETS=",
+				"SIGNER=https://github.com/project-unisonOS/unison-platform/.github/workflows/reusable-build.yml@refs/tags/v0.6.0", "GITHUB_RUN_ID=1", "GITHUB_RUN_ATTEMPT=1")
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("step failed: %v\n%s", err, out)
 			}
@@ -86,5 +87,60 @@ func TestServiceBuildStepInputs(t *testing.T) {
 				t.Errorf("step outputs: %s", out)
 			}
 		})
+	}
+}
+
+// The service-build step signs what it pushes: keyless with the reusable
+// workflow as the signer (and the builder of the provenance) when the job
+// has its OIDC token; a pull request (pushed nowhere) signs nothing; a push
+// without the token fails before building (a release would refuse the
+// unsigned image).
+func TestServiceBuildStepSigns(t *testing.T) {
+	w, script := stepScript(t, "reusable-build.yml", "build", func(name string) bool { return name == "service-build" })
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "dagger"), []byte(recordingDagger), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	signer := "https://github.com/project-unisonOS/unison-platform/.github/workflows/reusable-build.yml@refs/tags/v0.6.0"
+	for _, tc := range []struct {
+		name, signer, ref string
+		signs, fails      bool
+	}{
+		{"push with a token", signer, "refs/tags/v1.0.0", true, false},
+		{"pull request without a token", "", "refs/pull/3/merge", false, false},
+		{"push without a token", "", "refs/heads/main", false, true},
+	} {
+		tmp := t.TempDir()
+		checkout := filepath.Join(tmp, "checkout")
+		gitRepo(t, checkout)
+		argsFile := filepath.Join(tmp, "args")
+		cmd := exec.Command("bash", append(shellArgs(w.Defaults.Run.Shell)[1:], "-c", script)...)
+		cmd.Dir = checkout
+		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "RUNNER_TEMP="+tmp, "GITHUB_OUTPUT="+filepath.Join(tmp, "output"),
+			"DAGGER_ARGS="+argsFile, "BUILD_ARGS=", "PLATFORMS=linux/amd64", "MODULE=m", "CONTEXT=.", "DOCKERFILE=Dockerfile",
+			"IMAGE_NAME=x", "DOMAIN=d", "SERVICE_PORT=8080", "GITHUB_REF="+tc.ref, "GITHUB_SHA=0", "RUN_NUMBER=1",
+			"GITHUB_SERVER_URL=https://github.com", "GITHUB_REPOSITORY=o/x", "OWNER=o", "ACTOR=a", "TARGET=", "BUILD_SECRETS=",
+			"SIGNER="+tc.signer, "GITHUB_RUN_ID=7", "GITHUB_RUN_ATTEMPT=1")
+		out, err := cmd.CombinedOutput()
+		if tc.fails {
+			if err == nil || !strings.Contains(string(out), "grant the calling job id-token: write") {
+				t.Errorf("%s: want a failure naming id-token: write, got %v %s", tc.name, err, out)
+			}
+			if _, err := os.Stat(argsFile); err == nil {
+				t.Errorf("%s: dagger ran before the refusal", tc.name)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: step failed: %v\n%s", tc.name, err, out)
+		}
+		joined := "\x00" + strings.Join(recordedArgs(t, argsFile), "\x00") + "\x00"
+		signs := strings.Contains(joined, "\x00with-keyless\x00--token-request-url\x00env:ACTIONS_ID_TOKEN_REQUEST_URL\x00")
+		if signs != tc.signs {
+			t.Errorf("%s: with-keyless %t, want %t: %q", tc.name, signs, tc.signs, joined)
+		}
+		if tc.signs && !strings.Contains(joined, "\x00with-provenance\x00--builder-id\x00"+signer+"\x00--invocation-id\x00https://github.com/o/x/actions/runs/7/attempts/1\x00publish\x00") {
+			t.Errorf("%s: the provenance's builder is the signing workflow, then publish: %q", tc.name, joined)
+		}
 	}
 }
