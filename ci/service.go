@@ -59,6 +59,8 @@ type ServiceImage struct {
 	// +private
 	Password *dagger.Secret
 	// +private
+	Root *UnisonPlatform
+	// +private
 	CosignImage string
 	// +private
 	SigningKey *dagger.Secret
@@ -118,7 +120,7 @@ func (m *UnisonPlatform) ServiceBuild(
 ) (*ServiceImage, error) {
 	s := &ServiceImage{Source: source, Dockerfile: or(dockerfile, "Dockerfile"), ServicePort: servicePort, Platforms: platforms,
 		Ref: ref, Sha: sha, CommitTime: commitTime, Date: date, RunNumber: runNumber, ExistingTags: existingTags,
-		Registry: defaultRegistry, Owner: defaultOwner, ImageName: imageName, Domain: domain, CosignImage: m.CosignImage}
+		Registry: defaultRegistry, Owner: defaultOwner, ImageName: imageName, Domain: domain, CosignImage: m.CosignImage, Root: m}
 	if len(s.Platforms) == 0 {
 		s.Platforms = []string{"linux/amd64"}
 	}

@@ -3,6 +3,7 @@ package integration
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -92,8 +93,8 @@ func TestServiceBuildPublishes(t *testing.T) {
 	// stable release, highest: v.2.0, v.2, v, latest; signed with a key, its
 	// SBOM and provenance attested (reusable-build.yml signs keyless)
 	c, ctx := connect(t)
-	_, pub := cosignKeyPair(ctx, t, c, filepath.Join(outDir(t), "keys"))
-	t.Setenv("UNISON_TEST_COSIGN_KEY", readFile(t, filepath.Join(outDir(t), "keys", "cosign.key")))
+	key, pub := cosignKeyPair(ctx, t, c, filepath.Join(outDir(t), "keys"))
+	t.Setenv("UNISON_TEST_COSIGN_KEY", key)
 	t.Setenv("UNISON_TEST_COSIGN_PASSWORD", cosignPassword)
 	r := serviceBuild(t, reg, "refs/tags/v"+major+".2.0", "with-signing-key --key env:UNISON_TEST_COSIGN_KEY --password env:UNISON_TEST_COSIGN_PASSWORD publish",
 		"--existing-tags", "v"+major+".1.0")
@@ -269,4 +270,42 @@ func mustRef(t *testing.T, s string) name.Reference {
 	r, err := name.ParseReference(s, name.Insecure)
 	require.NoError(t, err)
 	return r
+}
+
+// The service contract before anything is pushed (reusable-build.yml runs
+// `contract`, then publish): the reference service passes as each platform
+// service (a models one gets the models mounted); a broken image (root, no
+// probe, never listens) and a wrong health path are refused, naming each
+// broken rule.
+func TestServiceContract(t *testing.T) {
+	requireEngine(t)
+	reference := filepath.Join(repoRoot(t), "images", "reference-service")
+	contract := func(source, image string, port int, tail ...string) callResult {
+		args := []string{"service-build", "--source", source, "--image-name", image, "--service-port", fmt.Sprint(port),
+			"--ref", "refs/tags/v0.6.0", "--sha", sampleSHA, "--commit-time", sampleTime, "contract"}
+		return daggerCall(t, 15*time.Minute, append(args, tail...)...)
+	}
+	for _, svc := range []struct {
+		image string
+		port  int
+	}{{"unison-orchestrator", 8080}, {"unison-inference", 8087}} {
+		r := contract(reference, svc.image, svc.port)
+		require.NoError(t, r.Err, tail(r.Stderr, 40))
+		assert.Contains(t, r.Stdout, "service contract 1 ("+svc.image+"): 3 checks, 0 failed")
+		assert.Contains(t, r.Stdout, "ok user: the image runs as 65532:65532")
+		assert.Contains(t, r.Stdout, "ok probe: /usr/local/bin/unison-healthcheck exits ")
+		assert.Regexp(t, `ok health: GET http://service:`+fmt.Sprint(svc.port)+`/\S+ answered 200`, r.Stdout)
+	}
+	broken := contract(filepath.Join(repoRoot(t), "integration", "testdata", "sample-service"), "unison-sample", 8080, "--timeout", "10")
+	require.Error(t, broken.Err)
+	for _, want := range []string{"service contract 1 (unison-sample): 3 checks, 3 failed", "FAIL user: the image runs as \"\"",
+		"FAIL probe: no /usr/local/bin/unison-healthcheck", "FAIL start: the image did not start listening on 0.0.0.0:8080", "nothing was pushed"} {
+		assert.Contains(t, broken.Stderr, want)
+	}
+	wrong := contract(reference, "unison-orchestrator", 8080, "--health", "/nope", "--timeout", "5")
+	require.Error(t, wrong.Err)
+	assert.Contains(t, wrong.Stderr, "FAIL health: GET http://service:8080/nope answered 404 (want 200 within 5s)")
+	port := contract(reference, "unison-orchestrator", 9999)
+	require.Error(t, port.Err)
+	assert.Contains(t, port.Stderr, "service-port 9999: images/compat.yaml runs unison-orchestrator on port 8080")
 }

@@ -13,6 +13,7 @@ import (
 // record to $DAGGER_ARGS and prints a service-build summary.
 const recordingDagger = `#!/bin/bash
 printf '%s\0' "$@" > "$DAGGER_ARGS"
+[ -z "${DAGGER_LOG:-}" ] || echo "$*" >> "$DAGGER_LOG"
 echo '{"version":"v1.0.0","tags":["v1.0.0"],"digest":"sha256:00","published":true,"refs":["r/x:v1.0.0"]}'
 `
 
@@ -120,7 +121,7 @@ func TestServiceBuildStepSigns(t *testing.T) {
 			"DAGGER_ARGS="+argsFile, "BUILD_ARGS=", "PLATFORMS=linux/amd64", "MODULE=m", "CONTEXT=.", "DOCKERFILE=Dockerfile",
 			"IMAGE_NAME=x", "DOMAIN=d", "SERVICE_PORT=8080", "GITHUB_REF="+tc.ref, "GITHUB_SHA=0", "RUN_NUMBER=1",
 			"GITHUB_SERVER_URL=https://github.com", "GITHUB_REPOSITORY=o/x", "OWNER=o", "ACTOR=a", "TARGET=", "BUILD_SECRETS=",
-			"SIGNER="+tc.signer, "GITHUB_RUN_ID=7", "GITHUB_RUN_ATTEMPT=1")
+			"SIGNER="+tc.signer, "GITHUB_RUN_ID=7", "GITHUB_RUN_ATTEMPT=1", "DAGGER_LOG="+filepath.Join(tmp, "calls"))
 		out, err := cmd.CombinedOutput()
 		if tc.fails {
 			if err == nil || !strings.Contains(string(out), "grant the calling job id-token: write") {
@@ -133,6 +134,11 @@ func TestServiceBuildStepSigns(t *testing.T) {
 		}
 		if err != nil {
 			t.Fatalf("%s: step failed: %v\n%s", tc.name, err, out)
+		}
+		calls, _ := os.ReadFile(filepath.Join(tmp, "calls"))
+		lines := strings.Split(strings.TrimSpace(string(calls)), "\n")
+		if len(lines) != 2 || !strings.HasSuffix(lines[0], " contract") || !strings.Contains(lines[1], " publish --format json") || strings.Contains(lines[0], "with-keyless") {
+			t.Errorf("%s: want the contract check (unsigned: it pushes nothing), then publish:\n%s", tc.name, calls)
 		}
 		joined := "\x00" + strings.Join(recordedArgs(t, argsFile), "\x00") + "\x00"
 		signs := strings.Contains(joined, "\x00with-keyless\x00--token-request-url\x00env:ACTIONS_ID_TOKEN_REQUEST_URL\x00")
