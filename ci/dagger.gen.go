@@ -179,6 +179,146 @@ func (r *Build) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+func (r ServiceImage) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Source            *dagger.Directory
+		Ref               string
+		Sha               string
+		CommitTime        string
+		Date              string
+		ImageName         string
+		Domain            string
+		Registry          string
+		Owner             string
+		ExistingTags      []string
+		Published         []string
+		RunNumber         int
+		Dockerfile        string
+		ServicePort       int
+		Platforms         []string
+		BuildArgs         []string
+		Target            string
+		BuildSecrets      *dagger.Secret
+		SourceUrl         string
+		Username          string
+		Password          *dagger.Secret
+		Root              *UnisonPlatform
+		CosignImage       string
+		SigningKey        *dagger.Secret
+		SigningPassword   *dagger.Secret
+		Keyless           bool
+		IdentityToken     *dagger.Secret
+		TokenRequestUrl   *dagger.Secret
+		TokenRequestToken *dagger.Secret
+		BuilderId         string
+		InvocationId      string
+	}
+	concrete.Source = r.Source
+	concrete.Ref = r.Ref
+	concrete.Sha = r.Sha
+	concrete.CommitTime = r.CommitTime
+	concrete.Date = r.Date
+	concrete.ImageName = r.ImageName
+	concrete.Domain = r.Domain
+	concrete.Registry = r.Registry
+	concrete.Owner = r.Owner
+	concrete.ExistingTags = r.ExistingTags
+	concrete.Published = r.Published
+	concrete.RunNumber = r.RunNumber
+	concrete.Dockerfile = r.Dockerfile
+	concrete.ServicePort = r.ServicePort
+	concrete.Platforms = r.Platforms
+	concrete.BuildArgs = r.BuildArgs
+	concrete.Target = r.Target
+	concrete.BuildSecrets = r.BuildSecrets
+	concrete.SourceUrl = r.SourceUrl
+	concrete.Username = r.Username
+	concrete.Password = r.Password
+	concrete.Root = r.Root
+	concrete.CosignImage = r.CosignImage
+	concrete.SigningKey = r.SigningKey
+	concrete.SigningPassword = r.SigningPassword
+	concrete.Keyless = r.Keyless
+	concrete.IdentityToken = r.IdentityToken
+	concrete.TokenRequestUrl = r.TokenRequestUrl
+	concrete.TokenRequestToken = r.TokenRequestToken
+	concrete.BuilderId = r.BuilderId
+	concrete.InvocationId = r.InvocationId
+	return json.Marshal(&concrete)
+}
+
+func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Source            *dagger.Directory
+		Ref               string
+		Sha               string
+		CommitTime        string
+		Date              string
+		ImageName         string
+		Domain            string
+		Registry          string
+		Owner             string
+		ExistingTags      []string
+		Published         []string
+		RunNumber         int
+		Dockerfile        string
+		ServicePort       int
+		Platforms         []string
+		BuildArgs         []string
+		Target            string
+		BuildSecrets      *dagger.Secret
+		SourceUrl         string
+		Username          string
+		Password          *dagger.Secret
+		Root              *UnisonPlatform
+		CosignImage       string
+		SigningKey        *dagger.Secret
+		SigningPassword   *dagger.Secret
+		Keyless           bool
+		IdentityToken     *dagger.Secret
+		TokenRequestUrl   *dagger.Secret
+		TokenRequestToken *dagger.Secret
+		BuilderId         string
+		InvocationId      string
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Source = concrete.Source
+	r.Ref = concrete.Ref
+	r.Sha = concrete.Sha
+	r.CommitTime = concrete.CommitTime
+	r.Date = concrete.Date
+	r.ImageName = concrete.ImageName
+	r.Domain = concrete.Domain
+	r.Registry = concrete.Registry
+	r.Owner = concrete.Owner
+	r.ExistingTags = concrete.ExistingTags
+	r.Published = concrete.Published
+	r.RunNumber = concrete.RunNumber
+	r.Dockerfile = concrete.Dockerfile
+	r.ServicePort = concrete.ServicePort
+	r.Platforms = concrete.Platforms
+	r.BuildArgs = concrete.BuildArgs
+	r.Target = concrete.Target
+	r.BuildSecrets = concrete.BuildSecrets
+	r.SourceUrl = concrete.SourceUrl
+	r.Username = concrete.Username
+	r.Password = concrete.Password
+	r.Root = concrete.Root
+	r.CosignImage = concrete.CosignImage
+	r.SigningKey = concrete.SigningKey
+	r.SigningPassword = concrete.SigningPassword
+	r.Keyless = concrete.Keyless
+	r.IdentityToken = concrete.IdentityToken
+	r.TokenRequestUrl = concrete.TokenRequestUrl
+	r.TokenRequestToken = concrete.TokenRequestToken
+	r.BuilderId = concrete.BuilderId
+	r.InvocationId = concrete.InvocationId
+	return nil
+}
+
 func (r QaReport) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Passed  bool
@@ -399,162 +539,6 @@ func (r *Release) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
-func (r ServiceImage) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Source            *dagger.Directory
-		Ref               string
-		Sha               string
-		CommitTime        string
-		Date              string
-		ImageName         string
-		Domain            string
-		Registry          string
-		Owner             string
-		ExistingTags      []string
-		Published         []string
-		RunNumber         int
-		Dockerfile        string
-		ServicePort       int
-		Platforms         []string
-		BuildArgs         []string
-		Target            string
-		BuildSecrets      *dagger.Secret
-		SourceUrl         string
-		Username          string
-		Password          *dagger.Secret
-		CosignImage       string
-		SigningKey        *dagger.Secret
-		SigningPassword   *dagger.Secret
-		Keyless           bool
-		IdentityToken     *dagger.Secret
-		TokenRequestUrl   *dagger.Secret
-		TokenRequestToken *dagger.Secret
-		BuilderId         string
-		InvocationId      string
-	}
-	concrete.Source = r.Source
-	concrete.Ref = r.Ref
-	concrete.Sha = r.Sha
-	concrete.CommitTime = r.CommitTime
-	concrete.Date = r.Date
-	concrete.ImageName = r.ImageName
-	concrete.Domain = r.Domain
-	concrete.Registry = r.Registry
-	concrete.Owner = r.Owner
-	concrete.ExistingTags = r.ExistingTags
-	concrete.Published = r.Published
-	concrete.RunNumber = r.RunNumber
-	concrete.Dockerfile = r.Dockerfile
-	concrete.ServicePort = r.ServicePort
-	concrete.Platforms = r.Platforms
-	concrete.BuildArgs = r.BuildArgs
-	concrete.Target = r.Target
-	concrete.BuildSecrets = r.BuildSecrets
-	concrete.SourceUrl = r.SourceUrl
-	concrete.Username = r.Username
-	concrete.Password = r.Password
-	concrete.CosignImage = r.CosignImage
-	concrete.SigningKey = r.SigningKey
-	concrete.SigningPassword = r.SigningPassword
-	concrete.Keyless = r.Keyless
-	concrete.IdentityToken = r.IdentityToken
-	concrete.TokenRequestUrl = r.TokenRequestUrl
-	concrete.TokenRequestToken = r.TokenRequestToken
-	concrete.BuilderId = r.BuilderId
-	concrete.InvocationId = r.InvocationId
-	return json.Marshal(&concrete)
-}
-
-func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Source            *dagger.Directory
-		Ref               string
-		Sha               string
-		CommitTime        string
-		Date              string
-		ImageName         string
-		Domain            string
-		Registry          string
-		Owner             string
-		ExistingTags      []string
-		Published         []string
-		RunNumber         int
-		Dockerfile        string
-		ServicePort       int
-		Platforms         []string
-		BuildArgs         []string
-		Target            string
-		BuildSecrets      *dagger.Secret
-		SourceUrl         string
-		Username          string
-		Password          *dagger.Secret
-		CosignImage       string
-		SigningKey        *dagger.Secret
-		SigningPassword   *dagger.Secret
-		Keyless           bool
-		IdentityToken     *dagger.Secret
-		TokenRequestUrl   *dagger.Secret
-		TokenRequestToken *dagger.Secret
-		BuilderId         string
-		InvocationId      string
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Source = concrete.Source
-	r.Ref = concrete.Ref
-	r.Sha = concrete.Sha
-	r.CommitTime = concrete.CommitTime
-	r.Date = concrete.Date
-	r.ImageName = concrete.ImageName
-	r.Domain = concrete.Domain
-	r.Registry = concrete.Registry
-	r.Owner = concrete.Owner
-	r.ExistingTags = concrete.ExistingTags
-	r.Published = concrete.Published
-	r.RunNumber = concrete.RunNumber
-	r.Dockerfile = concrete.Dockerfile
-	r.ServicePort = concrete.ServicePort
-	r.Platforms = concrete.Platforms
-	r.BuildArgs = concrete.BuildArgs
-	r.Target = concrete.Target
-	r.BuildSecrets = concrete.BuildSecrets
-	r.SourceUrl = concrete.SourceUrl
-	r.Username = concrete.Username
-	r.Password = concrete.Password
-	r.CosignImage = concrete.CosignImage
-	r.SigningKey = concrete.SigningKey
-	r.SigningPassword = concrete.SigningPassword
-	r.Keyless = concrete.Keyless
-	r.IdentityToken = concrete.IdentityToken
-	r.TokenRequestUrl = concrete.TokenRequestUrl
-	r.TokenRequestToken = concrete.TokenRequestToken
-	r.BuilderId = concrete.BuilderId
-	r.InvocationId = concrete.InvocationId
-	return nil
-}
-
-func (r Toolbox) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Container *dagger.Container
-	}
-	concrete.Container = r.Container
-	return json.Marshal(&concrete)
-}
-
-func (r *Toolbox) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Container *dagger.Container
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Container = concrete.Container
-	return nil
-}
-
 func (r VersionPlan) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Version    string
@@ -608,6 +592,26 @@ func (r *VersionPlan) UnmarshalJSON(bs []byte) error {
 	r.Publish = concrete.Publish
 	r.Latest = concrete.Latest
 	r.JSON = concrete.JSON
+	return nil
+}
+
+func (r Toolbox) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Container *dagger.Container
+	}
+	concrete.Container = r.Container
+	return json.Marshal(&concrete)
+}
+
+func (r *Toolbox) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Container *dagger.Container
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Container = concrete.Container
 	return nil
 }
 
@@ -730,6 +734,41 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 	switch parentName {
 	case "Build":
 		switch fnName {
+		case "Bundle":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Build).Bundle(&parent, ctx, digests)
+		case "ModelsJson":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Build).ModelsJson(&parent, ctx)
+		case "Wsl":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*Build).Wsl(&parent, ctx, packages)
 		case "WithAdmin":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -772,27 +811,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, adminUser, hostname)
-		case "Bundle":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			return (*Build).Bundle(&parent, ctx, digests)
-		case "ModelsJson":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Build).ModelsJson(&parent, ctx)
 		case "Iso":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -926,20 +944,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).PersonalizeIso(&parent, ctx, iso, sha256Sums, sha256SumsSignature, cosignKey, certificateIdentityRegexp)
-		case "Wsl":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			return (*Build).Wsl(&parent, ctx, packages)
 		case "Vm":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -999,83 +1003,97 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "Release":
 		switch fnName {
-		case "WithRegistryAuth":
+		case "WithQa":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var username string
-			if inputArgs["username"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
+			var bootFiles *dagger.Directory
+			if inputArgs["bootFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
 				}
 			}
-			var secret *dagger.Secret
-			if inputArgs["secret"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["secret"]), &secret)
+			var kernelArgs string
+			if inputArgs["kernelArgs"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg secret", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
 				}
 			}
-			return (*Release).WithRegistryAuth(&parent, username, secret)
-		case "WithSigningKey":
+			var accel string
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var bootTimeout int
+			if inputArgs["bootTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
+				}
+			}
+			var insecureRegistry []string
+			if inputArgs["insecureRegistry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["insecureRegistry"]), &insecureRegistry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg insecureRegistry", err))
+				}
+			}
+			var healthTimeout int
+			if inputArgs["healthTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["healthTimeout"]), &healthTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthTimeout", err))
+				}
+			}
+			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout, insecureRegistry, healthTimeout)
+		case "QaReports":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var key *dagger.Secret
+			return (*Release).QaReports(&parent, ctx)
+		case "Tags":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).Tags(&parent, ctx)
+		case "WithServiceTrust":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var key *dagger.File
 			if inputArgs["key"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
 				if err != nil {
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
 				}
 			}
-			var password *dagger.Secret
-			if inputArgs["password"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
+			var certificateIdentityRegexp string
+			if inputArgs["certificateIdentityRegexp"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["certificateIdentityRegexp"]), &certificateIdentityRegexp)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentityRegexp", err))
 				}
 			}
-			return (*Release).WithSigningKey(&parent, key, password)
-		case "WithKeyless":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var tokenRequestUrl *dagger.Secret
-			if inputArgs["tokenRequestUrl"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["tokenRequestUrl"]), &tokenRequestUrl)
+			var unsigned []string
+			if inputArgs["unsigned"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["unsigned"]), &unsigned)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestUrl", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg unsigned", err))
 				}
 			}
-			var tokenRequestToken *dagger.Secret
-			if inputArgs["tokenRequestToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["tokenRequestToken"]), &tokenRequestToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestToken", err))
-				}
-			}
-			var identityToken *dagger.Secret
-			if inputArgs["identityToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["identityToken"]), &identityToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg identityToken", err))
-				}
-			}
-			var certificateIdentity string
-			if inputArgs["certificateIdentity"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["certificateIdentity"]), &certificateIdentity)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentity", err))
-				}
-			}
-			return (*Release).WithKeyless(&parent, tokenRequestUrl, tokenRequestToken, identityToken, certificateIdentity)
+			return (*Release).WithServiceTrust(&parent, ctx, key, certificateIdentityRegexp, unsigned)
 		case "WithAdmin":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1195,6 +1213,104 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithAssetLimit(&parent, limitMib, partSizeMib)
+		case "WithProvenance":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var builderId string
+			if inputArgs["builderId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
+				}
+			}
+			var invocationId string
+			if inputArgs["invocationId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
+				}
+			}
+			return (*Release).WithProvenance(&parent, builderId, invocationId)
+		case "WithRegistryAuth":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var username string
+			if inputArgs["username"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
+				}
+			}
+			var secret *dagger.Secret
+			if inputArgs["secret"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["secret"]), &secret)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg secret", err))
+				}
+			}
+			return (*Release).WithRegistryAuth(&parent, username, secret)
+		case "WithSigningKey":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var key *dagger.Secret
+			if inputArgs["key"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
+				}
+			}
+			var password *dagger.Secret
+			if inputArgs["password"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
+				}
+			}
+			return (*Release).WithSigningKey(&parent, key, password)
+		case "WithKeyless":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var tokenRequestUrl *dagger.Secret
+			if inputArgs["tokenRequestUrl"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["tokenRequestUrl"]), &tokenRequestUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestUrl", err))
+				}
+			}
+			var tokenRequestToken *dagger.Secret
+			if inputArgs["tokenRequestToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["tokenRequestToken"]), &tokenRequestToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg tokenRequestToken", err))
+				}
+			}
+			var identityToken *dagger.Secret
+			if inputArgs["identityToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["identityToken"]), &identityToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg identityToken", err))
+				}
+			}
+			var certificateIdentity string
+			if inputArgs["certificateIdentity"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["certificateIdentity"]), &certificateIdentity)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentity", err))
+				}
+			}
+			return (*Release).WithKeyless(&parent, tokenRequestUrl, tokenRequestToken, identityToken, certificateIdentity)
 		case "Artifact":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1258,69 +1374,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithServiceDigests(&parent, ctx, digests)
-		case "WithQa":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var bootFiles *dagger.Directory
-			if inputArgs["bootFiles"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
-				}
-			}
-			var kernelArgs string
-			if inputArgs["kernelArgs"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
-				}
-			}
-			var accel string
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var bootTimeout int
-			if inputArgs["bootTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
-				}
-			}
-			var insecureRegistry []string
-			if inputArgs["insecureRegistry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["insecureRegistry"]), &insecureRegistry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg insecureRegistry", err))
-				}
-			}
-			var healthTimeout int
-			if inputArgs["healthTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["healthTimeout"]), &healthTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthTimeout", err))
-				}
-			}
-			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout, insecureRegistry, healthTimeout)
-		case "QaReports":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).QaReports(&parent, ctx)
-		case "Tags":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).Tags(&parent, ctx)
 		case "DryRun":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1335,55 +1388,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Release).Publish(&parent, ctx)
-		case "WithServiceTrust":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var key *dagger.File
-			if inputArgs["key"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
-				}
-			}
-			var certificateIdentityRegexp string
-			if inputArgs["certificateIdentityRegexp"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["certificateIdentityRegexp"]), &certificateIdentityRegexp)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentityRegexp", err))
-				}
-			}
-			var unsigned []string
-			if inputArgs["unsigned"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["unsigned"]), &unsigned)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg unsigned", err))
-				}
-			}
-			return (*Release).WithServiceTrust(&parent, ctx, key, certificateIdentityRegexp, unsigned)
-		case "WithProvenance":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var builderId string
-			if inputArgs["builderId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["builderId"]), &builderId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg builderId", err))
-				}
-			}
-			var invocationId string
-			if inputArgs["invocationId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["invocationId"]), &invocationId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg invocationId", err))
-				}
-			}
-			return (*Release).WithProvenance(&parent, builderId, invocationId)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1480,6 +1484,34 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*ServiceImage).WithBuild(&parent, ctx, buildArgs, target, secrets, sourceUrl)
+		case "Contract":
+			var parent ServiceImage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var health string
+			if inputArgs["health"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["health"]), &health)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg health", err))
+				}
+			}
+			var models bool
+			if inputArgs["models"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["models"]), &models)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg models", err))
+				}
+			}
+			var timeout int
+			if inputArgs["timeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["timeout"]), &timeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg timeout", err))
+				}
+			}
+			return (*ServiceImage).Contract(&parent, ctx, health, models, timeout)
 		case "WithSigningKey":
 			var parent ServiceImage
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1567,55 +1599,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "UnisonPlatform":
 		switch fnName {
-		case "Build":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var public bool
-			if inputArgs["public"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["public"]), &public)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg public", err))
-				}
-			}
-			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime, public)
 		case "Models":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1700,6 +1683,104 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests)
+		case "WslBundle":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
+		case "Build":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var public bool
+			if inputArgs["public"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["public"]), &public)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg public", err))
+				}
+			}
+			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime, public)
 		case "BaremetalIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1791,6 +1872,125 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, baseIso, baseIsoSha256)
+		case "ServiceBuild":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var imageName string
+			if inputArgs["imageName"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["imageName"]), &imageName)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg imageName", err))
+				}
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var date string
+			if inputArgs["date"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
+				}
+			}
+			var domain string
+			if inputArgs["domain"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
+				}
+			}
+			var servicePort int
+			if inputArgs["servicePort"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["servicePort"]), &servicePort)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg servicePort", err))
+				}
+			}
+			var dockerfile string
+			if inputArgs["dockerfile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dockerfile"]), &dockerfile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dockerfile", err))
+				}
+			}
+			var platforms []string
+			if inputArgs["platforms"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platforms"]), &platforms)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platforms", err))
+				}
+			}
+			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
+		case "StandinIso":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).StandinIso(&parent), nil
+		case "StandinCloudImage":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var docker bool
+			if inputArgs["docker"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["docker"]), &docker)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg docker", err))
+				}
+			}
+			return (*UnisonPlatform).StandinCloudImage(&parent, ctx, docker)
+		case "ProbeBoot":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).ProbeBoot(&parent), nil
 		case "PinsCheck":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2092,181 +2292,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
-		case "WslBundle":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
-				}
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
-		case "ServiceBuild":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var source *dagger.Directory
-			if inputArgs["source"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
-				}
-			}
-			var imageName string
-			if inputArgs["imageName"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["imageName"]), &imageName)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg imageName", err))
-				}
-			}
-			var ref string
-			if inputArgs["ref"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
-				}
-			}
-			var sha string
-			if inputArgs["sha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var existingTags []string
-			if inputArgs["existingTags"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
-				}
-			}
-			var runNumber int
-			if inputArgs["runNumber"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
-				}
-			}
-			var date string
-			if inputArgs["date"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
-				}
-			}
-			var domain string
-			if inputArgs["domain"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
-				}
-			}
-			var servicePort int
-			if inputArgs["servicePort"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["servicePort"]), &servicePort)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg servicePort", err))
-				}
-			}
-			var dockerfile string
-			if inputArgs["dockerfile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dockerfile"]), &dockerfile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dockerfile", err))
-				}
-			}
-			var platforms []string
-			if inputArgs["platforms"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platforms"]), &platforms)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platforms", err))
-				}
-			}
-			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
-		case "StandinIso":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).StandinIso(&parent), nil
-		case "StandinCloudImage":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var docker bool
-			if inputArgs["docker"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["docker"]), &docker)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg docker", err))
-				}
-			}
-			return (*UnisonPlatform).StandinCloudImage(&parent, ctx, docker)
-		case "ProbeBoot":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).ProbeBoot(&parent), nil
-		case "Toolbox":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).Toolbox(&parent), nil
 		case "Version":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2358,6 +2383,41 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Version(&parent, ref, sha, commitTime, date, runNumber, existingTags, registry, owner, repo, image, service, domain)
+		case "Toolbox":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Toolbox(&parent), nil
+		case "Upkeep":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var date string
+			if inputArgs["date"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
+				}
+			}
+			var media bool
+			if inputArgs["media"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["media"]), &media)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg media", err))
+				}
+			}
+			var imagePins *dagger.File
+			if inputArgs["imagePins"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["imagePins"]), &imagePins)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg imagePins", err))
+				}
+			}
+			return (*UnisonPlatform).Upkeep(&parent, ctx, date, media, imagePins)
 		case "LinuxVm":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

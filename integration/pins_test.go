@@ -186,3 +186,40 @@ func pgpPublic(t *testing.T, e *openpgp.Entity) string {
 	require.NoError(t, w.Close())
 	return b.String()
 }
+
+// upkeep on the engine: a Go file of image pins whose digest is stale moves
+// to what its tag points at in a real registry now (read back with
+// go-containerregistry), the apt snapshot moves to the given day, and
+// UPKEEP.md says both; a pin whose tag the registry does not have, and a
+// date that is not a date, are refused naming them.
+func TestUpkeep(t *testing.T) {
+	requireEngine(t)
+	cosign, _, _ := strings.Cut(cosignImage(), "@")
+	current, err := tagDigest(t, cosign)
+	require.NoError(t, err)
+	stale := "sha256:" + strings.Repeat("0", 64)
+	dir := outDir(t)
+	src := filepath.Join(dir, "pins.go")
+	require.NoError(t, os.WriteFile(src, []byte("package main\n\nconst cosign = \""+cosign+"@"+stale+"\"\n"), 0o644))
+	out := filepath.Join(dir, "upkeep")
+	mustCall(t, 10*time.Minute, "upkeep", "--date", "2026-12-06", "--media=false", "--image-pins", src, "export", "--path", out)
+	assert.Equal(t, "package main\n\nconst cosign = \""+cosign+"@"+current+"\"\n", readFile(t, filepath.Join(out, "ci", "main.go")))
+	apt := readFile(t, filepath.Join(out, "images", "apt.yaml"))
+	assert.Contains(t, apt, "\nsnapshot: 20261206T000000Z\n")
+	assert.Equal(t, strings.Replace(readFile(t, filepath.Join(repoRoot(t), "images", "apt.yaml")), "snapshot: 20261120T000000Z", "snapshot: 20261206T000000Z", 1), apt,
+		"only the snapshot line moves")
+	notes := readFile(t, filepath.Join(out, "UPKEEP.md"))
+	assert.Contains(t, notes, "- "+cosign+": "+stale+" -> "+current+"\n")
+	assert.Contains(t, notes, "- apt snapshot: 20261120T000000Z -> 20261206T000000Z\n")
+	_, err = os.Stat(filepath.Join(out, "images", "ubuntu.yaml"))
+	assert.True(t, os.IsNotExist(err), "--media=false leaves the Ubuntu pins")
+
+	require.NoError(t, os.WriteFile(src, []byte("const x = \""+cosign+"-missing@"+stale+"\"\n"), 0o644))
+	missing := daggerCall(t, 10*time.Minute, "upkeep", "--date", "2026-12-06", "--media=false", "--image-pins", src, "entries")
+	require.Error(t, missing.Err)
+	assert.Contains(t, missing.Stderr, "could not read the current digest of:")
+	assert.Contains(t, missing.Stderr, cosign+"-missing")
+	bad := daggerCall(t, 10*time.Minute, "upkeep", "--date", "next week", "--media=false", "entries")
+	require.Error(t, bad.Err)
+	assert.Contains(t, bad.Stderr, `date "next week": want YYYY-MM-DD`)
+}

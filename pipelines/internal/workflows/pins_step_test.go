@@ -15,9 +15,11 @@ import (
 // branch (a pull request GITHUB_TOKEN opens starts no workflow); opened
 // with PINS_TOKEN it is not (CI starts as on any pull request).
 func TestPinsUpdateStartsCI(t *testing.T) {
-	w, script := stepScript(t, "pins.yml", "pins", func(name string) bool { return strings.HasPrefix(name, "pins-update") })
+	w, script := stepScript(t, "pins.yml", "pins", func(name string) bool { return strings.HasPrefix(name, "upkeep") })
 	bin := t.TempDir()
-	dagger := "#!/bin/bash\n# pins-update export --path P\necho 'pins: newer' > \"${@: -1}\"\n"
+	// upkeep export --path P: the moved files at their paths, and UPKEEP.md
+	dagger := "#!/bin/bash\nd=${@: -1}; mkdir -p \"$d/ci\" \"$d/images\"\necho 'pins: newer' > \"$d/images/ubuntu.yaml\"\necho 'snapshot: newer' > \"$d/images/apt.yaml\"\n" +
+		"cp ci/main.go \"$d/ci/main.go\"\necho '- moved' > \"$d/UPKEEP.md\"\n"
 	gh := "#!/bin/bash\necho \"gh $* token=$GH_TOKEN\" >> \"$GH_LOG\"\n"
 	for name, body := range map[string]string{"dagger": dagger, "gh": gh} {
 		if err := os.WriteFile(filepath.Join(bin, name), []byte(body), 0o755); err != nil {
@@ -41,7 +43,10 @@ func TestPinsUpdateStartsCI(t *testing.T) {
 			run("init", "-q", "--bare", origin)
 			run("init", "-q", checkout)
 			_ = os.MkdirAll(filepath.Join(checkout, "images"), 0o755)
+			_ = os.MkdirAll(filepath.Join(checkout, "ci"), 0o755)
 			_ = os.WriteFile(filepath.Join(checkout, "images", "ubuntu.yaml"), []byte("pins: old\n"), 0o644)
+			_ = os.WriteFile(filepath.Join(checkout, "images", "apt.yaml"), []byte("snapshot: old\n"), 0o644)
+			_ = os.WriteFile(filepath.Join(checkout, "ci", "main.go"), []byte("package main\n"), 0o644)
 			run("-C", checkout, "add", "-A")
 			run("-C", checkout, "commit", "-qm", "x")
 			run("-C", checkout, "remote", "add", "origin", origin)
@@ -60,7 +65,8 @@ func TestPinsUpdateStartsCI(t *testing.T) {
 				t.Fatalf("step failed: %v\n%s", err, out)
 			}
 			calls, _ := os.ReadFile(ghLog)
-			if !strings.Contains(string(calls), "gh pr create --head pins/") || !strings.Contains(string(calls), "token="+token+"\n") {
+			if !strings.Contains(string(calls), "gh pr create --head pins/") || !strings.Contains(string(calls), "--body-file "+tmp+"/upkeep/UPKEEP.md") ||
+				!strings.Contains(string(calls), "token="+token+"\n") {
 				t.Errorf("the pull request is opened with %s:\n%s", token, calls)
 			}
 			dispatched := strings.Contains(string(calls), "gh workflow run ci.yml --ref pins/")
@@ -70,6 +76,20 @@ func TestPinsUpdateStartsCI(t *testing.T) {
 			if out, err := exec.Command("git", "-C", origin, "branch", "--list", "pins/*").Output(); err != nil || !strings.Contains(string(out), "pins/") {
 				t.Errorf("the update branch was not pushed: %v %s", err, out)
 			}
+			shown, err := exec.Command("git", "-C", origin, "show", "--stat", "--format=%s", "pins/"+strings.TrimPrefix(branchOf(t, origin), "pins/")).Output()
+			if err != nil || !strings.Contains(string(shown), "images/apt.yaml") || !strings.Contains(string(shown), "images/ubuntu.yaml") || strings.Contains(string(shown), "ci/main.go") {
+				t.Errorf("one commit with every moved pin (and no unchanged file): %v\n%s", err, shown)
+			}
 		})
 	}
+}
+
+// branchOf is the one pins/* branch of a bare repository.
+func branchOf(t *testing.T, origin string) string {
+	t.Helper()
+	out, err := exec.Command("git", "-C", origin, "for-each-ref", "--format=%(refname:short)", "refs/heads/pins/").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
 }
