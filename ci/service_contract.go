@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/compat"
@@ -96,8 +97,12 @@ func (s *ServiceImage) Contract(
 // healthLine starts the image as a service and asks its health path from
 // another container, as Docker's network would.
 func (s *ServiceImage) healthLine(ctx context.Context, run *dagger.Container, svc compat.Service, timeout int) string {
-	service := run.WithExposedPort(svc.Port).AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true})
+	// no exposed port: the engine would wait for it without bound when the
+	// image never listens; the probe's own deadline decides instead
+	service := run.AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true})
 	url := fmt.Sprintf("http://service:%d%s", svc.Port, svc.Health)
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(timeout+120)*time.Second)
+	defer cancel()
 	out, err := runScript(s.Root.tools().WithServiceBinding("service", service), "contract-probe.sh", url, strconv.Itoa(timeout)).Stdout(ctx)
 	if err != nil {
 		return fmt.Sprintf("FAIL start: the image did not start listening on 0.0.0.0:%d as %s with the contract's environment: %s", svc.Port, compat.User, lastLines(err.Error(), 2))
