@@ -275,8 +275,8 @@ func mustRef(t *testing.T, s string) name.Reference {
 // The service contract before anything is pushed (reusable-build.yml runs
 // `contract`, then publish): the reference service passes as each platform
 // service (a models one gets the models mounted); a broken image (root, no
-// probe, never listens) and a wrong health path are refused, naming each
-// broken rule.
+// probe, never listens) is refused naming each broken rule; a new service
+// gives its port and health path; bad arguments fail before anything runs.
 func TestServiceContract(t *testing.T) {
 	requireEngine(t)
 	reference := filepath.Join(repoRoot(t), "images", "reference-service")
@@ -302,9 +302,13 @@ func TestServiceContract(t *testing.T) {
 		"FAIL probe: no /usr/local/bin/unison-healthcheck", "FAIL start: the image did not start listening on 0.0.0.0:8080", "nothing was pushed"} {
 		assert.Contains(t, broken.Stderr, want)
 	}
-	wrong := contract(reference, "unison-orchestrator", 8080, "--health", "/nope", "--timeout", "5")
+	// an image that is no platform service yet: the port and health path given
+	newer := contract(reference, "unison-newsvc", 8099, "--health", "/ready")
+	require.NoError(t, newer.Err, tail(newer.Stderr, 40))
+	assert.Contains(t, newer.Stdout, "ok health: GET http://service:8099/ready answered 200")
+	wrong := contract(reference, "unison-newsvc", 8099, "--health", "ready")
 	require.Error(t, wrong.Err)
-	assert.Contains(t, wrong.Stderr, "FAIL health: GET http://service:8080/nope answered 404 (want 200 within 5s)")
+	assert.Contains(t, wrong.Stderr, `health "ready": want a path such as /health`)
 	port := contract(reference, "unison-orchestrator", 9999)
 	require.Error(t, port.Err)
 	assert.Contains(t, port.Stderr, "service-port 9999: images/compat.yaml runs unison-orchestrator on port 8080")
