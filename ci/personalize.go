@@ -40,9 +40,9 @@ func (b *Build) PersonalizeIso(
 	// The public key (cosign.pub) of a release signed with a key; default: keyless, the release workflow's identity (--certificate-identity-regexp).
 	// +optional
 	cosignKey *dagger.File,
-	// The identity (a regexp) a keyless release's certificate must name.
+	// The identity (a regexp) a keyless release's certificate must name: this project's release-jobs.yml at a release tag or a channel's branch.
 	// +optional
-	// +default="^https://github\\.com/project-unisonOS/unison-platform/\\.github/workflows/release\\.yml@refs/tags/v"
+	// +default="^https://github\\.com/project-unisonOS/unison-platform/\\.github/workflows/release-jobs\\.yml@refs/(tags/v|heads/)"
 	certificateIdentityRegexp string,
 ) (*dagger.Directory, error) {
 	if b.Public || len(b.SshAuthorizedKeys) == 0 && b.PasswordHash == nil {

@@ -82,7 +82,7 @@ func TestReassembleAndNotesGolden(t *testing.T) {
 	golden.Equal(t, filepath.Join("testdata", "notes.golden.md"), []byte(notes))
 	beta := Notes(NotesInput{Version: "v1.3.0-beta.1", Channel: "beta", Prerelease: true, Keyless: true,
 		Assets:   []Asset{{"unisonos-v1.3.0-beta.1.wsl", 1 << 20, shaA}},
-		Identity: "https://github.com/project-unisonOS/unison-platform/.github/workflows/release.yml@refs/tags/v1.3.0-beta.1",
+		Identity: "https://github.com/project-unisonOS/unison-platform/.github/workflows/release-jobs.yml@refs/tags/v1.3.0-beta.1",
 		Issuer:   "https://token.actions.githubusercontent.com", QA: QA{Skipped: true}})
 	golden.Equal(t, filepath.Join("testdata", "notes-keyless.golden.md"), []byte(beta))
 	assert.Contains(t, beta, "> **Warning:** SKIPPED (--skip-qa)")
