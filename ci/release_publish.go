@@ -71,7 +71,7 @@ func (r *Release) pushArtifacts(ctx context.Context, files *dagger.Directory, gr
 }
 
 // pushPlatform publishes the platform image (the bundle at bundle.InstallDir,
-// the OCI labels) under its exact version and returns its digest. The image
+// the OCI labels) by digest, untagged, and returns the digest. The image
 // is written here with go-containerregistry, not by the engine's exporter
 // (which dates the config at export time): one layer of the bundle packed
 // reproducibly (platform-layer.sh), the config dated at the commit, so a
@@ -91,16 +91,18 @@ func (r *Release) pushPlatform(ctx context.Context, tree *dagger.Directory, repo
 	if err != nil {
 		return "", err
 	}
-	ref, err := name.NewTag(repo + ":" + r.Build.Version)
+	d, err := img.Digest()
+	if err != nil {
+		return "", err
+	}
+	// by digest: every tag (the exact version too) moves last, in tagAll, and
+	// a nightly's dated tag stays with the day's first build
+	ref, err := name.NewDigest(repo + "@" + d.String())
 	if err != nil {
 		return "", err
 	}
 	if err := remote.Write(ref, img, append([]remote.Option{remote.WithContext(ctx)}, opts...)...); err != nil {
 		return "", fmt.Errorf("publish %s: %w", ref, err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		return "", err
 	}
 	return d.String(), nil
 }
