@@ -157,6 +157,10 @@ func TestPlanTextGolden(t *testing.T) {
 	assert.Contains(t, PlanText(m), "signing key\n\nFORCED: x:v1.2.3 was published from commit a and is OVERWRITTEN\n\nqa")
 	m.QA = QA{Skipped: true}
 	assert.Contains(t, PlanText(m), "qa: SKIPPED (--skip-qa): no image of this release was booted or checked before publishing\n")
+	m.Note = "edge-main-20261207 stays the day's first build"
+	assert.Contains(t, PlanText(m), "OVERWRITTEN\n\nNOTE: edge-main-20261207 stays the day's first build\n\nqa")
+	m.ServiceTrust, m.Unsigned = "the key given to with-service-trust", []string{"auth", "context"}
+	assert.Contains(t, PlanText(m), "  signatures checked: the key given to with-service-trust\n  NOT SIGNATURE-CHECKED (with-service-trust --unsigned): auth, context\n")
 }
 
 func TestPlainHTTP(t *testing.T) {
