@@ -252,14 +252,23 @@ func (r *Release) WithNightly(
 	if err != nil {
 		return nil, err
 	}
-	if plan.Version != r.Build.Version {
-		if err := version.CheckLabel(plan.Version); err != nil {
-			return nil, err
-		}
-		b := *r.Build
-		b.Version = plan.Version
-		c.Build = &b
+	if c.Build, err = r.Build.withVersion(plan.Version); err != nil {
+		return nil, err
 	}
+	return &c, nil
+}
+
+// withVersion is the build under the plan's version (the same build when
+// it is already that version); the version must be a valid label.
+func (b *Build) withVersion(v string) (*Build, error) {
+	if v == b.Version {
+		return b, nil
+	}
+	if err := version.CheckLabel(v); err != nil {
+		return nil, err
+	}
+	c := *b
+	c.Version = v
 	return &c, nil
 }
 

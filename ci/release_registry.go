@@ -35,15 +35,11 @@ func (r *Release) planFromRegistry(ctx context.Context, opts []remote.Option) (*
 	if plan, err = c.plan(); err != nil {
 		return nil, err
 	}
-	if plan.Version != r.Build.Version {
-		if err := version.CheckLabel(plan.Version); err != nil {
-			return nil, err
-		}
-		b := *r.Build
-		b.Version = plan.Version
-		r.Build = &b
+	b, err := r.Build.withVersion(plan.Version)
+	if err != nil {
+		return nil, err
 	}
-	r.ExistingTags, r.Published = c.ExistingTags, c.Published
+	r.Build, r.ExistingTags, r.Published = b, c.ExistingTags, c.Published
 	return plan, nil
 }
 
