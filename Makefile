@@ -65,13 +65,13 @@ ADMIN = with-admin --ssh-authorized-keys-file $(SSH_KEY_FILE)
 
 demo: engine-if-needed ## run the main job on offline stand-in inputs, boot the VM and show the platform up in it
 	@mkdir -p $(OUT)/demo
-	$(CALL) toolbox versions | tee $(OUT)/toolbox-versions.txt
-	$(CALL) standin-iso export --path $(OUT)/demo/standin-live-server.iso
+	$(CALL) lab toolbox versions | tee $(OUT)/toolbox-versions.txt
+	$(CALL) lab standin-iso export --path $(OUT)/demo/standin-live-server.iso
 	@test -f $(OUT)/demo/demo_ed25519.pub || ssh-keygen -q -t ed25519 -N '' -C unison-demo -f $(OUT)/demo/demo_ed25519
 	$(MAKE) --no-print-directory baremetal-iso BASE_ISO=$(OUT)/demo/standin-live-server.iso SSH_KEY_FILE=$(OUT)/demo/demo_ed25519.pub
 	$(MAKE) --no-print-directory image-wsl
 	$(CALL) $(BUILD) bundle export --path $(OUT)/bundle/unison-platform-bundle-$(VERSION).tar.gz
-	$(CALL) qa-smoke --iso $(OUT)/iso/unisonos-baremetal-$(VERSION).iso report export --path $(OUT)/qa-iso
+	$(CALL) qa iso --iso $(OUT)/iso/unisonos-baremetal-$(VERSION).iso report export --path $(OUT)/qa-iso
 	@cat $(OUT)/qa-iso/summary.txt
 	$(MAKE) --no-print-directory demo-platform
 	@echo; echo "outputs are in $(abspath $(OUT)):"; find $(abspath $(OUT)) -type f | sort
@@ -84,12 +84,12 @@ demo-platform: engine-if-needed ## the platform running: reference services publ
 	@test -n "$(DEMO_REGISTRY)" || { echo "set DEMO_REGISTRY=host:port: a registry the engine and a VM reach over plain HTTP (e.g. docker run -d -p 5000:5000 registry:2 and your machine's LAN address)"; exit 2; }
 	@mkdir -p $(OUT)/demo
 	@test -f $(OUT)/demo/demo_ed25519.pub || ssh-keygen -q -t ed25519 -N '' -C unison-demo -f $(OUT)/demo/demo_ed25519
-	$(CALL) reference-services --registry $(DEMO_REGISTRY) --owner demo $(DEMO_REGISTRY_AUTH) | tee $(OUT)/demo/reference-services.txt
+	$(CALL) lab reference-services --registry $(DEMO_REGISTRY) --owner demo $(DEMO_REGISTRY_AUTH) | tee $(OUT)/demo/reference-services.txt
 	@# the build inputs with the services' registry pointed at them
 	rm -rf $(OUT)/demo/images && cp -r images $(OUT)/demo/images
 	sed -i 's|^registry: .*|registry: $(DEMO_REGISTRY)/demo|' $(OUT)/demo/images/compat.yaml
-	$(CALL) standin-cloud-image export --path $(OUT)/demo/standin-cloudimg.qcow2
-	$(CALL) probe-boot export --path $(OUT)/demo/probe
+	$(CALL) lab standin-cloud-image export --path $(OUT)/demo/standin-cloudimg.qcow2
+	$(CALL) lab probe-boot export --path $(OUT)/demo/probe
 	$(MAKE) --no-print-directory linux-vm IMAGES=$(OUT)/demo/images BASE_IMAGE=$(OUT)/demo/standin-cloudimg.qcow2 SSH_KEY_FILE=$(OUT)/demo/demo_ed25519.pub
 	@# first boot installs Docker and Compose v2 from the archive, compose pulls the services; the checks run in the guest
 	$(MAKE) --no-print-directory qa-smoke QA_ARGS="--boot-files $(OUT)/demo/probe --insecure-registry $(DEMO_REGISTRY)"
@@ -100,10 +100,10 @@ REF ?= refs/tags/v0.6.0
 
 release-dry-run: engine-if-needed ## build, verify and plan a release of REF on stand-in inputs, push nothing; prints PLAN.txt
 	@mkdir -p $(OUT)/demo
-	@test -f $(OUT)/demo/standin-live-server.iso || $(CALL) standin-iso export --path $(OUT)/demo/standin-live-server.iso
-	@test -f $(OUT)/demo/standin-cloudimg.qcow2 || $(CALL) standin-cloud-image export --path $(OUT)/demo/standin-cloudimg.qcow2
+	@test -f $(OUT)/demo/standin-live-server.iso || $(CALL) lab standin-iso export --path $(OUT)/demo/standin-live-server.iso
+	@test -f $(OUT)/demo/standin-cloudimg.qcow2 || $(CALL) lab standin-cloud-image export --path $(OUT)/demo/standin-cloudimg.qcow2
 	@# the stand-in disk has no boot loader: the QA gate boots it with the probe kernel
-	$(CALL) probe-boot export --path $(OUT)/demo/probe
+	$(CALL) lab probe-boot export --path $(OUT)/demo/probe
 	$(CALL) release --ref $(REF) \
 	  with-base-iso --file $(OUT)/demo/standin-live-server.iso with-base-image --file $(OUT)/demo/standin-cloudimg.qcow2 \
 	  with-qa --boot-files $(OUT)/demo/probe \
@@ -130,7 +130,7 @@ linux-vm-offline: engine-if-needed ## the offline VM disk into $(OUT)/vm-offline
 	$(CALL) $(BUILD) $(ADMIN) with-offline $(if $(MODELS_STORE),--models-store $(MODELS_STORE)) vm $(if $(BASE_IMAGE),--base-image $(BASE_IMAGE)) export --path $(OUT)/vm-offline
 
 qa-smoke: engine-if-needed ## boot $(VM_IMAGE) and run the in-guest checks of the platform (health, inference, containers, reboot); report in $(OUT)/qa
-	$(CALL) qa-smoke --image $(VM_IMAGE) $(QA_ARGS) report export --path $(OUT)/qa
+	$(CALL) qa vm --image $(VM_IMAGE) $(QA_ARGS) report export --path $(OUT)/qa
 	@cat $(OUT)/qa/summary.txt; grep -q PASSED $(OUT)/qa/summary.txt
 
 image-wsl: engine-if-needed ## the WSL rootfs, .wsl and bundle into $(OUT)/wsl

@@ -10,8 +10,8 @@ import (
 	"github.com/project-unisonOS/unison-platform/pipelines/models"
 )
 
-// Renders models.json of one flavor from images/models.yaml (e.g. dagger call models --flavor light contents).
-func (m *UnisonPlatform) Models(
+// Renders models.json of one flavor from images/models.yaml (e.g. dagger call inputs models --flavor light contents).
+func (in *Inputs) Models(
 	ctx context.Context,
 	// Flavor: default, or one of the flavors in models.yaml (light, full-qwen, ...).
 	// +optional
@@ -20,6 +20,7 @@ func (m *UnisonPlatform) Models(
 	// +optional
 	manifest *dagger.File,
 ) (*dagger.File, error) {
+	m := in.Root
 	name := "images/models.yaml"
 	if manifest == nil {
 		manifest = m.Images.File("models.yaml")
@@ -46,12 +47,13 @@ func renderModels(ctx context.Context, manifest *dagger.File, fileName, flavor s
 }
 
 // Prints the service tag set of a platform version from the compatibility matrix images/compat.yaml, as JSON.
-func (m *UnisonPlatform) Compat(
+func (in *Inputs) Compat(
 	ctx context.Context,
 	// Platform version X.Y.Z (a v prefix and pre-release suffix are ignored); default: the newest.
 	// +optional
 	platformVersion string,
 ) (string, error) {
+	m := in.Root
 	s, err := m.resolveSet(ctx, platformVersion, nil)
 	if err != nil {
 		return "", err
@@ -83,35 +85,6 @@ func (m *UnisonPlatform) resolveSet(ctx context.Context, platformVersion string,
 	return s, nil
 }
 
-// Builds the platform bundle every artifact carries, as a byte-reproducible tar.gz (compose file, services.json, models.json, metadata, installers).
-func (m *UnisonPlatform) Bundle(
-	ctx context.Context,
-	// Version label of the bundle, e.g. v0.6.0; default 0.0.0-dev.
-	// +optional
-	version string,
-	// Model flavor (images/models.yaml); default: default.
-	// +optional
-	flavor string,
-	// Platform version in the compatibility matrix; default: the version when it is a release, else the newest.
-	// +optional
-	platformVersion string,
-	// Commit SHA recorded in metadata.json; default: HEAD of the module's git checkout.
-	// +optional
-	commit string,
-	// Commit time, RFC 3339: build date and every file's date; default: HEAD's commit time.
-	// +optional
-	commitTime string,
-	// Image digests to pin, SERVICE=sha256:... (release builds).
-	// +optional
-	digests []string,
-) (*dagger.File, error) {
-	b, err := m.newBuild(ctx, identity{Version: version, Flavor: flavor, PlatformVersion: platformVersion, Commit: commit, CommitTime: commitTime})
-	if err != nil {
-		return nil, err
-	}
-	return b.Bundle(ctx, digests)
-}
-
 // Returns the platform bundle of this build as a byte-reproducible tar.gz.
 func (b *Build) Bundle(
 	ctx context.Context,
@@ -131,7 +104,7 @@ func (b *Build) Bundle(
 
 // Returns models.json of this build's flavor.
 func (b *Build) ModelsJson(ctx context.Context) (*dagger.File, error) {
-	return b.Root.Models(ctx, b.Flavor, nil)
+	return b.Root.Inputs().Models(ctx, b.Flavor, nil)
 }
 
 // bundleTree renders the platform bundle as a directory (what lands in bundle.InstallDir).

@@ -103,6 +103,86 @@ func (r *UnisonPlatform) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+func (r Qa) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	concrete.Root = r.Root
+	return json.Marshal(&concrete)
+}
+
+func (r *Qa) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Root = concrete.Root
+	return nil
+}
+
+func (r Pins) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	concrete.Root = r.Root
+	return json.Marshal(&concrete)
+}
+
+func (r *Pins) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Root = concrete.Root
+	return nil
+}
+
+func (r Inputs) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	concrete.Root = r.Root
+	return json.Marshal(&concrete)
+}
+
+func (r *Inputs) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Root = concrete.Root
+	return nil
+}
+
+func (r Lab) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	concrete.Root = r.Root
+	return json.Marshal(&concrete)
+}
+
+func (r *Lab) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Root = concrete.Root
+	return nil
+}
+
 func (r Build) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Version           string
@@ -319,34 +399,6 @@ func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
-func (r QaReport) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Passed  bool
-		Summary string
-		Report  *dagger.Directory
-	}
-	concrete.Passed = r.Passed
-	concrete.Summary = r.Summary
-	concrete.Report = r.Report
-	return json.Marshal(&concrete)
-}
-
-func (r *QaReport) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Passed  bool
-		Summary string
-		Report  *dagger.Directory
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Passed = concrete.Passed
-	r.Summary = concrete.Summary
-	r.Report = concrete.Report
-	return nil
-}
-
 func (r Release) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Build                *Build
@@ -539,6 +591,84 @@ func (r *Release) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+func (r QaReport) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Report  *dagger.Directory
+	}
+	concrete.Passed = r.Passed
+	concrete.Summary = r.Summary
+	concrete.Report = r.Report
+	return json.Marshal(&concrete)
+}
+
+func (r *QaReport) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Report  *dagger.Directory
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Passed = concrete.Passed
+	r.Summary = concrete.Summary
+	r.Report = concrete.Report
+	return nil
+}
+
+func (r Accel) IsEnum() {}
+
+func (r Accel) Name() string {
+	switch r {
+	case AccelAuto:
+		return "Auto"
+	case AccelKvm:
+		return "Kvm"
+	case AccelTcg:
+		return "Tcg"
+	}
+	return ""
+}
+
+func (r Accel) Value() string {
+	return string(r)
+}
+
+func (r Accel) MarshalJSON() ([]byte, error) {
+	if r == "" {
+		return []byte("\"\""), nil
+	}
+	name := r.Name()
+	if name == "" {
+		return nil, fmt.Errorf("invalid enum value %q", r)
+	}
+	return json.Marshal(name)
+}
+
+func (r *Accel) UnmarshalJSON(bs []byte) error {
+	var s string
+	err := json.Unmarshal(bs, &s)
+	if err != nil {
+		return err
+	}
+	switch s {
+	case "":
+		*r = ""
+	case "Auto":
+		*r = AccelAuto
+	case "Kvm":
+		*r = AccelKvm
+	case "Tcg":
+		*r = AccelTcg
+	default:
+		return fmt.Errorf("invalid enum value %q", s)
+	}
+	return nil
+}
+
 func (r VersionPlan) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Version    string
@@ -612,6 +742,52 @@ func (r *Toolbox) UnmarshalJSON(bs []byte) error {
 		return err
 	}
 	r.Container = concrete.Container
+	return nil
+}
+
+func (r OutputFormat) IsEnum() {}
+
+func (r OutputFormat) Name() string {
+	switch r {
+	case OutputFormatJson:
+		return "Json"
+	case OutputFormatText:
+		return "Text"
+	}
+	return ""
+}
+
+func (r OutputFormat) Value() string {
+	return string(r)
+}
+
+func (r OutputFormat) MarshalJSON() ([]byte, error) {
+	if r == "" {
+		return []byte("\"\""), nil
+	}
+	name := r.Name()
+	if name == "" {
+		return nil, fmt.Errorf("invalid enum value %q", r)
+	}
+	return json.Marshal(name)
+}
+
+func (r *OutputFormat) UnmarshalJSON(bs []byte) error {
+	var s string
+	err := json.Unmarshal(bs, &s)
+	if err != nil {
+		return err
+	}
+	switch s {
+	case "":
+		*r = ""
+	case "Text":
+		*r = OutputFormatText
+	case "Json":
+		*r = OutputFormatJson
+	default:
+		return fmt.Errorf("invalid enum value %q", s)
+	}
 	return nil
 }
 
@@ -734,27 +910,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 	switch parentName {
 	case "Build":
 		switch fnName {
-		case "Bundle":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			return (*Build).Bundle(&parent, ctx, digests)
-		case "ModelsJson":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Build).ModelsJson(&parent, ctx)
 		case "Wsl":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -902,6 +1057,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).WithOffline(&parent, ctx, modelsStore, maxSizeMib, digests)
+		case "Bundle":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Build).Bundle(&parent, ctx, digests)
+		case "ModelsJson":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Build).ModelsJson(&parent, ctx)
 		case "PersonalizeIso":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -989,6 +1165,446 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
+	case "Inputs":
+		switch fnName {
+		case "Models":
+			var parent Inputs
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var manifest *dagger.File
+			if inputArgs["manifest"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["manifest"]), &manifest)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg manifest", err))
+				}
+			}
+			return (*Inputs).Models(&parent, ctx, flavor, manifest)
+		case "Compat":
+			var parent Inputs
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			return (*Inputs).Compat(&parent, ctx, platformVersion)
+		case "Version":
+			var parent Inputs
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var date string
+			if inputArgs["date"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var repo string
+			if inputArgs["repo"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["repo"]), &repo)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repo", err))
+				}
+			}
+			var image string
+			if inputArgs["image"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
+				}
+			}
+			var service string
+			if inputArgs["service"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["service"]), &service)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg service", err))
+				}
+			}
+			var domain string
+			if inputArgs["domain"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
+				}
+			}
+			return (*Inputs).Version(&parent, ref, sha, commitTime, date, runNumber, existingTags, registry, owner, repo, image, service, domain)
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
+	case "Lab":
+		switch fnName {
+		case "StandinIso":
+			var parent Lab
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Lab).StandinIso(&parent), nil
+		case "StandinCloudImage":
+			var parent Lab
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var docker bool
+			if inputArgs["docker"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["docker"]), &docker)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg docker", err))
+				}
+			}
+			return (*Lab).StandinCloudImage(&parent, ctx, docker)
+		case "ProbeBoot":
+			var parent Lab
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Lab).ProbeBoot(&parent), nil
+		case "Toolbox":
+			var parent Lab
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Lab).Toolbox(&parent), nil
+		case "ReferenceServices":
+			var parent Lab
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var username string
+			if inputArgs["username"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
+				}
+			}
+			var password *dagger.Secret
+			if inputArgs["password"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
+				}
+			}
+			return (*Lab).ReferenceServices(&parent, ctx, registry, owner, platformVersion, username, password)
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
+	case "Pins":
+		switch fnName {
+		case "Check":
+			var parent Pins
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Pins).Check(&parent, ctx)
+		case "Update":
+			var parent Pins
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Pins).Update(&parent, ctx)
+		case "Upkeep":
+			var parent Pins
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var date string
+			if inputArgs["date"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
+				}
+			}
+			var media bool
+			if inputArgs["media"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["media"]), &media)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg media", err))
+				}
+			}
+			var imagePins *dagger.File
+			if inputArgs["imagePins"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["imagePins"]), &imagePins)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg imagePins", err))
+				}
+			}
+			return (*Pins).Upkeep(&parent, ctx, date, media, imagePins)
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
+	case "Qa":
+		switch fnName {
+		case "Vm":
+			var parent Qa
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var image *dagger.File
+			if inputArgs["image"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
+				}
+			}
+			var bootFiles *dagger.Directory
+			if inputArgs["bootFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
+				}
+			}
+			var kernelArgs string
+			if inputArgs["kernelArgs"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
+				}
+			}
+			var bootTimeout int
+			if inputArgs["bootTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
+				}
+			}
+			var healthTimeout int
+			if inputArgs["healthTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["healthTimeout"]), &healthTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthTimeout", err))
+				}
+			}
+			var memory int
+			if inputArgs["memory"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
+				}
+			}
+			var accel Accel
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var services *dagger.File
+			if inputArgs["services"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["services"]), &services)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg services", err))
+				}
+			}
+			var isolated bool
+			if inputArgs["isolated"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["isolated"]), &isolated)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg isolated", err))
+				}
+			}
+			var insecureRegistry []string
+			if inputArgs["insecureRegistry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["insecureRegistry"]), &insecureRegistry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg insecureRegistry", err))
+				}
+			}
+			return (*Qa).Vm(&parent, ctx, image, bootFiles, kernelArgs, bootTimeout, healthTimeout, memory, accel, services, isolated, insecureRegistry)
+		case "Iso":
+			var parent Qa
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var markers []string
+			if inputArgs["markers"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["markers"]), &markers)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg markers", err))
+				}
+			}
+			var bootTimeout int
+			if inputArgs["bootTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
+				}
+			}
+			var memory int
+			if inputArgs["memory"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
+				}
+			}
+			return (*Qa).Iso(&parent, ctx, iso, markers, bootTimeout, memory)
+		case "Install":
+			var parent Qa
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var accel Accel
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var installTimeout int
+			if inputArgs["installTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installTimeout"]), &installTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installTimeout", err))
+				}
+			}
+			var memory int
+			if inputArgs["memory"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
+				}
+			}
+			return (*Qa).Install(&parent, ctx, iso, accel, installTimeout, memory)
+		case "LateCommands":
+			var parent Qa
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var targetImage *dagger.File
+			if inputArgs["targetImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["targetImage"]), &targetImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg targetImage", err))
+				}
+			}
+			var userData *dagger.File
+			if inputArgs["userData"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["userData"]), &userData)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg userData", err))
+				}
+			}
+			return (*Qa).LateCommands(&parent, ctx, iso, targetImage, userData)
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
 	case "QaReport":
 		switch fnName {
 		case "Check":
@@ -1023,7 +1639,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
 				}
 			}
-			var accel string
+			var accel Accel
 			if inputArgs["accel"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
 				if err != nil {
@@ -1066,6 +1682,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Release).Tags(&parent, ctx)
+		case "DryRun":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).DryRun(&parent, ctx)
+		case "Publish":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).Publish(&parent, ctx)
 		case "WithServiceTrust":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1213,6 +1843,69 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithAssetLimit(&parent, limitMib, partSizeMib)
+		case "Artifact":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var name string
+			if inputArgs["name"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["name"]), &name)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg name", err))
+				}
+			}
+			return (*Release).Artifact(&parent, ctx, name)
+		case "WithArtifacts":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var dir *dagger.Directory
+			if inputArgs["dir"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dir"]), &dir)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dir", err))
+				}
+			}
+			return (*Release).WithArtifacts(&parent, ctx, dir)
+		case "WithOfflineIso":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var modelsStore *dagger.Directory
+			if inputArgs["modelsStore"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["modelsStore"]), &modelsStore)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg modelsStore", err))
+				}
+			}
+			var maxSizeMib int
+			if inputArgs["maxSizeMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["maxSizeMib"]), &maxSizeMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg maxSizeMib", err))
+				}
+			}
+			return (*Release).WithOfflineIso(&parent, ctx, modelsStore, maxSizeMib)
+		case "WithServiceDigests":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Release).WithServiceDigests(&parent, ctx, digests)
 		case "WithProvenance":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1311,83 +2004,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithKeyless(&parent, tokenRequestUrl, tokenRequestToken, identityToken, certificateIdentity)
-		case "Artifact":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var name string
-			if inputArgs["name"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["name"]), &name)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg name", err))
-				}
-			}
-			return (*Release).Artifact(&parent, ctx, name)
-		case "WithArtifacts":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var dir *dagger.Directory
-			if inputArgs["dir"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dir"]), &dir)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dir", err))
-				}
-			}
-			return (*Release).WithArtifacts(&parent, ctx, dir)
-		case "WithOfflineIso":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var modelsStore *dagger.Directory
-			if inputArgs["modelsStore"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["modelsStore"]), &modelsStore)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg modelsStore", err))
-				}
-			}
-			var maxSizeMib int
-			if inputArgs["maxSizeMib"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["maxSizeMib"]), &maxSizeMib)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg maxSizeMib", err))
-				}
-			}
-			return (*Release).WithOfflineIso(&parent, ctx, modelsStore, maxSizeMib)
-		case "WithServiceDigests":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			return (*Release).WithServiceDigests(&parent, ctx, digests)
-		case "DryRun":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).DryRun(&parent, ctx)
-		case "Publish":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).Publish(&parent, ctx)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1441,7 +2057,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var format string
+			var format OutputFormat
 			if inputArgs["format"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["format"]), &format)
 				if err != nil {
@@ -1599,90 +2215,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "UnisonPlatform":
 		switch fnName {
-		case "Models":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var manifest *dagger.File
-			if inputArgs["manifest"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["manifest"]), &manifest)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg manifest", err))
-				}
-			}
-			return (*UnisonPlatform).Models(&parent, ctx, flavor, manifest)
-		case "Compat":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			return (*UnisonPlatform).Compat(&parent, ctx, platformVersion)
-		case "Bundle":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			return (*UnisonPlatform).Bundle(&parent, ctx, version, flavor, platformVersion, commit, commitTime, digests)
 		case "WslBundle":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1732,6 +2264,34 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
+		case "Qa":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Qa(&parent), nil
+		case "Pins":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Pins(&parent), nil
+		case "Inputs":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Inputs(&parent), nil
+		case "Lab":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Lab(&parent), nil
 		case "Build":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1872,7 +2432,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, baseIso, baseIsoSha256)
-		case "ServiceBuild":
+		case "Service":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
@@ -1962,245 +2522,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platforms", err))
 				}
 			}
-			return (*UnisonPlatform).ServiceBuild(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
-		case "StandinIso":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).StandinIso(&parent), nil
-		case "StandinCloudImage":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var docker bool
-			if inputArgs["docker"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["docker"]), &docker)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg docker", err))
-				}
-			}
-			return (*UnisonPlatform).StandinCloudImage(&parent, ctx, docker)
-		case "ProbeBoot":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).ProbeBoot(&parent), nil
-		case "PinsCheck":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).PinsCheck(&parent, ctx)
-		case "PinsUpdate":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).PinsUpdate(&parent, ctx)
-		case "QaSmoke":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var image *dagger.File
-			if inputArgs["image"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
-				}
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var isoMarkers []string
-			if inputArgs["isoMarkers"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["isoMarkers"]), &isoMarkers)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg isoMarkers", err))
-				}
-			}
-			var bootFiles *dagger.Directory
-			if inputArgs["bootFiles"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
-				}
-			}
-			var kernelArgs string
-			if inputArgs["kernelArgs"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
-				}
-			}
-			var bootTimeout int
-			if inputArgs["bootTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
-				}
-			}
-			var healthTimeout int
-			if inputArgs["healthTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["healthTimeout"]), &healthTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthTimeout", err))
-				}
-			}
-			var memory int
-			if inputArgs["memory"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
-				}
-			}
-			var accel string
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var services *dagger.File
-			if inputArgs["services"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["services"]), &services)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg services", err))
-				}
-			}
-			var isolated bool
-			if inputArgs["isolated"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["isolated"]), &isolated)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg isolated", err))
-				}
-			}
-			var insecureRegistry []string
-			if inputArgs["insecureRegistry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["insecureRegistry"]), &insecureRegistry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg insecureRegistry", err))
-				}
-			}
-			return (*UnisonPlatform).QaSmoke(&parent, ctx, image, iso, isoMarkers, bootFiles, kernelArgs, bootTimeout, healthTimeout, memory, accel, services, isolated, insecureRegistry)
-		case "QaInstall":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var accel string
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var installTimeout int
-			if inputArgs["installTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["installTimeout"]), &installTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installTimeout", err))
-				}
-			}
-			var memory int
-			if inputArgs["memory"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
-				}
-			}
-			return (*UnisonPlatform).QaInstall(&parent, ctx, iso, accel, installTimeout, memory)
-		case "QaLateCommands":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var targetImage *dagger.File
-			if inputArgs["targetImage"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["targetImage"]), &targetImage)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg targetImage", err))
-				}
-			}
-			var userData *dagger.File
-			if inputArgs["userData"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["userData"]), &userData)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg userData", err))
-				}
-			}
-			return (*UnisonPlatform).QaLateCommands(&parent, ctx, iso, targetImage, userData)
-		case "ReferenceServices":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var registry string
-			if inputArgs["registry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
-				}
-			}
-			var owner string
-			if inputArgs["owner"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var username string
-			if inputArgs["username"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["username"]), &username)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg username", err))
-				}
-			}
-			var password *dagger.Secret
-			if inputArgs["password"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["password"]), &password)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg password", err))
-				}
-			}
-			return (*UnisonPlatform).ReferenceServices(&parent, ctx, registry, owner, platformVersion, username, password)
+			return (*UnisonPlatform).Service(&parent, source, imageName, ref, sha, commitTime, existingTags, runNumber, date, domain, servicePort, dockerfile, platforms)
 		case "Release":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2292,132 +2614,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
-		case "Version":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var ref string
-			if inputArgs["ref"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
-				}
-			}
-			var sha string
-			if inputArgs["sha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var date string
-			if inputArgs["date"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
-				}
-			}
-			var runNumber int
-			if inputArgs["runNumber"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
-				}
-			}
-			var existingTags []string
-			if inputArgs["existingTags"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
-				}
-			}
-			var registry string
-			if inputArgs["registry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
-				}
-			}
-			var owner string
-			if inputArgs["owner"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
-				}
-			}
-			var repo string
-			if inputArgs["repo"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["repo"]), &repo)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repo", err))
-				}
-			}
-			var image string
-			if inputArgs["image"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
-				}
-			}
-			var service string
-			if inputArgs["service"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["service"]), &service)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg service", err))
-				}
-			}
-			var domain string
-			if inputArgs["domain"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["domain"]), &domain)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg domain", err))
-				}
-			}
-			return (*UnisonPlatform).Version(&parent, ref, sha, commitTime, date, runNumber, existingTags, registry, owner, repo, image, service, domain)
-		case "Toolbox":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).Toolbox(&parent), nil
-		case "Upkeep":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var date string
-			if inputArgs["date"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["date"]), &date)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg date", err))
-				}
-			}
-			var media bool
-			if inputArgs["media"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["media"]), &media)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg media", err))
-				}
-			}
-			var imagePins *dagger.File
-			if inputArgs["imagePins"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["imagePins"]), &imagePins)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg imagePins", err))
-				}
-			}
-			return (*UnisonPlatform).Upkeep(&parent, ctx, date, media, imagePins)
 		case "LinuxVm":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

@@ -72,7 +72,7 @@ func download(ctx context.Context, p pins.Pin) (*dagger.File, string, error) {
 		}
 		return f, u, nil
 	}
-	return nil, "", fmt.Errorf("images/ubuntu.yaml: %s: no URL serves it (%s); dagger call pins-check tells more, pins-update moves the pin",
+	return nil, "", fmt.Errorf("images/ubuntu.yaml: %s: no URL serves it (%s); dagger call pins check tells more, pins-update moves the pin",
 		p.Name, strings.Join(failed, "; "))
 }
 

@@ -4,8 +4,10 @@
 // bare-metal installer ISO) as a cached container DAG, boot-tests them and
 // publishes releases. The root object holds what every build shares (the
 // tool images, the build inputs, the git checkout); `build` declares one
-// build identity and hands out the artifacts; baremetal-iso, linux-vm,
-// wsl-bundle, bundle and release are doors into the same objects.
+// build identity and hands out the artifacts; baremetal-iso, linux-vm and
+// wsl-bundle are doors into the same objects; release publishes them;
+// service builds the images of service repositories; qa, pins, inputs and
+// lab group the rest.
 package main
 
 import (
@@ -26,10 +28,13 @@ const (
 // UnisonPlatform is the build and release system of UnisonOS.
 type UnisonPlatform struct {
 	// Image the tool containers are built from.
+	// +private
 	ToolsImage string
 	// Base OS image of the WSL root filesystem.
+	// +private
 	OsImage string
 	// cosign image used to sign releases.
+	// +private
 	CosignImage string
 	// Build inputs: ubuntu.yaml pins, autoinstall template, models.yaml, compat.yaml.
 	// +private

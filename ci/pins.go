@@ -12,7 +12,8 @@ import (
 // Checks that every URL of every Ubuntu pin still serves the pinned file (images/ubuntu.yaml against the SHA256SUMS beside it, trusted only with its signature by the pin's signed_by key); fails when a pin has no good URL.
 //
 // +cache="never"
-func (m *UnisonPlatform) PinsCheck(ctx context.Context) (string, error) {
+func (p *Pins) Check(ctx context.Context) (string, error) {
+	m := p.Root
 	all, err := m.signedPins(ctx)
 	if err != nil {
 		return "", err
@@ -38,7 +39,8 @@ func (m *UnisonPlatform) PinsCheck(ctx context.Context) (string, error) {
 // Returns images/ubuntu.yaml with every pin moved to the newest release its update rule finds (export it over images/ubuntu.yaml and review the diff).
 //
 // +cache="never"
-func (m *UnisonPlatform) PinsUpdate(ctx context.Context) (*dagger.File, error) {
+func (p *Pins) Update(ctx context.Context) (*dagger.File, error) {
+	m := p.Root
 	all, err := m.signedPins(ctx)
 	if err != nil {
 		return nil, err

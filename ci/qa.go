@@ -33,7 +33,7 @@ func (r *QaReport) Check() (string, error) {
 	return r.Summary, nil
 }
 
-// Boots a built VM disk (or installer ISO) in QEMU and runs the health and inference smoke tests; returns a report.
+// Boots a built VM disk in QEMU and runs the health and inference smoke tests (make qa-smoke); returns a report.
 //
 // The disk boots as a throwaway overlay with a NoCloud seed that gives the
 // image's default user (ubuntu) a key made for the run. After the
@@ -42,22 +42,14 @@ func (r *QaReport) Check() (string, error) {
 // HTTP 200 with a response or result field) on 127.0.0.1; from outside, every
 // service port must not answer (services bind loopback only). The services
 // come from the bundle's services.json in the image. KVM is used when the
-// engine can give it (see --accel). Returns a report; `qa-smoke ... check`
+// engine can give it (see --accel). Returns a report; `qa vm ... check`
 // fails when a check failed. A failed run is never replayed from a cache.
 //
 // +cache="never"
-func (m *UnisonPlatform) QaSmoke(
+func (q *Qa) Vm(
 	ctx context.Context,
 	// The VM disk (qcow2), e.g. from linux-vm.
-	// +optional
 	image *dagger.File,
-	// An installer ISO (e.g. from baremetal-iso) to boot instead, as far as its installer environment: BIOS, UEFI and UEFI with Secure Boot enforced (OVMF with Microsoft's keys: only a signed chain boots) through its own boot loader, and its default entry's kernel and initrd directly with console=ttyS0 (how real media reach the serial console); checks --iso-markers on each.
-	// +optional
-	iso *dagger.File,
-	// Serial console texts an ISO boot must show (default: the autoinstall kernel arguments and the NoCloud user-data; the stand-in ISO prints both).
-	// +optional
-	// +default=["autoinstall ds=nocloud;s=/cdrom/nocloud/", "#cloud-config"]
-	isoMarkers []string,
 	// Kernel and initrd to boot with (vmlinuz, initrd.gz), for images without a bootloader such as the stand-ins; default: the disk's own bootloader.
 	// +optional
 	bootFiles *dagger.Directory,
@@ -70,42 +62,65 @@ func (m *UnisonPlatform) QaSmoke(
 	// Seconds to wait for SSH and the health endpoints after boot; default: 180.
 	// +optional
 	healthTimeout int,
-	// Guest memory in MiB (an ISO's four boots run side by side, each with this much); default: 2048.
+	// Guest memory in MiB; default: 2048.
 	// +optional
 	memory int,
-	// Accelerator: auto (KVM when the engine can give it, else TCG), kvm (fails without KVM) or tcg. KVM needs the insecure root capability, asked for only after a probe boot with KVM worked.
+	// Accelerator: KVM when the engine can give it (auto), KVM or fail (kvm), or TCG. KVM needs the insecure root capability, asked for only after a probe boot with KVM worked.
 	// +optional
 	// +default="auto"
-	accel string,
+	accel Accel,
 	// services.json to check against; default: the one of the bundle in the image.
 	// +optional
 	services *dagger.File,
 	// Cut the guest off any network (QEMU user networking with restrict=on; SSH and the port checks still reach it through the forwarded ports): what an offline site sees.
 	// +optional
 	isolated bool,
-	// A registry (host:port) the guest's Docker may pull the service images from over plain HTTP, such as a lab or site mirror without TLS: qa-smoke's NoCloud seed writes it to the guest's /etc/docker/daemon.json; the image carries none. Repeatable.
+	// A registry (host:port) the guest's Docker may pull the service images from over plain HTTP, such as a lab or site mirror without TLS: the run's NoCloud seed writes it to the guest's /etc/docker/daemon.json; the image carries none. Repeatable.
 	// +optional
 	insecureRegistry []string,
 ) (*QaReport, error) {
-	if err := checkAccel(accel); err != nil {
-		return nil, err
-	}
+	m := q.Root
 	o := qaVMOptions{KernelArgs: kernelArgs, BootTimeout: bootTimeout, HealthTimeout: healthTimeout, Memory: memory,
 		Isolated: isolated, InsecureRegistries: insecureRegistry}.withDefaults()
 	if err := o.check(); err != nil {
 		return nil, err
 	}
-	if (image == nil) == (iso == nil) {
-		return nil, fmt.Errorf("image/iso: give exactly one: --image disk.qcow2 or --iso installer.iso")
-	}
-	if iso != nil {
-		return m.qaISO(ctx, iso, isoMarkers, or(bootTimeout, isoBootTimeout), o.Memory)
-	}
-	acc, err := m.qaAccel(ctx, accel)
+	acc, err := m.qaAccel(ctx, string(accel))
 	if err != nil {
 		return nil, err
 	}
 	return m.qaDisk(ctx, image, services, bootFiles, acc, o)
+}
+
+// Boots an installer ISO (e.g. from baremetal-iso) as far as its installer environment and checks its serial console; returns a report.
+//
+// Four boots side by side: BIOS, UEFI and UEFI with Secure Boot enforced
+// (OVMF with Microsoft's keys: only a signed chain boots) through the ISO's
+// own boot loader, and its default entry's kernel and initrd directly with
+// console=ttyS0 (how real media reach the serial console); each must show
+// every --markers text. `qa iso ... check` fails when a check failed.
+//
+// +cache="never"
+func (q *Qa) Iso(
+	ctx context.Context,
+	// The installer ISO.
+	iso *dagger.File,
+	// Serial console texts every boot must show (default: the autoinstall kernel arguments and the NoCloud user-data; the stand-in ISO prints both).
+	// +optional
+	// +default=["autoinstall ds=nocloud;s=/cdrom/nocloud/", "#cloud-config"]
+	markers []string,
+	// Seconds to wait for the markers; default: 600.
+	// +optional
+	bootTimeout int,
+	// Guest memory in MiB of each of the four boots; default: 2048.
+	// +optional
+	memory int,
+) (*QaReport, error) {
+	o := qaVMOptions{BootTimeout: bootTimeout, Memory: memory}.withDefaults()
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	return q.Root.qaISO(ctx, iso, markers, or(bootTimeout, isoBootTimeout), o.Memory)
 }
 
 // qaDisk boots a VM disk with scripts/qa-vm.sh (settings as its environment)
@@ -282,7 +297,7 @@ func qaRun(ctx context.Context, suite string, run *dagger.Container, judge qaJud
 
 func (m *UnisonPlatform) qaISO(ctx context.Context, iso *dagger.File, markers []string, bootTimeout, memory int) (*QaReport, error) {
 	if len(markers) == 0 {
-		return nil, fmt.Errorf("iso-markers: give at least one serial console text to wait for")
+		return nil, fmt.Errorf("markers: give at least one serial console text to wait for")
 	}
 	kb, err := m.isoKernelBoot(ctx, iso)
 	if err != nil {

@@ -86,7 +86,19 @@ func (a qaAccel) run(c *dagger.Container, name string) *dagger.Container {
 // the insecure root capability boots a kernel with KVM for up to 20 s (a
 // /dev/kvm that opens can still never run a guest); it runs on every call
 // (a nonce), as KVM can come and go with the engine's host.
-// checkAccel: --accel is one of auto, kvm, tcg (qa-smoke, qa-install, with-qa).
+// Accel is the QEMU accelerator of a QA boot.
+type Accel string
+
+const (
+	// KVM when the engine can give it (a probe boot decides), else TCG.
+	AccelAuto Accel = "auto"
+	// KVM, or fail saying why the engine cannot give it.
+	AccelKvm Accel = "kvm"
+	// TCG: software emulation, slower, works on every engine.
+	AccelTcg Accel = "tcg"
+)
+
+// checkAccel: the engine refuses other --accel values; the Go API can still pass any.
 func checkAccel(mode string) error {
 	if mode != "auto" && mode != "kvm" && mode != "tcg" {
 		return fmt.Errorf("accel %q: want auto, kvm or tcg", mode)

@@ -21,13 +21,14 @@ import (
 // public ISO must be personalized first.
 //
 // +cache="never"
-func (m *UnisonPlatform) QaInstall(
+func (q *Qa) Install(
 	ctx context.Context,
 	// The installer ISO (unattended: from baremetal-iso or personalize-iso).
 	iso *dagger.File,
-	// auto, kvm or tcg (as qa-smoke --accel); default: auto.
+	// Accelerator (as qa vm --accel).
 	// +optional
-	accel string,
+	// +default="auto"
+	accel Accel,
 	// Seconds the install may take; default: 1800 with KVM, 7200 with TCG.
 	// +optional
 	installTimeout int,
@@ -35,10 +36,11 @@ func (m *UnisonPlatform) QaInstall(
 	// +optional
 	memory int,
 ) (*QaReport, error) {
+	m := q.Root
 	if installTimeout < 0 || memory < 0 || memory > 0 && memory < 1024 {
 		return nil, fmt.Errorf("install-timeout must be positive and memory at least 1024 (MiB)")
 	}
-	acc, err := m.qaAccel(ctx, or(accel, "auto"))
+	acc, err := m.qaAccel(ctx, or(string(accel), "auto"))
 	if err != nil {
 		return nil, err
 	}

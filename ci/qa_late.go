@@ -23,7 +23,7 @@ import (
 // commands did it. Returns a report (late-commands.log when something failed).
 //
 // +cache="never"
-func (m *UnisonPlatform) QaLateCommands(
+func (q *Qa) LateCommands(
 	ctx context.Context,
 	// The installer ISO (from baremetal-iso).
 	iso *dagger.File,
@@ -33,6 +33,7 @@ func (m *UnisonPlatform) QaLateCommands(
 	// +optional
 	userData *dagger.File,
 ) (*QaReport, error) {
+	m := q.Root
 	if userData == nil {
 		userData = m.isoFile(iso, "/nocloud/user-data")
 	}

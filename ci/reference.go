@@ -20,7 +20,7 @@ import (
 // images/ (compat.yaml's registry). Prints the pushed references with digests.
 //
 // +cache="never"
-func (m *UnisonPlatform) ReferenceServices(
+func (l *Lab) ReferenceServices(
 	ctx context.Context,
 	// Registry host to push to, e.g. 10.87.0.1:5001.
 	registry string,
@@ -36,6 +36,7 @@ func (m *UnisonPlatform) ReferenceServices(
 	// +optional
 	password *dagger.Secret,
 ) (string, error) {
+	m := l.Root
 	set, err := m.resolveSet(ctx, platformVersion, nil)
 	if err != nil {
 		return "", err
@@ -47,7 +48,7 @@ func (m *UnisonPlatform) ReferenceServices(
 	src := m.Images.Directory("reference-service")
 	var out []string
 	for _, svc := range set.Services {
-		s, err := m.ServiceBuild(src, svc.Image, "refs/tags/"+set.Tags[svc.Name], commit, when, nil, 0, "", "platform", svc.Port, "", nil)
+		s, err := m.Service(src, svc.Image, "refs/tags/"+set.Tags[svc.Name], commit, when, nil, 0, "", "platform", svc.Port, "", nil)
 		if err != nil {
 			return "", fmt.Errorf("reference service %s: %w", svc.Name, err)
 		}

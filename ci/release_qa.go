@@ -28,9 +28,10 @@ func (r *Release) WithQa(
 	// Kernel command line with --boot-files; default: probe=disk console=ttyS0.
 	// +optional
 	kernelArgs string,
-	// auto, kvm or tcg (as qa-smoke --accel); default: auto.
+	// Accelerator (as qa vm --accel).
 	// +optional
-	accel string,
+	// +default="auto"
+	accel Accel,
 	// Seconds to wait for the first boot; default: 300 with KVM, 1200 with TCG.
 	// +optional
 	bootTimeout int,
@@ -42,7 +43,7 @@ func (r *Release) WithQa(
 	healthTimeout int,
 ) (*Release, error) {
 	if accel != "" {
-		if err := checkAccel(accel); err != nil {
+		if err := checkAccel(string(accel)); err != nil {
 			return nil, err
 		}
 	}
@@ -53,7 +54,7 @@ func (r *Release) WithQa(
 		return nil, fmt.Errorf("health-timeout %d: want a positive number of seconds", healthTimeout)
 	}
 	c := *r
-	c.QaBootFiles, c.QaKernelArgs, c.QaAccel, c.QaBootTimeout, c.QaInsecureRegistries = bootFiles, kernelArgs, accel, bootTimeout, insecureRegistry
+	c.QaBootFiles, c.QaKernelArgs, c.QaAccel, c.QaBootTimeout, c.QaInsecureRegistries = bootFiles, kernelArgs, string(accel), bootTimeout, insecureRegistry
 	c.QaHealthTimeout = healthTimeout
 	return &c, nil
 }

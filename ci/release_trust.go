@@ -24,7 +24,7 @@ import (
 // --unsigned SERVICE for an image from elsewhere (PLAN.txt lists it).
 func (r *Release) WithServiceTrust(
 	ctx context.Context,
-	// A cosign public key the service images are signed with (service-build ... with-signing-key), instead of keyless signatures.
+	// A cosign public key the service images are signed with (service ... with-signing-key), instead of keyless signatures.
 	// +optional
 	key *dagger.File,
 	// Certificate identity of keyless signatures, a regular expression; default ^https://github\.com/OWNER/unison-platform/\.github/workflows/reusable-build\.yml@refs/.

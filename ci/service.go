@@ -83,9 +83,9 @@ type ServiceImage struct {
 // Builds a service image from its Dockerfile with the channel tags and OCI labels of the ref; publish or plan it next.
 //
 // What service repositories call through .github/workflows/reusable-build.yml:
-// dagger call service-build --source . --image-name unison-orchestrator --ref "$GITHUB_REF" --sha "$GITHUB_SHA"
+// dagger call service --source . --image-name unison-orchestrator --ref "$GITHUB_REF" --sha "$GITHUB_SHA"
 // --commit-time ... with-registry --username "$GITHUB_ACTOR" --password env:GHCR_TOKEN publish
-func (m *UnisonPlatform) ServiceBuild(
+func (m *UnisonPlatform) Service(
 	// Service source directory (the Docker build context).
 	source *dagger.Directory,
 	// Image name under the owner, e.g. unison-orchestrator.
@@ -166,6 +166,16 @@ func (s *ServiceImage) Plan() (string, error) {
 	return p.Text(s.Platforms, true), nil
 }
 
+// OutputFormat is how a command prints its result.
+type OutputFormat string
+
+const (
+	// Lines for people and shell loops.
+	OutputFormatText OutputFormat = "text"
+	// One JSON document for programs (a workflow's outputs).
+	OutputFormatJson OutputFormat = "json"
+)
+
 // Builds every platform and pushes every tag; returns the pushed references with digests, one a line, or a JSON summary (pull requests: built, not pushed).
 //
 // The exact version tag is pushed first; a multi-platform index then gets
@@ -176,11 +186,9 @@ func (s *ServiceImage) Publish(
 	ctx context.Context,
 	// Output: text (references, one a line) or json (version, channel, tags, digest, refs, published: what the reusable workflow's outputs carry).
 	// +optional
-	format string,
+	// +default="text"
+	format OutputFormat,
 ) (string, error) {
-	if format != "" && format != "text" && format != "json" {
-		return "", fmt.Errorf("format %q: want text or json", format)
-	}
 	p, err := s.plan()
 	if err != nil {
 		return "", err

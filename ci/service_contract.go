@@ -146,7 +146,7 @@ func (s *ServiceImage) contractService(ctx context.Context, health string, model
 	}
 	svc.Models = svc.Models || models
 	if svc.Port == 0 {
-		return svc, fmt.Errorf("service-port: %s is not a service of images/compat.yaml: give the port it listens on (service-build --service-port N)", s.ImageName)
+		return svc, fmt.Errorf("service-port: %s is not a service of images/compat.yaml: give the port it listens on (service --service-port N)", s.ImageName)
 	}
 	if !strings.HasPrefix(svc.Health, "/") {
 		return svc, fmt.Errorf("health %q: want a path such as /health", svc.Health)

@@ -26,7 +26,8 @@ func (m *UnisonPlatform) probeBoot() *dagger.Directory {
 // kernel, so that it boots with Secure Boot enforced; El Torito, casper/), a
 // busybox probe instead of the installer. Byte-reproducible on a given day
 // (the signed boot files are the tools image's archive's current ones).
-func (m *UnisonPlatform) StandinIso() *dagger.File {
+func (l *Lab) StandinIso() *dagger.File {
+	m := l.Root
 	c := m.tools().
 		WithEnvVariable("SOURCE_DATE_EPOCH", standinSDE).
 		WithMountedDirectory("/in", m.probeBoot())
@@ -65,12 +66,13 @@ const standinPackages = "systemd-sysv udev kmod iproute2 ca-certificates cloud-i
 // An ext4 root labelled cloudimg-rootfs in a GPT disk with Ubuntu's partition
 // layout (root is #1 but not first on disk). Boot it with the probe kernel
 // and initrd (probe-boot) and a NoCloud seed (nocloud-seed).
-func (m *UnisonPlatform) StandinCloudImage(
+func (l *Lab) StandinCloudImage(
 	ctx context.Context,
 	// Also install Docker with Compose v2 from the archive (the packages an offline medium carries for the OS): the installed system as subiquity leaves it before late-commands, for qa-late-commands --target-image.
 	// +optional
 	docker bool,
 ) (*dagger.File, error) {
+	m := l.Root
 	pkgs := standinPackages
 	if docker {
 		osr, err := osRelease(ctx, m.OsImage)
@@ -103,6 +105,7 @@ func (m *UnisonPlatform) StandinCloudImage(
 }
 
 // Returns the kernel (vmlinuz) and busybox probe initrd (initrd.gz) that boot the stand-in images in QEMU.
-func (m *UnisonPlatform) ProbeBoot() *dagger.Directory {
+func (l *Lab) ProbeBoot() *dagger.Directory {
+	m := l.Root
 	return m.probeBoot()
 }

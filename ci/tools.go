@@ -39,7 +39,8 @@ type Toolbox struct {
 }
 
 // Returns the full tools container (xorriso, qemu, OVMF, debugfs, grub), built once and cached.
-func (m *UnisonPlatform) Toolbox() *Toolbox {
+func (l *Lab) Toolbox() *Toolbox {
+	m := l.Root
 	return &Toolbox{Container: m.tools()}
 }
 

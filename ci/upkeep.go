@@ -23,7 +23,7 @@ import (
 // person's decision); dagger.io/dagger moves only with the engine.
 //
 // +cache="never"
-func (m *UnisonPlatform) Upkeep(
+func (p *Pins) Upkeep(
 	ctx context.Context,
 	// The day the apt snapshot moves to, YYYY-MM-DD (UTC); default: yesterday, the newest complete snapshot.
 	// +optional
@@ -35,6 +35,7 @@ func (m *UnisonPlatform) Upkeep(
 	// +optional
 	imagePins *dagger.File,
 ) (*dagger.Directory, error) {
+	m := p.Root
 	day := time.Now().UTC().AddDate(0, 0, -1)
 	if date != "" {
 		d, err := time.Parse("2006-01-02", date)
@@ -68,7 +69,7 @@ func (m *UnisonPlatform) Upkeep(
 	out := dag.Directory().WithNewFile("ci/main.go", string(newGo)).WithNewFile("images/apt.yaml", string(newApt))
 	changes = append(changes, aptChanges...)
 	if media {
-		ubuntu, err := m.PinsUpdate(ctx)
+		ubuntu, err := p.Update(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -100,7 +101,7 @@ func currentDigest(ctx context.Context, repo, tag string) (string, error) {
 // upkeepText is the pull request's body: what moved.
 func upkeepText(changes []pins.Change, media bool) string {
 	var b strings.Builder
-	b.WriteString("Pins moved forward by `dagger call upkeep` (pins.yml):\n\n")
+	b.WriteString("Pins moved forward by `dagger call pins upkeep` (pins.yml):\n\n")
 	if len(changes) == 0 {
 		b.WriteString("- image digests and the apt snapshot: unchanged\n")
 	}

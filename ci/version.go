@@ -52,8 +52,8 @@ func toPlan(p *version.Plan) (*VersionPlan, error) {
 // Computes the version, channel, tags and OCI labels of a git ref with the channel rules of UnisonOS.
 //
 // See README, "Release channels".
-// Example: dagger call version --ref refs/heads/release/1.4 --sha $(git rev-parse HEAD) --commit-time $(git show -s --format=%cI) tags
-func (m *UnisonPlatform) Version(
+// Example: dagger call inputs version --ref refs/heads/release/1.4 --sha $(git rev-parse HEAD) --commit-time $(git show -s --format=%cI) tags
+func (in *Inputs) Version(
 	// Git ref: refs/tags/vX.Y.Z[-alpha|beta|rc.N], refs/heads/<branch>, refs/pull/<n>/merge.
 	ref string,
 	// Commit SHA (7 to 40 hex digits).

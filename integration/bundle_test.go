@@ -22,8 +22,8 @@ import (
 const bundleCommitTime = "2026-11-20T10:00:00Z"
 
 func bundleArgs(extra ...string) []string {
-	return append([]string{"bundle", "--version", "v0.6.0", "--flavor", "light",
-		"--commit", "0123456789abcdef0123456789abcdef01234567", "--commit-time", bundleCommitTime}, extra...)
+	return append([]string{"build", "--version", "v0.6.0", "--flavor", "light",
+		"--commit", "0123456789abcdef0123456789abcdef01234567", "--commit-time", bundleCommitTime, "bundle"}, extra...)
 }
 
 func fileSHA(t testing.TB, p string) string {
@@ -134,16 +134,16 @@ func TestBundleDigestPinning(t *testing.T) {
 
 func TestModelsAndCompatFunctions(t *testing.T) {
 	requireEngine(t)
-	got := mustCall(t, 10*time.Minute, "models", "--flavor", "light", "contents")
+	got := mustCall(t, 10*time.Minute, "inputs", "models", "--flavor", "light", "contents")
 	golden, err := os.ReadFile(filepath.Join(repoRoot(t), "pipelines", "models", "testdata", "models-light.golden.json"))
 	require.NoError(t, err)
 	assert.Equal(t, strings.TrimSpace(string(golden)), strings.TrimSpace(got))
 
-	r := daggerCall(t, 5*time.Minute, "models", "--flavor", "huge", "contents")
+	r := daggerCall(t, 5*time.Minute, "inputs", "models", "--flavor", "huge", "contents")
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Stderr, `flavor "huge": unknown (known: default, full-qwen, light)`)
 
-	r = daggerCall(t, 5*time.Minute, "models", "--manifest", "integration/testdata/bad-models.yaml", "contents")
+	r = daggerCall(t, 5*time.Minute, "inputs", "models", "--manifest", "integration/testdata/bad-models.yaml", "contents")
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Stderr, `bad-models.yaml:5: default.preload: want true or false, got "sometimes"`)
 
@@ -151,13 +151,13 @@ func TestModelsAndCompatFunctions(t *testing.T) {
 		PlatformVersion string            `json:"platform_version"`
 		Tags            map[string]string `json:"tags"`
 	}
-	require.NoError(t, json.Unmarshal([]byte(mustCall(t, 5*time.Minute, "compat", "--platform-version", "0.5.0")), &set))
+	require.NoError(t, json.Unmarshal([]byte(mustCall(t, 5*time.Minute, "inputs", "compat", "--platform-version", "0.5.0")), &set))
 	assert.Equal(t, "0.5.0", set.PlatformVersion)
 	assert.Len(t, set.Tags, 4)
 	for svc, tag := range set.Tags {
 		assert.Equal(t, "v0.5.0", tag, svc)
 	}
-	r = daggerCall(t, 5*time.Minute, "compat", "--platform-version", "9.9.9")
+	r = daggerCall(t, 5*time.Minute, "inputs", "compat", "--platform-version", "9.9.9")
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Stderr, `platform-version "9.9.9": not in the compatibility matrix`)
 }
@@ -173,7 +173,7 @@ func TestBundleCommitDefaults(t *testing.T) {
 	headTime, err := time.Parse(time.RFC3339, when)
 	require.NoError(t, err)
 	metadata := func(p string, args ...string) map[string]any {
-		mustCall(t, 10*time.Minute, append(append([]string{"bundle", "--version", "v0.6.0"}, args...), "export", "--path", p)...)
+		mustCall(t, 10*time.Minute, append(append(append([]string{"build", "--version", "v0.6.0"}, args...), "bundle"), "export", "--path", p)...)
 		entries, _ := readTarGz(t, p)
 		for _, e := range entries {
 			if e.hdr.Name == "unison-platform/metadata.json" {

@@ -44,7 +44,7 @@ func TestBaremetalIso(t *testing.T) {
 	c, ctx := connect(t)
 	dir := outDir(t)
 	base := filepath.Join(dir, "base.iso")
-	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", base)
+	mustCall(t, 20*time.Minute, "lab", "standin-iso", "export", "--path", base)
 
 	// the chained form: one build identity, one admin identity, the ISO's own inputs
 	isoArgs := func(out string, admin ...string) []string {
@@ -146,7 +146,7 @@ func TestQaSmokeIso(t *testing.T) {
 	requireEngine(t)
 	dir := outDir(t)
 	base := filepath.Join(dir, "base.iso")
-	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", base)
+	mustCall(t, 20*time.Minute, "lab", "standin-iso", "export", "--path", base)
 	out := filepath.Join(dir, "iso")
 	// the door, as the README shows it: commit and commit time from the checkout, the
 	// compatibility set from the version (0.6.0)
@@ -156,7 +156,7 @@ func TestQaSmokeIso(t *testing.T) {
 		"--ssh-authorized-keys-file", keys, "export", "--path", out)
 	iso := filepath.Join(out, "unisonos-baremetal-v0.6.0-beta.4.iso")
 	report := filepath.Join(dir, "report")
-	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", iso, "report", "export", "--path", report)
+	mustCall(t, 20*time.Minute, "qa", "iso", "--iso", iso, "report", "export", "--path", report)
 	summary, err := os.ReadFile(filepath.Join(report, "summary.txt"))
 	require.NoError(t, err)
 	t.Log("\n" + string(summary))
@@ -171,7 +171,7 @@ func TestQaSmokeIso(t *testing.T) {
 
 	// the base ISO has no autoinstall: the same check fails, with the serial logs
 	bad := filepath.Join(dir, "report-base")
-	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", base, "--boot-timeout", "120", "report", "export", "--path", bad)
+	mustCall(t, 20*time.Minute, "qa", "iso", "--iso", base, "--boot-timeout", "120", "report", "export", "--path", bad)
 	summary, err = os.ReadFile(filepath.Join(bad, "summary.txt"))
 	require.NoError(t, err)
 	// (its signed chain boots: the Secure Boot line alone passes)
@@ -184,10 +184,10 @@ func TestQaSmokeIso(t *testing.T) {
 
 	// a failed run is never replayed: the same call boots again; a passing one may be served from the cache
 	again := filepath.Join(dir, "report-base-again")
-	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", base, "--boot-timeout", "120", "report", "export", "--path", again)
+	mustCall(t, 20*time.Minute, "qa", "iso", "--iso", base, "--boot-timeout", "120", "report", "export", "--path", again)
 	assert.NotEqual(t, readFile(t, filepath.Join(bad, "run.txt")), readFile(t, filepath.Join(again, "run.txt")), "the failed run was replayed")
 	passAgain := filepath.Join(dir, "report-again")
-	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", iso, "report", "export", "--path", passAgain)
+	mustCall(t, 20*time.Minute, "qa", "iso", "--iso", iso, "report", "export", "--path", passAgain)
 	assert.Equal(t, readFile(t, filepath.Join(report, "run.txt")), readFile(t, filepath.Join(passAgain, "run.txt")), "a passing run may come from the cache")
 
 	t.Run("secure boot refuses a broken signature", func(t *testing.T) { brokenSignature(t, dir, base) })
@@ -217,7 +217,7 @@ mcopy -o -i "/w.iso@@$off" /shim.efi ::/EFI/BOOT/BOOTX64.EFI
 ! cmp -s /in/base.iso /w.iso`}).File("/w.iso").Export(ctx, broken)
 	require.NoError(t, err)
 	report := filepath.Join(dir, "report-broken-sig")
-	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", broken, "--iso-markers", "PROBE-CMDLINE", "--boot-timeout", "90", "report", "export", "--path", report)
+	mustCall(t, 20*time.Minute, "qa", "iso", "--iso", broken, "--markers", "PROBE-CMDLINE", "--boot-timeout", "90", "report", "export", "--path", report)
 	summary := readFile(t, filepath.Join(report, "summary.txt"))
 	t.Log("\n" + summary)
 	assert.Contains(t, summary, "qa-smoke-iso: FAILED (5 checks, 2 failed)")
@@ -233,7 +233,7 @@ mcopy -o -i "/w.iso@@$off" /shim.efi ::/EFI/BOOT/BOOTX64.EFI
 func lateCommandsContract(t *testing.T, dir, iso string) {
 	// the installed system as subiquity leaves it: Docker from the autoinstall's packages
 	target := filepath.Join(dir, "cloud-docker.qcow2")
-	mustCall(t, 20*time.Minute, "standin-cloud-image", "--docker", "export", "--path", target)
+	mustCall(t, 20*time.Minute, "lab", "standin-cloud-image", "--docker", "export", "--path", target)
 	summary := passLateCommands(t, iso, target, filepath.Join(dir, "late"), "bundle installed", "platform unit", "platform.env", "docker enabled", "firewall", "unattended upgrades", "ssh keys only")
 	assert.Contains(t, summary, "curtin in-target --target=/target -- ufw allow OpenSSH")
 
@@ -243,7 +243,7 @@ func lateCommandsContract(t *testing.T, dir, iso string) {
 	require.Contains(t, orig, "tar -xzf /cdrom/nocloud/unison-platform-bundle.tar.gz")
 	require.NoError(t, os.WriteFile(ud, []byte(strings.Replace(orig, "unison-platform-bundle.tar.gz", "missing-bundle.tar.gz", 1)), 0o644))
 	broken := filepath.Join(dir, "late-broken")
-	mustCall(t, 20*time.Minute, "qa-late-commands", "--iso", iso, "--target-image", target, "--user-data", ud, "report", "export", "--path", broken)
+	mustCall(t, 20*time.Minute, "qa", "late-commands", "--iso", iso, "--target-image", target, "--user-data", ud, "report", "export", "--path", broken)
 	summary = readFile(t, filepath.Join(broken, "summary.txt"))
 	t.Log("\n" + summary)
 	assert.Contains(t, summary, "qa-late-commands: FAILED")
@@ -251,7 +251,7 @@ func lateCommandsContract(t *testing.T, dir, iso string) {
 	assert.Regexp(t, `FAIL late-command 3 .*not run: an earlier late-command failed`, summary)
 	assert.Regexp(t, `FAIL bundle installed`, summary)
 	assert.Contains(t, readFile(t, filepath.Join(broken, "late-commands.log")), "missing-bundle.tar.gz")
-	g := daggerCall(t, 10*time.Minute, "qa-late-commands", "--iso", iso, "--target-image", target, "--user-data", ud, "check")
+	g := daggerCall(t, 10*time.Minute, "qa", "late-commands", "--iso", iso, "--target-image", target, "--user-data", ud, "check")
 	require.Error(t, g.Err)
 	assert.Contains(t, g.Stderr, "late-command 2")
 
@@ -260,7 +260,7 @@ func lateCommandsContract(t *testing.T, dir, iso string) {
 	line := "    - sed -i 's/^ENABLED=.*/ENABLED=yes/' /target/etc/ufw/ufw.conf\n"
 	require.Contains(t, orig, line)
 	require.NoError(t, os.WriteFile(noFirewall, []byte(strings.Replace(orig, line, "", 1)), 0o644))
-	r := daggerCall(t, 10*time.Minute, "qa-late-commands", "--iso", iso, "--target-image", target, "--user-data", noFirewall, "check")
+	r := daggerCall(t, 10*time.Minute, "qa", "late-commands", "--iso", iso, "--target-image", target, "--user-data", noFirewall, "check")
 	require.Error(t, r.Err)
 	assert.Regexp(t, `FAIL firewall +.*not so: ufw enabled at boot`, r.Stderr)
 	assert.NotContains(t, r.Stderr, "FAIL late-command")
@@ -271,7 +271,7 @@ func lateCommandsContract(t *testing.T, dir, iso string) {
 // each named check ok.
 func passLateCommands(t *testing.T, iso, target, dir string, checks ...string) string {
 	t.Helper()
-	mustCall(t, 30*time.Minute, "qa-late-commands", "--iso", iso, "--target-image", target, "report", "export", "--path", dir)
+	mustCall(t, 30*time.Minute, "qa", "late-commands", "--iso", iso, "--target-image", target, "report", "export", "--path", dir)
 	summary := readFile(t, filepath.Join(dir, "summary.txt"))
 	t.Log("\n" + summary)
 	assert.Contains(t, summary, "qa-late-commands: PASSED")
@@ -285,7 +285,7 @@ func TestBaremetalIsoRejects(t *testing.T) {
 	c, ctx := connect(t)
 	dir := outDir(t)
 	base := filepath.Join(dir, "base.iso")
-	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", base)
+	mustCall(t, 20*time.Minute, "lab", "standin-iso", "export", "--path", base)
 	baseSHA := fileSHA(t, base)
 
 	// a tampered base ISO (one byte changed) is refused before any work

@@ -54,9 +54,9 @@ func TestOfflineVM(t *testing.T) {
 	prefix, _ := referencePlatform(t)
 	images := imagesFor(t, prefix)
 	cloud := filepath.Join(dir, "standin-cloudimg.qcow2")
-	mustCall(t, 20*time.Minute, "standin-cloud-image", "export", "--path", cloud)
+	mustCall(t, 20*time.Minute, "lab", "standin-cloud-image", "export", "--path", cloud)
 	probe := filepath.Join(dir, "probe")
-	mustCall(t, 10*time.Minute, "probe-boot", "export", "--path", probe)
+	mustCall(t, 10*time.Minute, "lab", "probe-boot", "export", "--path", probe)
 	store := ollamaStore(t, "qwen2.5:0.5b")
 	build := func(offline ...string) []string {
 		a := []string{"--images", images, "build", "--version", "v0.6.0", "--flavor", "light", "--platform-version", "0.6.0",
@@ -88,7 +88,7 @@ func TestOfflineVM(t *testing.T) {
 
 	disk := filepath.Join(out, "unisonos-linux-vm-v0.6.0.qcow2")
 	report := filepath.Join(dir, "report")
-	qa := daggerCall(t, 40*time.Minute, "qa-smoke", "--image", disk, "--boot-files", probe, "--accel", "tcg", "--isolated",
+	qa := daggerCall(t, 40*time.Minute, "qa", "vm", "--image", disk, "--boot-files", probe, "--accel", "tcg", "--isolated",
 		"--health-timeout", "600", "report", "export", "--path", report)
 	require.NoError(t, qa.Err, tail(qa.Stderr, 40))
 	summary := readFile(t, filepath.Join(report, "summary.txt"))
@@ -125,7 +125,7 @@ func sha256hex(s string) string {
 // loads the medium's images before compose up (first boot, no network).
 func offlineISO(t *testing.T, dir, target string, build []string) {
 	base := filepath.Join(dir, "standin-live-server.iso")
-	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", base)
+	mustCall(t, 20*time.Minute, "lab", "standin-iso", "export", "--path", base)
 	out := filepath.Join(dir, "iso")
 	r := daggerCall(t, 40*time.Minute, append(build, "--base-iso", base, "export", "--path", out)...)
 	require.NoError(t, r.Err, tail(r.Stderr, 60))

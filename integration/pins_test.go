@@ -76,7 +76,7 @@ func TestPins(t *testing.T) {
 	requireEngine(t)
 	dir := outDir(t)
 	base := filepath.Join(dir, "base.iso")
-	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", base)
+	mustCall(t, 20*time.Minute, "lab", "standin-iso", "export", "--path", base)
 	write := func(name, body string) string {
 		p := filepath.Join(dir, name)
 		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
@@ -132,7 +132,7 @@ cloud_image:
 	cloudKey = "keys/test.asc"
 	require.NoError(t, os.WriteFile(filepath.Join(images, "ubuntu.yaml"), []byte(pinsYAML(sha3)), 0o644))
 
-	check := mustCall(t, 10*time.Minute, "--images", images, "pins-check")
+	check := mustCall(t, 10*time.Minute, "--images", images, "pins", "check")
 	assert.Contains(t, check, "FAIL "+url+"/releases/24.04.3/"+n3+": HEAD")
 	assert.Contains(t, check, "ok   "+url+"/old-releases/releases/24.04.3/"+n3)
 	assert.Contains(t, check, "ok   "+url+"/cloud/ubuntu.img")
@@ -143,19 +143,19 @@ cloud_image:
 		"--commit-time", sampleTime, "--ssh-authorized-keys", testKey, "export", "--path", out)
 	assert.Contains(t, extractUserData(t, filepath.Join(out, "unisonos-baremetal-v0.6.0.iso")), testKey)
 
-	updated := mustCall(t, 10*time.Minute, "--images", images, "pins-update", "contents")
+	updated := mustCall(t, 10*time.Minute, "--images", images, "pins", "update", "contents")
 	assert.Contains(t, updated, "    - "+url+"/releases/24.04.4/"+n4+"\n    - "+url+"/old-releases/releases/24.04.4/"+n4+"\n  sha256: "+sha4)
 	assert.Contains(t, updated, "  sha256: "+shaC, "the cloud pin has no update rule and stays")
 
 	require.NoError(t, os.WriteFile(filepath.Join(images, "ubuntu.yaml"), []byte(pinsYAML(strings.Repeat("0", 64))), 0o644))
-	bad := daggerCall(t, 10*time.Minute, "--images", images, "pins-check")
+	bad := daggerCall(t, 10*time.Minute, "--images", images, "pins", "check")
 	require.Error(t, bad.Err)
 	assert.Contains(t, bad.Stderr, "live_server_iso: "+url+"/old-releases/releases/24.04.3/SHA256SUMS publishes SHA-256 "+sha3)
 
 	// a SHA256SUMS is trusted only with its signature by the pin's key
 	cloudKey = "keys/stranger.asc"
 	require.NoError(t, os.WriteFile(filepath.Join(images, "ubuntu.yaml"), []byte(pinsYAML(sha3)), 0o644))
-	unsigned := daggerCall(t, 10*time.Minute, "--images", images, "pins-check")
+	unsigned := daggerCall(t, 10*time.Minute, "--images", images, "pins", "check")
 	require.Error(t, unsigned.Err)
 	assert.Contains(t, unsigned.Stderr, "cloud_image: "+url+"/cloud/SHA256SUMS: its signature "+url+"/cloud/SHA256SUMS.gpg does not verify with keys/stranger.asc")
 }
@@ -202,7 +202,7 @@ func TestUpkeep(t *testing.T) {
 	src := filepath.Join(dir, "pins.go")
 	require.NoError(t, os.WriteFile(src, []byte("package main\n\nconst cosign = \""+cosign+"@"+stale+"\"\n"), 0o644))
 	out := filepath.Join(dir, "upkeep")
-	mustCall(t, 10*time.Minute, "upkeep", "--date", "2026-12-06", "--media=false", "--image-pins", src, "export", "--path", out)
+	mustCall(t, 10*time.Minute, "pins", "upkeep", "--date", "2026-12-06", "--media=false", "--image-pins", src, "export", "--path", out)
 	assert.Equal(t, "package main\n\nconst cosign = \""+cosign+"@"+current+"\"\n", readFile(t, filepath.Join(out, "ci", "main.go")))
 	apt := readFile(t, filepath.Join(out, "images", "apt.yaml"))
 	assert.Contains(t, apt, "\nsnapshot: 20261206T000000Z\n")
@@ -215,11 +215,11 @@ func TestUpkeep(t *testing.T) {
 	assert.True(t, os.IsNotExist(err), "--media=false leaves the Ubuntu pins")
 
 	require.NoError(t, os.WriteFile(src, []byte("const x = \""+cosign+"-missing@"+stale+"\"\n"), 0o644))
-	missing := daggerCall(t, 10*time.Minute, "upkeep", "--date", "2026-12-06", "--media=false", "--image-pins", src, "entries")
+	missing := daggerCall(t, 10*time.Minute, "pins", "upkeep", "--date", "2026-12-06", "--media=false", "--image-pins", src, "entries")
 	require.Error(t, missing.Err)
 	assert.Contains(t, missing.Stderr, "could not read the current digest of:")
 	assert.Contains(t, missing.Stderr, cosign+"-missing")
-	bad := daggerCall(t, 10*time.Minute, "upkeep", "--date", "next week", "--media=false", "entries")
+	bad := daggerCall(t, 10*time.Minute, "pins", "upkeep", "--date", "next week", "--media=false", "entries")
 	require.Error(t, bad.Err)
 	assert.Contains(t, bad.Stderr, `date "next week": want YYYY-MM-DD`)
 }

@@ -23,7 +23,7 @@ import (
 // under reg/owner; it returns SERVICE=sha256:... pins.
 func referenceImages(t *testing.T, reg, owner string) []string {
 	t.Helper()
-	args := []string{"reference-services", "--registry", reg, "--owner", owner, "--platform-version", "0.6.0"}
+	args := []string{"lab", "reference-services", "--registry", reg, "--owner", owner, "--platform-version", "0.6.0"}
 	if user, _ := registryCredentials(t); user != "" {
 		args = append(args, "--username", user, "--password", "file:"+os.Getenv("UNISON_REGISTRY_PASSWORD_FILE"))
 	}

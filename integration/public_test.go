@@ -19,7 +19,7 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 	requireEngine(t)
 	dir := outDir(t)
 	base := filepath.Join(dir, "base.iso")
-	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", base)
+	mustCall(t, 20*time.Minute, "lab", "standin-iso", "export", "--path", base)
 	pub := filepath.Join(dir, "public")
 	mustCall(t, 20*time.Minute, "build", "--version", "v0.6.0", "--public", "iso", "--base-iso", base, "export", "--path", pub)
 	iso := filepath.Join(pub, "unisonos-baremetal-v0.6.0.iso")
@@ -30,8 +30,8 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 
 	// it boots to the installer, which gets the interactive sections
 	report := filepath.Join(dir, "report-public")
-	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", iso, "--iso-markers", "autoinstall ds=nocloud;s=/cdrom/nocloud/",
-		"--iso-markers", "    - identity", "report", "export", "--path", report)
+	mustCall(t, 20*time.Minute, "qa", "iso", "--iso", iso, "--markers", "autoinstall ds=nocloud;s=/cdrom/nocloud/",
+		"--markers", "    - identity", "report", "export", "--path", report)
 	assert.Contains(t, readFile(t, filepath.Join(report, "summary.txt")), "qa-smoke-iso: PASSED (9 checks, 0 failed)")
 
 	// the release's SHA256SUMS, as a user downloads it (a copy of the ISO under another name too)
@@ -71,14 +71,14 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 	assert.Contains(t, pud, testKey)
 	assert.Contains(t, pud, `hostname: "edge-01"`)
 	report = filepath.Join(dir, "report-personal")
-	mustCall(t, 20*time.Minute, "qa-smoke", "--iso", piso, "--iso-markers", "autoinstall ds=nocloud;s=/cdrom/nocloud/",
-		"--iso-markers", testKey, "report", "export", "--path", report)
+	mustCall(t, 20*time.Minute, "qa", "iso", "--iso", piso, "--markers", "autoinstall ds=nocloud;s=/cdrom/nocloud/",
+		"--markers", testKey, "report", "export", "--path", report)
 	assert.Contains(t, readFile(t, filepath.Join(report, "summary.txt")), "qa-smoke-iso: PASSED (9 checks, 0 failed)")
 
 	// install-to-disk: the personalized ISO boots with the QA user-data (poweroff, the QA key) and a
 	// blank disk; the stand-in boots a probe, which installs nothing: the run says so and fails there
 	inst := filepath.Join(dir, "report-install")
-	mustCall(t, 20*time.Minute, "qa-install", "--iso", piso, "--accel", "tcg", "--install-timeout", "300", "report", "export", "--path", inst)
+	mustCall(t, 20*time.Minute, "qa", "install", "--iso", piso, "--accel", "tcg", "--install-timeout", "300", "report", "export", "--path", inst)
 	summary := readFile(t, filepath.Join(inst, "summary.txt"))
 	t.Log("\n" + summary)
 	assert.Contains(t, summary, "qa-install: FAILED (1 checks, 1 failed)")
@@ -88,13 +88,13 @@ func TestPublicIsoAndPersonalize(t *testing.T) {
 	assert.Contains(t, serial, "shutdown: poweroff")
 	assert.Contains(t, serial, "unison-qa")
 	assert.Contains(t, serial, testKey, "the admin's own key stays")
-	r = daggerCall(t, 10*time.Minute, "qa-install", "--iso", iso, "--accel", "tcg", "report", "entries")
+	r = daggerCall(t, 10*time.Minute, "qa", "install", "--iso", iso, "--accel", "tcg", "report", "entries")
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Stderr, "personalize it first")
 	// an accelerator it does not know is refused, not run as auto
-	r = daggerCall(t, 10*time.Minute, "qa-install", "--iso", piso, "--accel", "fast", "report", "entries")
+	r = daggerCall(t, 10*time.Minute, "qa", "install", "--iso", piso, "--accel", "fast", "report", "entries")
 	require.Error(t, r.Err)
-	assert.Contains(t, r.Stderr, `accel "fast": want auto, kvm or tcg`)
+	assert.Contains(t, r.Stderr, `invalid argument "fast" for "--accel" flag: value should be one of AUTO,KVM,TCG`)
 	assertNothingBuilt(t, r)
 
 	// byte-reproducible: the copy (another name, so nothing comes from the cache) gives the same bytes

@@ -59,7 +59,7 @@ func checkPlatformReport(t *testing.T, report, inferenceImage string) {
 // fails with the serial log; --accel kvm runs with KVM or is refused before
 // any boot; a registry given as a URL is refused.
 func checkQaSmokeItself(t *testing.T, dir, img, probe string) {
-	hang := []string{"qa-smoke", "--image", img, "--boot-files", probe, "--health-timeout", "45",
+	hang := []string{"qa", "vm", "--image", img, "--boot-files", probe, "--health-timeout", "45",
 		"--kernel-args", "probe=hang console=ttyS0", "--boot-timeout", "30"}
 
 	// the default accelerator (auto) falls back to TCG with the reason
@@ -90,7 +90,7 @@ func checkQaSmokeItself(t *testing.T, dir, img, probe string) {
 	}
 	// a registry given as a URL is refused before any boot
 	const reg = "10.0.0.5:5000"
-	bad := daggerCall(t, 5*time.Minute, "qa-smoke", "--image", img, "--boot-files", probe, "--insecure-registry", "http://"+reg, "check")
+	bad := daggerCall(t, 5*time.Minute, "qa", "vm", "--image", img, "--boot-files", probe, "--insecure-registry", "http://"+reg, "check")
 	require.Error(t, bad.Err)
 	assert.Contains(t, bad.Stderr, `insecure-registry "http://`+reg+`": want a registry host[:port] with no scheme or path`)
 }

@@ -144,11 +144,11 @@ func TestRelease(t *testing.T) {
 	dir := outDir(t)
 	iso := filepath.Join(dir, "standin-live-server.iso")
 	cloud := filepath.Join(dir, "standin-cloudimg.qcow2")
-	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", iso)
+	mustCall(t, 20*time.Minute, "lab", "standin-iso", "export", "--path", iso)
 	// as the VM ships: first boot installs Docker and Compose v2 from the archive
-	mustCall(t, 20*time.Minute, "standin-cloud-image", "export", "--path", cloud)
+	mustCall(t, 20*time.Minute, "lab", "standin-cloud-image", "export", "--path", cloud)
 	probe := filepath.Join(dir, "probe")
-	mustCall(t, 10*time.Minute, "probe-boot", "export", "--path", probe)
+	mustCall(t, 10*time.Minute, "lab", "probe-boot", "export", "--path", probe)
 	key, pub := cosignKeyPair(ctx, t, c, filepath.Join(dir, "keys"))
 	t.Setenv("UNISON_TEST_COSIGN_KEY", key)
 	t.Setenv("UNISON_TEST_COSIGN_PASSWORD", cosignPassword)
@@ -634,7 +634,7 @@ func TestReleaseVerifyScript(t *testing.T) {
 	c, ctx := connect(t)
 	dir := outDir(t)
 	iso := filepath.Join(dir, "standin.iso")
-	mustCall(t, 20*time.Minute, "standin-iso", "export", "--path", iso)
+	mustCall(t, 20*time.Minute, "lab", "standin-iso", "export", "--path", iso)
 	tools := c.Container().From(baseImage()).
 		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
 		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends xorriso qemu-utils jq >/dev/null"})

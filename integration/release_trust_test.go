@@ -212,7 +212,7 @@ func verifyAttestations(ctx context.Context, t *testing.T, c *dagger.Client, pub
 func attLayers(t *testing.T, repo, digest string) int { return cosignLayers(t, repo, digest, "att") }
 
 // cosignSign signs an image in the test registry with the test key, as a
-// service repository's publish does (service-build ... with-signing-key).
+// service repository's publish does (service ... with-signing-key).
 func cosignSign(ctx context.Context, t *testing.T, c *dagger.Client, key, ref string) {
 	t.Helper()
 	ctr := c.Container().From(cosignImage()).

@@ -53,7 +53,7 @@ func serviceBuild(t *testing.T, reg, ref, terminal string, extra ...string) call
 
 // serviceBuildAt is serviceBuild for an owner and a commit.
 func serviceBuildAt(t *testing.T, reg, owner, sha, ref, terminal string, extra ...string) callResult {
-	args := []string{"service-build",
+	args := []string{"service",
 		"--source", filepath.Join(repoRoot(t), "integration", "testdata", "sample-service"),
 		"--image-name", "unison-sample", "--domain", "test", "--service-port", "8080",
 		"--ref", ref, "--sha", sha, "--commit-time", sampleTime}
@@ -281,7 +281,7 @@ func TestServiceContract(t *testing.T) {
 	requireEngine(t)
 	reference := filepath.Join(repoRoot(t), "images", "reference-service")
 	contract := func(source, image string, port int, tail ...string) callResult {
-		args := []string{"service-build", "--source", source, "--image-name", image, "--service-port", fmt.Sprint(port),
+		args := []string{"service", "--source", source, "--image-name", image, "--service-port", fmt.Sprint(port),
 			"--ref", "refs/tags/v0.6.0", "--sha", sampleSHA, "--commit-time", sampleTime, "contract"}
 		return daggerCall(t, 15*time.Minute, append(args, tail...)...)
 	}

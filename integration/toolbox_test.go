@@ -10,7 +10,7 @@ import (
 // and reports real tool versions.
 func TestToolboxVersions(t *testing.T) {
 	requireEngine(t)
-	out := mustCall(t, 20*time.Minute, "toolbox", "versions")
+	out := mustCall(t, 20*time.Minute, "lab", "toolbox", "versions")
 	for _, re := range []string{
 		`(?m)^xorriso: xorriso 1\.\d+\.\d+`,
 		`(?m)^qemu-img: qemu-img version \d+\.\d+`,
@@ -26,7 +26,7 @@ func TestToolboxVersions(t *testing.T) {
 		t.Errorf("toolbox versions: libguestfs is not installed any more, yet reported:\n%s", out)
 	}
 	// a second call with unchanged inputs is served from the cache
-	second := daggerCall(t, 5*time.Minute, "toolbox", "versions")
+	second := daggerCall(t, 5*time.Minute, "lab", "toolbox", "versions")
 	if second.Err != nil || second.Stdout != out {
 		t.Fatalf("second call differs or failed: %v\n%s", second.Err, second.Stdout)
 	}

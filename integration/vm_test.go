@@ -37,8 +37,8 @@ func TestLinuxVm(t *testing.T) {
 	// TestOfflineVM check Docker's install at first boot and the platform
 	base := filepath.Join(dir, "cloud.qcow2")
 	probe := filepath.Join(dir, "probe")
-	mustCall(t, 20*time.Minute, "standin-cloud-image", "--docker", "export", "--path", base)
-	mustCall(t, 10*time.Minute, "probe-boot", "export", "--path", probe)
+	mustCall(t, 20*time.Minute, "lab", "standin-cloud-image", "--docker", "export", "--path", base)
+	mustCall(t, 10*time.Minute, "lab", "probe-boot", "export", "--path", probe)
 
 	args := func(out string) []string {
 		return []string{"build", "--version", "v1.2.3", "--platform-version", "0.6.0", "--commit-time", "2026-11-20T10:00:00Z",
@@ -178,7 +178,7 @@ func TestLinuxVmRejects(t *testing.T) {
 	requireEngine(t)
 	dir := outDir(t)
 	base := filepath.Join(dir, "cloud.qcow2")
-	mustCall(t, 20*time.Minute, "standin-cloud-image", "export", "--path", base)
+	mustCall(t, 20*time.Minute, "lab", "standin-cloud-image", "export", "--path", base)
 	sha := fileSHA(t, base)
 	data, err := os.ReadFile(base)
 	require.NoError(t, err)

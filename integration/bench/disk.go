@@ -28,7 +28,7 @@ func releaseDisk(iso, cloud string, publishOnly bool) {
 	}
 	probe := filepath.Join(work, "probe")
 	if !exists(probe) {
-		mustRun(call("probe-boot", "export", "--path", probe))
+		mustRun(call("lab", "probe-boot", "export", "--path", probe))
 	}
 	built, dist := filepath.Join(work, "disk-built"), filepath.Join(work, "disk-dist")
 	commit := sha("disk" + nonce)

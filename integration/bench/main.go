@@ -63,10 +63,10 @@ func main() {
 	cloud := filepath.Join(work, "standin-cloudimg.qcow2")
 	big := filepath.Join(work, "standin-large.iso")
 	if !exists(iso) {
-		mustRun(call("standin-iso", "export", "--path", iso))
+		mustRun(call("lab", "standin-iso", "export", "--path", iso))
 	}
 	if !exists(cloud) {
-		mustRun(call("standin-cloud-image", "export", "--path", cloud))
+		mustRun(call("lab", "standin-cloud-image", "export", "--path", cloud))
 	}
 	if !exists(big) {
 		filler := filepath.Join(work, "filler.bin")
@@ -102,8 +102,8 @@ func main() {
 				"--commit-time", "2026-11-20T10:00:00Z", "--commit", sha(v), "export", "--path", filepath.Join(work, "out-wsl")}
 		}},
 		"bundle": {"bundle", "commit", func(v string) []string {
-			return []string{"bundle", "--version", "v0.6.0",
-				"--commit-time", "2026-11-20T10:00:00Z", "--commit", sha(v), "export", "--path", filepath.Join(work, "out-bundle.tar.gz")}
+			return []string{"build", "--version", "v0.6.0",
+				"--commit-time", "2026-11-20T10:00:00Z", "--commit", sha(v), "bundle", "export", "--path", filepath.Join(work, "out-bundle.tar.gz")}
 		}},
 	}
 	order := []string{"iso", "iso-chain", "vm", "wsl", "bundle"}
