@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
+	"github.com/project-unisonOS/unison-platform/pipelines/buildconfig"
 	"github.com/project-unisonOS/unison-platform/pipelines/ident"
 	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
@@ -51,6 +52,15 @@ type Build struct {
 	OfflineDigests []string
 	// +private
 	Root *UnisonPlatform
+	// The installer's form and extra packages from a build file (flags override).
+	// +private
+	Locale string
+	// +private
+	Keyboard string
+	// +private
+	Timezone string
+	// +private
+	Packages []string
 }
 
 // identity is what declares a build; zero values mean the defaults.
@@ -83,8 +93,53 @@ func (m *UnisonPlatform) Build(
 	// Public artifacts, as releases are: no operator credentials; the ISO's installer asks for the user and SSH keys, the VM disk takes them from its datasource (nocloud-seed), personalize-iso makes an unattended copy.
 	// +optional
 	public bool,
+	// A build file (docs/examples/unison.yaml): version, flavor, admin, locale, keyboard, time zone, packages; a flag given here or later in the chain overrides its value.
+	// +optional
+	config *dagger.File,
 ) (*Build, error) {
-	return m.newBuild(ctx, identity{Version: version, Flavor: flavor, PlatformVersion: platformVersion, Commit: commit, CommitTime: commitTime, Public: public})
+	cfg, err := readConfig(ctx, config)
+	if err != nil {
+		return nil, err
+	}
+	f, err := cfg.Merge(buildconfig.Flags{Version: version, Flavor: flavor, PlatformVersion: platformVersion, Public: public})
+	if err != nil {
+		return nil, err
+	}
+	b, err := m.newBuild(ctx, identity{Version: f.Version, Flavor: f.Flavor, PlatformVersion: f.PlatformVersion, Commit: commit, CommitTime: commitTime, Public: f.Public})
+	if err != nil {
+		return nil, err
+	}
+	return b.withConfig(ctx, cfg)
+}
+
+// readConfig reads and validates a build file (nil: none); errors name it.
+func readConfig(ctx context.Context, f *dagger.File) (*buildconfig.Config, error) {
+	if f == nil {
+		return nil, nil
+	}
+	name, err := f.Name(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	text, err := f.Contents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", name, err)
+	}
+	return buildconfig.Parse(name, []byte(text))
+}
+
+// withConfig takes a build file's admin identity and installer form (nil:
+// nothing); the chain's flags override them later.
+func (b *Build) withConfig(ctx context.Context, cfg *buildconfig.Config) (*Build, error) {
+	if cfg == nil {
+		return b, nil
+	}
+	c := *b
+	c.Locale, c.Keyboard, c.Timezone, c.Packages = cfg.Locale, cfg.Keyboard, cfg.Timezone, cfg.Packages
+	if !cfg.Admin.Set() {
+		return &c, nil
+	}
+	return c.WithAdmin(ctx, cfg.Admin.SSHAuthorizedKeys, nil, nil, cfg.Admin.User, cfg.Admin.Hostname)
 }
 
 // newBuild validates an identity, filling what is not given (git for the
@@ -185,7 +240,13 @@ func (b *Build) WithAdmin(
 		}
 		keys = append(keys, ident.ParseKeys(text)...)
 	}
-	a := ident.Admin{User: adminUser, Hostname: hostname, Keys: keys}
+	if len(keys) == 0 {
+		keys = b.SshAuthorizedKeys // given before (a build file): flags override, absence keeps
+	}
+	a := ident.Admin{User: or(adminUser, b.AdminUser), Hostname: or(hostname, b.Hostname), Keys: keys}
+	if passwordHash == nil {
+		passwordHash = b.PasswordHash
+	}
 	if passwordHash != nil {
 		h, err := passwordHash.Plaintext(ctx)
 		if err != nil {
@@ -197,7 +258,7 @@ func (b *Build) WithAdmin(
 	if err := a.Check(); err != nil {
 		return nil, err
 	}
-	if err := b.Root.checkNotWeak(ctx, passwordHash); err != nil {
+	if err := b.Root.checkNotWeak(ctx, passwordHash); err != nil { // cached: a hash kept from before costs nothing
 		return nil, err
 	}
 	c := *b
@@ -242,4 +303,40 @@ func (m *UnisonPlatform) checkNotWeak(ctx context.Context, hash *dagger.Secret) 
 		return ident.WeakHashError()
 	}
 	return nil
+}
+
+// door is what a door (baremetal-iso, linux-vm, wsl-bundle) was given
+// besides its artifact's own options: the build identity, the admin and a
+// build file.
+type door struct {
+	identity
+	Keys           []string
+	KeysFile       *dagger.File
+	Hash           *dagger.Secret
+	User, Hostname string
+	Config         *dagger.File
+}
+
+// open is the build a door makes: the file read and merged with the flags
+// (flags override; a contradiction is an error naming both), the identity
+// validated, then the admin (a public file's build takes none).
+func (m *UnisonPlatform) open(ctx context.Context, d door) (*Build, error) {
+	cfg, err := readConfig(ctx, d.Config)
+	if err != nil {
+		return nil, err
+	}
+	f, err := cfg.Merge(buildconfig.Flags{Version: d.Version, Flavor: d.Flavor, User: d.User, Hostname: d.Hostname,
+		Keys: d.Keys, KeysFile: d.KeysFile != nil, PasswordHash: d.Hash != nil})
+	if err != nil {
+		return nil, err
+	}
+	d.identity.Version, d.identity.Flavor, d.identity.PlatformVersion, d.identity.Public = f.Version, f.Flavor, f.PlatformVersion, f.Public
+	b, err := m.newBuild(ctx, d.identity)
+	if err != nil {
+		return nil, err
+	}
+	if b, err = b.withConfig(ctx, cfg); err != nil || b.Public {
+		return b, err
+	}
+	return b.WithAdmin(ctx, d.Keys, d.KeysFile, d.Hash, d.User, d.Hostname)
 }

@@ -103,6 +103,98 @@ func (r *UnisonPlatform) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+func (r Build) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Version           string
+		Flavor            string
+		PlatformVersion   string
+		Commit            string
+		CommitTime        string
+		AdminUser         string
+		Hostname          string
+		SshAuthorizedKeys []string
+		Public            bool
+		PasswordHash      *dagger.Secret
+		Offline           bool
+		ModelsStore       *dagger.Directory
+		MaxSizeMib        int
+		OfflineDigests    []string
+		Root              *UnisonPlatform
+		Locale            string
+		Keyboard          string
+		Timezone          string
+		Packages          []string
+	}
+	concrete.Version = r.Version
+	concrete.Flavor = r.Flavor
+	concrete.PlatformVersion = r.PlatformVersion
+	concrete.Commit = r.Commit
+	concrete.CommitTime = r.CommitTime
+	concrete.AdminUser = r.AdminUser
+	concrete.Hostname = r.Hostname
+	concrete.SshAuthorizedKeys = r.SshAuthorizedKeys
+	concrete.Public = r.Public
+	concrete.PasswordHash = r.PasswordHash
+	concrete.Offline = r.Offline
+	concrete.ModelsStore = r.ModelsStore
+	concrete.MaxSizeMib = r.MaxSizeMib
+	concrete.OfflineDigests = r.OfflineDigests
+	concrete.Root = r.Root
+	concrete.Locale = r.Locale
+	concrete.Keyboard = r.Keyboard
+	concrete.Timezone = r.Timezone
+	concrete.Packages = r.Packages
+	return json.Marshal(&concrete)
+}
+
+func (r *Build) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Version           string
+		Flavor            string
+		PlatformVersion   string
+		Commit            string
+		CommitTime        string
+		AdminUser         string
+		Hostname          string
+		SshAuthorizedKeys []string
+		Public            bool
+		PasswordHash      *dagger.Secret
+		Offline           bool
+		ModelsStore       *dagger.Directory
+		MaxSizeMib        int
+		OfflineDigests    []string
+		Root              *UnisonPlatform
+		Locale            string
+		Keyboard          string
+		Timezone          string
+		Packages          []string
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Version = concrete.Version
+	r.Flavor = concrete.Flavor
+	r.PlatformVersion = concrete.PlatformVersion
+	r.Commit = concrete.Commit
+	r.CommitTime = concrete.CommitTime
+	r.AdminUser = concrete.AdminUser
+	r.Hostname = concrete.Hostname
+	r.SshAuthorizedKeys = concrete.SshAuthorizedKeys
+	r.Public = concrete.Public
+	r.PasswordHash = concrete.PasswordHash
+	r.Offline = concrete.Offline
+	r.ModelsStore = concrete.ModelsStore
+	r.MaxSizeMib = concrete.MaxSizeMib
+	r.OfflineDigests = concrete.OfflineDigests
+	r.Root = concrete.Root
+	r.Locale = concrete.Locale
+	r.Keyboard = concrete.Keyboard
+	r.Timezone = concrete.Timezone
+	r.Packages = concrete.Packages
+	return nil
+}
+
 func (r Qa) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Root *UnisonPlatform
@@ -179,82 +271,6 @@ func (r *Lab) UnmarshalJSON(bs []byte) error {
 	if err != nil {
 		return err
 	}
-	r.Root = concrete.Root
-	return nil
-}
-
-func (r Build) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Version           string
-		Flavor            string
-		PlatformVersion   string
-		Commit            string
-		CommitTime        string
-		AdminUser         string
-		Hostname          string
-		SshAuthorizedKeys []string
-		Public            bool
-		PasswordHash      *dagger.Secret
-		Offline           bool
-		ModelsStore       *dagger.Directory
-		MaxSizeMib        int
-		OfflineDigests    []string
-		Root              *UnisonPlatform
-	}
-	concrete.Version = r.Version
-	concrete.Flavor = r.Flavor
-	concrete.PlatformVersion = r.PlatformVersion
-	concrete.Commit = r.Commit
-	concrete.CommitTime = r.CommitTime
-	concrete.AdminUser = r.AdminUser
-	concrete.Hostname = r.Hostname
-	concrete.SshAuthorizedKeys = r.SshAuthorizedKeys
-	concrete.Public = r.Public
-	concrete.PasswordHash = r.PasswordHash
-	concrete.Offline = r.Offline
-	concrete.ModelsStore = r.ModelsStore
-	concrete.MaxSizeMib = r.MaxSizeMib
-	concrete.OfflineDigests = r.OfflineDigests
-	concrete.Root = r.Root
-	return json.Marshal(&concrete)
-}
-
-func (r *Build) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Version           string
-		Flavor            string
-		PlatformVersion   string
-		Commit            string
-		CommitTime        string
-		AdminUser         string
-		Hostname          string
-		SshAuthorizedKeys []string
-		Public            bool
-		PasswordHash      *dagger.Secret
-		Offline           bool
-		ModelsStore       *dagger.Directory
-		MaxSizeMib        int
-		OfflineDigests    []string
-		Root              *UnisonPlatform
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Version = concrete.Version
-	r.Flavor = concrete.Flavor
-	r.PlatformVersion = concrete.PlatformVersion
-	r.Commit = concrete.Commit
-	r.CommitTime = concrete.CommitTime
-	r.AdminUser = concrete.AdminUser
-	r.Hostname = concrete.Hostname
-	r.SshAuthorizedKeys = concrete.SshAuthorizedKeys
-	r.Public = concrete.Public
-	r.PasswordHash = concrete.PasswordHash
-	r.Offline = concrete.Offline
-	r.ModelsStore = concrete.ModelsStore
-	r.MaxSizeMib = concrete.MaxSizeMib
-	r.OfflineDigests = concrete.OfflineDigests
 	r.Root = concrete.Root
 	return nil
 }
@@ -966,6 +982,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, adminUser, hostname)
+		case "Bundle":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Build).Bundle(&parent, ctx, digests)
+		case "ModelsJson":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Build).ModelsJson(&parent, ctx)
 		case "Iso":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1057,27 +1094,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).WithOffline(&parent, ctx, modelsStore, maxSizeMib, digests)
-		case "Bundle":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			return (*Build).Bundle(&parent, ctx, digests)
-		case "ModelsJson":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Build).ModelsJson(&parent, ctx)
 		case "PersonalizeIso":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1298,41 +1314,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "Lab":
 		switch fnName {
-		case "StandinIso":
-			var parent Lab
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Lab).StandinIso(&parent), nil
-		case "StandinCloudImage":
-			var parent Lab
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var docker bool
-			if inputArgs["docker"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["docker"]), &docker)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg docker", err))
-				}
-			}
-			return (*Lab).StandinCloudImage(&parent, ctx, docker)
-		case "ProbeBoot":
-			var parent Lab
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Lab).ProbeBoot(&parent), nil
-		case "Toolbox":
-			var parent Lab
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Lab).Toolbox(&parent), nil
 		case "ReferenceServices":
 			var parent Lab
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1375,6 +1356,41 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Lab).ReferenceServices(&parent, ctx, registry, owner, platformVersion, username, password)
+		case "Toolbox":
+			var parent Lab
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Lab).Toolbox(&parent), nil
+		case "StandinIso":
+			var parent Lab
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Lab).StandinIso(&parent), nil
+		case "StandinCloudImage":
+			var parent Lab
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var docker bool
+			if inputArgs["docker"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["docker"]), &docker)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg docker", err))
+				}
+			}
+			return (*Lab).StandinCloudImage(&parent, ctx, docker)
+		case "ProbeBoot":
+			var parent Lab
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Lab).ProbeBoot(&parent), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1619,6 +1635,69 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "Release":
 		switch fnName {
+		case "Artifact":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var name string
+			if inputArgs["name"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["name"]), &name)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg name", err))
+				}
+			}
+			return (*Release).Artifact(&parent, ctx, name)
+		case "WithArtifacts":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var dir *dagger.Directory
+			if inputArgs["dir"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dir"]), &dir)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dir", err))
+				}
+			}
+			return (*Release).WithArtifacts(&parent, ctx, dir)
+		case "WithOfflineIso":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var modelsStore *dagger.Directory
+			if inputArgs["modelsStore"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["modelsStore"]), &modelsStore)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg modelsStore", err))
+				}
+			}
+			var maxSizeMib int
+			if inputArgs["maxSizeMib"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["maxSizeMib"]), &maxSizeMib)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg maxSizeMib", err))
+				}
+			}
+			return (*Release).WithOfflineIso(&parent, ctx, modelsStore, maxSizeMib)
+		case "WithServiceDigests":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var digests []string
+			if inputArgs["digests"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
+				}
+			}
+			return (*Release).WithServiceDigests(&parent, ctx, digests)
 		case "WithQa":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1843,69 +1922,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithAssetLimit(&parent, limitMib, partSizeMib)
-		case "Artifact":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var name string
-			if inputArgs["name"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["name"]), &name)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg name", err))
-				}
-			}
-			return (*Release).Artifact(&parent, ctx, name)
-		case "WithArtifacts":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var dir *dagger.Directory
-			if inputArgs["dir"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dir"]), &dir)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dir", err))
-				}
-			}
-			return (*Release).WithArtifacts(&parent, ctx, dir)
-		case "WithOfflineIso":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var modelsStore *dagger.Directory
-			if inputArgs["modelsStore"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["modelsStore"]), &modelsStore)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg modelsStore", err))
-				}
-			}
-			var maxSizeMib int
-			if inputArgs["maxSizeMib"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["maxSizeMib"]), &maxSizeMib)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg maxSizeMib", err))
-				}
-			}
-			return (*Release).WithOfflineIso(&parent, ctx, modelsStore, maxSizeMib)
-		case "WithServiceDigests":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var digests []string
-			if inputArgs["digests"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["digests"]), &digests)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg digests", err))
-				}
-			}
-			return (*Release).WithServiceDigests(&parent, ctx, digests)
 		case "WithProvenance":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2263,35 +2279,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
 				}
 			}
-			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages)
-		case "Qa":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			var config *dagger.File
+			if inputArgs["config"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
+				}
 			}
-			return (*UnisonPlatform).Qa(&parent), nil
-		case "Pins":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).Pins(&parent), nil
-		case "Inputs":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).Inputs(&parent), nil
-		case "Lab":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*UnisonPlatform).Lab(&parent), nil
+			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages, config)
 		case "Build":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2340,7 +2335,42 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg public", err))
 				}
 			}
-			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime, public)
+			var config *dagger.File
+			if inputArgs["config"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
+				}
+			}
+			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime, public, config)
+		case "Qa":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Qa(&parent), nil
+		case "Pins":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Pins(&parent), nil
+		case "Inputs":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Inputs(&parent), nil
+		case "Lab":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*UnisonPlatform).Lab(&parent), nil
 		case "BaremetalIso":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2410,11 +2440,11 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
 				}
 			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+			var config *dagger.File
+			if inputArgs["config"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
 				}
 			}
 			var baseIso *dagger.File
@@ -2431,7 +2461,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseIsoSha256", err))
 				}
 			}
-			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, packages, baseIso, baseIsoSha256)
+			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, config, baseIso, baseIsoSha256)
 		case "Service":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2669,11 +2699,11 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg hostname", err))
 				}
 			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+			var config *dagger.File
+			if inputArgs["config"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
 				}
 			}
 			var diskSize string
@@ -2704,7 +2734,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImageSha256", err))
 				}
 			}
-			return (*UnisonPlatform).LinuxVm(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, hostname, adminUser, diskSize, vmdk, baseImage, baseImageSha256)
+			return (*UnisonPlatform).LinuxVm(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, hostname, config, diskSize, vmdk, baseImage, baseImageSha256)
 		case "":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

@@ -63,9 +63,9 @@ func (m *UnisonPlatform) BaremetalIso(
 	// Admin user name; default: unison.
 	// +optional
 	adminUser string,
-	// Extra Ubuntu packages to install.
+	// A build file (docs/examples/unison.yaml): version, flavor, admin, locale, keyboard, time zone, packages; the flags given here override its values.
 	// +optional
-	packages []string,
+	config *dagger.File,
 	// Base ISO file (a local copy or a stand-in); default: the pinned Ubuntu 24.04 live-server download.
 	// +optional
 	baseIso *dagger.File,
@@ -73,14 +73,13 @@ func (m *UnisonPlatform) BaremetalIso(
 	// +optional
 	baseIsoSha256 string,
 ) (*dagger.Directory, error) {
-	b, err := m.newBuild(ctx, identity{Version: version, Flavor: flavor, Commit: commit, CommitTime: commitTime})
+	b, err := m.open(ctx, door{identity: identity{Version: version, Flavor: flavor, Commit: commit, CommitTime: commitTime},
+		Keys: sshAuthorizedKeys, KeysFile: sshAuthorizedKeysFile, Hash: passwordHash, User: adminUser, Hostname: hostname, Config: config})
 	if err != nil {
 		return nil, err
 	}
-	if b, err = b.WithAdmin(ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, adminUser, hostname); err != nil {
-		return nil, err
-	}
-	return b.iso(ctx, isoOptions{Base: baseInput{File: baseIso, SHA256: baseIsoSha256}, Packages: packages})
+	return b.iso(ctx, isoOptions{Base: baseInput{File: baseIso, SHA256: baseIsoSha256}, Packages: b.Packages,
+		Locale: b.Locale, Keyboard: b.Keyboard, Timezone: b.Timezone})
 }
 
 // Builds the installer ISO of this build (unisonos-baremetal-<version>.iso and .sha256) from the Ubuntu Server ISO.
@@ -112,8 +111,8 @@ func (b *Build) Iso(
 	// +optional
 	volumeId string,
 ) (*dagger.Directory, error) {
-	return b.iso(ctx, isoOptions{Base: baseInput{File: baseIso, SHA256: baseIsoSha256}, Packages: packages,
-		Locale: locale, Keyboard: keyboard, Timezone: timezone, VolumeID: volumeId})
+	return b.iso(ctx, isoOptions{Base: baseInput{File: baseIso, SHA256: baseIsoSha256}, Packages: orList(packages, b.Packages),
+		Locale: or(locale, b.Locale), Keyboard: or(keyboard, b.Keyboard), Timezone: or(timezone, b.Timezone), VolumeID: volumeId})
 }
 
 // iso validates every input, then verifies the base, patches GRUB and remasters.

@@ -100,3 +100,11 @@ func or[T comparable](v, def T) T {
 	}
 	return v
 }
+
+// orList returns v, or def when v is empty (a list flag replaces a file's list).
+func orList[T any](v, def []T) []T {
+	if len(v) == 0 {
+		return def
+	}
+	return v
+}

@@ -55,9 +55,9 @@ func (m *UnisonPlatform) LinuxVm(
 	// Host name; default: unisonos.
 	// +optional
 	hostname string,
-	// Admin user name; default: unison.
+	// A build file (docs/examples/unison.yaml): version, flavor, admin (user, host name, keys); the flags given here override its values.
 	// +optional
-	adminUser string,
+	config *dagger.File,
 	// Virtual disk size (sparse), e.g. 32G; the root filesystem grows to it on first boot; default 32G.
 	// +optional
 	diskSize string,
@@ -71,11 +71,9 @@ func (m *UnisonPlatform) LinuxVm(
 	// +optional
 	baseImageSha256 string,
 ) (*dagger.Directory, error) {
-	b, err := m.newBuild(ctx, identity{Version: version, Flavor: flavor, Commit: commit, CommitTime: commitTime})
+	b, err := m.open(ctx, door{identity: identity{Version: version, Flavor: flavor, Commit: commit, CommitTime: commitTime},
+		Keys: sshAuthorizedKeys, KeysFile: sshAuthorizedKeysFile, Hostname: hostname, Config: config})
 	if err != nil {
-		return nil, err
-	}
-	if b, err = b.WithAdmin(ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, nil, adminUser, hostname); err != nil {
 		return nil, err
 	}
 	return b.vm(ctx, vmOptions{Base: baseInput{File: baseImage, SHA256: baseImageSha256}, DiskSize: diskSize, Vmdk: vmdk})

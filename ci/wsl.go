@@ -39,12 +39,13 @@ func (m *UnisonPlatform) WslBundle(
 	// Packages for Docker and compose v2; default: what the distribution ships (Ubuntu: docker.io docker-compose-v2).
 	// +optional
 	packages []string,
+	// A build file (docs/examples/unison.yaml): version, flavor, admin.user; the flags given here override its values.
+	// +optional
+	config *dagger.File,
 ) (*dagger.Directory, error) {
-	b, err := m.newBuild(ctx, identity{Version: version, Flavor: flavor, Commit: commit, CommitTime: commitTime})
+	b, err := m.open(ctx, door{identity: identity{Version: version, Flavor: flavor, Commit: commit, CommitTime: commitTime},
+		User: adminUser, Config: config})
 	if err != nil {
-		return nil, err
-	}
-	if b, err = b.WithAdmin(ctx, nil, nil, nil, adminUser, ""); err != nil {
 		return nil, err
 	}
 	return b.Wsl(ctx, packages)

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -80,6 +81,24 @@ func TestBaremetalIso(t *testing.T) {
 	require.NoError(t, r3.Err)
 	assert.NotEqual(t, fileSHA(t, iso1), fileSHA(t, filepath.Join(out3, name)))
 	t.Logf("cache: user-data change %.1fs", r3.Took.Seconds())
+
+	// a build file: the door and the chain read it alike, and a flag overrides it
+	cfg := filepath.Join(dir, "cfg", "unison.yaml")
+	require.NoError(t, os.MkdirAll(filepath.Dir(cfg), 0o755))
+	require.NoError(t, os.WriteFile(cfg, []byte("version: v1.2.3-beta.4\nplatform-version: 0.6.0\nadmin:\n  hostname: edge-01\n  ssh-authorized-keys:\n    - "+testKey+
+		"\nlocale: de_DE.UTF-8\nkeyboard: de\ntimezone: Europe/Berlin\npackages: [htop]\n"), 0o644))
+	id := []string{"--commit-time", "2026-11-20T10:00:00Z", "--commit", "0123456", "--config", cfg}
+	outDoor, outChain := filepath.Join(dir, "out-config-door"), filepath.Join(dir, "out-config-chain")
+	mustCall(t, 10*time.Minute, append(append([]string{"baremetal-iso"}, id...), "--hostname", "edge-02", "--base-iso", base, "export", "--path", outDoor)...)
+	mustCall(t, 10*time.Minute, append(append([]string{"build"}, id...), "with-admin", "--hostname", "edge-02", "iso", "--base-iso", base, "export", "--path", outChain)...)
+	assert.Equal(t, fileSHA(t, filepath.Join(outDoor, name)), fileSHA(t, filepath.Join(outChain, name)), "door and chain: same bytes from one build file")
+	ud, err := verifier(c).WithMountedFile("/in/out.iso", c.Host().File(filepath.Join(outDoor, name))).
+		WithExec([]string{"sh", "-c", "xorriso -osirrox on -indev /in/out.iso -extract /nocloud/user-data /ud >/dev/null 2>&1; cat /ud"}).Stdout(ctx)
+	require.NoError(t, err)
+	for _, want := range []string{`locale: "de_DE.UTF-8"`, `layout: "de"`, `timezone: "Europe/Berlin"`, `hostname: "edge-02"`, `- "htop"`, testKey} {
+		assert.Contains(t, ud, want, "from the build file (host name: the flag's)")
+	}
+	assert.NotContains(t, ud, "edge-01", "the flag overrides the file's host name")
 
 	v := verifier(c).
 		WithMountedFile("/in/base.iso", c.Host().File(base)).
@@ -303,6 +322,15 @@ func TestBaremetalIsoRejects(t *testing.T) {
 		File("/nk.iso").Export(ctx, noKernel)
 	require.NoError(t, err)
 
+	// config writes a build file named unison.yaml in a directory of its own
+	n := 0
+	config := func(text string) string {
+		n++
+		p := filepath.Join(dir, fmt.Sprintf("config-%d", n), "unison.yaml")
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
+		return p
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -324,10 +352,16 @@ func TestBaremetalIsoRejects(t *testing.T) {
 			"weaker method ($1$, $5$)"},
 		{"system account as admin", []string{"--version", "v0.6.0-rc.1", "--base-iso", base, "--admin-user", "www-data", "--ssh-authorized-keys", testKey},
 			`admin-user: "www-data" is a system account or reserved name`},
-		{"apt remove suffix", []string{"--version", "v0.6.0-rc.1", "--base-iso", base, "--ssh-authorized-keys", testKey, "--packages", "apparmor-"},
-			`"apparmor-" is not a Debian package name as apt takes it literally`},
-		{"package Ubuntu does not ship", []string{"--version", "v0.6.0-rc.1", "--base-iso", base, "--ssh-authorized-keys", testKey, "--packages", "docker-compose-plugin"},
-			`"docker-compose-plugin" is not in Ubuntu's archive: use docker-compose-v2`},
+		{"apt remove suffix (build file)", []string{"--version", "v0.6.0-rc.1", "--base-iso", base, "--ssh-authorized-keys", testKey, "--config", config("packages: [htop, apparmor-]\n")},
+			`unison.yaml:1: packages: "apparmor-" is not a Debian package name as apt takes it literally`},
+		{"package Ubuntu does not ship (build file)", []string{"--version", "v0.6.0-rc.1", "--base-iso", base, "--ssh-authorized-keys", testKey, "--config", config("locale: en_US.UTF-8\npackages:\n  - docker-compose-plugin\n")},
+			`unison.yaml:2: packages: "docker-compose-plugin" is not in Ubuntu's archive: use docker-compose-v2`},
+		{"mistyped build file key", []string{"--base-iso", base, "--config", config("version: v0.6.0-rc.1\nadmin:\n  hostnme: edge-01\n")},
+			`unison.yaml:3: admin.hostnme: unknown key; did you mean "hostname"?`},
+		{"password in the build file", []string{"--base-iso", base, "--config", config("admin:\n  password: hunter2\n")},
+			`unison.yaml:2: admin.password: a password never goes in a build file`},
+		{"public build file with an admin flag", []string{"--base-iso", base, "--ssh-authorized-keys", testKey, "--config", config("version: v0.6.0-rc.1\npublic: true\n")},
+			`unison.yaml:2: public: true conflicts with the admin flags`},
 		{"grub.cfg without kernel lines", []string{"--version", "v0.6.0-beta.4", "--base-iso", noKernel, "--ssh-authorized-keys", testKey},
 			"no `linux` kernel line found"},
 	} {

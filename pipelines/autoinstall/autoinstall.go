@@ -131,7 +131,7 @@ func (c Config) CheckInputs() error {
 		if len(c.SSHAuthorizedKeys) > 0 || c.PasswordHash != "" {
 			return bad("admin", "a public image carries no operator credentials: leave out the keys and password (personalize-iso or nocloud-seed adds them)")
 		}
-		return c.checkForm()
+		return c.CheckForm()
 	}
 	admin := ident.Admin{User: c.Username, Hostname: c.Hostname, Keys: c.SSHAuthorizedKeys, PasswordHash: c.PasswordHash}
 	if err := admin.Check(); err != nil {
@@ -147,11 +147,11 @@ func (c Config) CheckInputs() error {
 	if c.Stable && len(c.SSHAuthorizedKeys) == 0 {
 		return bad("ssh-authorized-keys", "stable releases require at least one SSH key (ed25519 recommended); password login over SSH stays off")
 	}
-	return c.checkForm()
+	return c.CheckForm()
 }
 
-// checkForm validates packages, locale, keyboard and time zone.
-func (c Config) checkForm() error {
+// CheckForm validates packages, locale, keyboard and time zone.
+func (c Config) CheckForm() error {
 	for _, p := range c.ExtraPackages {
 		if c.Offline && slices.Contains(DockerPackages, p) {
 			return bad("packages", "%q comes from the medium in an offline build (with-offline): leave it out", p)
