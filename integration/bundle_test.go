@@ -160,6 +160,14 @@ func TestModelsAndCompatFunctions(t *testing.T) {
 	r = daggerCall(t, 5*time.Minute, "inputs", "compat", "--platform-version", "9.9.9")
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Stderr, `platform-version "9.9.9": not in the compatibility matrix`)
+
+	// the version plan of a release branch, as docs/functions.md calls it: the next beta of 1.4
+	plan := mustCall(t, 5*time.Minute, "inputs", "version", "--ref", "refs/heads/release/1.4", "--sha", "0123456789abcdef0123456789abcdef01234567",
+		"--commit-time", "2026-11-20T10:00:00Z", "--existing-tags", "v1.3.0,v1.4.0-beta.1", "tags")
+	assert.Equal(t, "v1.4.0-beta.2\nbeta\nsha-0123456", strings.TrimSpace(plan))
+	r = daggerCall(t, 5*time.Minute, "inputs", "version", "--ref", "main", "--sha", "0123456", "--commit-time", "2026-11-20T10:00:00Z", "tags")
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Stderr, `ref "main": want refs/tags/vX.Y.Z`)
 }
 
 // Commit and commit time default from the checkout's HEAD: both read from

@@ -7,25 +7,23 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/project-unisonOS/unison-platform/pipelines/artifact"
 	"github.com/project-unisonOS/unison-platform/pipelines/provenance"
 	"github.com/project-unisonOS/unison-platform/pipelines/sbom"
 )
 
 // Jobs are the artifacts a fanned-out release builds in separate jobs (each
-// on its own runner), in the order their QA suites are listed.
-var Jobs = []string{"linux-vm", "baremetal-iso", "wsl-bundle", "bundle"}
+// on its own runner), in the order their QA suites are listed: the
+// products of artifact.Products a release always builds.
+var Jobs = artifact.ProductNames(false)
 
 // OfflineJob builds the offline ISO of a release that has one
 // (with-offline-iso): a job of its own, on its own runner.
 const OfflineJob = "baremetal-iso-offline"
 
-// JobsFor are the jobs of a release, with or without the offline ISO.
-func JobsFor(offlineISO bool) []string {
-	if offlineISO {
-		return append(slices.Clone(Jobs), OfflineJob)
-	}
-	return Jobs
-}
+// JobsFor are the jobs of a release, with or without the optional ones
+// (the offline ISO).
+func JobsFor(offlineISO bool) []string { return artifact.ProductNames(offlineISO) }
 
 // Built is what one fan-out job built, verified and boot-checked: written
 // as built-<artifact>.json next to its files, read back by the job that
@@ -57,9 +55,9 @@ type Evidence struct {
 func BuiltFileName(artifact string) string { return "built-" + artifact + ".json" }
 
 // CheckJob refuses an artifact name no job builds.
-func CheckJob(artifact string) error {
-	if !slices.Contains(JobsFor(true), artifact) {
-		return fmt.Errorf("artifact %q: want one of %s", artifact, strings.Join(JobsFor(true), ", "))
+func CheckJob(name string) error {
+	if _, err := artifact.GetProduct(name); err != nil {
+		return fmt.Errorf("artifact %q: want one of %s", name, strings.Join(JobsFor(true), ", "))
 	}
 	return nil
 }
@@ -175,7 +173,7 @@ func (e Expect) check(b Built) error {
 			return fmt.Errorf("artifact %s: built for %s %q, this release is %q: build every artifact with the same release arguments", b.Artifact, f.field, f.got, f.want)
 		}
 	}
-	booted := b.Artifact != "wsl-bundle" && b.Artifact != "bundle"
+	booted := jobSuite(b.Artifact) != ""
 	switch {
 	case b.QA.Skipped && !e.SkipQA:
 		return fmt.Errorf("artifact %s: built with --skip-qa (never booted); publish it with --skip-qa too, or rebuild it without", b.Artifact)
@@ -185,9 +183,12 @@ func (e Expect) check(b Built) error {
 	return b.checkOwn()
 }
 
-// jobSuite is the boot check each job's QA gate writes (the suite's name,
-// labelled for the offline ISO); wsl-bundle and bundle boot nothing.
-var jobSuite = map[string]string{"linux-vm": "qa-smoke", "baremetal-iso": "qa-smoke-iso", OfflineJob: OfflineJob + " qa-smoke-iso"}
+// jobSuite is the boot check each job's QA gate writes (the product's
+// suite, labelled for the offline ISO); "": the product boots nothing.
+func jobSuite(job string) string {
+	p, _ := artifact.GetProduct(job)
+	return p.Suite
+}
 
 var passedRE = regexp.MustCompile(`^(.+): PASSED \([0-9]+ checks, 0 failed\)$`)
 
@@ -201,8 +202,8 @@ func (b Built) checkOwn() error {
 		if m == nil {
 			return fmt.Errorf("artifact %s: QA line %q does not say its checks passed (a release's QA gate records only passing boots)", b.Artifact, s)
 		}
-		if want, ok := jobSuite[b.Artifact]; !ok || m[1] != want {
-			return fmt.Errorf("artifact %s: QA line %q is not this job's boot check (%s)", b.Artifact, s, or(jobSuite[b.Artifact], "none: it boots nothing"))
+		if want := jobSuite(b.Artifact); want == "" || m[1] != want {
+			return fmt.Errorf("artifact %s: QA line %q is not this job's boot check (%s)", b.Artifact, s, or(want, "none: it boots nothing"))
 		}
 	}
 	groups, err := Groups(b.Version, b.Files)

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -23,6 +24,40 @@ func TestServiceRepoExample(t *testing.T) {
 	if !strings.Contains(string(doc), "```yaml\n"+string(ex)+"```\n") {
 		t.Error("docs/service-repos.md does not show docs/examples/service-build.yml verbatim")
 	}
+	checkCaller(t, ex, "docs/examples/service-build.yml")
+}
+
+// The README's service-repository snippet: the same reusable workflow at the
+// same version as the complete example, and only inputs it declares.
+func TestReadmeServiceSnippet(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "## A service repository")
+	if !ok {
+		t.Fatal("README.md: no \"## A service repository\" section")
+	}
+	_, rest, _ = strings.Cut(rest, "```yaml\n")
+	snippet, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("README.md: no yaml block in \"## A service repository\"")
+	}
+	ex, err := os.ReadFile("../../../docs/examples/service-build.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	use := regexp.MustCompile(`uses: (\S+reusable-build\.yml@\S+)`)
+	if a, b := use.FindStringSubmatch(snippet), use.FindStringSubmatch(string(ex)); a == nil || b == nil || a[1] != b[1] {
+		t.Errorf("README.md's snippet calls %v, the example %v: the same workflow at the same version", a, b)
+	}
+	checkCaller(t, []byte(snippet), "README.md")
+}
+
+// checkCaller holds a caller's jobs to reusable-build.yml's inputs and
+// secrets (actionlint cannot read a remote reusable workflow's inputs).
+func checkCaller(t *testing.T, ex []byte, name string) {
+	t.Helper()
 	var caller struct {
 		Jobs map[string]struct {
 			Uses    string            `yaml:"uses"`
@@ -51,28 +86,28 @@ func TestServiceRepoExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := 0
-	for name, j := range caller.Jobs {
+	for job, j := range caller.Jobs {
 		if !strings.Contains(j.Uses, "/.github/workflows/reusable-build.yml@") {
 			continue
 		}
 		calls++
 		for in := range j.With {
 			if _, ok := called.On.WorkflowCall.Inputs[in]; !ok {
-				t.Errorf("job %s: input %s is not one reusable-build.yml declares", name, in)
+				t.Errorf("%s: job %s: input %s is not one reusable-build.yml declares", name, job, in)
 			}
 		}
 		for in, def := range called.On.WorkflowCall.Inputs {
 			if _, ok := j.With[in]; def.Required && !ok {
-				t.Errorf("job %s: required input %s missing", name, in)
+				t.Errorf("%s: job %s: required input %s missing", name, job, in)
 			}
 		}
 		for s := range j.Secrets {
 			if _, ok := called.On.WorkflowCall.Secrets[s]; !ok {
-				t.Errorf("job %s: secret %s is not one reusable-build.yml declares", name, s)
+				t.Errorf("%s: job %s: secret %s is not one reusable-build.yml declares", name, job, s)
 			}
 		}
 	}
 	if calls != 1 {
-		t.Fatalf("%d calls of reusable-build.yml in the example, want 1", calls)
+		t.Fatalf("%s: %d calls of reusable-build.yml, want 1", name, calls)
 	}
 }

@@ -1,6 +1,9 @@
 package workflows
 
 import (
+	"sync"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/internal/surface"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,14 +58,35 @@ func gitRepo(t *testing.T, dir string) {
 }
 
 // recordedArgs reads the arguments a recording dagger stand-in wrote
-// (printf '%s\0' "$@" > file).
+// (printf '%s\0' "$@" > file) and checks a `call` against the module's
+// functions and arguments (the call a step builds from arrays).
 func recordedArgs(t *testing.T, file string) []string {
 	t.Helper()
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
+	args := strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
+	if len(args) > 0 && args[0] == "call" {
+		if err := moduleAPI(t).Check(args[1:]); err != nil {
+			t.Errorf("the step calls `dagger %s`: %v", strings.Join(args, " "), err)
+		}
+	}
+	return args
+}
+
+var (
+	apiOnce sync.Once
+	api     *surface.API
+	apiErr  error
+)
+
+func moduleAPI(t *testing.T) *surface.API {
+	apiOnce.Do(func() { api, apiErr = surface.Load("../../../ci", "UnisonPlatform") })
+	if apiErr != nil {
+		t.Fatal(apiErr)
+	}
+	return api
 }
 
 // The GitHub Release step of release-jobs.yml (a release tag's, a beta's pre-release), run as a runner runs it against a
