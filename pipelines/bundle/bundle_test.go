@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -79,4 +80,26 @@ func TestParseMetadata(t *testing.T) {
 		_, err := ParseMetadata([]byte(in))
 		assert.ErrorContains(t, err, want, in)
 	}
+}
+
+// The bundle's README says what the installers do: each one it names
+// exists and takes the flags it names (common.sh's usage), and it never
+// asks to edit placeholders (the installers generate the secrets).
+func TestReadmeMatchesTheInstallers(t *testing.T) {
+	readme := string(input(t).Readme())
+	common, err := os.ReadFile("../../installer/common.sh")
+	require.NoError(t, err)
+	names := regexp.MustCompile(`\./installer/(install-[a-z]+\.sh)`).FindAllStringSubmatch(readme, -1)
+	require.Len(t, names, 3)
+	for _, n := range names {
+		src, err := os.ReadFile("../../installer/" + n[1])
+		require.NoError(t, err, n[1])
+		assert.Contains(t, string(src), `/common.sh"`, "%s takes common.sh's flags", n[1])
+	}
+	for _, flag := range regexp.MustCompile(`--[a-z-]+`).FindAllString(readme, -1) {
+		assert.Contains(t, string(common), "\n  "+flag+" ", "common.sh's usage lists %s", flag)
+	}
+	assert.Contains(t, string(common), "generate_secret", "secrets are generated on the machine")
+	assert.NotContains(t, readme, Placeholder)
+	assert.NotContains(t, strings.ToLower(readme), "edit ")
 }
