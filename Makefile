@@ -29,7 +29,7 @@ ifeq ($(HAVE_DOCKER),)
   APT_PINS ?= airgap/apt.yaml
   # the demo's platform: the reference services go to the engine's own registry (plain HTTP), the VM pulls them from there
   DEMO_REGISTRY ?= 10.87.0.1:5001
-  DEMO_REGISTRY_AUTH ?= --username unison --password file:$(AIRGAP_RUN)/registry-password
+  DEMO_REGISTRY_AUTH ?= --username unison --secret file:$(AIRGAP_RUN)/registry-password
 endif
 # build inputs (compat.yaml, models.yaml, ...): default the module's images/
 IMAGES ?=

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/artifact"
@@ -82,6 +84,8 @@ func (m *UnisonPlatform) resolveSet(ctx context.Context, platformVersion string,
 	if err := s.Pin(pins); err != nil {
 		return nil, err
 	}
+	// one line a resolution: what the progress shows, and what a test counts
+	fmt.Fprintf(os.Stderr, "images/compat.yaml: platform %s: %d services, %d pinned by digest\n", s.PlatformVersion, len(s.Services), len(pins))
 	return s, nil
 }
 
@@ -109,11 +113,18 @@ func (b *Build) ModelsJson(ctx context.Context) (*dagger.File, error) {
 
 // bundleTree renders the platform bundle as a directory (what lands in bundle.InstallDir).
 func (b *Build) bundleTree(ctx context.Context, digests []string) (*dagger.Directory, error) {
-	m := b.Root
-	set, err := m.resolveSet(ctx, compat.PlatformFor(b.Version, b.PlatformVersion), digests)
+	set, err := b.Root.resolveSet(ctx, compat.PlatformFor(b.Version, b.PlatformVersion), digests)
 	if err != nil {
 		return nil, err
 	}
+	return b.treeOf(ctx, set)
+}
+
+// treeOf renders the bundle of a resolved service set.
+func (b *Build) treeOf(ctx context.Context, resolved *compat.Set) (*dagger.Directory, error) {
+	m := b.Root
+	copied := *resolved // the caller's set stays as it is
+	set := &copied
 	set.Offline = b.Offline
 	in := bundle.Input{Version: b.Version, Flavor: b.Flavor, Commit: b.Commit, CommitTime: b.CommitTime, Set: set}
 	meta, err := in.MetadataJSON()

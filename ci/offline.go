@@ -102,19 +102,23 @@ func (b *Build) checkModelsStore(ctx context.Context, store *dagger.Directory) e
 // offlineTree is the bundle tree of an offline build: every image pinned,
 // the compose file naming the images on the medium, the payload in offline/.
 func (b *Build) offlineTree(ctx context.Context) (*dagger.Directory, error) {
-	pins, err := b.Root.resolveDigests(ctx, b.platformVersion(), b.OfflineDigests, "", nil)
+	set, err := b.Root.resolveSet(ctx, b.platformVersion(), b.OfflineDigests)
 	if err != nil {
 		return nil, err
 	}
-	set, err := b.Root.resolveSet(ctx, b.platformVersion(), pins)
-	if err != nil {
+	if err := pinSet(ctx, set, "", nil); err != nil {
 		return nil, err
 	}
+	return b.offlineTreeOf(ctx, set)
+}
+
+// offlineTreeOf is the offline bundle tree of a pinned service set.
+func (b *Build) offlineTreeOf(ctx context.Context, set *compat.Set) (*dagger.Directory, error) {
 	payload, err := b.offlinePayload(ctx, set)
 	if err != nil {
 		return nil, err
 	}
-	tree, err := b.bundleTree(ctx, pins)
+	tree, err := b.treeOf(ctx, set)
 	if err != nil {
 		return nil, err
 	}

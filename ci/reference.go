@@ -32,9 +32,9 @@ func (l *Lab) ReferenceServices(
 	// Registry user name.
 	// +optional
 	username string,
-	// Registry password or token, e.g. file:./password (a Dagger secret).
+	// Registry password or token, e.g. file:./password (a Dagger secret), as with-registry-auth --secret.
 	// +optional
-	password *dagger.Secret,
+	secret *dagger.Secret,
 ) (string, error) {
 	m := l.Root
 	set, err := m.resolveSet(ctx, platformVersion, nil)
@@ -52,8 +52,13 @@ func (l *Lab) ReferenceServices(
 		if err != nil {
 			return "", fmt.Errorf("reference service %s: %w", svc.Name, err)
 		}
-		if s, err = s.WithRegistry(registry, owner, username, password); err != nil {
+		if s, err = s.WithRegistry(registry, owner); err != nil {
 			return "", err
+		}
+		if username != "" {
+			if s, err = s.WithRegistryAuth(username, secret); err != nil {
+				return "", err
+			}
 		}
 		refs, err := s.Publish(ctx, "text")
 		if err != nil {

@@ -182,11 +182,14 @@ func (m *UnisonPlatform) Release(
 }
 
 // plan is the version plan of the release's ref (validates ref, sha and time).
-func (r *Release) plan() (*version.Plan, error) {
-	return version.Compute(version.Input{Ref: r.Ref, SHA: r.Build.Commit, CommitTime: r.Build.CommitTime,
+func (r *Release) plan() (*version.Plan, error) { return version.Compute(r.planInput()) }
+
+// planInput is what the plan is computed from.
+func (r *Release) planInput() version.Input {
+	return version.Input{Ref: r.Ref, SHA: r.Build.Commit, CommitTime: r.Build.CommitTime,
 		Date: r.BuildDate, NightlyBranches: r.NightlyBranches,
 		RunNumber: r.RunNumber, ExistingTags: r.ExistingTags, Published: version.ParsePublished(r.Published), Registry: r.Registry, Owner: r.Owner,
-		Repo: platformRepo, Image: platformRepo, Domain: "platform"})
+		Repo: platformRepo, Image: platformRepo, Domain: "platform"}
 }
 
 // Makes a private release: the ISO and VM disk carry this admin identity (at least one SSH key) instead of asking for it.

@@ -14,12 +14,20 @@ func (r *Release) WithRegistryAuth(
 	// Registry password or token.
 	secret *dagger.Secret,
 ) (*Release, error) {
-	if username == "" {
-		return nil, fmt.Errorf("username: give the registry user name (GitHub Actions: ${{ github.actor }})")
+	if err := checkRegistryAuth(username); err != nil {
+		return nil, err
 	}
 	c := *r
 	c.Username, c.Password = username, secret
 	return &c, nil
+}
+
+// checkRegistryAuth is with-registry-auth's check, for releases and service images alike.
+func checkRegistryAuth(username string) error {
+	if username == "" {
+		return fmt.Errorf("username: give the registry user name (GitHub Actions: ${{ github.actor }})")
+	}
+	return nil
 }
 
 // Signs the release with a cosign key pair (cosign generate-key-pair): key and password as Dagger secrets.
@@ -70,9 +78,9 @@ func (r *Release) WithKeyless(
 
 // checkPublish fails, before anything is built, when publishing would fail
 // for want of credentials or a signer.
-func (r *Release) checkPublish(plan *version.Plan, dryRun bool) error {
-	if !dryRun && r.Password == nil && version.NeedsCredentials(plan.Host()) {
-		return fmt.Errorf("password: pushing to %s needs credentials: add with-registry-auth --username USER --secret env:REGISTRY_TOKEN (a Dagger secret)", plan.Host())
+func (r *Release) checkPublish(host string, dryRun bool) error {
+	if !dryRun && r.Password == nil && version.NeedsCredentials(host) {
+		return fmt.Errorf("password: pushing to %s needs credentials: add with-registry-auth --username USER --secret env:REGISTRY_TOKEN (a Dagger secret)", host)
 	}
 	if !dryRun && r.SigningKey == nil && !r.Keyless {
 		return fmt.Errorf("signing-key: a release is signed: add with-signing-key --key env:COSIGN_KEY --password env:COSIGN_PASSWORD, or with-keyless in GitHub Actions")

@@ -46,6 +46,7 @@ func (r *Release) Artifact(
 	if err != nil {
 		return nil, err
 	}
+	r = p.Release
 	files, err := r.buildOne(ctx, name, p)
 	if err != nil {
 		return nil, err

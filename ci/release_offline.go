@@ -55,7 +55,11 @@ func (r *Release) offlineISO(ctx context.Context, p *prepared, volid string) (*d
 	}
 	b := *r.Build
 	b.Offline, b.ModelsStore, b.MaxSizeMib, b.OfflineDigests = true, r.OfflineModels, r.OfflineMaxMib, digestsOf(p.Set)
-	return b.iso(ctx, isoOptions{Base: baseInput{File: r.BaseIso, SHA256: r.BaseIsoSha256}, VolumeID: volid})
+	tree, err := b.offlineTreeOf(ctx, p.Set) // the release's set, pinned once
+	if err != nil {
+		return nil, err
+	}
+	return b.iso(ctx, isoOptions{Base: baseInput{File: r.BaseIso, SHA256: r.BaseIsoSha256}, VolumeID: volid, Tree: tree})
 }
 
 // offlineOptions is what the jobs' records must agree on about the offline ISO.

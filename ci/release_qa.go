@@ -104,6 +104,7 @@ func (r *Release) QaReports(ctx context.Context) (*dagger.Directory, error) {
 	if err != nil {
 		return nil, err
 	}
+	r = p.Release
 	built, err := r.buildAll(ctx, p)
 	if err != nil {
 		return nil, err

@@ -12,41 +12,14 @@ import (
 	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
 
-// planFromRegistry recomputes the plan with the version tags the registry
-// already holds next to the given ones (a tag missing from the git history
-// given cannot move latest or vX backwards; published betas are not
-// numbered again), and adopts its version.
-func (r *Release) planFromRegistry(ctx context.Context, opts []remote.Option) (*version.Plan, error) {
-	plan, err := r.plan()
-	if err != nil {
-		return nil, err
-	}
-	repo, err := name.NewRepository(plan.Repository)
-	if err != nil {
-		return nil, err
-	}
-	tags, published, err := registryHistory(ctx, repo, r.Ref, opts)
-	if err != nil {
-		return nil, err
-	}
-	c := *r
-	c.ExistingTags = append(append([]string{}, r.ExistingTags...), tags...)
-	c.Published = published
-	if plan, err = c.plan(); err != nil {
-		return nil, err
-	}
-	b, err := r.Build.withVersion(plan.Version)
-	if err != nil {
-		return nil, err
-	}
-	r.Build, r.ExistingTags, r.Published = b, c.ExistingTags, c.Published
-	return plan, nil
-}
-
 // registryHistory is what a repository already holds: its tags and, for a
 // release branch, the commit of each of its betas (a rebuilt commit keeps
 // its beta number, another commit never reuses one).
-func registryHistory(ctx context.Context, repo name.Repository, ref string, opts []remote.Option) ([]string, []string, error) {
+func registryHistory(ctx context.Context, repository, ref string, opts []remote.Option) ([]string, []string, error) {
+	repo, err := name.NewRepository(repository)
+	if err != nil {
+		return nil, nil, err
+	}
 	tags, err := ociartifact.Tags(ctx, repo, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("existing-tags: %w", err)
@@ -93,9 +66,10 @@ func checkImmutable(ctx context.Context, plan *version.Plan, opts []remote.Optio
 // is refused here as publish refuses it, or shown as the overwrite --force
 // allows. No push credentials are needed where the registry can be read.
 func (r *Release) Tags(ctx context.Context) (string, error) {
-	plan, forced, _, err := r.registryPlan(ctx, false, true)
+	p, err := r.planned(ctx, false, true)
 	if err != nil {
 		return "", err
 	}
-	return release.TagsText(plan.Version, string(plan.Channel), plan.Prerelease, plan.Repository, plan.Tags, forced, plan.Note), nil
+	plan := p.Plan
+	return release.TagsText(plan.Version, string(plan.Channel), plan.Prerelease, plan.Repository, plan.Tags, p.Forced, plan.Note), nil
 }

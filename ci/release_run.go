@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"slices"
+	"strings"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
@@ -31,42 +35,56 @@ func (r *Release) Publish(ctx context.Context) (*dagger.Directory, error) {
 	return r.run(ctx, false)
 }
 
-// prepared is what a release knows before anything is built.
+// prepared is what a release knows before anything is built, each part
+// decided once.
 type prepared struct {
-	Plan *version.Plan
-	Tree *dagger.Directory
-	Set  *compat.Set
+	// Release is the release as planned: a copy holding the version the
+	// registry's history decided (the caller's release is not changed).
+	Release *Release
+	Plan    *version.Plan
+	Tree    *dagger.Directory
+	Set     *compat.Set
+	// Auth and Opts: the push credentials, read once (nil: anonymous).
+	Auth *authn.AuthConfig
+	Opts []remote.Option
 	// Unresolved: why a dry run could not pin every service image; Forced: the overwrite --force allowed.
 	Unresolved error
 	Forced     string
 }
 
-// prepare plans the release, reads the registry and pins the service
-// images: every refusal comes before anything is built.
+// prepare decides everything before anything is built, each once: the
+// plan (from the registry's history), the service set, its images pinned
+// and their signatures checked, the bundle tree. Every refusal comes here.
 // An artifact job (job) reads the registry like a publish but needs no
 // push credentials or signer.
 func (r *Release) prepare(ctx context.Context, dryRun, job bool) (*prepared, error) {
-	plan, forced, opts, err := r.registryPlan(ctx, dryRun, job)
+	p, err := r.planned(ctx, dryRun, job)
 	if err != nil {
 		return nil, err
 	}
-	p := &prepared{Plan: plan, Forced: forced}
-	// service images by digest; a dry run shows what it could not resolve
-	pins, unresolved := r.pinServices(ctx, opts, plan.Host())
-	if unresolved != nil && !dryRun {
-		return nil, unresolved
-	}
-	p.Unresolved = unresolved
-	if p.Tree, p.Set, err = r.pinnedTree(ctx, pins, unresolved); err != nil {
+	rel := p.Release
+	if p.Set, err = rel.Build.Root.resolveSet(ctx, rel.platformVersion(), rel.ServiceDigests); err != nil {
 		return nil, err
 	}
-	if unresolved == nil {
-		// every pinned image signed by whom the release trusts (a dry run shows what is not)
-		auth, _, err := r.registryAuth(ctx)
-		if err != nil {
+	if err := rel.checkUnsigned(p.Set); err != nil {
+		return nil, err
+	}
+	// service images by digest; a dry run shows what it could not resolve
+	if err := pinSet(ctx, p.Set, p.Plan.Host(), p.Opts); err != nil {
+		if !dryRun {
 			return nil, err
 		}
-		if err := r.verifyServices(ctx, p.Set, auth); err != nil {
+		p.Unresolved = err
+	}
+	if u := p.Set.Unpinned(); len(u) > 0 && p.Unresolved == nil {
+		return nil, fmt.Errorf("service images: unpinned in a release: %s; a release ships repo@sha256:... only", strings.Join(u, ", "))
+	}
+	if p.Tree, err = rel.Build.treeOf(ctx, p.Set); err != nil {
+		return nil, err
+	}
+	if p.Unresolved == nil {
+		// every pinned image signed by whom the release trusts (a dry run shows what is not)
+		if err := rel.verifyServices(ctx, p.Set, p.Auth); err != nil {
 			if !dryRun {
 				return nil, err
 			}
@@ -76,33 +94,44 @@ func (r *Release) prepare(ctx context.Context, dryRun, job bool) (*prepared, err
 	return p, nil
 }
 
-// registryPlan is the plan a release follows and the overwrite --force
-// allows: the ref's plan, the credentials checked, and (but for a dry run,
-// which does not read the release's repositories) the registry's history
-// and immutability. The registry options come back for what reads on.
-func (r *Release) registryPlan(ctx context.Context, dryRun, job bool) (*version.Plan, string, []remote.Option, error) {
-	plan, err := r.plan()
+// planned reads the push credentials and (but for a dry run, which does not
+// read the release's repositories) the registry's history, computes the
+// plan once from it and the given tags, and adopts its version in a copy of
+// the release; a published version never changes but by --force.
+func (r *Release) planned(ctx context.Context, dryRun, job bool) (*prepared, error) {
+	rel := *r
+	repo, err := version.Repository(rel.planInput())
 	if err != nil {
-		return nil, "", nil, err
+		return nil, err
 	}
-	if err := r.checkPublish(plan, dryRun || job); err != nil {
-		return nil, "", nil, err
+	if err := rel.checkPublish(strings.SplitN(repo, "/", 2)[0], dryRun || job); err != nil {
+		return nil, err
 	}
-	_, opts, err := r.registryAuth(ctx)
-	if err != nil {
-		return nil, "", nil, err
+	p := &prepared{Release: &rel}
+	if p.Auth, p.Opts, err = rel.registryAuth(ctx); err != nil {
+		return nil, err
 	}
+	if !dryRun {
+		tags, published, err := registryHistory(ctx, repo, rel.Ref, p.Opts)
+		if err != nil {
+			return nil, err
+		}
+		rel.ExistingTags, rel.Published = append(slices.Clone(rel.ExistingTags), tags...), published
+	}
+	if p.Plan, err = rel.plan(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "release: plan %s (channel %s): tags %s\n", p.Plan.Version, p.Plan.Channel, strings.Join(p.Plan.Tags, " "))
 	if dryRun {
-		return plan, "", opts, nil
+		return p, nil
 	}
-	if plan, err = r.planFromRegistry(ctx, opts); err != nil {
-		return nil, "", nil, err
+	if rel.Build, err = rel.Build.withVersion(p.Plan.Version); err != nil {
+		return nil, err
 	}
-	forced, err := checkImmutable(ctx, plan, opts, r.Force)
-	if err != nil {
-		return nil, "", nil, err
+	if p.Forced, err = checkImmutable(ctx, p.Plan, p.Opts, rel.Force); err != nil {
+		return nil, err
 	}
-	return plan, forced, opts, nil
+	return p, nil
 }
 
 // run is the release recipe: prepare, build, verify, boot-check, split,
@@ -112,6 +141,7 @@ func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, erro
 	if err != nil {
 		return nil, err
 	}
+	r = p.Release
 	mk, err := r.make(ctx, p)
 	if err != nil {
 		return nil, err
@@ -143,12 +173,12 @@ func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, erro
 		return nil, err
 	}
 	if !dryRun {
-		if err := r.publish(ctx, plan, built, verified.Groups, man.Pushes, cosign, atts); err != nil {
+		if err := r.publish(ctx, p, built, verified.Groups, man.Pushes, cosign, atts); err != nil {
 			return nil, err
 		}
 	}
 	fmt.Print(release.PlanText(man))
-	return r.finish(ctx, rel.Dir, man)
+	return r.finish(ctx, rel.Dir, man, p.Set)
 }
 
 // made is a release's built, verified and boot-checked files, and what
@@ -219,12 +249,10 @@ func (r *Release) sums(ctx context.Context, rel *splitRelease, cosign *dagger.Co
 }
 
 // publish pushes content by digest, signs it, and only then moves the tags.
-func (r *Release) publish(ctx context.Context, plan *version.Plan, built *builtRelease, groups []release.Group,
+func (r *Release) publish(ctx context.Context, p *prepared, built *builtRelease, groups []release.Group,
 	pushes []release.Push, cosign *dagger.Container, atts []attestation) error {
-	auth, opts, err := r.registryAuth(ctx)
-	if err != nil {
-		return err
-	}
+	plan, auth, opts := p.Plan, p.Auth, p.Opts
+	var err error
 	if err := r.pushArtifacts(ctx, built.Files, groups, pushes, plan.Labels, opts); err != nil {
 		return err
 	}
@@ -232,8 +260,8 @@ func (r *Release) publish(ctx context.Context, plan *version.Plan, built *builtR
 		return err
 	}
 	var refs []string
-	for _, p := range pushes {
-		refs = append(refs, p.Repository+"@"+p.Digest)
+	for _, push := range pushes {
+		refs = append(refs, push.Repository+"@"+push.Digest)
 	}
 	if err := r.signImages(ctx, cosign, refs, plan.Host(), auth); err != nil {
 		return err
@@ -245,11 +273,7 @@ func (r *Release) publish(ctx context.Context, plan *version.Plan, built *builtR
 }
 
 // finish writes RELEASE_NOTES.md, PLAN.txt and release.json next to the assets.
-func (r *Release) finish(ctx context.Context, dir *dagger.Directory, man release.Manifest) (*dagger.Directory, error) {
-	set, err := r.Build.Root.resolveSet(ctx, compat.PlatformFor(r.Build.Version, r.Build.PlatformVersion), nil)
-	if err != nil {
-		return nil, err
-	}
+func (r *Release) finish(ctx context.Context, dir *dagger.Directory, man release.Manifest, set *compat.Set) (*dagger.Directory, error) {
 	notes := release.NotesInput{Version: man.Version, Channel: man.Channel, Prerelease: man.Prerelease,
 		Assets: man.Assets, Split: man.Split, Compat: set.Tags, Services: man.Services, Keyless: r.Keyless,
 		Identity: r.CertificateIdentity, Issuer: "https://token.actions.githubusercontent.com", QA: man.QA, Offline: man.Offline}

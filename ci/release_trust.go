@@ -42,18 +42,20 @@ func (r *Release) WithServiceTrust(
 			return nil, fmt.Errorf("certificate-identity-regexp %q: not a regular expression: %v", certificateIdentityRegexp, err)
 		}
 	}
-	set, err := r.Build.Root.resolveSet(ctx, r.platformVersion(), r.ServiceDigests)
-	if err != nil {
-		return nil, err
-	}
-	for _, u := range unsigned {
-		if !slices.ContainsFunc(set.Services, func(s compat.Service) bool { return s.Name == u }) {
-			return nil, fmt.Errorf("unsigned %q: no such service in platform %s (its services: %s)", u, r.platformVersion(), strings.Join(serviceNames(set), ", "))
-		}
-	}
+	// the names are checked against the service set when the release resolves it (prepare)
 	c := *r
 	c.ServiceTrustKey, c.ServiceIdentity, c.UnsignedServices = key, certificateIdentityRegexp, unsigned
 	return &c, nil
+}
+
+// checkUnsigned refuses a with-service-trust --unsigned name the set lacks.
+func (r *Release) checkUnsigned(set *compat.Set) error {
+	for _, u := range r.UnsignedServices {
+		if !slices.ContainsFunc(set.Services, func(s compat.Service) bool { return s.Name == u }) {
+			return fmt.Errorf("unsigned %q: no such service in platform %s (its services: %s)", u, set.PlatformVersion, strings.Join(serviceNames(set), ", "))
+		}
+	}
+	return nil
 }
 
 func serviceNames(set *compat.Set) []string {

@@ -84,7 +84,7 @@ type ServiceImage struct {
 //
 // What service repositories call through .github/workflows/reusable-build.yml:
 // dagger call service --source . --image-name unison-orchestrator --ref "$GITHUB_REF" --sha "$GITHUB_SHA"
-// --commit-time ... with-registry --username "$GITHUB_ACTOR" --password env:GHCR_TOKEN publish
+// --commit-time ... with-registry-auth --username "$GITHUB_ACTOR" --secret env:GHCR_TOKEN publish
 func (m *UnisonPlatform) Service(
 	// Service source directory (the Docker build context).
 	source *dagger.Directory,
@@ -130,7 +130,7 @@ func (m *UnisonPlatform) Service(
 	return s, nil
 }
 
-// Sets the registry and owner the image is pushed to, and the credentials (a Dagger secret) when it needs them.
+// Sets the registry and owner the image is pushed to.
 func (s *ServiceImage) WithRegistry(
 	// Registry host; default: ghcr.io.
 	// +optional
@@ -138,22 +138,27 @@ func (s *ServiceImage) WithRegistry(
 	// Repository owner (lowercased in image names); default: project-unisonOS.
 	// +optional
 	owner string,
-	// Registry user name.
-	// +optional
-	username string,
-	// Registry password or token, e.g. env:GHCR_TOKEN.
-	// +optional
-	password *dagger.Secret,
 ) (*ServiceImage, error) {
-	if (username == "") != (password == nil) {
-		return nil, fmt.Errorf("username/password: give both (--username USER --password env:TOKEN) or neither")
-	}
 	c := *s
 	c.Registry, c.Owner = or(registry, defaultRegistry), or(owner, defaultOwner)
-	c.Username, c.Password = username, password
 	if _, err := c.plan(); err != nil {
 		return nil, err
 	}
+	return &c, nil
+}
+
+// Sets the registry credentials the image is pushed with (a Dagger secret, e.g. env:GHCR_TOKEN), as release's with-registry-auth.
+func (s *ServiceImage) WithRegistryAuth(
+	// Registry user name.
+	username string,
+	// Registry password or token.
+	secret *dagger.Secret,
+) (*ServiceImage, error) {
+	if err := checkRegistryAuth(username); err != nil {
+		return nil, err
+	}
+	c := *s
+	c.Username, c.Password = username, secret
 	return &c, nil
 }
 
@@ -194,7 +199,7 @@ func (s *ServiceImage) Publish(
 		return "", err
 	}
 	if p.Publish && s.Password == nil && version.NeedsCredentials(p.Host()) {
-		return "", fmt.Errorf("password: pushing to %s needs credentials: add with-registry --username USER --password env:REGISTRY_TOKEN (a Dagger secret)", p.Host())
+		return "", fmt.Errorf("password: pushing to %s needs credentials: add with-registry-auth --username USER --secret env:REGISTRY_TOKEN (a Dagger secret)", p.Host())
 	}
 	if p.Publish {
 		// what the registry holds counts: latest never moves back, betas never repeat
@@ -271,11 +276,7 @@ func (s *ServiceImage) planFromRegistry(ctx context.Context, p *version.Plan) (*
 	if err != nil {
 		return nil, err
 	}
-	repo, err := name.NewRepository(p.Repository)
-	if err != nil {
-		return nil, err
-	}
-	tags, published, err := registryHistory(ctx, repo, s.Ref, opts)
+	tags, published, err := registryHistory(ctx, p.Repository, s.Ref, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func referenceImages(t *testing.T, reg, owner string) []string {
 	t.Helper()
 	args := []string{"lab", "reference-services", "--registry", reg, "--owner", owner, "--platform-version", "0.6.0"}
 	if user, _ := registryCredentials(t); user != "" {
-		args = append(args, "--username", user, "--password", "file:"+os.Getenv("UNISON_REGISTRY_PASSWORD_FILE"))
+		args = append(args, "--username", user, "--secret", "file:"+os.Getenv("UNISON_REGISTRY_PASSWORD_FILE"))
 	}
 	out := mustCall(t, 30*time.Minute, args...)
 	var pins []string

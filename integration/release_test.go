@@ -279,6 +279,9 @@ func TestRelease(t *testing.T) {
 			assert.Contains(t, dry.Stdout, want)
 		}
 		assert.Contains(t, dry.Stdout, "  signatures checked: the key given to with-service-trust\n")
+		// one plan and one service set for the whole call, chain included (each logs one line)
+		assert.Equal(t, 1, strings.Count(dry.Stderr, "release: plan v0.6.0 (channel stable)"), "the plan is computed once")
+		assert.Equal(t, 1, strings.Count(dry.Stderr, "images/compat.yaml: platform 0.6.0: "), "the service set is resolved once")
 		assert.NotContains(t, dry.Stdout, "NOT PINNED")
 		// the gate's reports, as a user reads them: the platform as it ships, running
 		qaDir := filepath.Join(dir, "qa")
@@ -315,6 +318,8 @@ func TestRelease(t *testing.T) {
 		out = filepath.Join(dir, "release")
 		ok := call("refs/tags/v0.6.0", "publish", "export", "--path", out)
 		require.NoError(t, ok.Err, tail(ok.Stderr, 60))
+		assert.Equal(t, 1, strings.Count(ok.Stderr, "release: plan v0.6.0 (channel stable)"), "the plan is computed once")
+		assert.Equal(t, 1, strings.Count(ok.Stderr, "images/compat.yaml: platform 0.6.0: "), "the service set is resolved once")
 		b, err := os.ReadFile(filepath.Join(out, "release.json"))
 		require.NoError(t, err)
 		require.NoError(t, json.Unmarshal(b, &man))

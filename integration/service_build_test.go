@@ -60,7 +60,7 @@ func serviceBuildAt(t *testing.T, reg, owner, sha, ref, terminal string, extra .
 	args = append(append(args, extra...), "with-registry", "--registry", reg, "--owner", owner)
 	// the shared registry refuses anonymous writes (airgap.sh env)
 	if user, _ := registryCredentials(t); user != "" {
-		args = append(args, "--username", user, "--password", "file:"+os.Getenv("UNISON_REGISTRY_PASSWORD_FILE"))
+		args = append(args, "with-registry-auth", "--username", user, "--secret", "file:"+os.Getenv("UNISON_REGISTRY_PASSWORD_FILE"))
 	}
 	args = append(args, strings.Fields(terminal)...)
 	return daggerCall(t, 15*time.Minute, args...)
@@ -184,7 +184,7 @@ func TestServiceBuildRejectsBadInput(t *testing.T) {
 	for _, tc := range []struct {
 		name, reg, ref, want string
 	}{
-		{"missing credentials for ghcr.io", "ghcr.io", "refs/tags/v1.0.0", "password"},
+		{"missing credentials for ghcr.io", "ghcr.io", "refs/tags/v1.0.0", "pushing to ghcr.io needs credentials: add with-registry-auth --username USER --secret env:REGISTRY_TOKEN"},
 		{"not a version tag", "ghcr.io", "refs/tags/vfoo", `ref "refs/tags/vfoo"`},
 		{"release branch not x.y", "ghcr.io", "refs/heads/release/abc", "release/MAJOR.MINOR"},
 	} {

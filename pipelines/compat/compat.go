@@ -459,6 +459,9 @@ func ParseDigests(pins []string) (map[string]string, error) {
 		if !ok || k == "" {
 			return nil, fmt.Errorf("digests: %q is not SERVICE=sha256:<64 hex digits>", d)
 		}
+		if !digestRE.MatchString(v) {
+			return nil, fmt.Errorf("digest for %q: %q is not sha256:<64 hex>", k, v)
+		}
 		out[k] = v
 	}
 	return out, nil

@@ -334,6 +334,14 @@ func buildDate(s string, created time.Time) (time.Time, error) {
 	return time.Time{}, bad("date", s, "want a calendar date as YYYY-MM-DD or YYYYMMDD")
 }
 
+// Repository is the image repository a plan of in is pushed to (what
+// Plan.Repository says), known before the plan: the registry's history is
+// read from it.
+func Repository(in Input) (string, error) {
+	r, err := repository(in)
+	return r.Name(), err
+}
+
 func repository(in Input) (name.Repository, error) {
 	reg := strings.ToLower(strings.TrimSpace(in.Registry))
 	if reg == "" {

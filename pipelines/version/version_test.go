@@ -307,3 +307,16 @@ func TestReleaseBranchBetasNeverRepeat(t *testing.T) {
 	assert.Equal(t, "", BetaPrefix("refs/heads/main"))
 	assert.Equal(t, "", BetaPrefix("refs/tags/v1.4.0"))
 }
+
+func TestRepositoryIsThePlans(t *testing.T) {
+	in := Input{Ref: "refs/tags/v1.0.0", SHA: "0123456789abcdef0123456789abcdef01234567", CommitTime: "2026-11-20T10:00:00Z",
+		Registry: "GHCR.io", Owner: "Project-UnisonOS", Repo: "unison-platform"}
+	p, err := Compute(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Repository(in)
+	if err != nil || r != p.Repository || r != "ghcr.io/project-unisonos/unison-platform" {
+		t.Fatalf("Repository = %q, %v; the plan's %q", r, err, p.Repository)
+	}
+}
