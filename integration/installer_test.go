@@ -51,46 +51,12 @@ func unpackedBundle(t *testing.T) (context.Context, *dagger.Container) {
 // permissions, idempotence, and every refusal with its exit code.
 func TestInstallers(t *testing.T) {
 	ctx, base := unpackedBundle(t)
-	const inst = "/b/unison-platform/installer/"
-
-	t.Run("not root", func(t *testing.T) {
-		out, rc, _ := run(ctx, t, base.WithUser("nobody"), inst+"install-docker.sh")
-		assert.Equal(t, 3, rc, out)
-		assert.Contains(t, out, "must run as root")
-	})
-	t.Run("no docker", func(t *testing.T) {
-		out, rc, _ := run(ctx, t, base, inst+"install-docker.sh")
-		assert.Equal(t, 4, rc, out)
-		assert.Contains(t, out, "docker is not installed")
-	})
-	t.Run("unknown argument", func(t *testing.T) {
-		out, rc, _ := run(ctx, t, base, inst+"install-docker.sh --frobnicate")
-		assert.Equal(t, 2, rc, out)
-		assert.Contains(t, out, "unknown argument: --frobnicate")
-	})
-	t.Run("native dry run on a host without docker", func(t *testing.T) {
-		out, rc, _ := run(ctx, t, base, inst+"install-native.sh --dry-run; test ! -e /opt/unison-platform && echo NOTHING-WRITTEN")
-		assert.Equal(t, 0, rc, out)
-		assert.Contains(t, out, "would run: env DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io docker-compose-v2")
-		assert.Contains(t, out, "NOTHING-WRITTEN")
-	})
-
 	stubbed := base.
 		WithNewFile("/usr/local/bin/docker", dockerStub, dagger.ContainerWithNewFileOpts{Permissions: 0o755}).
 		WithNewFile("/usr/local/bin/systemctl", systemctlStub, dagger.ContainerWithNewFileOpts{Permissions: 0o755})
+	checkInstallerRefusals(ctx, t, base, stubbed)
 
-	t.Run("wsl installer outside WSL", func(t *testing.T) {
-		out, rc, _ := run(ctx, t, stubbed, inst+"install-wsl.sh")
-		assert.Equal(t, 6, rc, out)
-		assert.Contains(t, out, "not running inside WSL")
-	})
-	t.Run("wsl installer inside WSL", func(t *testing.T) {
-		out, rc, _ := run(ctx, t, stubbed.WithEnvVariable("WSL_DISTRO_NAME", "UnisonOS"), inst+"install-wsl.sh && test -f /opt/unison-platform/compose.yaml && echo INSTALLED")
-		assert.Equal(t, 0, rc, out)
-		assert.Contains(t, out, "no [boot] systemd=true")
-		assert.Contains(t, out, "INSTALLED")
-	})
-
+	const inst = installerDir
 	out, rc, _ := run(ctx, t, stubbed, inst+"install-docker.sh --dry-run; test ! -e /opt/unison-platform && test ! -e /etc/unison && echo NOTHING-WRITTEN")
 	require.Equal(t, 0, rc, out)
 	assert.Contains(t, out, "would run: install -D -m 644 /b/unison-platform/compose.yaml /opt/unison-platform/compose.yaml")
@@ -133,6 +99,56 @@ cat /etc/systemd/system/unison-platform.service`)
 	assert.NotContains(t, otherEnv, secrets[0][2])
 	assert.NotContains(t, otherEnv, secrets[1][2])
 
+	checkReinstall(ctx, t, installed)
+	checkInstallerEdges(ctx, t, installed, stubbed)
+}
+
+// installerDir is where the unpacked bundle's installers are.
+const installerDir = "/b/unison-platform/installer/"
+
+// checkInstallerRefusals: not root, no Docker, an unknown argument, the
+// native installer's dry run, the WSL installer outside and inside WSL.
+func checkInstallerRefusals(ctx context.Context, t *testing.T, base, stubbed *dagger.Container) {
+	const inst = installerDir
+	t.Run("not root", func(t *testing.T) {
+		out, rc, _ := run(ctx, t, base.WithUser("nobody"), inst+"install-docker.sh")
+		assert.Equal(t, 3, rc, out)
+		assert.Contains(t, out, "must run as root")
+	})
+	t.Run("no docker", func(t *testing.T) {
+		out, rc, _ := run(ctx, t, base, inst+"install-docker.sh")
+		assert.Equal(t, 4, rc, out)
+		assert.Contains(t, out, "docker is not installed")
+	})
+	t.Run("unknown argument", func(t *testing.T) {
+		out, rc, _ := run(ctx, t, base, inst+"install-docker.sh --frobnicate")
+		assert.Equal(t, 2, rc, out)
+		assert.Contains(t, out, "unknown argument: --frobnicate")
+	})
+	t.Run("native dry run on a host without docker", func(t *testing.T) {
+		out, rc, _ := run(ctx, t, base, inst+"install-native.sh --dry-run; test ! -e /opt/unison-platform && echo NOTHING-WRITTEN")
+		assert.Equal(t, 0, rc, out)
+		assert.Contains(t, out, "would run: env DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io docker-compose-v2")
+		assert.Contains(t, out, "NOTHING-WRITTEN")
+	})
+
+	t.Run("wsl installer outside WSL", func(t *testing.T) {
+		out, rc, _ := run(ctx, t, stubbed, inst+"install-wsl.sh")
+		assert.Equal(t, 6, rc, out)
+		assert.Contains(t, out, "not running inside WSL")
+	})
+	t.Run("wsl installer inside WSL", func(t *testing.T) {
+		out, rc, _ := run(ctx, t, stubbed.WithEnvVariable("WSL_DISTRO_NAME", "UnisonOS"), inst+"install-wsl.sh && test -f /opt/unison-platform/compose.yaml && echo INSTALLED")
+		assert.Equal(t, 0, rc, out)
+		assert.Contains(t, out, "no [boot] systemd=true")
+		assert.Contains(t, out, "INSTALLED")
+	})
+}
+
+// checkReinstall: a second run changes nothing and keeps an edited
+// platform.env; an upgrade adds a newer template's keys and keeps the values.
+func checkReinstall(ctx context.Context, t *testing.T, installed *dagger.Container) {
+	const inst = installerDir
 	// idempotent: a second run changes nothing and keeps an edited platform.env
 	edited := installed.WithExec([]string{"sh", "-c", "sed -i 's/^UNISON_LOG_LEVEL=.*/UNISON_LOG_LEVEL=debug/' /etc/unison/platform.env; chmod 644 /etc/unison/platform.env"})
 	out, rc, again := run(ctx, t, edited, inst+"install-docker.sh")
@@ -156,7 +172,13 @@ cat /etc/systemd/system/unison-platform.service`)
 	assert.Regexp(t, `\nUNISON_JWT_SECRET=[0-9a-f]{64}\n`, upgradedEnv)
 	out, rc, _ = run(ctx, t, upgraded, "bash /opt/unison-platform/installer/common.sh check-env /etc/unison/platform.env")
 	assert.Equal(t, 0, rc, "the upgraded file passes check-env: %s", out)
+}
 
+// checkInstallerEdges: --start and --pull through systemctl, control flags
+// from arguments only, a symlinked platform.env refused, a failed unit
+// install leaving no temporary file.
+func checkInstallerEdges(ctx context.Context, t *testing.T, installed, stubbed *dagger.Container) {
+	const inst = installerDir
 	// it starts with no edit (through systemctl), and pulls with the env file
 	out, rc, started := run(ctx, t, installed, inst+"install-docker.sh --start --pull")
 	require.Equal(t, 0, rc, out)

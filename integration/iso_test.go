@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -82,23 +83,7 @@ func TestBaremetalIso(t *testing.T) {
 	assert.NotEqual(t, fileSHA(t, iso1), fileSHA(t, filepath.Join(out3, name)))
 	t.Logf("cache: user-data change %.1fs", r3.Took.Seconds())
 
-	// a build file: the door and the chain read it alike, and a flag overrides it
-	cfg := filepath.Join(dir, "cfg", "unison.yaml")
-	require.NoError(t, os.MkdirAll(filepath.Dir(cfg), 0o755))
-	require.NoError(t, os.WriteFile(cfg, []byte("version: v1.2.3-beta.4\nplatform-version: 0.6.0\nadmin:\n  hostname: edge-01\n  ssh-authorized-keys:\n    - "+testKey+
-		"\nlocale: de_DE.UTF-8\nkeyboard: de\ntimezone: Europe/Berlin\npackages: [htop]\n"), 0o644))
-	id := []string{"--commit-time", "2026-11-20T10:00:00Z", "--commit", "0123456", "--config", cfg}
-	outDoor, outChain := filepath.Join(dir, "out-config-door"), filepath.Join(dir, "out-config-chain")
-	mustCall(t, 10*time.Minute, append(append([]string{"baremetal-iso"}, id...), "--hostname", "edge-02", "--base-iso", base, "export", "--path", outDoor)...)
-	mustCall(t, 10*time.Minute, append(append([]string{"build"}, id...), "with-admin", "--hostname", "edge-02", "iso", "--base-iso", base, "export", "--path", outChain)...)
-	assert.Equal(t, fileSHA(t, filepath.Join(outDoor, name)), fileSHA(t, filepath.Join(outChain, name)), "door and chain: same bytes from one build file")
-	ud, err := verifier(c).WithMountedFile("/in/out.iso", c.Host().File(filepath.Join(outDoor, name))).
-		WithExec([]string{"sh", "-c", "xorriso -osirrox on -indev /in/out.iso -extract /nocloud/user-data /ud >/dev/null 2>&1; cat /ud"}).Stdout(ctx)
-	require.NoError(t, err)
-	for _, want := range []string{`locale: "de_DE.UTF-8"`, `layout: "de"`, `timezone: "Europe/Berlin"`, `hostname: "edge-02"`, `- "htop"`, testKey} {
-		assert.Contains(t, ud, want, "from the build file (host name: the flag's)")
-	}
-	assert.NotContains(t, ud, "edge-01", "the flag overrides the file's host name")
+	checkBuildFile(ctx, t, c, dir, base, name)
 
 	v := verifier(c).
 		WithMountedFile("/in/base.iso", c.Host().File(base)).
@@ -110,32 +95,7 @@ func TestBaremetalIso(t *testing.T) {
 	assert.Contains(t, et, "SAME", et)
 	assert.Contains(t, et, "El Torito img path")
 
-	// the payload, read back from the ISO
-	files, err := v.WithExec([]string{"sh", "-c", `set -e; mkdir /x
-xorriso -osirrox on -indev /in/out.iso -extract /boot/grub/grub.cfg /x/grub.cfg -extract /boot/grub/loopback.cfg /x/loopback.cfg \
-  -extract /nocloud /x/nocloud -extract /autoinstall.yaml /x/autoinstall.yaml >/dev/null 2>&1
-grep -c 'autoinstall "ds=nocloud;s=/cdrom/nocloud/" ---' /x/grub.cfg /x/loopback.cfg
-grep '^menuentry' /x/grub.cfg
-ls /x/nocloud
-xorriso -indev /in/out.iso -pvd_info 2>/dev/null | grep -E '^Volume Id'
-xorriso -indev /in/out.iso -lsdl /nocloud/user-data 2>/dev/null | grep user-data
-tar -tzf /x/nocloud/unison-platform-bundle.tar.gz | grep install-docker.sh
-cat /x/nocloud/meta-data
-grep 'timezone:' /x/nocloud/user-data`}).Stdout(ctx)
-	require.NoError(t, err)
-	// the default entry installs unattended; the second one asks before touching disks
-	assert.Contains(t, files, "/x/grub.cfg:1")
-	assert.Contains(t, files, "/x/loopback.cfg:1")
-	assert.Contains(t, files, `timezone: "Europe/Berlin"`, "the ISO's own option reached the user-data")
-	assert.Contains(t, files, `menuentry "Install UnisonOS (unattended: ERASES the largest disk)"`)
-	assert.Contains(t, files, `menuentry "Install UnisonOS (asks before touching disks)"`)
-	for _, f := range []string{"meta-data", "models.json", "unison-platform-bundle.tar.gz", "user-data"} {
-		assert.Contains(t, files, f+"\n")
-	}
-	assert.Contains(t, files, "Volume Id    : UnisonOS v1.2.3-beta.4 amd64")
-	assert.Regexp(t, `Nov 20 10:00 '?/nocloud/user-data`, files, "file dates come from the commit time")
-	assert.Contains(t, files, "unison-platform/installer/install-docker.sh")
-	assert.Contains(t, files, "instance-id: unisonos-v1.2.3-beta.4")
+	checkIsoPayload(ctx, t, v)
 
 	// boot it, BIOS and UEFI (side by side, one vCPU each): the kernel gets
 	// the autoinstall arguments and reads the NoCloud user-data from the CD
@@ -395,4 +355,56 @@ func extractUserData(t *testing.T, iso string) string {
 		WithExec([]string{"sh", "-c", "xorriso -osirrox on -indev /in/out.iso -extract /nocloud/user-data /ud >/dev/null 2>&1 && cat /ud"}).Stdout(ctx)
 	require.NoError(t, err)
 	return out
+}
+
+// checkBuildFile: a build file (unison.yaml) read alike by the door and the
+// chain (the same bytes), its values in the ISO's user-data, a flag
+// overriding one of them.
+func checkBuildFile(ctx context.Context, t *testing.T, c *dagger.Client, dir, base, name string) {
+	cfg := filepath.Join(dir, "cfg", "unison.yaml")
+	require.NoError(t, os.MkdirAll(filepath.Dir(cfg), 0o755))
+	require.NoError(t, os.WriteFile(cfg, []byte("version: v1.2.3-beta.4\nplatform-version: 0.6.0\nadmin:\n  hostname: edge-01\n  ssh-authorized-keys:\n    - "+testKey+
+		"\nlocale: de_DE.UTF-8\nkeyboard: de\ntimezone: Europe/Berlin\npackages: [htop]\n"), 0o644))
+	id := []string{"--commit-time", "2026-11-20T10:00:00Z", "--commit", "0123456", "--config", cfg}
+	outDoor, outChain := filepath.Join(dir, "out-config-door"), filepath.Join(dir, "out-config-chain")
+	mustCall(t, 10*time.Minute, append(append([]string{"baremetal-iso"}, id...), "--hostname", "edge-02", "--base-iso", base, "export", "--path", outDoor)...)
+	mustCall(t, 10*time.Minute, append(append([]string{"build"}, id...), "with-admin", "--hostname", "edge-02", "iso", "--base-iso", base, "export", "--path", outChain)...)
+	assert.Equal(t, fileSHA(t, filepath.Join(outDoor, name)), fileSHA(t, filepath.Join(outChain, name)), "door and chain: same bytes from one build file")
+	ud, err := verifier(c).WithMountedFile("/in/out.iso", c.Host().File(filepath.Join(outDoor, name))).
+		WithExec([]string{"sh", "-c", "xorriso -osirrox on -indev /in/out.iso -extract /nocloud/user-data /ud >/dev/null 2>&1; cat /ud"}).Stdout(ctx)
+	require.NoError(t, err)
+	for _, want := range []string{`locale: "de_DE.UTF-8"`, `layout: "de"`, `timezone: "Europe/Berlin"`, `hostname: "edge-02"`, `- "htop"`, testKey} {
+		assert.Contains(t, ud, want, "from the build file (host name: the flag's)")
+	}
+	assert.NotContains(t, ud, "edge-01", "the flag overrides the file's host name")
+}
+
+// checkIsoPayload reads the payload back from the built ISO (v mounts it at
+// /in/out.iso): GRUB entries, /nocloud, the volume ID, dates from the commit.
+func checkIsoPayload(ctx context.Context, t *testing.T, v *dagger.Container) {
+	files, err := v.WithExec([]string{"sh", "-c", `set -e; mkdir /x
+xorriso -osirrox on -indev /in/out.iso -extract /boot/grub/grub.cfg /x/grub.cfg -extract /boot/grub/loopback.cfg /x/loopback.cfg \
+  -extract /nocloud /x/nocloud -extract /autoinstall.yaml /x/autoinstall.yaml >/dev/null 2>&1
+grep -c 'autoinstall "ds=nocloud;s=/cdrom/nocloud/" ---' /x/grub.cfg /x/loopback.cfg
+grep '^menuentry' /x/grub.cfg
+ls /x/nocloud
+xorriso -indev /in/out.iso -pvd_info 2>/dev/null | grep -E '^Volume Id'
+xorriso -indev /in/out.iso -lsdl /nocloud/user-data 2>/dev/null | grep user-data
+tar -tzf /x/nocloud/unison-platform-bundle.tar.gz | grep install-docker.sh
+cat /x/nocloud/meta-data
+grep 'timezone:' /x/nocloud/user-data`}).Stdout(ctx)
+	require.NoError(t, err)
+	// the default entry installs unattended; the second one asks before touching disks
+	assert.Contains(t, files, "/x/grub.cfg:1")
+	assert.Contains(t, files, "/x/loopback.cfg:1")
+	assert.Contains(t, files, `timezone: "Europe/Berlin"`, "the ISO's own option reached the user-data")
+	assert.Contains(t, files, `menuentry "Install UnisonOS (unattended: ERASES the largest disk)"`)
+	assert.Contains(t, files, `menuentry "Install UnisonOS (asks before touching disks)"`)
+	for _, f := range []string{"meta-data", "models.json", "unison-platform-bundle.tar.gz", "user-data"} {
+		assert.Contains(t, files, f+"\n")
+	}
+	assert.Contains(t, files, "Volume Id    : UnisonOS v1.2.3-beta.4 amd64")
+	assert.Regexp(t, `Nov 20 10:00 '?/nocloud/user-data`, files, "file dates come from the commit time")
+	assert.Contains(t, files, "unison-platform/installer/install-docker.sh")
+	assert.Contains(t, files, "instance-id: unisonos-v1.2.3-beta.4")
 }

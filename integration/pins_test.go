@@ -68,7 +68,30 @@ func engineHTTP(t *testing.T, files map[string]string) string {
 	return "http://" + l.Addr().String()
 }
 
-// pins-check and pins-update on the engine against a fake Ubuntu tree: the
+// testPins is an images/ubuntu.yaml of TestPins' served files: the ISO pin
+// with an update rule (two URLs, the first gone), the cloud image without.
+func testPins(url, n3, isoSHA, shaC, cloudKey string) string {
+	return fmt.Sprintf(`live_server_iso:
+  urls:
+    - %[1]s/releases/24.04.3/%[2]s
+    - %[1]s/old-releases/releases/24.04.3/%[2]s
+  sha256: %[3]s
+  signed_by: keys/test.asc
+  update:
+    index: %[1]s/releases/24.04/SHA256SUMS
+    file: 'ubuntu-(?P<version>24\.04\.\d+)-live-server-amd64\.iso'
+    urls:
+      - %[1]s/releases/{version}/{file}
+      - %[1]s/old-releases/releases/{version}/{file}
+cloud_image:
+  urls:
+    - %[1]s/cloud/ubuntu.img
+  sha256: %[4]s
+  signed_by: %[5]s
+`, url, n3, isoSHA, shaC, cloudKey)
+}
+
+// pins check and pins update on the engine against a fake Ubuntu tree: the
 // pinned point release moved to old-releases (its first URL is a 404), a
 // newer one is out; a build without --base-iso downloads from the fallback
 // URL; a wrong SHA-256 is named.
@@ -106,26 +129,7 @@ func TestPins(t *testing.T) {
 	}
 	url := engineHTTP(t, files)
 	var cloudKey string
-	pinsYAML := func(isoSHA string) string {
-		return fmt.Sprintf(`live_server_iso:
-  urls:
-    - %[1]s/releases/24.04.3/%[2]s
-    - %[1]s/old-releases/releases/24.04.3/%[2]s
-  sha256: %[3]s
-  signed_by: keys/test.asc
-  update:
-    index: %[1]s/releases/24.04/SHA256SUMS
-    file: 'ubuntu-(?P<version>24\.04\.\d+)-live-server-amd64\.iso'
-    urls:
-      - %[1]s/releases/{version}/{file}
-      - %[1]s/old-releases/releases/{version}/{file}
-cloud_image:
-  urls:
-    - %[1]s/cloud/ubuntu.img
-  sha256: %[4]s
-  signed_by: %[5]s
-`, url, n3, isoSHA, shaC, cloudKey)
-	}
+	pinsYAML := func(isoSHA string) string { return testPins(url, n3, isoSHA, shaC, cloudKey) }
 	images := copyImages(t)
 	require.NoError(t, os.WriteFile(filepath.Join(images, "keys", "test.asc"), []byte(pgpPublic(t, signer)), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(images, "keys", "stranger.asc"), []byte(pgpPublic(t, stranger)), 0o644))

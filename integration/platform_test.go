@@ -133,7 +133,23 @@ func TestPlatformCompose(t *testing.T) {
 	assert.Regexp(t, `(?m)^docker 26\.`, out)
 	assert.Regexp(t, `(?m)^Docker Compose version v?2\.`, out)
 	assert.Regexp(t, `(?m)^storage overlay2, networks .*bridge`, out)
-	// the contract as Docker applied it, judged by qa.Containers from compose ps and docker inspect
+	checkComposeContract(t, out)
+	// the machine paths platform.env names, mounted at the contract's paths
+	inf := regexp.MustCompile(`(?m)^inspect: inference .*$`).FindString(out)
+	assert.Contains(t, inf, "/opt/unison-platform/models.json->/unison/models/models.json:ro")
+	assert.Contains(t, inf, "/var/lib/unisonos/models->/unison/models/store:ro")
+	assert.Contains(t, regexp.MustCompile(`(?m)^inspect: auth .*$`).FindString(out), "network=unison-platform_default", "Docker's bridge network of the project")
+	// the images that ran are the pinned reference images
+	for _, p := range pins {
+		svc, digest, _ := strings.Cut(p, "=")
+		assert.Contains(t, out, "@"+digest, svc)
+	}
+}
+
+// checkComposeContract judges, with qa.Containers, the contract as Docker applied
+// it (compose ps and docker inspect of platform-host.sh), and the machine
+// whose models.json is unreadable: QA names the service and the rule.
+func checkComposeContract(t *testing.T, out string) {
 	jsonOf := func(key string) []byte {
 		m := regexp.MustCompile(`(?m)^json-` + key + `: (.*)$`).FindStringSubmatch(out)
 		require.NotNil(t, m, key)
@@ -158,14 +174,4 @@ func TestPlatformCompose(t *testing.T) {
 	assert.Len(t, failed, 2, "%v", failed)
 	assert.Contains(t, failed["inference running healthy"], `health "unhealthy": the contract wants GET /health to answer 200`)
 	assert.Contains(t, failed["orchestrator running healthy"], "state created")
-	// the machine paths platform.env names, mounted at the contract's paths
-	inf := regexp.MustCompile(`(?m)^inspect: inference .*$`).FindString(out)
-	assert.Contains(t, inf, "/opt/unison-platform/models.json->/unison/models/models.json:ro")
-	assert.Contains(t, inf, "/var/lib/unisonos/models->/unison/models/store:ro")
-	assert.Contains(t, regexp.MustCompile(`(?m)^inspect: auth .*$`).FindString(out), "network=unison-platform_default", "Docker's bridge network of the project")
-	// the images that ran are the pinned reference images
-	for _, p := range pins {
-		svc, digest, _ := strings.Cut(p, "=")
-		assert.Contains(t, out, "@"+digest, svc)
-	}
 }

@@ -178,9 +178,24 @@ func TestRegistryRefusesWrites(t *testing.T) {
 			assert.Equal(t, `Bearer realm="http://`+reg+`/token",service="unison-airgap"`, resp.Header.Get("WWW-Authenticate"))
 		}
 	}
-	// anonymous pulls, as Docker makes them from a public GHCR package: the
-	// challenge's token endpoint hands an anonymous client a read token, and
-	// a push with it is refused
+	checkRegistryTokens(t, reg, anon, none, wrong, good)
+	// the images builds use are pinned by digest: what the tags point at now
+	for env, ref := range map[string]string{"UNISON_DEBIAN_IMAGE": mirror + "/library/debian:bookworm", "UNISON_COSIGN_IMAGE": reg + "/sigstore/cosign:v2.4.1"} {
+		pinned := os.Getenv(env)
+		_, d, ok := strings.Cut(pinned, "@")
+		require.True(t, ok, "%s=%q names a digest", env, pinned)
+		r, err := name.ParseReference(ref, name.Insecure)
+		require.NoError(t, err)
+		desc, err := remote.Head(r, remote.WithTransport(netnsTransport(t)))
+		require.NoError(t, err, ref)
+		assert.Equal(t, d, desc.Digest.String(), "%s is %s", env, ref)
+	}
+}
+
+// checkRegistryTokens: anonymous pulls, as Docker makes them from a public
+// GHCR package: the challenge's token endpoint hands an anonymous client a
+// read token, and a push with it is refused.
+func checkRegistryTokens(t *testing.T, reg string, anon *http.Client, none, wrong, good [2]string) {
 	tokenOf := func(auth [2]string) (int, string) {
 		req, err := http.NewRequest(http.MethodGet, "http://"+reg+"/token?service=unison-airgap&scope=repository:anyone/x:pull,push", nil)
 		require.NoError(t, err)
@@ -217,15 +232,4 @@ func TestRegistryRefusesWrites(t *testing.T) {
 	assert.Equal(t, http.StatusOK, withToken(http.MethodGet, "http://"+reg+"/v2/", read))
 	assert.Equal(t, http.StatusUnauthorized, withToken(http.MethodPost, "http://"+reg+"/v2/anyone/x/blobs/uploads/", read))
 	assert.Equal(t, http.StatusAccepted, withToken(http.MethodPost, "http://"+reg+"/v2/anyone/x/blobs/uploads/", write))
-	// the images builds use are pinned by digest: what the tags point at now
-	for env, ref := range map[string]string{"UNISON_DEBIAN_IMAGE": mirror + "/library/debian:bookworm", "UNISON_COSIGN_IMAGE": reg + "/sigstore/cosign:v2.4.1"} {
-		pinned := os.Getenv(env)
-		_, d, ok := strings.Cut(pinned, "@")
-		require.True(t, ok, "%s=%q names a digest", env, pinned)
-		r, err := name.ParseReference(ref, name.Insecure)
-		require.NoError(t, err)
-		desc, err := remote.Head(r, remote.WithTransport(netnsTransport(t)))
-		require.NoError(t, err, ref)
-		assert.Equal(t, d, desc.Digest.String(), "%s is %s", env, ref)
-	}
 }

@@ -1,6 +1,9 @@
 package integration
 
 import (
+	"context"
+
+	"dagger.io/dagger"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -111,6 +114,38 @@ func TestServiceBuildPublishes(t *testing.T) {
 		}
 		assert.Equal(t, pushed, d, "every tag points at the same digest")
 	}
+	checkSignedService(ctx, t, c, owner, repo, major, pushed, pub)
+	latestBefore, _, err := remoteImage(t, repo+":latest")
+	require.NoError(t, err)
+
+	// hotfix of an older minor: v.1.1 and v.1 only; latest and v stay put
+	h := serviceBuild(t, reg, "refs/tags/v"+major+".1.1", "publish", "--existing-tags", "v"+major+".1.0", "--existing-tags", "v"+major+".2.0")
+	require.NoError(t, h.Err, tail(h.Stderr, 40))
+	hl := strings.Split(strings.TrimSpace(h.Stdout), "\n")
+	require.Len(t, hl, 2, h.Stdout)
+	assert.True(t, strings.HasPrefix(hl[0], repo+":v"+major+".1.1@"))
+	assert.True(t, strings.HasPrefix(hl[1], repo+":v"+major+".1@"))
+	latestAfter, _, err := remoteImage(t, repo+":latest")
+	require.NoError(t, err)
+	assert.Equal(t, latestBefore, latestAfter, "a hotfix must not move latest")
+	majorAfter, _, err := remoteImage(t, repo+":v"+major)
+	require.NoError(t, err)
+	assert.Equal(t, latestBefore, majorAfter, "a hotfix must not move the major tag")
+
+	checkServiceBetas(t, reg, owner, repo, major)
+
+	// pull request: built, not pushed
+	pr := serviceBuild(t, reg, "refs/pull/7/merge", "publish")
+	require.NoError(t, pr.Err, tail(pr.Stderr, 40))
+	assert.Contains(t, pr.Stdout, "not pushed")
+	_, _, err = remoteImage(t, repo+":pr-7")
+	assert.Error(t, err, "pull request images are not pushed")
+}
+
+// checkSignedService: the pushed service image's labels; what a user runs:
+// its signature and both attestations verify with the key and are about the
+// pushed digest.
+func checkSignedService(ctx context.Context, t *testing.T, c *dagger.Client, owner, repo, major, pushed, pub string) {
 	_, cf, err := remoteImage(t, repo+":v"+major+".2.0")
 	require.NoError(t, err)
 	l := cf.Config.Labels
@@ -136,46 +171,6 @@ func TestServiceBuildPublishes(t *testing.T) {
 		"--allow-http-registry", "--allow-insecure-registry", "--type", "spdxjson", repo+"@"+pushed)
 	require.NoError(t, err)
 	assert.Contains(t, decodedPayloads(t, out), "pkg:deb/debian/base-files@", "the SBOM lists the image's Debian packages")
-	latestBefore, _, err := remoteImage(t, repo+":latest")
-	require.NoError(t, err)
-
-	// hotfix of an older minor: v.1.1 and v.1 only; latest and v stay put
-	h := serviceBuild(t, reg, "refs/tags/v"+major+".1.1", "publish", "--existing-tags", "v"+major+".1.0", "--existing-tags", "v"+major+".2.0")
-	require.NoError(t, h.Err, tail(h.Stderr, 40))
-	hl := strings.Split(strings.TrimSpace(h.Stdout), "\n")
-	require.Len(t, hl, 2, h.Stdout)
-	assert.True(t, strings.HasPrefix(hl[0], repo+":v"+major+".1.1@"))
-	assert.True(t, strings.HasPrefix(hl[1], repo+":v"+major+".1@"))
-	latestAfter, _, err := remoteImage(t, repo+":latest")
-	require.NoError(t, err)
-	assert.Equal(t, latestBefore, latestAfter, "a hotfix must not move latest")
-	majorAfter, _, err := remoteImage(t, repo+":v"+major)
-	require.NoError(t, err)
-	assert.Equal(t, latestBefore, majorAfter, "a hotfix must not move the major tag")
-
-	// release branch: each commit gets the next beta (derived from what the
-	// registry holds; no git tags given, so the run number alone would repeat);
-	// a rebuilt commit keeps its number
-	branch := "refs/heads/release/" + major + ".3"
-	betaOf := func(sha string) string {
-		b := serviceBuildAt(t, reg, owner, sha, branch, "publish", "--run-number", "5")
-		require.NoError(t, b.Err, tail(b.Stderr, 40))
-		first, _, _ := strings.Cut(strings.TrimSpace(b.Stdout), "\n")
-		ref, _, _ := strings.Cut(first, "@")
-		return strings.TrimPrefix(ref, repo+":")
-	}
-	shaA, shaB := "aaaaaaa"+sampleSHA[7:], "bbbbbbb"+sampleSHA[7:]
-	b1, b2 := betaOf(shaA), betaOf(shaB)
-	assert.Equal(t, "v"+major+".3.0-beta.1", b1)
-	assert.Equal(t, "v"+major+".3.0-beta.2", b2, "another commit never reuses a beta number")
-	assert.Equal(t, b1, betaOf(shaA), "the same commit rebuilt keeps its beta")
-
-	// pull request: built, not pushed
-	pr := serviceBuild(t, reg, "refs/pull/7/merge", "publish")
-	require.NoError(t, pr.Err, tail(pr.Stderr, 40))
-	assert.Contains(t, pr.Stdout, "not pushed")
-	_, _, err = remoteImage(t, repo+":pr-7")
-	assert.Error(t, err, "pull request images are not pushed")
 }
 
 // Bad input fails fast with an error naming the field, before any build.
@@ -312,4 +307,23 @@ func TestServiceContract(t *testing.T) {
 	port := contract(reference, "unison-orchestrator", 9999)
 	require.Error(t, port.Err)
 	assert.Contains(t, port.Stderr, "service-port 9999: images/compat.yaml runs unison-orchestrator on port 8080")
+}
+
+// checkServiceBetas: on a release branch each commit gets the next beta
+// (derived from what the registry holds; no git tags given, so the run
+// number alone would repeat); a rebuilt commit keeps its number.
+func checkServiceBetas(t *testing.T, reg, owner, repo, major string) {
+	branch := "refs/heads/release/" + major + ".3"
+	betaOf := func(sha string) string {
+		b := serviceBuildAt(t, reg, owner, sha, branch, "publish", "--run-number", "5")
+		require.NoError(t, b.Err, tail(b.Stderr, 40))
+		first, _, _ := strings.Cut(strings.TrimSpace(b.Stdout), "\n")
+		ref, _, _ := strings.Cut(first, "@")
+		return strings.TrimPrefix(ref, repo+":")
+	}
+	shaA, shaB := "aaaaaaa"+sampleSHA[7:], "bbbbbbb"+sampleSHA[7:]
+	b1, b2 := betaOf(shaA), betaOf(shaB)
+	assert.Equal(t, "v"+major+".3.0-beta.1", b1)
+	assert.Equal(t, "v"+major+".3.0-beta.2", b2, "another commit never reuses a beta number")
+	assert.Equal(t, b1, betaOf(shaA), "the same commit rebuilt keeps its beta")
 }

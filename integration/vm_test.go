@@ -81,6 +81,16 @@ func TestLinuxVm(t *testing.T) {
 		WithMountedFile("/in/vm.vmdk", c.Host().File(vmdk)).
 		WithMountedDirectory("/boot-probe", c.Host().Directory(probe))
 
+	checkVMDiskFacts(ctx, t, v)
+	checkFirstBoots(ctx, t, v)
+
+	// qa vm itself, on this disk (its boots that never finish, KVM, bad input)
+	t.Run("qa-smoke", func(t *testing.T) { checkQaSmokeItself(t, dir, qcow, probe) })
+}
+
+// checkVMDiskFacts reads back (v mounts the disk at /in/vm.qcow2 and
+// /in/vm.vmdk) files, modes and the enable symlink with debugfs.
+func checkVMDiskFacts(ctx context.Context, t *testing.T, v *dagger.Container) {
 	// read back files, modes and the enable symlink
 	facts, err := v.WithExec([]string{"sh", "-c", findRootSh + `
 set -e
@@ -111,7 +121,12 @@ e2fsck -fn "$FS" >/dev/null && echo fsck-clean`}).Stdout(ctx)
 	assert.Contains(t, facts, "LLMNR=no\nMulticastDNS=no", "no LLMNR or mDNS responder on every address")
 	assert.Contains(t, facts, "fsck-clean")
 	assert.Equal(t, 2, strings.Count(facts, "Mode:  0755"), facts)
+}
 
+// checkFirstBoots boots two machines from the same image (v), side by side
+// (one vCPU each): the first boot generates the secrets and starts the
+// platform on each, and each gets its own.
+func checkFirstBoots(ctx context.Context, t *testing.T, v *dagger.Container) {
 	// two machines booted from the same image, side by side (one vCPU each):
 	// the first boot generates the secrets and starts the platform on each,
 	// and each gets its own. (That the first-boot unit does not run again at
@@ -149,9 +164,6 @@ wait $a; wait $b`, bootDisk, firstBoot})
 	assert.NotEqual(t, env1["UNISON_AUTH_SECRET"], env1["UNISON_JWT_SECRET"], "secrets are distinct")
 	assert.Equal(t, "0600", env1["mode"])
 	assert.NotContains(t, log1, env1["UNISON_AUTH_SECRET"], "a secret reached the console log")
-
-	// qa-smoke itself, on this disk (its boots that never finish, KVM, bad input)
-	t.Run("qa-smoke", func(t *testing.T) { checkQaSmokeItself(t, dir, qcow, probe) })
 }
 
 // readEnv reads /etc/unison/platform.env (and its mode) out of a booted disk image.

@@ -4,7 +4,9 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
+	"dagger.io/dagger"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -69,7 +71,26 @@ func TestWslBundle(t *testing.T) {
 	assert.NotEqual(t, ma[1], mc[1], "the bundle member carries the commit")
 	assert.Less(t, mc[1].size, mc[0].size/100, "the bundle member is the small one")
 
-	// listing: owners, required files, forbidden files
+	entries, got := checkWSLRootfsListing(ctx, t, c, rootfs)
+	checkWSLImports(ctx, t, c, a, rootfs, len(entries), got)
+
+	// the bundle tarball
+	bentries, _ := readTarGz(t, filepath.Join(a, "unisonos-wsl-v1.2.3.tar.gz"))
+	names := map[string]string{}
+	for _, e := range bentries {
+		names[e.hdr.Name] = string(e.body)
+	}
+	assert.Contains(t, names["unisonos-wsl/metadata.json"], `"build_date": "2026-11-20T10:00:00Z"`)
+	assert.Contains(t, names["unisonos-wsl/metadata.json"], `"flavor": "light"`)
+	assert.Contains(t, names, "unisonos-wsl/install-wsl.sh")
+	assert.Contains(t, names, "unisonos-wsl/README.md")
+	assert.Contains(t, names, "unisonos-wsl/unison-platform-bundle.tar.gz")
+}
+
+// checkWSLRootfsListing reads the root filesystem's listing: owners,
+// required files, forbidden files, the shipped apt sources, masked units,
+// /etc/shadow; it returns the entries and what each holds.
+func checkWSLRootfsListing(ctx context.Context, t *testing.T, c *dagger.Client, rootfs string) ([]tarEntry, map[string]tarEntryInfo) {
 	entries, gh := readTarGz(t, rootfs)
 	assert.True(t, gh.ModTime.IsZero() || gh.ModTime.Unix() == 0)
 	commit := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
@@ -128,7 +149,12 @@ func TestWslBundle(t *testing.T) {
 		}
 	}
 	assert.Equal(t, "# UnisonOS on WSL\n[boot]\nsystemd=true\n", got["etc/wsl.conf"].body)
+	return entries, got
+}
 
+// checkWSLImports: Microsoft's rules on the .wsl a user installs, bsdtar
+// (what WSL 2 imports with) reading it, and the out-of-box script run in it.
+func checkWSLImports(ctx context.Context, t *testing.T, c *dagger.Client, a, rootfs string, entries int, got map[string]tarEntryInfo) {
 	// Microsoft's rules for modern distributions, on the .wsl a user installs
 	wslFile, err := os.Open(filepath.Join(a, "unisonos-v1.2.3.wsl"))
 	require.NoError(t, err)
@@ -145,7 +171,7 @@ func TestWslBundle(t *testing.T) {
 		WithExec([]string{"sh", "-c", "bsdtar -tzf /in/x.wsl | wc -l && bsdtar -xzOf /in/x.wsl ./opt/unison-platform/installer/install-wsl.sh | sha256sum"}).Stdout(ctx)
 	require.NoError(t, err)
 	installer := sha256.Sum256([]byte(got["opt/unison-platform/installer/install-wsl.sh"].body))
-	assert.Equal(t, fmt.Sprintf("%d\n%x  -\n", len(entries), installer), bsd, "bsdtar: every entry, and the bundle's files")
+	assert.Equal(t, fmt.Sprintf("%d\n%x  -\n", entries, installer), bsd, "bsdtar: every entry, and the bundle's files")
 
 	// run it: the out-of-box script creates uid 1000, idempotently; systemd and the bundle are in place
 	rootDir := c.Container().From(baseImage()).
@@ -172,18 +198,6 @@ su unison -c 'sudo -n true' && echo sudo-ok`}).Stdout(ctx)
 	assert.Contains(t, out, "systemd=true")
 	assert.Contains(t, out, "bundle-ok")
 	assert.Contains(t, out, "sudo-ok")
-
-	// the bundle tarball
-	bentries, _ := readTarGz(t, filepath.Join(a, "unisonos-wsl-v1.2.3.tar.gz"))
-	names := map[string]string{}
-	for _, e := range bentries {
-		names[e.hdr.Name] = string(e.body)
-	}
-	assert.Contains(t, names["unisonos-wsl/metadata.json"], `"build_date": "2026-11-20T10:00:00Z"`)
-	assert.Contains(t, names["unisonos-wsl/metadata.json"], `"flavor": "light"`)
-	assert.Contains(t, names, "unisonos-wsl/install-wsl.sh")
-	assert.Contains(t, names, "unisonos-wsl/README.md")
-	assert.Contains(t, names, "unisonos-wsl/unison-platform-bundle.tar.gz")
 }
 
 // gzipMember is one member of a gzip file: its compressed bytes' digest and size.

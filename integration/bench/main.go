@@ -80,6 +80,33 @@ func main() {
 		return
 	}
 
+	arts, order := benchArtifacts(iso, cloud)
+	o := &benchOut{arts: arts, order: order, results: map[string]*measured{}, largeMiB: *largeMiB, runs: *runs, coldRuns: *coldRuns}
+	for _, k := range order {
+		if !strings.Contains(","+*only+",", ","+k+",") {
+			continue
+		}
+		o.results[k] = measure(arts[k], k, *coldRuns, *runs)
+	}
+	// the large ISO: remaster + export against cp, and host xorriso on both sizes
+	o.measureLargeISO(big)
+	o.measureBaselines(iso, big, cloud)
+	o.report()
+}
+
+// benchOut is one bench run's measurements.
+type benchOut struct {
+	arts                                       map[string]artifact
+	order                                      []string
+	results                                    map[string]*measured
+	large, remasterExec, remasterExport        Sample
+	largeLog                                   string
+	xSmall, xLarge, shaLarge, cp, cpSync, qimg Sample
+	largeMiB, runs, coldRuns                   int
+}
+
+// benchArtifacts are the artifacts measured cold, warm and incrementally, in order.
+func benchArtifacts(iso, cloud string) (map[string]artifact, []string) {
 	arts := map[string]artifact{
 		"iso": {"ISO (baremetal-iso)", "user-data (host name)", func(v string) []string {
 			return []string{"baremetal-iso", "--version", "v0.6.0", "--base-iso", iso, "--ssh-authorized-keys", testKey,
@@ -106,28 +133,21 @@ func main() {
 				"--commit-time", "2026-11-20T10:00:00Z", "--commit", sha(v), "bundle", "export", "--path", filepath.Join(work, "out-bundle.tar.gz")}
 		}},
 	}
-	order := []string{"iso", "iso-chain", "vm", "wsl", "bundle"}
-	results := map[string]*measured{}
-	for _, k := range order {
-		if !strings.Contains(","+*only+",", ","+k+",") {
-			continue
-		}
-		results[k] = measure(arts[k], k, *coldRuns, *runs)
-	}
+	return arts, []string{"iso", "iso-chain", "vm", "wsl", "bundle"}
+}
 
-	// the large ISO: remaster + export against cp, and host xorriso on both sizes
+// measureLargeISO times the incremental ISO on the large base, and its remaster and export steps.
+func (o *benchOut) measureLargeISO(big string) {
 	largeISO := func(v string) []string {
 		return []string{"baremetal-iso", "--version", "v0.6.0", "--base-iso", big, "--ssh-authorized-keys", testKey,
 			"--commit-time", "2026-11-20T10:00:00Z", "--hostname", "l" + v,
 			"export", "--path", filepath.Join(work, "out-iso-large")}
 	}
 	mustRun(call(largeISO("warmup" + nonce)...)) // the 1 GiB upload and the tools, not timed
-	var large, remasterExec, remasterExport Sample
-	var largeLog string
-	for i := 0; i < *runs; i++ {
+	for i := 0; i < o.runs; i++ {
 		r := mustRun(call(largeISO(fmt.Sprintf("i%d%s", i, nonce))...))
-		large = append(large, r.took)
-		largeLog = r.log
+		o.large = append(o.large, r.took)
+		o.largeLog = r.log
 		must(os.WriteFile(filepath.Join(work, fmt.Sprintf("large-%d.log", i)), []byte(r.log), 0o644))
 		steps := Steps(r.log)
 		rx := StepTook(steps, "withExec /tmp/unison/iso-remaster.sh")
@@ -135,9 +155,13 @@ func main() {
 			log.Printf("bench: no remaster step in large-%d.log", i)
 			continue
 		}
-		remasterExec = append(remasterExec, rx)
-		remasterExport = append(remasterExport, rx+StepTook(steps, "Directory.export"))
+		o.remasterExec = append(o.remasterExec, rx)
+		o.remasterExport = append(o.remasterExport, rx+StepTook(steps, "Directory.export"))
 	}
+}
+
+// measureBaselines times the host-native tools on the same inputs.
+func (o *benchOut) measureBaselines(iso, big, cloud string) {
 	out := filepath.Join(work, "out-iso-large", "unisonos-baremetal-v0.6.0.iso")
 	payload := filepath.Join(work, "payload")
 	os.RemoveAll(payload)
@@ -145,69 +169,15 @@ func main() {
 	remaster := func(base string) string {
 		return fmt.Sprintf("rm -f %[1]s/native.iso; xorriso -indev %[2]s -outdev %[1]s/native.iso -volid 'UnisonOS v0.6.0 amd64' -map %[3]s/grub.cfg /boot/grub/grub.cfg -map %[3]s/nocloud /nocloud -map %[3]s/autoinstall.yaml /autoinstall.yaml -boot_image any replay 2>/dev/null", work, base, payload)
 	}
-	xSmall := timeN(*runs, remaster(iso))
-	xLarge := timeN(*runs, remaster(big))
-	shaLarge := timeN(*runs, fmt.Sprintf("sha256sum %s >/dev/null", big))
-	cp := timeN(*runs, fmt.Sprintf("rm -f %[1]s/copy.iso; cp %[2]s %[1]s/copy.iso", work, big))
-	cpSync := timeN(*runs, fmt.Sprintf("rm -f %[1]s/copy.iso; cp %[2]s %[1]s/copy.iso && sync %[1]s/copy.iso", work, big))
-	qimg := timeN(*runs, fmt.Sprintf("rm -f %[1]s/raw.img %[1]s/q.qcow2; qemu-img convert -O raw %[2]s %[1]s/raw.img && qemu-img convert -c -O qcow2 %[1]s/raw.img %[1]s/q.qcow2", work, cloud))
+	o.xSmall = timeN(o.runs, remaster(iso))
+	o.xLarge = timeN(o.runs, remaster(big))
+	o.shaLarge = timeN(o.runs, fmt.Sprintf("sha256sum %s >/dev/null", big))
+	o.cp = timeN(o.runs, fmt.Sprintf("rm -f %[1]s/copy.iso; cp %[2]s %[1]s/copy.iso", work, big))
+	o.cpSync = timeN(o.runs, fmt.Sprintf("rm -f %[1]s/copy.iso; cp %[2]s %[1]s/copy.iso && sync %[1]s/copy.iso", work, big))
+	o.qimg = timeN(o.runs, fmt.Sprintf("rm -f %[1]s/raw.img %[1]s/q.qcow2; qemu-img convert -O raw %[2]s %[1]s/raw.img && qemu-img convert -c -O qcow2 %[1]s/raw.img %[1]s/q.qcow2", work, cloud))
 	os.Remove(filepath.Join(work, "copy.iso"))
 	os.Remove(filepath.Join(work, "native.iso"))
 	os.Remove(filepath.Join(work, "raw.img"))
-
-	// report
-	var b strings.Builder
-	host, _ := os.Hostname()
-	fmt.Fprintf(&b, "Measured %s on %s (%d cores, %s), %d run(s) per cell (cold: %d), medians (min–max):\n\n",
-		time.Now().UTC().Format("2006-01-02"), host, runtime.NumCPU(), memTotal(), *runs, *coldRuns)
-	b.WriteString("| artifact | cold (cache pruned) | warm (no change) | incremental (changed input) | warm / cold |\n|---|---|---|---|---|\n")
-	var targets []Target
-	for _, k := range order {
-		r := results[k]
-		if r == nil {
-			continue
-		}
-		t := Target{Name: "warm ≤ 5% of cold: " + arts[k].title, Num: r.warm, Den: r.cold, Max: 0.05}
-		targets = append(targets, t)
-		fmt.Fprintf(&b, "| %s | %s | %s | %s: %s | %.1f%% |\n", arts[k].title, r.cold.Cell(), r.warm.Cell(), arts[k].changed, r.inc.Cell(), 100*t.Ratio())
-	}
-	fmt.Fprintf(&b, "| ISO on a %d MiB base (remaster + export) | | | user-data: %s | |\n", *largeMiB, large.Cell())
-	b.WriteString("\nBaselines (host-native, same inputs, same run):\n\n| baseline | time |\n|---|---|\n")
-	fmt.Fprintf(&b, "| xorriso remaster of the 15 MB stand-in, same payload | %s |\n", xSmall.Cell())
-	fmt.Fprintf(&b, "| xorriso remaster of the %d MiB stand-in, same payload | %s |\n", *largeMiB, xLarge.Cell())
-	fmt.Fprintf(&b, "| sha256sum of the %d MiB ISO | %s |\n", *largeMiB, shaLarge.Cell())
-	fmt.Fprintf(&b, "| cp of the %d MiB ISO (source in the page cache) | %s |\n", *largeMiB, cp.Cell())
-	fmt.Fprintf(&b, "| cp + sync of the %d MiB ISO (copy on disk) | %s |\n", *largeMiB, cpSync.Cell())
-	fmt.Fprintf(&b, "| qemu-img convert (qcow2 → raw → compressed qcow2) of the stand-in cloud image | %s |\n", qimg.Cell())
-	targets = append(targets, issueTargets(results, *largeMiB, remasterExec, remasterExport,
-		Sample{xLarge.Median() + shaLarge.Median()}, xLarge)...)
-	if r, c := results["iso"], results["iso-chain"]; r != nil && c != nil {
-		// each chain step is one more module call: what the two extra steps cost
-		targets = append(targets, Target{Name: "ISO through the chain vs the door, warm (no target)", Num: c.warm, Den: r.warm, Max: 1e9},
-			Target{Name: "ISO through the chain vs the door, incremental (no target)", Num: c.inc, Den: r.inc, Max: 1e9})
-	}
-	targets = append(targets,
-		Target{Name: fmt.Sprintf("incremental ISO end to end vs cp (%d MiB; no target)", *largeMiB), Num: large, Den: cp, Max: 1e9})
-	if r := results["vm"]; r != nil {
-		targets = append(targets, Target{Name: "incremental qcow2 vs host qemu-img conversions (no target)", Num: r.inc, Den: qimg, Max: 1e9})
-	}
-	b.WriteString("\n| target | ratio | verdict |\n|---|---|---|\n")
-	for _, t := range targets {
-		fmt.Fprintf(&b, "| %s | %.3g | %s |\n", t.Name, t.Ratio(), t.Verdict())
-	}
-	where := func(title, logText string) {
-		fmt.Fprintf(&b, "\nWhere the time goes, %s (longest steps of the last run; spans nest):\n\n| step | time |\n|---|---|\n", title)
-		for _, s := range Longest(Steps(logText), 8) {
-			fmt.Fprintf(&b, "| %s | %s |\n", Short(s.Desc, 90), secs(s.Took))
-		}
-	}
-	if r := results["iso"]; r != nil {
-		where("incremental ISO (15 MB)", r.incLog)
-	}
-	where(fmt.Sprintf("incremental ISO (%d MiB)", *largeMiB), largeLog)
-	fmt.Print(b.String())
-	must(os.WriteFile(filepath.Join(work, "report.md"), []byte(b.String()), 0o644))
-	fmt.Printf("\n(report also in %s)\n", filepath.Join(work, "report.md"))
 }
 
 // issueTargets are issue 20's targets: cold times, the 15 MB ISO end to end,
@@ -398,4 +368,60 @@ func must(err error) {
 	if err != nil {
 		log.Fatal(err)
 	}
+}
+
+// report prints the tables and writes them to report.md.
+func (o *benchOut) report() {
+	var b strings.Builder
+	host, _ := os.Hostname()
+	fmt.Fprintf(&b, "Measured %s on %s (%d cores, %s), %d run(s) per cell (cold: %d), medians (min–max):\n\n",
+		time.Now().UTC().Format("2006-01-02"), host, runtime.NumCPU(), memTotal(), o.runs, o.coldRuns)
+	b.WriteString("| artifact | cold (cache pruned) | warm (no change) | incremental (changed input) | warm / cold |\n|---|---|---|---|---|\n")
+	var targets []Target
+	for _, k := range o.order {
+		r := o.results[k]
+		if r == nil {
+			continue
+		}
+		t := Target{Name: "warm ≤ 5% of cold: " + o.arts[k].title, Num: r.warm, Den: r.cold, Max: 0.05}
+		targets = append(targets, t)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s: %s | %.1f%% |\n", o.arts[k].title, r.cold.Cell(), r.warm.Cell(), o.arts[k].changed, r.inc.Cell(), 100*t.Ratio())
+	}
+	fmt.Fprintf(&b, "| ISO on a %d MiB base (remaster + export) | | | user-data: %s | |\n", o.largeMiB, o.large.Cell())
+	b.WriteString("\nBaselines (host-native, same inputs, same run):\n\n| baseline | time |\n|---|---|\n")
+	fmt.Fprintf(&b, "| xorriso remaster of the 15 MB stand-in, same payload | %s |\n", o.xSmall.Cell())
+	fmt.Fprintf(&b, "| xorriso remaster of the %d MiB stand-in, same payload | %s |\n", o.largeMiB, o.xLarge.Cell())
+	fmt.Fprintf(&b, "| sha256sum of the %d MiB ISO | %s |\n", o.largeMiB, o.shaLarge.Cell())
+	fmt.Fprintf(&b, "| cp of the %d MiB ISO (source in the page cache) | %s |\n", o.largeMiB, o.cp.Cell())
+	fmt.Fprintf(&b, "| cp + sync of the %d MiB ISO (copy on disk) | %s |\n", o.largeMiB, o.cpSync.Cell())
+	fmt.Fprintf(&b, "| qemu-img convert (qcow2 → raw → compressed qcow2) of the stand-in cloud image | %s |\n", o.qimg.Cell())
+	targets = append(targets, issueTargets(o.results, o.largeMiB, o.remasterExec, o.remasterExport,
+		Sample{o.xLarge.Median() + o.shaLarge.Median()}, o.xLarge)...)
+	if r, c := o.results["iso"], o.results["iso-chain"]; r != nil && c != nil {
+		// each chain step is one more module call: what the two extra steps cost
+		targets = append(targets, Target{Name: "ISO through the chain vs the door, warm (no target)", Num: c.warm, Den: r.warm, Max: 1e9},
+			Target{Name: "ISO through the chain vs the door, incremental (no target)", Num: c.inc, Den: r.inc, Max: 1e9})
+	}
+	targets = append(targets,
+		Target{Name: fmt.Sprintf("incremental ISO end to end vs cp (%d MiB; no target)", o.largeMiB), Num: o.large, Den: o.cp, Max: 1e9})
+	if r := o.results["vm"]; r != nil {
+		targets = append(targets, Target{Name: "incremental qcow2 vs host qemu-img conversions (no target)", Num: r.inc, Den: o.qimg, Max: 1e9})
+	}
+	b.WriteString("\n| target | ratio | verdict |\n|---|---|---|\n")
+	for _, t := range targets {
+		fmt.Fprintf(&b, "| %s | %.3g | %s |\n", t.Name, t.Ratio(), t.Verdict())
+	}
+	where := func(title, logText string) {
+		fmt.Fprintf(&b, "\nWhere the time goes, %s (longest steps of the last run; spans nest):\n\n| step | time |\n|---|---|\n", title)
+		for _, s := range Longest(Steps(logText), 8) {
+			fmt.Fprintf(&b, "| %s | %s |\n", Short(s.Desc, 90), secs(s.Took))
+		}
+	}
+	if r := o.results["iso"]; r != nil {
+		where("incremental ISO (15 MB)", r.incLog)
+	}
+	where(fmt.Sprintf("incremental ISO (%d MiB)", o.largeMiB), o.largeLog)
+	fmt.Print(b.String())
+	must(os.WriteFile(filepath.Join(work, "report.md"), []byte(b.String()), 0o644))
+	fmt.Printf("\n(report also in %s)\n", filepath.Join(work, "report.md"))
 }
