@@ -195,6 +195,98 @@ func (r *Build) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+func (r Release) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Build               *Build
+		Ref                 string
+		ExistingTags        []string
+		Published           []string
+		RunNumber           int
+		BuildDate           string
+		NightlyBranches     []string
+		Registry            string
+		Owner               string
+		Auth                RegistryAuth
+		Signer              Signer
+		CertificateIdentity string
+		Media               ReleaseMedia
+		Qa                  QaGate
+		Offline             ReleaseOffline
+		Trust               ServiceTrust
+		ServiceDigests      []string
+		Artifacts           *dagger.Directory
+		Force               bool
+	}
+	concrete.Build = r.Build
+	concrete.Ref = r.Ref
+	concrete.ExistingTags = r.ExistingTags
+	concrete.Published = r.Published
+	concrete.RunNumber = r.RunNumber
+	concrete.BuildDate = r.BuildDate
+	concrete.NightlyBranches = r.NightlyBranches
+	concrete.Registry = r.Registry
+	concrete.Owner = r.Owner
+	concrete.Auth = r.Auth
+	concrete.Signer = r.Signer
+	concrete.CertificateIdentity = r.CertificateIdentity
+	concrete.Media = r.Media
+	concrete.Qa = r.Qa
+	concrete.Offline = r.Offline
+	concrete.Trust = r.Trust
+	concrete.ServiceDigests = r.ServiceDigests
+	concrete.Artifacts = r.Artifacts
+	concrete.Force = r.Force
+	return json.Marshal(&concrete)
+}
+
+func (r *Release) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Build               *Build
+		Ref                 string
+		ExistingTags        []string
+		Published           []string
+		RunNumber           int
+		BuildDate           string
+		NightlyBranches     []string
+		Registry            string
+		Owner               string
+		Auth                RegistryAuth
+		Signer              Signer
+		CertificateIdentity string
+		Media               ReleaseMedia
+		Qa                  QaGate
+		Offline             ReleaseOffline
+		Trust               ServiceTrust
+		ServiceDigests      []string
+		Artifacts           *dagger.Directory
+		Force               bool
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Build = concrete.Build
+	r.Ref = concrete.Ref
+	r.ExistingTags = concrete.ExistingTags
+	r.Published = concrete.Published
+	r.RunNumber = concrete.RunNumber
+	r.BuildDate = concrete.BuildDate
+	r.NightlyBranches = concrete.NightlyBranches
+	r.Registry = concrete.Registry
+	r.Owner = concrete.Owner
+	r.Auth = concrete.Auth
+	r.Signer = concrete.Signer
+	r.CertificateIdentity = concrete.CertificateIdentity
+	r.Media = concrete.Media
+	r.Qa = concrete.Qa
+	r.Offline = concrete.Offline
+	r.Trust = concrete.Trust
+	r.ServiceDigests = concrete.ServiceDigests
+	r.Artifacts = concrete.Artifacts
+	r.Force = concrete.Force
+	return nil
+}
+
 func (r Qa) MarshalJSON() ([]byte, error) {
 	var concrete struct {
 		Root *UnisonPlatform
@@ -277,37 +369,29 @@ func (r *Lab) UnmarshalJSON(bs []byte) error {
 
 func (r ServiceImage) MarshalJSON() ([]byte, error) {
 	var concrete struct {
-		Source            *dagger.Directory
-		Ref               string
-		Sha               string
-		CommitTime        string
-		Date              string
-		ImageName         string
-		Domain            string
-		Registry          string
-		Owner             string
-		ExistingTags      []string
-		Published         []string
-		RunNumber         int
-		Dockerfile        string
-		ServicePort       int
-		Platforms         []string
-		BuildArgs         []string
-		Target            string
-		BuildSecrets      *dagger.Secret
-		SourceUrl         string
-		Username          string
-		Password          *dagger.Secret
-		Root              *UnisonPlatform
-		CosignImage       string
-		SigningKey        *dagger.Secret
-		SigningPassword   *dagger.Secret
-		Keyless           bool
-		IdentityToken     *dagger.Secret
-		TokenRequestUrl   *dagger.Secret
-		TokenRequestToken *dagger.Secret
-		BuilderId         string
-		InvocationId      string
+		Source       *dagger.Directory
+		Ref          string
+		Sha          string
+		CommitTime   string
+		Date         string
+		ImageName    string
+		Domain       string
+		Registry     string
+		Owner        string
+		ExistingTags []string
+		Published    []string
+		RunNumber    int
+		Dockerfile   string
+		ServicePort  int
+		Platforms    []string
+		BuildArgs    []string
+		Target       string
+		BuildSecrets *dagger.Secret
+		SourceUrl    string
+		Auth         RegistryAuth
+		Root         *UnisonPlatform
+		CosignImage  string
+		Signer       Signer
 	}
 	concrete.Source = r.Source
 	concrete.Ref = r.Ref
@@ -328,54 +412,38 @@ func (r ServiceImage) MarshalJSON() ([]byte, error) {
 	concrete.Target = r.Target
 	concrete.BuildSecrets = r.BuildSecrets
 	concrete.SourceUrl = r.SourceUrl
-	concrete.Username = r.Username
-	concrete.Password = r.Password
+	concrete.Auth = r.Auth
 	concrete.Root = r.Root
 	concrete.CosignImage = r.CosignImage
-	concrete.SigningKey = r.SigningKey
-	concrete.SigningPassword = r.SigningPassword
-	concrete.Keyless = r.Keyless
-	concrete.IdentityToken = r.IdentityToken
-	concrete.TokenRequestUrl = r.TokenRequestUrl
-	concrete.TokenRequestToken = r.TokenRequestToken
-	concrete.BuilderId = r.BuilderId
-	concrete.InvocationId = r.InvocationId
+	concrete.Signer = r.Signer
 	return json.Marshal(&concrete)
 }
 
 func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
 	var concrete struct {
-		Source            *dagger.Directory
-		Ref               string
-		Sha               string
-		CommitTime        string
-		Date              string
-		ImageName         string
-		Domain            string
-		Registry          string
-		Owner             string
-		ExistingTags      []string
-		Published         []string
-		RunNumber         int
-		Dockerfile        string
-		ServicePort       int
-		Platforms         []string
-		BuildArgs         []string
-		Target            string
-		BuildSecrets      *dagger.Secret
-		SourceUrl         string
-		Username          string
-		Password          *dagger.Secret
-		Root              *UnisonPlatform
-		CosignImage       string
-		SigningKey        *dagger.Secret
-		SigningPassword   *dagger.Secret
-		Keyless           bool
-		IdentityToken     *dagger.Secret
-		TokenRequestUrl   *dagger.Secret
-		TokenRequestToken *dagger.Secret
-		BuilderId         string
-		InvocationId      string
+		Source       *dagger.Directory
+		Ref          string
+		Sha          string
+		CommitTime   string
+		Date         string
+		ImageName    string
+		Domain       string
+		Registry     string
+		Owner        string
+		ExistingTags []string
+		Published    []string
+		RunNumber    int
+		Dockerfile   string
+		ServicePort  int
+		Platforms    []string
+		BuildArgs    []string
+		Target       string
+		BuildSecrets *dagger.Secret
+		SourceUrl    string
+		Auth         RegistryAuth
+		Root         *UnisonPlatform
+		CosignImage  string
+		Signer       Signer
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
@@ -400,238 +468,10 @@ func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
 	r.Target = concrete.Target
 	r.BuildSecrets = concrete.BuildSecrets
 	r.SourceUrl = concrete.SourceUrl
-	r.Username = concrete.Username
-	r.Password = concrete.Password
+	r.Auth = concrete.Auth
 	r.Root = concrete.Root
 	r.CosignImage = concrete.CosignImage
-	r.SigningKey = concrete.SigningKey
-	r.SigningPassword = concrete.SigningPassword
-	r.Keyless = concrete.Keyless
-	r.IdentityToken = concrete.IdentityToken
-	r.TokenRequestUrl = concrete.TokenRequestUrl
-	r.TokenRequestToken = concrete.TokenRequestToken
-	r.BuilderId = concrete.BuilderId
-	r.InvocationId = concrete.InvocationId
-	return nil
-}
-
-func (r Release) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Build                *Build
-		Ref                  string
-		ExistingTags         []string
-		Published            []string
-		RunNumber            int
-		BuildDate            string
-		NightlyBranches      []string
-		Registry             string
-		Owner                string
-		Vmdk                 bool
-		BaseIso              *dagger.File
-		BaseImage            *dagger.File
-		BaseIsoSha256        string
-		BaseImageSha256      string
-		AssetLimitMib        int
-		PartSizeMib          int
-		Username             string
-		Password             *dagger.Secret
-		SigningKey           *dagger.Secret
-		SigningPassword      *dagger.Secret
-		IdentityToken        *dagger.Secret
-		TokenRequestUrl      *dagger.Secret
-		TokenRequestToken    *dagger.Secret
-		Keyless              bool
-		CertificateIdentity  string
-		ServiceDigests       []string
-		ServiceTrustKey      *dagger.File
-		ServiceIdentity      string
-		UnsignedServices     []string
-		Artifacts            *dagger.Directory
-		BuilderId            string
-		InvocationId         string
-		Force                bool
-		SkipQa               bool
-		QaBootFiles          *dagger.Directory
-		QaKernelArgs         string
-		QaBootTimeout        int
-		QaAccel              string
-		QaInsecureRegistries []string
-		QaHealthTimeout      int
-		OfflineIso           bool
-		OfflineModels        *dagger.Directory
-		OfflineModelsDigest  string
-		OfflineMaxMib        int
-	}
-	concrete.Build = r.Build
-	concrete.Ref = r.Ref
-	concrete.ExistingTags = r.ExistingTags
-	concrete.Published = r.Published
-	concrete.RunNumber = r.RunNumber
-	concrete.BuildDate = r.BuildDate
-	concrete.NightlyBranches = r.NightlyBranches
-	concrete.Registry = r.Registry
-	concrete.Owner = r.Owner
-	concrete.Vmdk = r.Vmdk
-	concrete.BaseIso = r.BaseIso
-	concrete.BaseImage = r.BaseImage
-	concrete.BaseIsoSha256 = r.BaseIsoSha256
-	concrete.BaseImageSha256 = r.BaseImageSha256
-	concrete.AssetLimitMib = r.AssetLimitMib
-	concrete.PartSizeMib = r.PartSizeMib
-	concrete.Username = r.Username
-	concrete.Password = r.Password
-	concrete.SigningKey = r.SigningKey
-	concrete.SigningPassword = r.SigningPassword
-	concrete.IdentityToken = r.IdentityToken
-	concrete.TokenRequestUrl = r.TokenRequestUrl
-	concrete.TokenRequestToken = r.TokenRequestToken
-	concrete.Keyless = r.Keyless
-	concrete.CertificateIdentity = r.CertificateIdentity
-	concrete.ServiceDigests = r.ServiceDigests
-	concrete.ServiceTrustKey = r.ServiceTrustKey
-	concrete.ServiceIdentity = r.ServiceIdentity
-	concrete.UnsignedServices = r.UnsignedServices
-	concrete.Artifacts = r.Artifacts
-	concrete.BuilderId = r.BuilderId
-	concrete.InvocationId = r.InvocationId
-	concrete.Force = r.Force
-	concrete.SkipQa = r.SkipQa
-	concrete.QaBootFiles = r.QaBootFiles
-	concrete.QaKernelArgs = r.QaKernelArgs
-	concrete.QaBootTimeout = r.QaBootTimeout
-	concrete.QaAccel = r.QaAccel
-	concrete.QaInsecureRegistries = r.QaInsecureRegistries
-	concrete.QaHealthTimeout = r.QaHealthTimeout
-	concrete.OfflineIso = r.OfflineIso
-	concrete.OfflineModels = r.OfflineModels
-	concrete.OfflineModelsDigest = r.OfflineModelsDigest
-	concrete.OfflineMaxMib = r.OfflineMaxMib
-	return json.Marshal(&concrete)
-}
-
-func (r *Release) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Build                *Build
-		Ref                  string
-		ExistingTags         []string
-		Published            []string
-		RunNumber            int
-		BuildDate            string
-		NightlyBranches      []string
-		Registry             string
-		Owner                string
-		Vmdk                 bool
-		BaseIso              *dagger.File
-		BaseImage            *dagger.File
-		BaseIsoSha256        string
-		BaseImageSha256      string
-		AssetLimitMib        int
-		PartSizeMib          int
-		Username             string
-		Password             *dagger.Secret
-		SigningKey           *dagger.Secret
-		SigningPassword      *dagger.Secret
-		IdentityToken        *dagger.Secret
-		TokenRequestUrl      *dagger.Secret
-		TokenRequestToken    *dagger.Secret
-		Keyless              bool
-		CertificateIdentity  string
-		ServiceDigests       []string
-		ServiceTrustKey      *dagger.File
-		ServiceIdentity      string
-		UnsignedServices     []string
-		Artifacts            *dagger.Directory
-		BuilderId            string
-		InvocationId         string
-		Force                bool
-		SkipQa               bool
-		QaBootFiles          *dagger.Directory
-		QaKernelArgs         string
-		QaBootTimeout        int
-		QaAccel              string
-		QaInsecureRegistries []string
-		QaHealthTimeout      int
-		OfflineIso           bool
-		OfflineModels        *dagger.Directory
-		OfflineModelsDigest  string
-		OfflineMaxMib        int
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Build = concrete.Build
-	r.Ref = concrete.Ref
-	r.ExistingTags = concrete.ExistingTags
-	r.Published = concrete.Published
-	r.RunNumber = concrete.RunNumber
-	r.BuildDate = concrete.BuildDate
-	r.NightlyBranches = concrete.NightlyBranches
-	r.Registry = concrete.Registry
-	r.Owner = concrete.Owner
-	r.Vmdk = concrete.Vmdk
-	r.BaseIso = concrete.BaseIso
-	r.BaseImage = concrete.BaseImage
-	r.BaseIsoSha256 = concrete.BaseIsoSha256
-	r.BaseImageSha256 = concrete.BaseImageSha256
-	r.AssetLimitMib = concrete.AssetLimitMib
-	r.PartSizeMib = concrete.PartSizeMib
-	r.Username = concrete.Username
-	r.Password = concrete.Password
-	r.SigningKey = concrete.SigningKey
-	r.SigningPassword = concrete.SigningPassword
-	r.IdentityToken = concrete.IdentityToken
-	r.TokenRequestUrl = concrete.TokenRequestUrl
-	r.TokenRequestToken = concrete.TokenRequestToken
-	r.Keyless = concrete.Keyless
-	r.CertificateIdentity = concrete.CertificateIdentity
-	r.ServiceDigests = concrete.ServiceDigests
-	r.ServiceTrustKey = concrete.ServiceTrustKey
-	r.ServiceIdentity = concrete.ServiceIdentity
-	r.UnsignedServices = concrete.UnsignedServices
-	r.Artifacts = concrete.Artifacts
-	r.BuilderId = concrete.BuilderId
-	r.InvocationId = concrete.InvocationId
-	r.Force = concrete.Force
-	r.SkipQa = concrete.SkipQa
-	r.QaBootFiles = concrete.QaBootFiles
-	r.QaKernelArgs = concrete.QaKernelArgs
-	r.QaBootTimeout = concrete.QaBootTimeout
-	r.QaAccel = concrete.QaAccel
-	r.QaInsecureRegistries = concrete.QaInsecureRegistries
-	r.QaHealthTimeout = concrete.QaHealthTimeout
-	r.OfflineIso = concrete.OfflineIso
-	r.OfflineModels = concrete.OfflineModels
-	r.OfflineModelsDigest = concrete.OfflineModelsDigest
-	r.OfflineMaxMib = concrete.OfflineMaxMib
-	return nil
-}
-
-func (r QaReport) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Passed  bool
-		Summary string
-		Report  *dagger.Directory
-	}
-	concrete.Passed = r.Passed
-	concrete.Summary = r.Summary
-	concrete.Report = r.Report
-	return json.Marshal(&concrete)
-}
-
-func (r *QaReport) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Passed  bool
-		Summary string
-		Report  *dagger.Directory
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Passed = concrete.Passed
-	r.Summary = concrete.Summary
-	r.Report = concrete.Report
+	r.Signer = concrete.Signer
 	return nil
 }
 
@@ -682,6 +522,34 @@ func (r *Accel) UnmarshalJSON(bs []byte) error {
 	default:
 		return fmt.Errorf("invalid enum value %q", s)
 	}
+	return nil
+}
+
+func (r QaReport) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Report  *dagger.Directory
+	}
+	concrete.Passed = r.Passed
+	concrete.Summary = r.Summary
+	concrete.Report = r.Report
+	return json.Marshal(&concrete)
+}
+
+func (r *QaReport) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Report  *dagger.Directory
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Passed = concrete.Passed
+	r.Summary = concrete.Summary
+	r.Report = concrete.Report
 	return nil
 }
 
@@ -926,20 +794,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 	switch parentName {
 	case "Build":
 		switch fnName {
-		case "Wsl":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			return (*Build).Wsl(&parent, ctx, packages)
 		case "WithAdmin":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -982,6 +836,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).WithAdmin(&parent, ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, adminUser, hostname)
+		case "Wsl":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*Build).Wsl(&parent, ctx, packages)
 		case "Bundle":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1066,48 +934,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Build).NocloudSeed(&parent, ctx)
-		case "Vm":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var baseImage *dagger.File
-			if inputArgs["baseImage"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseImage"]), &baseImage)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImage", err))
-				}
-			}
-			var baseImageSha256 string
-			if inputArgs["baseImageSha256"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["baseImageSha256"]), &baseImageSha256)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImageSha256", err))
-				}
-			}
-			var diskSize string
-			if inputArgs["diskSize"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["diskSize"]), &diskSize)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg diskSize", err))
-				}
-			}
-			var vmdk bool
-			if inputArgs["vmdk"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
-				}
-			}
-			var extraFiles *dagger.Directory
-			if inputArgs["extraFiles"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["extraFiles"]), &extraFiles)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg extraFiles", err))
-				}
-			}
-			return (*Build).Vm(&parent, ctx, baseImage, baseImageSha256, diskSize, vmdk, extraFiles)
 		case "WithOffline":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1178,6 +1004,48 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).PersonalizeIso(&parent, ctx, iso, sha256Sums, sha256SumsSignature, cosignKey, certificateIdentityRegexp)
+		case "Vm":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var baseImage *dagger.File
+			if inputArgs["baseImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseImage"]), &baseImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImage", err))
+				}
+			}
+			var baseImageSha256 string
+			if inputArgs["baseImageSha256"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["baseImageSha256"]), &baseImageSha256)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg baseImageSha256", err))
+				}
+			}
+			var diskSize string
+			if inputArgs["diskSize"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["diskSize"]), &diskSize)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg diskSize", err))
+				}
+			}
+			var vmdk bool
+			if inputArgs["vmdk"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
+				}
+			}
+			var extraFiles *dagger.Directory
+			if inputArgs["extraFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["extraFiles"]), &extraFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg extraFiles", err))
+				}
+			}
+			return (*Build).Vm(&parent, ctx, baseImage, baseImageSha256, diskSize, vmdk, extraFiles)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1314,41 +1182,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "Lab":
 		switch fnName {
-		case "StandinIso":
-			var parent Lab
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Lab).StandinIso(&parent), nil
-		case "StandinCloudImage":
-			var parent Lab
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var docker bool
-			if inputArgs["docker"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["docker"]), &docker)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg docker", err))
-				}
-			}
-			return (*Lab).StandinCloudImage(&parent, ctx, docker)
-		case "ProbeBoot":
-			var parent Lab
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Lab).ProbeBoot(&parent), nil
-		case "Toolbox":
-			var parent Lab
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Lab).Toolbox(&parent), nil
 		case "ReferenceServices":
 			var parent Lab
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1391,11 +1224,60 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Lab).ReferenceServices(&parent, ctx, registry, owner, platformVersion, username, secret)
+		case "StandinIso":
+			var parent Lab
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Lab).StandinIso(&parent), nil
+		case "StandinCloudImage":
+			var parent Lab
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var docker bool
+			if inputArgs["docker"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["docker"]), &docker)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg docker", err))
+				}
+			}
+			return (*Lab).StandinCloudImage(&parent, ctx, docker)
+		case "ProbeBoot":
+			var parent Lab
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Lab).ProbeBoot(&parent), nil
+		case "Toolbox":
+			var parent Lab
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Lab).Toolbox(&parent), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
 	case "Pins":
 		switch fnName {
+		case "Check":
+			var parent Pins
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Pins).Check(&parent, ctx)
+		case "Update":
+			var parent Pins
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Pins).Update(&parent, ctx)
 		case "Upkeep":
 			var parent Pins
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1424,25 +1306,74 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Pins).Upkeep(&parent, ctx, date, media, imagePins)
-		case "Check":
-			var parent Pins
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Pins).Check(&parent, ctx)
-		case "Update":
-			var parent Pins
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Pins).Update(&parent, ctx)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
 	case "Qa":
 		switch fnName {
+		case "Install":
+			var parent Qa
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var accel Accel
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var installTimeout int
+			if inputArgs["installTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["installTimeout"]), &installTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installTimeout", err))
+				}
+			}
+			var memory int
+			if inputArgs["memory"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
+				}
+			}
+			return (*Qa).Install(&parent, ctx, iso, accel, installTimeout, memory)
+		case "LateCommands":
+			var parent Qa
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var iso *dagger.File
+			if inputArgs["iso"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
+				}
+			}
+			var targetImage *dagger.File
+			if inputArgs["targetImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["targetImage"]), &targetImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg targetImage", err))
+				}
+			}
+			var userData *dagger.File
+			if inputArgs["userData"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["userData"]), &userData)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg userData", err))
+				}
+			}
+			return (*Qa).LateCommands(&parent, ctx, iso, targetImage, userData)
 		case "Vm":
 			var parent Qa
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1555,69 +1486,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Qa).Iso(&parent, ctx, iso, markers, bootTimeout, memory)
-		case "Install":
-			var parent Qa
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var accel Accel
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var installTimeout int
-			if inputArgs["installTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["installTimeout"]), &installTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg installTimeout", err))
-				}
-			}
-			var memory int
-			if inputArgs["memory"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["memory"]), &memory)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg memory", err))
-				}
-			}
-			return (*Qa).Install(&parent, ctx, iso, accel, installTimeout, memory)
-		case "LateCommands":
-			var parent Qa
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var iso *dagger.File
-			if inputArgs["iso"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["iso"]), &iso)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg iso", err))
-				}
-			}
-			var targetImage *dagger.File
-			if inputArgs["targetImage"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["targetImage"]), &targetImage)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg targetImage", err))
-				}
-			}
-			var userData *dagger.File
-			if inputArgs["userData"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["userData"]), &userData)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg userData", err))
-				}
-			}
-			return (*Qa).LateCommands(&parent, ctx, iso, targetImage, userData)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1635,55 +1503,34 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "Release":
 		switch fnName {
-		case "WithQa":
+		case "Artifact":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var bootFiles *dagger.Directory
-			if inputArgs["bootFiles"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
+			var name string
+			if inputArgs["name"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["name"]), &name)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg name", err))
 				}
 			}
-			var kernelArgs string
-			if inputArgs["kernelArgs"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
+			return (*Release).Artifact(&parent, ctx, name)
+		case "WithArtifacts":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var dir *dagger.Directory
+			if inputArgs["dir"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dir"]), &dir)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dir", err))
 				}
 			}
-			var accel Accel
-			if inputArgs["accel"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
-				}
-			}
-			var bootTimeout int
-			if inputArgs["bootTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
-				}
-			}
-			var insecureRegistry []string
-			if inputArgs["insecureRegistry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["insecureRegistry"]), &insecureRegistry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg insecureRegistry", err))
-				}
-			}
-			var healthTimeout int
-			if inputArgs["healthTimeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["healthTimeout"]), &healthTimeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthTimeout", err))
-				}
-			}
-			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout, insecureRegistry, healthTimeout)
+			return (*Release).WithArtifacts(&parent, ctx, dir)
 		case "QaReports":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1698,48 +1545,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Release).Tags(&parent, ctx)
-		case "DryRun":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).DryRun(&parent, ctx)
-		case "Publish":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).Publish(&parent, ctx)
-		case "WithServiceTrust":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var key *dagger.File
-			if inputArgs["key"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
-				}
-			}
-			var certificateIdentityRegexp string
-			if inputArgs["certificateIdentityRegexp"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["certificateIdentityRegexp"]), &certificateIdentityRegexp)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentityRegexp", err))
-				}
-			}
-			var unsigned []string
-			if inputArgs["unsigned"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["unsigned"]), &unsigned)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg unsigned", err))
-				}
-			}
-			return (*Release).WithServiceTrust(&parent, ctx, key, certificateIdentityRegexp, unsigned)
 		case "WithAdmin":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1978,34 +1783,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithOfflineIso(&parent, ctx, modelsStore, maxSizeMib)
-		case "Artifact":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var name string
-			if inputArgs["name"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["name"]), &name)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg name", err))
-				}
-			}
-			return (*Release).Artifact(&parent, ctx, name)
-		case "WithArtifacts":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var dir *dagger.Directory
-			if inputArgs["dir"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dir"]), &dir)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dir", err))
-				}
-			}
-			return (*Release).WithArtifacts(&parent, ctx, dir)
 		case "WithServiceDigests":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2020,6 +1797,97 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithServiceDigests(&parent, ctx, digests)
+		case "WithQa":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var bootFiles *dagger.Directory
+			if inputArgs["bootFiles"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootFiles"]), &bootFiles)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootFiles", err))
+				}
+			}
+			var kernelArgs string
+			if inputArgs["kernelArgs"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["kernelArgs"]), &kernelArgs)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArgs", err))
+				}
+			}
+			var accel Accel
+			if inputArgs["accel"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["accel"]), &accel)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg accel", err))
+				}
+			}
+			var bootTimeout int
+			if inputArgs["bootTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bootTimeout"]), &bootTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bootTimeout", err))
+				}
+			}
+			var insecureRegistry []string
+			if inputArgs["insecureRegistry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["insecureRegistry"]), &insecureRegistry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg insecureRegistry", err))
+				}
+			}
+			var healthTimeout int
+			if inputArgs["healthTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["healthTimeout"]), &healthTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthTimeout", err))
+				}
+			}
+			return (*Release).WithQa(&parent, bootFiles, kernelArgs, accel, bootTimeout, insecureRegistry, healthTimeout)
+		case "WithServiceTrust":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var key *dagger.File
+			if inputArgs["key"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["key"]), &key)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg key", err))
+				}
+			}
+			var certificateIdentityRegexp string
+			if inputArgs["certificateIdentityRegexp"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["certificateIdentityRegexp"]), &certificateIdentityRegexp)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg certificateIdentityRegexp", err))
+				}
+			}
+			var unsigned []string
+			if inputArgs["unsigned"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["unsigned"]), &unsigned)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg unsigned", err))
+				}
+			}
+			return (*Release).WithServiceTrust(&parent, ctx, key, certificateIdentityRegexp, unsigned)
+		case "DryRun":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).DryRun(&parent, ctx)
+		case "Publish":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).Publish(&parent, ctx)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -2238,62 +2106,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "UnisonPlatform":
 		switch fnName {
-		case "WslBundle":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
-				}
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			var config *dagger.File
-			if inputArgs["config"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
-				}
-			}
-			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages, config)
 		case "Build":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2350,6 +2162,153 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime, public, config)
+		case "WslBundle":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			var config *dagger.File
+			if inputArgs["config"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
+				}
+			}
+			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages, config)
+		case "Release":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var vmdk bool
+			if inputArgs["vmdk"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
+				}
+			}
+			var skipQa bool
+			if inputArgs["skipQa"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["skipQa"]), &skipQa)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipQa", err))
+				}
+			}
+			var force bool
+			if inputArgs["force"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
+				}
+			}
+			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
 		case "Qa":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2651,97 +2610,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).LinuxVm(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, hostname, config, diskSize, vmdk, baseImage, baseImageSha256)
-		case "Release":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var ref string
-			if inputArgs["ref"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
-				}
-			}
-			var sha string
-			if inputArgs["sha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var existingTags []string
-			if inputArgs["existingTags"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
-				}
-			}
-			var runNumber int
-			if inputArgs["runNumber"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
-				}
-			}
-			var registry string
-			if inputArgs["registry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
-				}
-			}
-			var owner string
-			if inputArgs["owner"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var vmdk bool
-			if inputArgs["vmdk"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
-				}
-			}
-			var skipQa bool
-			if inputArgs["skipQa"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["skipQa"]), &skipQa)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipQa", err))
-				}
-			}
-			var force bool
-			if inputArgs["force"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
-				}
-			}
-			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
 		case "":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
-	"github.com/project-unisonOS/unison-platform/pipelines/release"
 	"github.com/project-unisonOS/unison-platform/pipelines/version"
 )
 
@@ -33,75 +32,26 @@ type Release struct {
 	// +private
 	Owner string
 	// +private
-	Vmdk bool
+	Auth RegistryAuth
 	// +private
-	BaseIso *dagger.File
-	// +private
-	BaseImage *dagger.File
-	// +private
-	BaseIsoSha256 string
-	// +private
-	BaseImageSha256 string
-	// +private
-	AssetLimitMib int
-	// +private
-	PartSizeMib int
-	// +private
-	Username string
-	// +private
-	Password *dagger.Secret
-	// +private
-	SigningKey *dagger.Secret
-	// +private
-	SigningPassword *dagger.Secret
-	// +private
-	IdentityToken *dagger.Secret
-	// +private
-	TokenRequestUrl *dagger.Secret
-	// +private
-	TokenRequestToken *dagger.Secret
-	// +private
-	Keyless bool
+	Signer Signer
+	// The keyless signer identity the notes tell users to verify.
 	// +private
 	CertificateIdentity string
 	// +private
+	Media ReleaseMedia
+	// +private
+	Qa QaGate
+	// +private
+	Offline ReleaseOffline
+	// +private
+	Trust ServiceTrust
+	// +private
 	ServiceDigests []string
-	// +private
-	ServiceTrustKey *dagger.File
-	// +private
-	ServiceIdentity string
-	// +private
-	UnsignedServices []string
 	// +private
 	Artifacts *dagger.Directory
 	// +private
-	BuilderId string
-	// +private
-	InvocationId string
-	// +private
 	Force bool
-	// +private
-	SkipQa bool
-	// +private
-	QaBootFiles *dagger.Directory
-	// +private
-	QaKernelArgs string
-	// +private
-	QaBootTimeout int
-	// +private
-	QaAccel string
-	// +private
-	QaInsecureRegistries []string
-	// +private
-	QaHealthTimeout int
-	// +private
-	OfflineIso bool
-	// +private
-	OfflineModels *dagger.Directory
-	// +private
-	OfflineModelsDigest string
-	// +private
-	OfflineMaxMib int
 }
 
 // Plans a release of a git ref; chain the admin, base media, credentials and signing, then publish (or dry-run).
@@ -150,7 +100,7 @@ func (m *UnisonPlatform) Release(
 	// +optional
 	force bool,
 ) (*Release, error) {
-	r := &Release{Ref: ref, ExistingTags: existingTags, RunNumber: runNumber, Vmdk: vmdk, SkipQa: skipQa, Force: force,
+	r := &Release{Ref: ref, ExistingTags: existingTags, RunNumber: runNumber, Media: ReleaseMedia{Vmdk: vmdk}, Qa: QaGate{Skip: skipQa}, Force: force,
 		Registry: or(registry, defaultRegistry), Owner: or(owner, defaultOwner)}
 	if sha == "" || commitTime == "" {
 		commit, when, err := m.gitCommit(ctx, sha, commitTime)
@@ -190,123 +140,4 @@ func (r *Release) planInput() version.Input {
 		Date: r.BuildDate, NightlyBranches: r.NightlyBranches,
 		RunNumber: r.RunNumber, ExistingTags: r.ExistingTags, Published: version.ParsePublished(r.Published), Registry: r.Registry, Owner: r.Owner,
 		Repo: platformRepo, Image: platformRepo, Domain: "platform"}
-}
-
-// Makes a private release: the ISO and VM disk carry this admin identity (at least one SSH key) instead of asking for it.
-//
-// Public releases (the default, what release.yml publishes) carry no
-// operator credentials: operators personalize them (personalize-iso,
-// nocloud-seed).
-func (r *Release) WithAdmin(
-	ctx context.Context,
-	// SSH public keys of the admin user (ed25519 recommended).
-	// +optional
-	sshAuthorizedKeys []string,
-	// A file of SSH public keys, one per line.
-	// +optional
-	sshAuthorizedKeysFile *dagger.File,
-	// Admin user name; default: unison.
-	// +optional
-	adminUser string,
-	// Host name of installed systems; default: unisonos.
-	// +optional
-	hostname string,
-) (*Release, error) {
-	private := *r.Build
-	private.Public = false
-	b, err := private.WithAdmin(ctx, sshAuthorizedKeys, sshAuthorizedKeysFile, nil, adminUser, hostname)
-	if err != nil {
-		return nil, err
-	}
-	c := *r
-	c.Build = b
-	return &c, nil
-}
-
-// Uses a given base ISO (e.g. a local copy) instead of the pinned Ubuntu live-server download.
-func (r *Release) WithBaseIso(
-	// The base ISO.
-	file *dagger.File,
-	// Its expected SHA-256 (checked when given).
-	// +optional
-	sha256 string,
-) *Release {
-	c := *r
-	c.BaseIso, c.BaseIsoSha256 = file, sha256
-	return &c
-}
-
-// Sets the nightly's build date and the branches that get nightlies (channels.yml passes the run's UTC day and NIGHTLY_BRANCHES).
-//
-// A branch's nightly is edge-<branch>-YYYYMMDD of this date (default: the
-// commit's day), the day's first build of the branch; a later build that
-// day is published under edge-<branch> (edge for main) and sha-<short>.
-func (r *Release) WithNightly(
-	// Build date, YYYY-MM-DD or YYYYMMDD (UTC), e.g. $(date -u +%F).
-	// +optional
-	date string,
-	// Branches that get nightlies (names or patterns such as feature/*); any other branch is refused. Default: every branch.
-	// +optional
-	branches []string,
-) (*Release, error) {
-	c := *r
-	c.BuildDate, c.NightlyBranches = date, branches
-	plan, err := c.plan()
-	if err != nil {
-		return nil, err
-	}
-	if c.Build, err = r.Build.withVersion(plan.Version); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
-
-// withVersion is the build under the plan's version (the same build when
-// it is already that version); the version must be a valid label.
-func (b *Build) withVersion(v string) (*Build, error) {
-	if v == b.Version {
-		return b, nil
-	}
-	if err := version.CheckLabel(v); err != nil {
-		return nil, err
-	}
-	c := *b
-	c.Version = v
-	return &c, nil
-}
-
-// Uses a given base cloud image instead of the pinned Ubuntu cloud image download.
-func (r *Release) WithBaseImage(
-	// The base cloud image (qcow2 or raw).
-	file *dagger.File,
-	// Its expected SHA-256 (checked when given).
-	// +optional
-	sha256 string,
-) *Release {
-	c := *r
-	c.BaseImage, c.BaseImageSha256 = file, sha256
-	return &c
-}
-
-// Sets the asset size limit (assets of this size or more are split into parts) and the part size, in MiB.
-func (r *Release) WithAssetLimit(
-	// Assets of this size or more are split; default 2048 (GitHub Releases refuse 2 GiB).
-	// +optional
-	limitMib int,
-	// Size of each part; default 1900.
-	// +optional
-	partSizeMib int,
-) (*Release, error) {
-	l := release.Limits{AssetLimitMiB: limitMib, PartSizeMiB: partSizeMib}.WithDefaults()
-	if err := l.Check(); err != nil {
-		return nil, err
-	}
-	c := *r
-	c.AssetLimitMib, c.PartSizeMib = l.AssetLimitMiB, l.PartSizeMiB
-	return &c, nil
-}
-
-// limits are the release's asset limit and part size.
-func (r *Release) limits() release.Limits {
-	return release.Limits{AssetLimitMiB: r.AssetLimitMib, PartSizeMiB: r.PartSizeMib}.WithDefaults()
 }

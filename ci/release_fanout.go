@@ -36,7 +36,7 @@ func (r *Release) Artifact(
 	if err := release.CheckJob(name); err != nil {
 		return nil, err
 	}
-	if name == release.OfflineJob && !r.OfflineIso {
+	if name == release.OfflineJob && !r.Offline.Iso {
 		return nil, fmt.Errorf("artifact %s: chain with-offline-iso before artifact (on every job of the release and on the publishing one)", name)
 	}
 	if r.Artifacts != nil {
@@ -152,7 +152,7 @@ func readBuilt(ctx context.Context, dir *dagger.Directory) ([]release.Built, err
 // expect is what every artifact job of this release must have built; the
 // version only when it is final (after the registry was read).
 func (r *Release) expect(withVersion bool) release.Expect {
-	e := release.Expect{Commit: r.Build.Commit, Ref: r.Ref, Options: r.options(), SkipQA: r.SkipQa, OfflineISO: r.OfflineIso}
+	e := release.Expect{Commit: r.Build.Commit, Ref: r.Ref, Options: r.options(), SkipQA: r.Qa.Skip, OfflineISO: r.Offline.Iso}
 	if withVersion {
 		e.Version = r.Build.Version
 	}
@@ -168,7 +168,7 @@ func (r *Release) options() string {
 		h := sha256.Sum256([]byte(strings.Join(append([]string{b.AdminUser, b.Hostname}, b.SshAuthorizedKeys...), "\n")))
 		admin = "admin=sha256:" + hex.EncodeToString(h[:])
 	}
-	return fmt.Sprintf("flavor=%s platform=%s vmdk=%t %s", b.Flavor, r.platformVersion(), r.Vmdk, admin) + r.offlineOptions()
+	return fmt.Sprintf("flavor=%s platform=%s vmdk=%t %s", b.Flavor, r.platformVersion(), r.Media.Vmdk, admin) + r.offlineOptions()
 }
 
 // digestsOf are the set's service pins as with-service-digests takes them, sorted.

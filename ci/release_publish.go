@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,25 +17,57 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
+	"github.com/project-unisonOS/unison-platform/pipelines/artifact"
 	"github.com/project-unisonOS/unison-platform/pipelines/bundle"
+	"github.com/project-unisonOS/unison-platform/pipelines/compat"
 	"github.com/project-unisonOS/unison-platform/pipelines/ociartifact"
+	"github.com/project-unisonOS/unison-platform/pipelines/provenance"
 	"github.com/project-unisonOS/unison-platform/pipelines/release"
 )
+
+// Publish: push by digest, sign and attest, then move the tags; write the notes.
+
+// attestImages attaches each SBOM and provenance statement to the pushed
+// manifests as signed in-toto attestations (cosign attest; the platform
+// image gets the bundle's). --replace keeps one of each type on a rerun.
+func (r *Release) attestImages(ctx context.Context, cosign *dagger.Container, pushes []release.Push, atts []attestation,
+	host string, auth *authn.AuthConfig) error {
+	c, err := cosignAt(cosign, host, auth)
+	if err != nil {
+		return err
+	}
+	byRepo := map[string]attestation{}
+	for _, a := range atts {
+		byRepo[a.Repo] = a
+	}
+	for _, p := range pushes {
+		repo := p.Repository[strings.LastIndex(p.Repository, "/")+1:]
+		if repo == platformRepo {
+			repo = artifact.Get(artifact.Bundle).Repo
+		}
+		a, ok := byRepo[repo]
+		if !ok {
+			return fmt.Errorf("attest %s: no SBOM or provenance for it", p.Repository)
+		}
+		pred, err := provenance.PredicateOf(a.Provenance)
+		if err != nil {
+			return err
+		}
+		ref := p.Repository + "@" + p.Digest
+		for _, att := range [][2]string{{"spdxjson", string(a.SBOM)}, {"slsaprovenance1", string(pred)}} {
+			if err := r.cosign().attest(ctx, c, ref, att[0], att[1], host); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // registryAuth is the push credentials (nil: anonymous) and the options
 // go-containerregistry pushes with.
 func (r *Release) registryAuth(ctx context.Context) (*authn.AuthConfig, []remote.Option, error) {
-	if r.Password == nil {
-		return nil, []remote.Option{remote.WithAuth(authn.Anonymous)}, nil
-	}
-	pw, err := r.Password.Plaintext(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	auth := &authn.AuthConfig{Username: r.Username, Password: pw}
-	return auth, []remote.Option{remote.WithAuth(authn.FromConfig(*auth))}, nil
+	return r.Auth.read(ctx)
 }
 
 // pushArtifacts pushes every group of files as an OCI 1.1 artifact by
@@ -146,4 +179,51 @@ func tagAll(ctx context.Context, pushes []release.Push, opts []remote.Option) er
 		}
 	}
 	return nil
+}
+
+// publish pushes content by digest, signs it, and only then moves the tags.
+func (r *Release) publish(ctx context.Context, p *prepared, built *builtRelease, groups []release.Group,
+	pushes []release.Push, cosign *dagger.Container, atts []attestation) error {
+	plan, auth, opts := p.Plan, p.Auth, p.Opts
+	var err error
+	if err := r.pushArtifacts(ctx, built.Files, groups, pushes, plan.Labels, opts); err != nil {
+		return err
+	}
+	if pushes[0].Digest, err = r.pushPlatform(ctx, built.Tree, plan.Repository, plan.SortedLabels(), opts); err != nil {
+		return err
+	}
+	var refs []string
+	for _, push := range pushes {
+		refs = append(refs, push.Repository+"@"+push.Digest)
+	}
+	if err := r.signImages(ctx, cosign, refs, plan.Host(), auth); err != nil {
+		return err
+	}
+	if err := r.attestImages(ctx, cosign, pushes, atts, plan.Host(), auth); err != nil {
+		return err
+	}
+	return tagAll(ctx, pushes, opts)
+}
+
+// finish writes RELEASE_NOTES.md, PLAN.txt and release.json next to the assets.
+func (r *Release) finish(ctx context.Context, dir *dagger.Directory, man release.Manifest, set *compat.Set) (*dagger.Directory, error) {
+	notes := release.NotesInput{Version: man.Version, Channel: man.Channel, Prerelease: man.Prerelease,
+		Assets: man.Assets, Split: man.Split, Compat: set.Tags, Services: man.Services, Keyless: r.Signer.Keyless,
+		Identity: r.CertificateIdentity, Issuer: "https://token.actions.githubusercontent.com", QA: man.QA, Offline: man.Offline}
+	for _, p := range man.Pushes {
+		notes.Images = append(notes.Images, p.Repository+":"+man.Version)
+	}
+	js, err := json.MarshalIndent(man, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return dir.WithNewFile("RELEASE_NOTES.md", release.Notes(notes)).
+		WithNewFile("PLAN.txt", release.PlanText(man)).
+		WithNewFile("release.json", string(js)+"\n").
+		Sync(ctx)
+}
+
+// signImages signs pushed manifests by digest (cosignCfg.signImages).
+func (r *Release) signImages(ctx context.Context, cosign *dagger.Container, refs []string, host string, auth *authn.AuthConfig) error {
+	return r.cosign().signImages(ctx, cosign, refs, host, auth)
 }

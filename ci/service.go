@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
@@ -55,29 +54,13 @@ type ServiceImage struct {
 	// +private
 	SourceUrl string
 	// +private
-	Username string
-	// +private
-	Password *dagger.Secret
+	Auth RegistryAuth
 	// +private
 	Root *UnisonPlatform
 	// +private
 	CosignImage string
 	// +private
-	SigningKey *dagger.Secret
-	// +private
-	SigningPassword *dagger.Secret
-	// +private
-	Keyless bool
-	// +private
-	IdentityToken *dagger.Secret
-	// +private
-	TokenRequestUrl *dagger.Secret
-	// +private
-	TokenRequestToken *dagger.Secret
-	// +private
-	BuilderId string
-	// +private
-	InvocationId string
+	Signer Signer
 }
 
 // Builds a service image from its Dockerfile with the channel tags and OCI labels of the ref; publish or plan it next.
@@ -154,11 +137,12 @@ func (s *ServiceImage) WithRegistryAuth(
 	// Registry password or token.
 	secret *dagger.Secret,
 ) (*ServiceImage, error) {
-	if err := checkRegistryAuth(username); err != nil {
+	auth, err := newRegistryAuth(username, secret)
+	if err != nil {
 		return nil, err
 	}
 	c := *s
-	c.Username, c.Password = username, secret
+	c.Auth = auth
 	return &c, nil
 }
 
@@ -198,7 +182,7 @@ func (s *ServiceImage) Publish(
 	if err != nil {
 		return "", err
 	}
-	if p.Publish && s.Password == nil && version.NeedsCredentials(p.Host()) {
+	if p.Publish && s.Auth.Secret == nil && version.NeedsCredentials(p.Host()) {
 		return "", fmt.Errorf("password: pushing to %s needs credentials: add with-registry-auth --username USER --secret env:REGISTRY_TOKEN (a Dagger secret)", p.Host())
 	}
 	if p.Publish {
@@ -240,8 +224,8 @@ func (s *ServiceImage) Publish(
 // multi-platform index, then moves every other tag to that digest.
 func (s *ServiceImage) push(ctx context.Context, p *version.Plan, variants []*dagger.Container) (string, error) {
 	publisher := dag.Container()
-	if s.Password != nil {
-		publisher = publisher.WithRegistryAuth(p.Host(), s.Username, s.Password)
+	if s.Auth.Secret != nil {
+		publisher = publisher.WithRegistryAuth(p.Host(), s.Auth.Username, s.Auth.Secret)
 	}
 	first := p.Refs[0]
 	pushed, err := publisher.Publish(ctx, first, dagger.ContainerPublishOpts{PlatformVariants: variants})
@@ -288,14 +272,8 @@ func (s *ServiceImage) planFromRegistry(ctx context.Context, p *version.Plan) (*
 
 // remoteOpts are go-containerregistry's options with the registry credentials.
 func (s *ServiceImage) remoteOpts(ctx context.Context) ([]remote.Option, error) {
-	if s.Password == nil {
-		return []remote.Option{remote.WithAuth(authn.Anonymous)}, nil
-	}
-	pw, err := s.Password.Plaintext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return []remote.Option{remote.WithAuth(authn.FromConfig(authn.AuthConfig{Username: s.Username, Password: pw}))}, nil
+	_, opts, err := s.Auth.read(ctx)
+	return opts, err
 }
 
 // variants builds the image for each platform with the plan's labels (also

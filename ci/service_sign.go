@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
-
-	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/provenance"
@@ -24,11 +21,12 @@ func (s *ServiceImage) WithSigningKey(
 	// +optional
 	password *dagger.Secret,
 ) (*ServiceImage, error) {
-	if s.Keyless {
-		return nil, fmt.Errorf("with-signing-key: this image is already signed keyless: choose one of with-signing-key and with-keyless")
+	signer, err := s.Signer.withKey("image", key, password)
+	if err != nil {
+		return nil, err
 	}
 	c := *s
-	c.SigningKey, c.SigningPassword = key, password
+	c.Signer = signer
 	return &c, nil
 }
 
@@ -44,17 +42,12 @@ func (s *ServiceImage) WithKeyless(
 	// +optional
 	identityToken *dagger.Secret,
 ) (*ServiceImage, error) {
-	if s.SigningKey != nil {
-		return nil, fmt.Errorf("with-keyless: this image is already signed with a key: choose one of with-signing-key and with-keyless")
-	}
-	if (tokenRequestUrl == nil) != (tokenRequestToken == nil) {
-		return nil, fmt.Errorf("with-keyless: give both token-request-url and token-request-token (env:ACTIONS_ID_TOKEN_REQUEST_URL, env:ACTIONS_ID_TOKEN_REQUEST_TOKEN)")
-	}
-	if tokenRequestUrl == nil && identityToken == nil {
-		return nil, fmt.Errorf("with-keyless: give token-request-url and token-request-token (GitHub Actions) or identity-token")
+	signer, err := s.Signer.withKeyless("image", identityToken, tokenRequestUrl, tokenRequestToken)
+	if err != nil {
+		return nil, err
 	}
 	c := *s
-	c.Keyless, c.TokenRequestUrl, c.TokenRequestToken, c.IdentityToken = true, tokenRequestUrl, tokenRequestToken, identityToken
+	c.Signer = signer
 	return &c, nil
 }
 
@@ -66,19 +59,17 @@ func (s *ServiceImage) WithProvenance(
 	// +optional
 	invocationId string,
 ) (*ServiceImage, error) {
-	if !strings.Contains(builderId, "://") {
-		return nil, fmt.Errorf("builder-id %q: want a URI (GitHub Actions: the workflow's URL)", builderId)
+	signer, err := s.Signer.withProvenance(builderId, invocationId)
+	if err != nil {
+		return nil, err
 	}
 	c := *s
-	c.BuilderId, c.InvocationId = builderId, invocationId
+	c.Signer = signer
 	return &c, nil
 }
 
 // cosign is how the image is signed: its key, or keyless.
-func (s *ServiceImage) cosign() cosignCfg {
-	return cosignCfg{Image: s.CosignImage, Key: s.SigningKey, Password: s.SigningPassword, Keyless: s.Keyless,
-		IdentityToken: s.IdentityToken, TokenURL: s.TokenRequestUrl, TokenRequest: s.TokenRequestToken}
-}
+func (s *ServiceImage) cosign() cosignCfg { return s.Signer.cosign(s.CosignImage) }
 
 // signAndAttest signs the pushed digest and attaches its SPDX SBOM (the
 // packages of the image's dpkg database, when it has one) and its SLSA
@@ -92,13 +83,9 @@ func (s *ServiceImage) signAndAttest(ctx context.Context, p *version.Plan, diges
 	if err != nil {
 		return err
 	}
-	var auth *authn.AuthConfig
-	if s.Password != nil {
-		pw, err := s.Password.Plaintext(ctx)
-		if err != nil {
-			return err
-		}
-		auth = &authn.AuthConfig{Username: s.Username, Password: pw}
+	auth, _, err := s.Auth.read(ctx)
+	if err != nil {
+		return err
 	}
 	c, err := cosignAt(cfg.container(), p.Host(), auth)
 	if err != nil {
@@ -135,7 +122,7 @@ func (s *ServiceImage) evidence(ctx context.Context, p *version.Plan, digest str
 	pred, err := provenance.Statement(provenance.Input{Files: map[string]string{p.Repository: hexDigest}, Ref: s.Ref, Commit: s.Sha, Version: p.Version,
 		Source: "git+" + p.Labels["org.opencontainers.image.source"], BuildType: serviceBuildType,
 		Params:    map[string]any{"dockerfile": s.Dockerfile, "target": s.Target, "platforms": s.Platforms, "buildArgs": s.BuildArgs},
-		BuilderID: or(s.BuilderId, defaultBuilderID), InvocationID: s.InvocationId, Dagger: engine})
+		BuilderID: or(s.Signer.BuilderId, defaultBuilderID), InvocationID: s.Signer.InvocationId, Dagger: engine})
 	if err != nil {
 		return nil, nil, err
 	}

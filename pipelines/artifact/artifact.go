@@ -50,20 +50,22 @@ type Spec struct {
 	// Min and Max bound a good build's size: a file outside is truncated,
 	// empty or something else. Minimums leave room for the test stand-ins.
 	Min, Max int64
+	// Purpose is the file's SPDX primary package purpose.
+	Purpose string
 }
 
 // Catalog lists every kind; Groups keeps its repository order.
 var Catalog = []Spec{
-	{ISO, "unisonos-baremetal-%s.iso", "unisonos-baremetal", "application/vnd.unisonos.baremetal.v1", "application/vnd.efi.iso", 1 * mib, 12 * gib},
-	{ISOOffline, "unisonos-baremetal-offline-%s.iso", "unisonos-baremetal-offline", "application/vnd.unisonos.baremetal-offline.v1", "application/vnd.efi.iso", 1 * mib, 32 * gib},
-	{Payload, "unisonos-baremetal-offline-%s.payload.json", "unisonos-baremetal-offline", "application/vnd.unisonos.baremetal-offline.v1", "application/vnd.unisonos.offline-payload.v1+json", 2, 16 * mib},
-	{Qcow2, "unisonos-linux-vm-%s.qcow2", "unisonos-linux-vm", "application/vnd.unisonos.linux-vm.v1", "application/vnd.unisonos.disk.qcow2", 1 * mib, 16 * gib},
-	{Vmdk, "unisonos-linux-vm-%s.vmdk", "unisonos-linux-vm", "application/vnd.unisonos.linux-vm.v1", "application/vnd.unisonos.disk.vmdk", 1 * mib, 16 * gib},
-	{WSL, "unisonos-%s.wsl", "unisonos-wsl", "application/vnd.unisonos.wsl.v1", "application/gzip", 1 * mib, 8 * gib},
-	{WSLRootfs, "unisonos-wsl-rootfs-%s.tar.gz", "unisonos-wsl", "application/vnd.unisonos.wsl.v1", "application/gzip", 1 * mib, 8 * gib},
-	{WSLBundle, "unisonos-wsl-%s.tar.gz", "unisonos-wsl", "application/vnd.unisonos.wsl.v1", "application/gzip", 1 * kib, 8 * gib},
-	{Bundle, "unison-platform-bundle-%s.tar.gz", "unison-platform-bundle", "application/vnd.unisonos.platform-bundle.v1", "application/gzip", 1 * kib, 8 * gib},
-	{Models, "unisonos-models-%s.json", "unison-platform-bundle", "application/vnd.unisonos.platform-bundle.v1", "application/json", 2, 4 * mib},
+	{ISO, "unisonos-baremetal-%s.iso", "unisonos-baremetal", "application/vnd.unisonos.baremetal.v1", "application/vnd.efi.iso", 1 * mib, 12 * gib, "OPERATING-SYSTEM"},
+	{ISOOffline, "unisonos-baremetal-offline-%s.iso", "unisonos-baremetal-offline", "application/vnd.unisonos.baremetal-offline.v1", "application/vnd.efi.iso", 1 * mib, 32 * gib, "OPERATING-SYSTEM"},
+	{Payload, "unisonos-baremetal-offline-%s.payload.json", "unisonos-baremetal-offline", "application/vnd.unisonos.baremetal-offline.v1", "application/vnd.unisonos.offline-payload.v1+json", 2, 16 * mib, "ARCHIVE"},
+	{Qcow2, "unisonos-linux-vm-%s.qcow2", "unisonos-linux-vm", "application/vnd.unisonos.linux-vm.v1", "application/vnd.unisonos.disk.qcow2", 1 * mib, 16 * gib, "OPERATING-SYSTEM"},
+	{Vmdk, "unisonos-linux-vm-%s.vmdk", "unisonos-linux-vm", "application/vnd.unisonos.linux-vm.v1", "application/vnd.unisonos.disk.vmdk", 1 * mib, 16 * gib, "OPERATING-SYSTEM"},
+	{WSL, "unisonos-%s.wsl", "unisonos-wsl", "application/vnd.unisonos.wsl.v1", "application/gzip", 1 * mib, 8 * gib, "OPERATING-SYSTEM"},
+	{WSLRootfs, "unisonos-wsl-rootfs-%s.tar.gz", "unisonos-wsl", "application/vnd.unisonos.wsl.v1", "application/gzip", 1 * mib, 8 * gib, "OPERATING-SYSTEM"},
+	{WSLBundle, "unisonos-wsl-%s.tar.gz", "unisonos-wsl", "application/vnd.unisonos.wsl.v1", "application/gzip", 1 * kib, 8 * gib, "ARCHIVE"},
+	{Bundle, "unison-platform-bundle-%s.tar.gz", "unison-platform-bundle", "application/vnd.unisonos.platform-bundle.v1", "application/gzip", 1 * kib, 8 * gib, "ARCHIVE"},
+	{Models, "unisonos-models-%s.json", "unison-platform-bundle", "application/vnd.unisonos.platform-bundle.v1", "application/json", 2, 4 * mib, "FILE"},
 }
 
 // Get returns the row of a kind; an unknown kind is a programming error.

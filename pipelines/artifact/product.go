@@ -20,15 +20,43 @@ type Product struct {
 	Optional bool
 	// DiskGiB is the job's peak disk with real media (.github/scripts/disk.sh).
 	DiskGiB int
+	// SBOM is where the packages of its SBOM come from.
+	SBOM SBOMSource
+}
+
+// SBOMSource is where a product's SBOM packages are read: the dpkg status of
+// a root file system (rootfs, disk) or an ISO's package manifests (iso), in
+// the file of kind From; none (""): only the service images of its compose
+// file. Text says so in the SBOM.
+type SBOMSource struct {
+	Read string
+	From Kind
+	Text string
 }
 
 // Products, in the order their jobs and QA suites are listed.
 var Products = []Product{
-	{Name: "linux-vm", Kinds: []Kind{Qcow2, Vmdk}, Suite: "qa-smoke", DiskGiB: 8},
-	{Name: "baremetal-iso", Kinds: []Kind{ISO}, Suite: "qa-smoke-iso", DiskGiB: 13},
-	{Name: "wsl-bundle", Kinds: []Kind{WSL, WSLRootfs, WSLBundle}, DiskGiB: 7},
-	{Name: "bundle", Kinds: []Kind{Bundle, Models}, DiskGiB: 5},
-	{Name: "baremetal-iso-offline", Kinds: []Kind{ISOOffline, Payload}, Suite: "baremetal-iso-offline qa-smoke-iso", Optional: true, DiskGiB: 15},
+	{Name: "linux-vm", Kinds: []Kind{Qcow2, Vmdk}, Suite: "qa-smoke", DiskGiB: 8,
+		SBOM: SBOMSource{"disk", Qcow2, "the dpkg status of the VM disk's root file system"}},
+	{Name: "baremetal-iso", Kinds: []Kind{ISO}, Suite: "qa-smoke-iso", DiskGiB: 13,
+		SBOM: SBOMSource{"iso", ISO, "the base ISO's package manifests (casper/*.manifest) and the service images its payload runs"}},
+	{Name: "wsl-bundle", Kinds: []Kind{WSL, WSLRootfs, WSLBundle}, DiskGiB: 7,
+		SBOM: SBOMSource{"rootfs", WSLRootfs, "the dpkg status of the WSL root filesystem"}},
+	{Name: "bundle", Kinds: []Kind{Bundle, Models}, DiskGiB: 5,
+		SBOM: SBOMSource{Text: "the compose file of the platform bundle (service images by digest)"}},
+	{Name: "baremetal-iso-offline", Kinds: []Kind{ISOOffline, Payload}, Suite: "baremetal-iso-offline qa-smoke-iso", Optional: true, DiskGiB: 15,
+		SBOM: SBOMSource{"iso", ISOOffline, "the base ISO's package manifests (casper/*.manifest), the Debian packages on the medium (offline payload) and the service images saved on it"}},
+}
+
+// ProductOfRepo is the product whose files are pushed to an OCI repository
+// (each repository holds one product's files).
+func ProductOfRepo(repo string) (Product, bool) {
+	for _, p := range Products {
+		if Get(p.Kinds[0]).Repo == repo {
+			return p, true
+		}
+	}
+	return Product{}, false
 }
 
 // ProductNames are the products a release builds (optional ones when asked).

@@ -22,6 +22,19 @@ func TestProductsCoverTheCatalog(t *testing.T) {
 	}
 	for _, s := range Catalog {
 		assert.NotEmpty(t, owner[s.Kind], "no product makes %s", s.Kind)
+		assert.NotEmpty(t, s.Purpose, "%s has no SPDX purpose", s.Kind)
+	}
+	// one product a repository, and its SBOM read from one of its own files
+	for _, p := range Products {
+		for _, k := range p.Kinds {
+			assert.Equal(t, Get(p.Kinds[0]).Repo, Get(k).Repo, "%s: %s pushed elsewhere", p.Name, k)
+		}
+		got, ok := ProductOfRepo(Get(p.Kinds[0]).Repo)
+		assert.True(t, ok && got.Name == p.Name, p.Name)
+		assert.NotEmpty(t, p.SBOM.Text, p.Name)
+		if p.SBOM.Read != "" {
+			assert.Contains(t, p.Kinds, p.SBOM.From, "%s reads its SBOM from a file of its own", p.Name)
+		}
 	}
 }
 

@@ -5,9 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
-
-	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/project-unisonOS/unison-platform/ci/internal/dagger"
 	"github.com/project-unisonOS/unison-platform/pipelines/artifact"
@@ -17,24 +16,10 @@ import (
 	"github.com/project-unisonOS/unison-platform/pipelines/sbom"
 )
 
+// Evidence: SBOMs, provenance, checksums and their signatures.
+
 // defaultBuilderID names a build run outside GitHub Actions (with-provenance sets the workflow's).
 const defaultBuilderID = "https://github.com/project-unisonOS/unison-platform/ci/local"
-
-// Names the builder in the provenance statements (release.yml: the workflow and run URLs).
-func (r *Release) WithProvenance(
-	// SLSA builder.id, e.g. ${{ github.server_url }}/${{ github.workflow_ref }}.
-	builderId string,
-	// The run, e.g. ${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}/attempts/${{ github.run_attempt }}.
-	// +optional
-	invocationId string,
-) (*Release, error) {
-	if !strings.Contains(builderId, "://") {
-		return nil, fmt.Errorf("builder-id %q: want a URI (GitHub Actions: ${{ github.server_url }}/${{ github.workflow_ref }})", builderId)
-	}
-	c := *r
-	c.BuilderId, c.InvocationId = builderId, invocationId
-	return &c, nil
-}
 
 // attestation is the SBOM and provenance statement of one OCI repository.
 type attestation struct {
@@ -108,18 +93,14 @@ func (r *Release) attestGroup(g release.Group, pkgs []sbom.Package, from string,
 func (r *Release) provenanceInput(files map[string]string, deps []provenance.Dependency, engine string) provenance.Input {
 	b := r.Build
 	return provenance.Input{Files: files, Ref: r.Ref, Commit: b.Commit, Version: b.Version,
-		Params:       map[string]any{"flavor": b.Flavor, "platformVersion": r.platformVersion(), "public": b.Public, "vmdk": r.Vmdk, "offlineIso": r.OfflineIso},
-		Dependencies: deps, BuilderID: or(r.BuilderId, defaultBuilderID), InvocationID: r.InvocationId, Dagger: engine}
+		Params:       map[string]any{"flavor": b.Flavor, "platformVersion": r.platformVersion(), "public": b.Public, "vmdk": r.Media.Vmdk, "offlineIso": r.Offline.Iso},
+		Dependencies: deps, BuilderID: or(r.Signer.BuilderId, defaultBuilderID), InvocationID: r.Signer.InvocationId, Dagger: engine}
 }
 
-// purpose is the SPDX primary package purpose of a released file.
+// purpose is the SPDX primary package purpose of a released file (the catalog's).
 func purpose(name, version string) string {
-	s, _ := artifact.Match(name, version)
-	switch s.Kind {
-	case artifact.ISO, artifact.Qcow2, artifact.Vmdk, artifact.WSL, artifact.WSLRootfs:
-		return "OPERATING-SYSTEM"
-	case artifact.Models:
-		return "FILE"
+	if s, ok := artifact.Match(name, version); ok {
+		return s.Purpose
 	}
 	return "ARCHIVE"
 }
@@ -127,21 +108,14 @@ func purpose(name, version string) string {
 // packages lists what a group's files contain: the dpkg status of a root
 // filesystem, an ISO's package manifests, the service images a bundle runs.
 func (r *Release) packages(ctx context.Context, built *dagger.Directory, repo string, images []sbom.Package) ([]sbom.Package, string, error) {
-	v := r.Build.Version
-	kind, file, from := "", "", ""
-	switch repo {
-	case artifact.Get(artifact.WSL).Repo:
-		kind, file, from = "rootfs", artifact.Name(artifact.WSLRootfs, v), "the dpkg status of the WSL root filesystem"
-	case artifact.Get(artifact.Qcow2).Repo:
-		kind, file, from = "disk", artifact.Name(artifact.Qcow2, v), "the dpkg status of the VM disk's root file system"
-	case artifact.Get(artifact.ISO).Repo:
-		kind, file, from = "iso", artifact.Name(artifact.ISO, v), "the base ISO's package manifests (casper/*.manifest) and the service images its payload runs"
-	case artifact.Get(artifact.ISOOffline).Repo:
-		kind, file, from = "iso", artifact.Name(artifact.ISOOffline, v),
-			"the base ISO's package manifests (casper/*.manifest), the Debian packages on the medium (offline payload) and the service images saved on it"
-	default:
-		return images, "the compose file of the platform bundle (service images by digest)", nil
+	p, ok := artifact.ProductOfRepo(repo)
+	if !ok {
+		p, _ = artifact.GetProduct("bundle") // the platform image: the bundle's files
 	}
+	if p.SBOM.Read == "" {
+		return images, p.SBOM.Text, nil
+	}
+	kind, file, from := p.SBOM.Read, artifact.Name(p.SBOM.From, r.Build.Version), p.SBOM.Text
 	c := r.Build.Root.tools().WithMountedFile("/in/artifact", built.File(file))
 	if kind == "disk" {
 		root, sector, err := r.Build.Root.rootPartition(ctx, built.File(file))
@@ -164,7 +138,7 @@ func (r *Release) packages(ctx context.Context, built *dagger.Directory, repo st
 		if err != nil {
 			return nil, "", err
 		}
-		if repo == artifact.Get(artifact.ISOOffline).Repo {
+		if slices.Contains(p.Kinds, artifact.Payload) {
 			debs, err := r.payloadPackages(ctx, built)
 			if err != nil {
 				return nil, "", err
@@ -181,8 +155,8 @@ func (r *Release) packages(ctx context.Context, built *dagger.Directory, repo st
 func (r *Release) dependencies(ctx context.Context) ([]provenance.Dependency, error) {
 	m := r.Build.Root
 	var deps []provenance.Dependency
-	for _, in := range []baseInput{{File: r.BaseIso, SHA256: r.BaseIsoSha256, Pin: "live_server_iso", Arg: "base-iso"},
-		{File: r.BaseImage, SHA256: r.BaseImageSha256, Pin: "cloud_image", Arg: "base-image"}} {
+	for _, in := range []baseInput{{File: r.Media.BaseIso, SHA256: r.Media.BaseIsoSha256, Pin: "live_server_iso", Arg: "base-iso"},
+		{File: r.Media.BaseImage, SHA256: r.Media.BaseImageSha256, Pin: "cloud_image", Arg: "base-image"}} {
 		uri, sum, err := m.baseDigest(ctx, in)
 		if err != nil {
 			return nil, err
@@ -210,38 +184,73 @@ func assetOf(name string, data []byte) release.Asset {
 	return release.Asset{Name: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
 }
 
-// attestImages attaches each SBOM and provenance statement to the pushed
-// manifests as signed in-toto attestations (cosign attest; the platform
-// image gets the bundle's). --replace keeps one of each type on a rerun.
-func (r *Release) attestImages(ctx context.Context, cosign *dagger.Container, pushes []release.Push, atts []attestation,
-	host string, auth *authn.AuthConfig) error {
-	c, err := cosignAt(cosign, host, auth)
+// addAttestations attaches the SBOM and provenance of every artifact (and lists them in SHA256SUMS).
+func (s *splitRelease) addAttestations(atts []attestation, version string) {
+	for _, a := range atts {
+		for _, f := range []struct {
+			name string
+			data []byte
+		}{{sbom.FileName(a.Repo, version), a.SBOM}, {provenance.FileName(a.Repo, version), a.Provenance}} {
+			s.Dir = s.Dir.WithNewFile(f.name, string(f.data))
+			s.Attached = append(s.Attached, assetOf(f.name, f.data))
+			s.Sums = append(s.Sums, assetOf(f.name, f.data))
+		}
+	}
+}
+
+// sums writes SHA256SUMS-<version>.txt and, with a signer, its signature.
+func (r *Release) sums(ctx context.Context, rel *splitRelease, cosign *dagger.Container) error {
+	name := "SHA256SUMS-" + r.Build.Version + ".txt"
+	sums, err := release.SHA256SUMS(rel.Sums)
 	if err != nil {
 		return err
 	}
-	byRepo := map[string]attestation{}
-	for _, a := range atts {
-		byRepo[a.Repo] = a
+	rel.Dir = rel.Dir.WithNewFile(name, sums)
+	if cosign == nil {
+		return nil
 	}
-	for _, p := range pushes {
-		repo := p.Repository[strings.LastIndex(p.Repository, "/")+1:]
-		if repo == platformRepo {
-			repo = artifact.Get(artifact.Bundle).Repo
-		}
-		a, ok := byRepo[repo]
-		if !ok {
-			return fmt.Errorf("attest %s: no SBOM or provenance for it", p.Repository)
-		}
-		pred, err := provenance.PredicateOf(a.Provenance)
-		if err != nil {
-			return err
-		}
-		ref := p.Repository + "@" + p.Digest
-		for _, att := range [][2]string{{"spdxjson", string(a.SBOM)}, {"slsaprovenance1", string(pred)}} {
-			if err := r.cosign().attest(ctx, c, ref, att[0], att[1], host); err != nil {
-				return err
-			}
-		}
+	signed, err := r.signBlob(ctx, cosign, rel.Dir.File(name), name)
+	if err != nil {
+		return err
 	}
+	rel.Dir = rel.Dir.WithDirectory(".", signed)
 	return nil
+}
+
+// cosign is how the release signs: its key, or keyless.
+func (r *Release) cosign() cosignCfg { return r.Signer.cosign(r.Build.Root.CosignImage) }
+
+// signer is the signing container: the cosign image with the key (or the
+// identity token) as secrets, never written to a layer; nil without signing material.
+func (r *Release) signingContainer() *dagger.Container { return r.cosign().container() }
+
+// signing describes how the release is signed (PLAN.txt, release.json).
+func (r *Release) signing() string {
+	switch {
+	case r.Signer.Keyless:
+		return "cosign keyless (Sigstore)"
+	case r.Signer.Key != nil:
+		return "cosign key (cosign.pub)"
+	}
+	return "none (dry run without a key)"
+}
+
+// signBlob signs a file: key mode writes NAME.sig and cosign.pub; keyless
+// writes NAME.sig, NAME.pem and NAME.bundle.
+func (r *Release) signBlob(ctx context.Context, cosign *dagger.Container, f *dagger.File, fname string) (*dagger.Directory, error) {
+	c := cosign.WithMountedFile("/in/"+fname, f)
+	if r.Signer.Keyless {
+		c = c.WithExec(append(append([]string{"/ko-app/cosign", "sign-blob", "--yes"}, r.cosign().keylessArgs()...),
+			"--output-signature", "/release/"+fname+".sig", "--output-certificate", "/release/"+fname+".pem",
+			"--bundle", "/release/"+fname+".bundle", "/in/"+fname))
+	} else {
+		c = c.WithExec([]string{"/ko-app/cosign", "sign-blob", "--yes", "--key", "env://COSIGN_KEY", "--tlog-upload=false",
+			"--output-signature", "/release/" + fname + ".sig", "/in/" + fname}).
+			WithExec([]string{"/ko-app/cosign", "public-key", "--key", "env://COSIGN_KEY", "--outfile", "/release/cosign.pub"})
+	}
+	d, err := c.Directory("/release").Sync(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sign %s: %w", fname, err)
+	}
+	return d, nil
 }
