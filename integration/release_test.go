@@ -180,7 +180,7 @@ func TestReleaseRejects(t *testing.T) {
 		{"ghcr without password", chain(plan("refs/tags/v0.6.0"), append(append(admin, key...), "publish")...), "pushing to ghcr.io needs credentials"},
 		{"asset limit", chain(local, "with-asset-limit", "--limit-mib", "4096", "dry-run"), "asset-limit-mib 4096"},
 		{"part size", chain(local, "with-asset-limit", "--limit-mib", "2048", "--part-size-mib", "2048", "dry-run"), "part-size-mib 2048"},
-		{"bad qa accel", chain(local, "with-qa", "--accel", "fast", "dry-run"), `accel "fast": want auto, kvm or tcg`},
+		{"bad qa accel", chain(local, "with-qa", "--accel", "fast", "dry-run"), `invalid argument "fast" for "--accel" flag: value should be one of AUTO,KVM,TCG`},
 		{"keyless without a token source", chain(local, "with-keyless", "--certificate-identity", "x", "publish"), "with-keyless: no identity token source"},
 		{"keyless with half the request", chain(local, "with-keyless", "--token-request-url", "env:UNISON_TEST_SECRET", "publish"), "give both token-request-url and token-request-token"},
 		{"bad service digest", chain(local, "with-service-digests", "--digests", "inference=sha256:xyz", "dry-run"), `digest for "inference": "sha256:xyz" is not sha256:<64 hex>`},

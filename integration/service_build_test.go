@@ -61,8 +61,8 @@ func serviceBuildAt(t *testing.T, reg, owner, sha, ref, terminal string, extra .
 		"--image-name", "unison-sample", "--domain", "test", "--service-port", "8080",
 		"--ref", ref, "--sha", sha, "--commit-time", sampleTime}
 	args = append(append(args, extra...), "with-registry", "--registry", reg, "--owner", owner)
-	// the shared registry refuses anonymous writes (airgap.sh env)
-	if user, _ := registryCredentials(t); user != "" {
+	// the shared registry refuses anonymous writes (airgap.sh env); other registries get no credentials
+	if user, _ := registryCredentials(t); user != "" && reg == os.Getenv("UNISON_SHARED_REGISTRY") {
 		args = append(args, "with-registry-auth", "--username", user, "--secret", "file:"+os.Getenv("UNISON_REGISTRY_PASSWORD_FILE"))
 	}
 	args = append(args, strings.Fields(terminal)...)
