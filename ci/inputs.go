@@ -42,8 +42,8 @@ func (m *UnisonPlatform) pins(ctx context.Context) ([]pins.Pin, error) {
 	return pins.Parse("images/ubuntu.yaml", []byte(data))
 }
 
-// signedPins are the pins with the keys of their signed_by read: pins-check
-// and pins-update trust no SHA256SUMS without a good signature by them.
+// signedPins are the pins with the keys of their signed_by read: pins check
+// and pins update trust no SHA256SUMS without a good signature by them.
 func (m *UnisonPlatform) signedPins(ctx context.Context) ([]pins.Pin, error) {
 	all, err := m.pins(ctx)
 	if err != nil {
@@ -72,7 +72,7 @@ func download(ctx context.Context, p pins.Pin) (*dagger.File, string, error) {
 		}
 		return f, u, nil
 	}
-	return nil, "", fmt.Errorf("images/ubuntu.yaml: %s: no URL serves it (%s); dagger call pins check tells more, pins-update moves the pin",
+	return nil, "", fmt.Errorf("images/ubuntu.yaml: %s: no URL serves it (%s); dagger call pins check tells more, pins update moves the pin",
 		p.Name, strings.Join(failed, "; "))
 }
 

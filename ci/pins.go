@@ -31,7 +31,7 @@ func (p *Pins) Check(ctx context.Context) (string, error) {
 	}
 	out := strings.Join(report, "\n") + "\n"
 	if len(problems) > 0 {
-		return "", fmt.Errorf("%s\npins-check: %s", out, strings.Join(problems, "\n"))
+		return "", fmt.Errorf("%s\npins check: %s", out, strings.Join(problems, "\n"))
 	}
 	return out, nil
 }
@@ -59,7 +59,7 @@ func (p *Pins) Update(ctx context.Context) (*dagger.File, error) {
 			continue
 		}
 		if _, err := pins.Check(ctx, pins.HTTP{}, np); err != nil {
-			return nil, fmt.Errorf("pins-update: the newest %s does not check out: %w", p.Name, err)
+			return nil, fmt.Errorf("pins update: the newest %s does not check out: %w", p.Name, err)
 		}
 		if out, err = pins.Rewrite(out, np); err != nil {
 			return nil, err

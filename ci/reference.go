@@ -14,7 +14,7 @@ import (
 // (docs/service-contract.md) as any service of images/compat.yaml: a
 // platform that starts, passes qa-smoke and answers with the model of the
 // mounted models.json before the real images exist (make demo). Each is
-// built with service-build, as service repositories are, from the module's
+// built with service, as service repositories are, from the module's
 // checkout (commit and commit time of HEAD), and pushed to
 // REGISTRY/OWNER/<image>:<tag>; builds then name that registry in a copy of
 // images/ (compat.yaml's registry). Prints the pushed references with digests.

@@ -263,7 +263,7 @@ func (r *Release) WithServiceDigests(
 // --iso: El Torito where the medium prints to a serial console, and the
 // default entry's kernel directly). A failed check stops the release.
 func (r *Release) WithQa(
-	// Kernel and initrd for disks without a boot loader (the stand-ins: probe-boot); default: the disk's own.
+	// Kernel and initrd for disks without a boot loader (the stand-ins: lab probe-boot); default: the disk's own.
 	// +optional
 	bootFiles *dagger.Directory,
 	// Kernel command line with --boot-files; default: probe=disk console=ttyS0.
@@ -276,7 +276,7 @@ func (r *Release) WithQa(
 	// Seconds to wait for the first boot; default: 300 with KVM, 1200 with TCG.
 	// +optional
 	bootTimeout int,
-	// A registry (host:port) the guest's Docker may pull from over plain HTTP (as qa-smoke --insecure-registry). Repeatable.
+	// A registry (host:port) the guest's Docker may pull from over plain HTTP (as qa vm --insecure-registry). Repeatable.
 	// +optional
 	insecureRegistry []string,
 	// Seconds to wait for every service to report healthy once booted; default: 180.

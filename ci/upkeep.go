@@ -109,7 +109,7 @@ func upkeepText(changes []pins.Change, media bool) string {
 		fmt.Fprintf(&b, "- %s\n", c)
 	}
 	if media {
-		b.WriteString("- Ubuntu media: images/ubuntu.yaml as pins-update makes it (see the diff)\n")
+		b.WriteString("- Ubuntu media: images/ubuntu.yaml as pins update makes it (see the diff)\n")
 	}
 	b.WriteString("\nCI builds and boot-checks with the new pins; qa-real-media.yml boots new Ubuntu media.\n")
 	return b.String()

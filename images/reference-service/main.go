@@ -1,6 +1,6 @@
 // The UnisonOS reference service: one small program that meets the service
 // contract (docs/service-contract.md) for any service of images/compat.yaml.
-// The platform's tests build it with service-build, once for each service,
+// The platform's tests build it with `service`, once for each service,
 // and run the shipped compose.yaml on it; a service author can read it as
 // the contract in code.
 //

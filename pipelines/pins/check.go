@@ -54,7 +54,7 @@ func Check(ctx context.Context, f Fetcher, p Pin) ([]string, error) {
 		return lines, fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
 	if good == 0 {
-		return lines, fmt.Errorf("%s: none of its %d URLs serves the pinned file: run pins-update (or add a mirror to images/ubuntu.yaml)", p.Name, len(p.URLs))
+		return lines, fmt.Errorf("%s: none of its %d URLs serves the pinned file: run `dagger call pins update` (or add a mirror to images/ubuntu.yaml)", p.Name, len(p.URLs))
 	}
 	return lines, nil
 }

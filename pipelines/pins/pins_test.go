@@ -144,7 +144,7 @@ func TestCheck(t *testing.T) {
 	gone := ps[0]
 	gone.URLs = gone.URLs[:1]
 	_, err = Check(ctx, HTTP{}, gone)
-	require.ErrorContains(t, err, "live_server_iso: none of its 1 URLs serves the pinned file: run pins-update")
+	require.ErrorContains(t, err, "live_server_iso: none of its 1 URLs serves the pinned file: run `dagger call pins update`")
 }
 
 func TestUpdateRewrites(t *testing.T) {
