@@ -61,6 +61,17 @@ type Build struct {
 	Timezone string
 	// +private
 	Packages []string
+	// +private
+	KernelArgs []string
+}
+
+// noKernelArgs refuses a build file's kernel arguments for an artifact that
+// has no kernel command line of its own to set.
+func (b *Build) noKernelArgs(artifact, why string) error {
+	if len(b.KernelArgs) > 0 {
+		return fmt.Errorf("kernel-arguments: %s: %s; drop them from the build file for this build (they apply to what the ISO installs)", artifact, why)
+	}
+	return nil
 }
 
 // identity is what declares a build; zero values mean the defaults.
@@ -135,7 +146,7 @@ func (b *Build) withConfig(ctx context.Context, cfg *buildconfig.Config) (*Build
 		return b, nil
 	}
 	c := *b
-	c.Locale, c.Keyboard, c.Timezone, c.Packages = cfg.Locale, cfg.Keyboard, cfg.Timezone, cfg.Packages
+	c.Locale, c.Keyboard, c.Timezone, c.Packages, c.KernelArgs = cfg.Locale, cfg.Keyboard, cfg.Timezone, cfg.Packages, cfg.KernelArgs
 	if !cfg.Admin.Set() {
 		return &c, nil
 	}

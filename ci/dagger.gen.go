@@ -124,6 +124,7 @@ func (r Build) MarshalJSON() ([]byte, error) {
 		Keyboard          string
 		Timezone          string
 		Packages          []string
+		KernelArgs        []string
 	}
 	concrete.Version = r.Version
 	concrete.Flavor = r.Flavor
@@ -144,6 +145,7 @@ func (r Build) MarshalJSON() ([]byte, error) {
 	concrete.Keyboard = r.Keyboard
 	concrete.Timezone = r.Timezone
 	concrete.Packages = r.Packages
+	concrete.KernelArgs = r.KernelArgs
 	return json.Marshal(&concrete)
 }
 
@@ -168,6 +170,7 @@ func (r *Build) UnmarshalJSON(bs []byte) error {
 		Keyboard          string
 		Timezone          string
 		Packages          []string
+		KernelArgs        []string
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
@@ -192,86 +195,7 @@ func (r *Build) UnmarshalJSON(bs []byte) error {
 	r.Keyboard = concrete.Keyboard
 	r.Timezone = concrete.Timezone
 	r.Packages = concrete.Packages
-	return nil
-}
-
-func (r Qa) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Root *UnisonPlatform
-	}
-	concrete.Root = r.Root
-	return json.Marshal(&concrete)
-}
-
-func (r *Qa) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Root *UnisonPlatform
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Root = concrete.Root
-	return nil
-}
-
-func (r Pins) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Root *UnisonPlatform
-	}
-	concrete.Root = r.Root
-	return json.Marshal(&concrete)
-}
-
-func (r *Pins) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Root *UnisonPlatform
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Root = concrete.Root
-	return nil
-}
-
-func (r Inputs) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Root *UnisonPlatform
-	}
-	concrete.Root = r.Root
-	return json.Marshal(&concrete)
-}
-
-func (r *Inputs) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Root *UnisonPlatform
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Root = concrete.Root
-	return nil
-}
-
-func (r Lab) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Root *UnisonPlatform
-	}
-	concrete.Root = r.Root
-	return json.Marshal(&concrete)
-}
-
-func (r *Lab) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Root *UnisonPlatform
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Root = concrete.Root
+	r.KernelArgs = concrete.KernelArgs
 	return nil
 }
 
@@ -364,6 +288,86 @@ func (r *Release) UnmarshalJSON(bs []byte) error {
 	r.ServiceDigests = concrete.ServiceDigests
 	r.Artifacts = concrete.Artifacts
 	r.Force = concrete.Force
+	return nil
+}
+
+func (r Qa) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	concrete.Root = r.Root
+	return json.Marshal(&concrete)
+}
+
+func (r *Qa) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Root = concrete.Root
+	return nil
+}
+
+func (r Pins) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	concrete.Root = r.Root
+	return json.Marshal(&concrete)
+}
+
+func (r *Pins) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Root = concrete.Root
+	return nil
+}
+
+func (r Inputs) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	concrete.Root = r.Root
+	return json.Marshal(&concrete)
+}
+
+func (r *Inputs) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Root = concrete.Root
+	return nil
+}
+
+func (r Lab) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	concrete.Root = r.Root
+	return json.Marshal(&concrete)
+}
+
+func (r *Lab) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Root *UnisonPlatform
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Root = concrete.Root
 	return nil
 }
 
@@ -475,34 +479,6 @@ func (r *ServiceImage) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
-func (r QaReport) MarshalJSON() ([]byte, error) {
-	var concrete struct {
-		Passed  bool
-		Summary string
-		Report  *dagger.Directory
-	}
-	concrete.Passed = r.Passed
-	concrete.Summary = r.Summary
-	concrete.Report = r.Report
-	return json.Marshal(&concrete)
-}
-
-func (r *QaReport) UnmarshalJSON(bs []byte) error {
-	var concrete struct {
-		Passed  bool
-		Summary string
-		Report  *dagger.Directory
-	}
-	err := json.Unmarshal(bs, &concrete)
-	if err != nil {
-		return err
-	}
-	r.Passed = concrete.Passed
-	r.Summary = concrete.Summary
-	r.Report = concrete.Report
-	return nil
-}
-
 func (r Accel) IsEnum() {}
 
 func (r Accel) Name() string {
@@ -550,6 +526,34 @@ func (r *Accel) UnmarshalJSON(bs []byte) error {
 	default:
 		return fmt.Errorf("invalid enum value %q", s)
 	}
+	return nil
+}
+
+func (r QaReport) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Report  *dagger.Directory
+	}
+	concrete.Passed = r.Passed
+	concrete.Summary = r.Summary
+	concrete.Report = r.Report
+	return json.Marshal(&concrete)
+}
+
+func (r *QaReport) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Passed  bool
+		Summary string
+		Report  *dagger.Directory
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Passed = concrete.Passed
+	r.Summary = concrete.Summary
+	r.Report = concrete.Report
 	return nil
 }
 
@@ -794,20 +798,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 	switch parentName {
 	case "Build":
 		switch fnName {
-		case "Wsl":
-			var parent Build
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			return (*Build).Wsl(&parent, ctx, packages)
 		case "WithAdmin":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -926,7 +916,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg volumeId", err))
 				}
 			}
-			return (*Build).Iso(&parent, ctx, baseIso, baseIsoSha256, packages, locale, keyboard, timezone, volumeId)
+			var kernelArguments []string
+			if inputArgs["kernelArguments"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["kernelArguments"]), &kernelArguments)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg kernelArguments", err))
+				}
+			}
+			return (*Build).Iso(&parent, ctx, baseIso, baseIsoSha256, packages, locale, keyboard, timezone, volumeId, kernelArguments)
 		case "NocloudSeed":
 			var parent Build
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1046,6 +1043,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Build).Vm(&parent, ctx, baseImage, baseImageSha256, diskSize, vmdk, extraFiles)
+		case "Wsl":
+			var parent Build
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			return (*Build).Wsl(&parent, ctx, packages)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
@@ -1538,6 +1549,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*Release).QaReports(&parent, ctx)
+		case "Tags":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).Tags(&parent, ctx)
+		case "DryRun":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).DryRun(&parent, ctx)
+		case "Publish":
+			var parent Release
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Release).Publish(&parent, ctx)
 		case "WithAdmin":
 			var parent Release
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1867,32 +1899,39 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Release).WithServiceTrust(&parent, ctx, key, certificateIdentityRegexp, unsigned)
-		case "Tags":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).Tags(&parent, ctx)
-		case "DryRun":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).DryRun(&parent, ctx)
-		case "Publish":
-			var parent Release
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			return (*Release).Publish(&parent, ctx)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
 	case "ServiceImage":
 		switch fnName {
+		case "Contract":
+			var parent ServiceImage
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var health string
+			if inputArgs["health"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["health"]), &health)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg health", err))
+				}
+			}
+			var models bool
+			if inputArgs["models"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["models"]), &models)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg models", err))
+				}
+			}
+			var timeout int
+			if inputArgs["timeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["timeout"]), &timeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg timeout", err))
+				}
+			}
+			return (*ServiceImage).Contract(&parent, ctx, health, models, timeout)
 		case "WithRegistry":
 			var parent ServiceImage
 			err = json.Unmarshal(parentJSON, &parent)
@@ -1991,34 +2030,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*ServiceImage).WithBuild(&parent, ctx, buildArgs, target, secrets, sourceUrl)
-		case "Contract":
-			var parent ServiceImage
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var health string
-			if inputArgs["health"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["health"]), &health)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg health", err))
-				}
-			}
-			var models bool
-			if inputArgs["models"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["models"]), &models)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg models", err))
-				}
-			}
-			var timeout int
-			if inputArgs["timeout"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["timeout"]), &timeout)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg timeout", err))
-				}
-			}
-			return (*ServiceImage).Contract(&parent, ctx, health, models, timeout)
 		case "WithSigningKey":
 			var parent ServiceImage
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2106,62 +2117,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 		}
 	case "UnisonPlatform":
 		switch fnName {
-		case "WslBundle":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var version string
-			if inputArgs["version"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var commit string
-			if inputArgs["commit"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var adminUser string
-			if inputArgs["adminUser"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
-				}
-			}
-			var packages []string
-			if inputArgs["packages"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
-				}
-			}
-			var config *dagger.File
-			if inputArgs["config"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
-				}
-			}
-			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages, config)
 		case "Build":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2218,6 +2173,97 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).Build(&parent, ctx, version, flavor, platformVersion, commit, commitTime, public, config)
+		case "Release":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var ref string
+			if inputArgs["ref"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
+				}
+			}
+			var sha string
+			if inputArgs["sha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var existingTags []string
+			if inputArgs["existingTags"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
+				}
+			}
+			var runNumber int
+			if inputArgs["runNumber"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
+				}
+			}
+			var registry string
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			var owner string
+			if inputArgs["owner"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var platformVersion string
+			if inputArgs["platformVersion"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
+				}
+			}
+			var vmdk bool
+			if inputArgs["vmdk"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
+				}
+			}
+			var skipQa bool
+			if inputArgs["skipQa"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["skipQa"]), &skipQa)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipQa", err))
+				}
+			}
+			var force bool
+			if inputArgs["force"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
+				}
+			}
+			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
 		case "Qa":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2337,97 +2383,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).BaremetalIso(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, passwordHash, hostname, adminUser, config, baseIso, baseIsoSha256)
-		case "Release":
-			var parent UnisonPlatform
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var ref string
-			if inputArgs["ref"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["ref"]), &ref)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg ref", err))
-				}
-			}
-			var sha string
-			if inputArgs["sha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sha"]), &sha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sha", err))
-				}
-			}
-			var commitTime string
-			if inputArgs["commitTime"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
-				}
-			}
-			var existingTags []string
-			if inputArgs["existingTags"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["existingTags"]), &existingTags)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg existingTags", err))
-				}
-			}
-			var runNumber int
-			if inputArgs["runNumber"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["runNumber"]), &runNumber)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runNumber", err))
-				}
-			}
-			var registry string
-			if inputArgs["registry"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
-				}
-			}
-			var owner string
-			if inputArgs["owner"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["owner"]), &owner)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg owner", err))
-				}
-			}
-			var flavor string
-			if inputArgs["flavor"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
-				}
-			}
-			var platformVersion string
-			if inputArgs["platformVersion"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["platformVersion"]), &platformVersion)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platformVersion", err))
-				}
-			}
-			var vmdk bool
-			if inputArgs["vmdk"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["vmdk"]), &vmdk)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg vmdk", err))
-				}
-			}
-			var skipQa bool
-			if inputArgs["skipQa"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["skipQa"]), &skipQa)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipQa", err))
-				}
-			}
-			var force bool
-			if inputArgs["force"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
-				}
-			}
-			return (*UnisonPlatform).Release(&parent, ctx, ref, sha, commitTime, existingTags, runNumber, registry, owner, flavor, platformVersion, vmdk, skipQa, force)
 		case "Service":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)
@@ -2610,6 +2565,62 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*UnisonPlatform).LinuxVm(&parent, ctx, version, flavor, commit, commitTime, sshAuthorizedKeys, sshAuthorizedKeysFile, hostname, config, diskSize, vmdk, baseImage, baseImageSha256)
+		case "WslBundle":
+			var parent UnisonPlatform
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var version string
+			if inputArgs["version"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["version"]), &version)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg version", err))
+				}
+			}
+			var flavor string
+			if inputArgs["flavor"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["flavor"]), &flavor)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg flavor", err))
+				}
+			}
+			var commit string
+			if inputArgs["commit"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commit"]), &commit)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commit", err))
+				}
+			}
+			var commitTime string
+			if inputArgs["commitTime"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["commitTime"]), &commitTime)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg commitTime", err))
+				}
+			}
+			var adminUser string
+			if inputArgs["adminUser"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["adminUser"]), &adminUser)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg adminUser", err))
+				}
+			}
+			var packages []string
+			if inputArgs["packages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["packages"]), &packages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg packages", err))
+				}
+			}
+			var config *dagger.File
+			if inputArgs["config"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["config"]), &config)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg config", err))
+				}
+			}
+			return (*UnisonPlatform).WslBundle(&parent, ctx, version, flavor, commit, commitTime, adminUser, packages, config)
 		case "":
 			var parent UnisonPlatform
 			err = json.Unmarshal(parentJSON, &parent)

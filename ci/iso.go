@@ -18,7 +18,7 @@ import (
 // isoOptions are the ISO's own inputs; zero values mean the defaults.
 type isoOptions struct {
 	Base                       baseInput
-	Packages                   []string
+	Packages, KernelArgs       []string
 	Locale, Keyboard, Timezone string
 	VolumeID                   string
 	// Tree is the bundle tree when the caller rendered it already (a release).
@@ -79,7 +79,7 @@ func (m *UnisonPlatform) BaremetalIso(
 		return nil, err
 	}
 	return b.iso(ctx, isoOptions{Base: baseInput{File: baseIso, SHA256: baseIsoSha256}, Packages: b.Packages,
-		Locale: b.Locale, Keyboard: b.Keyboard, Timezone: b.Timezone})
+		Locale: b.Locale, Keyboard: b.Keyboard, Timezone: b.Timezone, KernelArgs: b.KernelArgs})
 }
 
 // Builds the installer ISO of this build (unisonos-baremetal-<version>.iso and .sha256) from the Ubuntu Server ISO.
@@ -110,9 +110,13 @@ func (b *Build) Iso(
 	// Volume ID; default: "UnisonOS <version> amd64" (at most 32 characters).
 	// +optional
 	volumeId string,
+	// Kernel arguments of the installed system, after its distribution's own (e.g. iommu=pt); default: the build file's.
+	// +optional
+	kernelArguments []string,
 ) (*dagger.Directory, error) {
 	return b.iso(ctx, isoOptions{Base: baseInput{File: baseIso, SHA256: baseIsoSha256}, Packages: orList(packages, b.Packages),
-		Locale: or(locale, b.Locale), Keyboard: or(keyboard, b.Keyboard), Timezone: or(timezone, b.Timezone), VolumeID: volumeId})
+		Locale: or(locale, b.Locale), Keyboard: or(keyboard, b.Keyboard), Timezone: or(timezone, b.Timezone), VolumeID: volumeId,
+		KernelArgs: orList(kernelArguments, b.KernelArgs)})
 }
 
 // iso validates every input, then verifies the base, patches GRUB and remasters.
@@ -249,7 +253,7 @@ func (b *Build) userData(ctx context.Context, a ident.Admin, o isoOptions) (stri
 	}
 	return autoinstall.Render(tmpl, autoinstall.Config{
 		Hostname: a.Hostname, Username: a.User, SSHAuthorizedKeys: a.Keys, PasswordHash: a.PasswordHash,
-		ExtraPackages: o.Packages, Locale: o.Locale, KeyboardLayout: o.Keyboard, Timezone: o.Timezone,
+		ExtraPackages: o.Packages, Locale: o.Locale, KeyboardLayout: o.Keyboard, Timezone: o.Timezone, KernelArgs: o.KernelArgs,
 		Stable: version.IsStable(b.Version), BundleFile: autoinstall.DefaultBundleFile, Public: b.Public, Offline: b.Offline,
 	})
 }

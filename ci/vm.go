@@ -103,6 +103,9 @@ func (b *Build) Vm(
 
 // vm validates the inputs, finds the root partition and injects the stage.
 func (b *Build) vm(ctx context.Context, o vmOptions) (*dagger.Directory, error) {
+	if err := b.noKernelArgs("the VM disk", "it boots its cloud image's own command line"); err != nil {
+		return nil, err
+	}
 	a, err := b.admin(ctx)
 	if err != nil {
 		return nil, err

@@ -63,6 +63,9 @@ func (b *Build) Wsl(
 
 // wsl builds the WSL distribution from the bundle tree (rendered here when nil).
 func (b *Build) wsl(ctx context.Context, packages []string, tree *dagger.Directory) (*dagger.Directory, error) {
+	if err := b.noKernelArgs("the WSL distribution", "it runs WSL's kernel"); err != nil {
+		return nil, err
+	}
 	cfg := wsl.Config{DefaultUser: b.AdminUser, Version: b.Version}
 	if err := cfg.Check(); err != nil {
 		return nil, err

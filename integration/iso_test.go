@@ -364,7 +364,7 @@ func checkBuildFile(ctx context.Context, t *testing.T, c *dagger.Client, dir, ba
 	cfg := filepath.Join(dir, "cfg", "unison.yaml")
 	require.NoError(t, os.MkdirAll(filepath.Dir(cfg), 0o755))
 	require.NoError(t, os.WriteFile(cfg, []byte("version: v1.2.3-beta.4\nplatform-version: 0.6.0\nadmin:\n  hostname: edge-01\n  ssh-authorized-keys:\n    - "+testKey+
-		"\nlocale: de_DE.UTF-8\nkeyboard: de\ntimezone: Europe/Berlin\npackages: [htop]\n"), 0o644))
+		"\nlocale: de_DE.UTF-8\nkeyboard: de\ntimezone: Europe/Berlin\npackages: [htop]\nkernel-arguments: [iommu=pt]\n"), 0o644))
 	id := []string{"--commit-time", "2026-11-20T10:00:00Z", "--commit", "0123456", "--config", cfg}
 	outDoor, outChain := filepath.Join(dir, "out-config-door"), filepath.Join(dir, "out-config-chain")
 	mustCall(t, 10*time.Minute, append(append([]string{"baremetal-iso"}, id...), "--hostname", "edge-02", "--base-iso", base, "export", "--path", outDoor)...)
@@ -373,7 +373,8 @@ func checkBuildFile(ctx context.Context, t *testing.T, c *dagger.Client, dir, ba
 	ud, err := verifier(c).WithMountedFile("/in/out.iso", c.Host().File(filepath.Join(outDoor, name))).
 		WithExec([]string{"sh", "-c", "xorriso -osirrox on -indev /in/out.iso -extract /nocloud/user-data /ud >/dev/null 2>&1; cat /ud"}).Stdout(ctx)
 	require.NoError(t, err)
-	for _, want := range []string{`locale: "de_DE.UTF-8"`, `layout: "de"`, `timezone: "Europe/Berlin"`, `hostname: "edge-02"`, `- "htop"`, testKey} {
+	for _, want := range []string{`locale: "de_DE.UTF-8"`, `layout: "de"`, `timezone: "Europe/Berlin"`, `hostname: "edge-02"`, `- "htop"`, testKey,
+		`'iommu=pt' > /target/etc/default/grub.d/90-unisonos-kernel.cfg`} {
 		assert.Contains(t, ud, want, "from the build file (host name: the flag's)")
 	}
 	assert.NotContains(t, ud, "edge-01", "the flag overrides the file's host name")

@@ -197,6 +197,8 @@ func TestLinuxVmRejects(t *testing.T) {
 	data[len(data)/3] ^= 0x01
 	tampered := filepath.Join(dir, "tampered.qcow2")
 	require.NoError(t, os.WriteFile(tampered, data, 0o644))
+	kernelArgsFile := filepath.Join(dir, "unison.yaml")
+	require.NoError(t, os.WriteFile(kernelArgsFile, []byte("kernel-arguments: [iommu=pt]\n"), 0o644))
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -205,6 +207,8 @@ func TestLinuxVmRejects(t *testing.T) {
 		{"tampered base", []string{"--base-image", tampered, "--base-image-sha256", sha, "--ssh-authorized-keys", testKey}, "SHA-256 mismatch: expected " + sha},
 		{"no SSH key", []string{"--base-image", base}, "ssh-authorized-keys: give at least one SSH public key"},
 		{"bad disk size", []string{"--base-image", base, "--ssh-authorized-keys", testKey, "--disk-size", "32GB"}, `disk-size "32GB"`},
+		{"kernel arguments in the build file", []string{"--base-image", base, "--ssh-authorized-keys", testKey, "--config", kernelArgsFile},
+			"kernel-arguments: the VM disk: it boots its cloud image's own command line"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))

@@ -49,6 +49,9 @@ type Config struct {
 	// Offline: Docker's packages come from the bundle on the medium
 	// (OfflineDebsCommand in late-commands), not from the archive.
 	Offline bool
+	// KernelArgs are added to the installed system's kernel command line
+	// (a grub.d file that update-grub reads, written by a late-command).
+	KernelArgs []string
 }
 
 // BasePackages are always installed (all in Ubuntu's archive).
@@ -81,7 +84,11 @@ var KnownKeys = []string{
 }
 
 var (
-	localeRE = regexp.MustCompile(`^[a-z]{2,3}_[A-Z]{2}(\.UTF-8)?$`)
+	// kernelArgRE is one kernel argument that GRUB, the shell of a
+	// late-command and YAML all take as it is: no space, quote, $, # or ;,
+	// not ending in ':' (YAML would read "a: b" as a mapping).
+	kernelArgRE = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9._,:=/+@-]*[A-Za-z0-9._,=/+@-])?$`)
+	localeRE    = regexp.MustCompile(`^[a-z]{2,3}_[A-Z]{2}(\.UTF-8)?$`)
 	tzRE     = regexp.MustCompile(`^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$`)
 )
 
@@ -163,6 +170,11 @@ func (c Config) CheckForm() error {
 			return bad("packages", "%q is not a Debian package name as apt takes it literally (no -/+ operator suffix, =version, /release or :arch)", p)
 		}
 	}
+	for _, a := range c.KernelArgs {
+		if len(a) > 200 || !kernelArgRE.MatchString(a) {
+			return bad("kernel-arguments", "%q is not one kernel argument such as quiet, iommu=pt or console=ttyS0,115200n8 (letters, digits and ._,:=/+@-; no spaces, quotes, $, # or ;)", a)
+		}
+	}
 	if !localeRE.MatchString(c.Locale) {
 		return bad("locale", "%q is not a locale like en_US.UTF-8", c.Locale)
 	}
@@ -202,7 +214,7 @@ func Render(tmpl string, c Config) (string, error) {
 		v.Packages = append(v.Packages, p)
 	}
 	sort.Strings(v.Packages)
-	t, err := template.New("user-data").Option("missingkey=error").Funcs(template.FuncMap{"q": quote}).Parse(tmpl)
+	t, err := template.New("user-data").Option("missingkey=error").Funcs(template.FuncMap{"q": quote, "join": strings.Join}).Parse(tmpl)
 	if err != nil {
 		return "", fmt.Errorf("autoinstall template: %w", err)
 	}

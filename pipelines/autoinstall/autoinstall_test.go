@@ -4,6 +4,7 @@ import (
 	"errors"
 	"github.com/project-unisonOS/unison-platform/pipelines/internal/golden"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -32,6 +33,7 @@ func TestRenderGolden(t *testing.T) {
 		"nightly-password":   {PasswordHash: hash},
 		"stable-public":      {Public: true, Stable: true},
 		"stable-offline":     {SSHAuthorizedKeys: []string{key}, Stable: true, Offline: true},
+		"kernel-args":        {SSHAuthorizedKeys: []string{key}, KernelArgs: []string{"iommu=pt", "console=ttyS0,115200n8", "quiet"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			got, err := Render(tmpl(t), c)
@@ -71,31 +73,35 @@ func TestInputRejections(t *testing.T) {
 		field string
 		want  string
 	}{
-		"stable without keys":       {Config{Stable: true, PasswordHash: hash}, "ssh-authorized-keys", "stable releases require at least one SSH key"},
-		"no way to log in":          {Config{}, "ssh-authorized-keys", "no way to log in"},
-		"plain password":            {Config{SSHAuthorizedKeys: []string{key}, PasswordHash: "unison"}, "password-hash", "never a plain password"},
-		"md5 hash":                  {Config{SSHAuthorizedKeys: []string{key}, PasswordHash: "$1$abcdefgh$abcdefghijklmnopqrstuv"}, "password-hash", "crypt(3) hash"},
-		"placeholder hash":          {Config{SSHAuthorizedKeys: []string{key}, PasswordHash: "$6$CHANGEMEsalt$abcdef"}, "password-hash", "placeholder"},
-		"short salt (example hash)": {Config{SSHAuthorizedKeys: []string{key}, PasswordHash: "$6$x$abcdefghijk"}, "password-hash", "too short"},
-		"bad key":                   {Config{SSHAuthorizedKeys: []string{"not a key"}}, "ssh-authorized-keys", "not an OpenSSH public key"},
-		"docker-compose-plugin":     {Config{SSHAuthorizedKeys: []string{key}, ExtraPackages: []string{"docker-compose-plugin"}}, "packages", "use docker-compose-v2"},
-		"docker-ce":                 {Config{SSHAuthorizedKeys: []string{key}, ExtraPackages: []string{"docker-ce"}}, "packages", "use docker.io"},
-		"bad package name":          {Config{SSHAuthorizedKeys: []string{key}, ExtraPackages: []string{"Bad Name"}}, "packages", "not a Debian package name"},
-		"bad hostname":              {Config{Hostname: "Unison_01", SSHAuthorizedKeys: []string{key}}, "hostname", "not a valid host name"},
-		"root user":                 {Config{Username: "root", SSHAuthorizedKeys: []string{key}}, "admin-user", "system account or reserved name"},
-		"nobody as admin":           {Config{Username: "nobody", SSHAuthorizedKeys: []string{key}}, "admin-user", "system account or reserved name"},
-		"www-data as admin":         {Config{Username: "www-data", SSHAuthorizedKeys: []string{key}}, "admin-user", "system account or reserved name"},
-		"sha256crypt hash":          {Config{SSHAuthorizedKeys: []string{key}, PasswordHash: "$5$saltsaltsalt$abcdefghijk"}, "password-hash", "weaker method"},
-		"apt remove suffix":         {Config{SSHAuthorizedKeys: []string{key}, ExtraPackages: []string{"apparmor-"}}, "packages", "operator suffix"},
-		"apt version pin":           {Config{SSHAuthorizedKeys: []string{key}, ExtraPackages: []string{"ufw=0.36"}}, "packages", "=version"},
-		"key with escape":           {Config{SSHAuthorizedKeys: []string{key + "\x1b]0;owned\x07"}}, "ssh-authorized-keys", "key 1"},
-		"bad locale":                {Config{Locale: "english", SSHAuthorizedKeys: []string{key}}, "locale", "not a locale"},
-		"bad timezone":              {Config{Timezone: "Mars Base", SSHAuthorizedKeys: []string{key}}, "timezone", "not a time zone"},
-		"bad keyboard":              {Config{KeyboardLayout: "US-Intl!", SSHAuthorizedKeys: []string{key}}, "keyboard", "not a keyboard layout"},
-		"public with a key":         {Config{Public: true, SSHAuthorizedKeys: []string{key}}, "admin", "carries no operator credentials"},
-		"public with a password":    {Config{Public: true, PasswordHash: hash}, "admin", "personalize-iso"},
-		"public, bad timezone":      {Config{Public: true, Timezone: "Mars Base"}, "timezone", "not a time zone"},
-		"offline with docker.io":    {Config{SSHAuthorizedKeys: []string{key}, Offline: true, ExtraPackages: []string{"docker.io"}}, "packages", "comes from the medium in an offline build"},
+		"stable without keys":          {Config{Stable: true, PasswordHash: hash}, "ssh-authorized-keys", "stable releases require at least one SSH key"},
+		"no way to log in":             {Config{}, "ssh-authorized-keys", "no way to log in"},
+		"plain password":               {Config{SSHAuthorizedKeys: []string{key}, PasswordHash: "unison"}, "password-hash", "never a plain password"},
+		"md5 hash":                     {Config{SSHAuthorizedKeys: []string{key}, PasswordHash: "$1$abcdefgh$abcdefghijklmnopqrstuv"}, "password-hash", "crypt(3) hash"},
+		"placeholder hash":             {Config{SSHAuthorizedKeys: []string{key}, PasswordHash: "$6$CHANGEMEsalt$abcdef"}, "password-hash", "placeholder"},
+		"short salt (example hash)":    {Config{SSHAuthorizedKeys: []string{key}, PasswordHash: "$6$x$abcdefghijk"}, "password-hash", "too short"},
+		"bad key":                      {Config{SSHAuthorizedKeys: []string{"not a key"}}, "ssh-authorized-keys", "not an OpenSSH public key"},
+		"docker-compose-plugin":        {Config{SSHAuthorizedKeys: []string{key}, ExtraPackages: []string{"docker-compose-plugin"}}, "packages", "use docker-compose-v2"},
+		"docker-ce":                    {Config{SSHAuthorizedKeys: []string{key}, ExtraPackages: []string{"docker-ce"}}, "packages", "use docker.io"},
+		"bad package name":             {Config{SSHAuthorizedKeys: []string{key}, ExtraPackages: []string{"Bad Name"}}, "packages", "not a Debian package name"},
+		"bad hostname":                 {Config{Hostname: "Unison_01", SSHAuthorizedKeys: []string{key}}, "hostname", "not a valid host name"},
+		"root user":                    {Config{Username: "root", SSHAuthorizedKeys: []string{key}}, "admin-user", "system account or reserved name"},
+		"nobody as admin":              {Config{Username: "nobody", SSHAuthorizedKeys: []string{key}}, "admin-user", "system account or reserved name"},
+		"www-data as admin":            {Config{Username: "www-data", SSHAuthorizedKeys: []string{key}}, "admin-user", "system account or reserved name"},
+		"sha256crypt hash":             {Config{SSHAuthorizedKeys: []string{key}, PasswordHash: "$5$saltsaltsalt$abcdefghijk"}, "password-hash", "weaker method"},
+		"apt remove suffix":            {Config{SSHAuthorizedKeys: []string{key}, ExtraPackages: []string{"apparmor-"}}, "packages", "operator suffix"},
+		"apt version pin":              {Config{SSHAuthorizedKeys: []string{key}, ExtraPackages: []string{"ufw=0.36"}}, "packages", "=version"},
+		"key with escape":              {Config{SSHAuthorizedKeys: []string{key + "\x1b]0;owned\x07"}}, "ssh-authorized-keys", "key 1"},
+		"bad locale":                   {Config{Locale: "english", SSHAuthorizedKeys: []string{key}}, "locale", "not a locale"},
+		"bad timezone":                 {Config{Timezone: "Mars Base", SSHAuthorizedKeys: []string{key}}, "timezone", "not a time zone"},
+		"bad keyboard":                 {Config{KeyboardLayout: "US-Intl!", SSHAuthorizedKeys: []string{key}}, "keyboard", "not a keyboard layout"},
+		"public with a key":            {Config{Public: true, SSHAuthorizedKeys: []string{key}}, "admin", "carries no operator credentials"},
+		"public with a password":       {Config{Public: true, PasswordHash: hash}, "admin", "personalize-iso"},
+		"public, bad timezone":         {Config{Public: true, Timezone: "Mars Base"}, "timezone", "not a time zone"},
+		"offline with docker.io":       {Config{SSHAuthorizedKeys: []string{key}, Offline: true, ExtraPackages: []string{"docker.io"}}, "packages", "comes from the medium in an offline build"},
+		"kernel argument with a space": {Config{SSHAuthorizedKeys: []string{key}, KernelArgs: []string{"quiet splash"}}, "kernel-arguments", "not one kernel argument"},
+		"kernel argument with a quote": {Config{SSHAuthorizedKeys: []string{key}, KernelArgs: []string{`x="1"`}}, "kernel-arguments", "no spaces, quotes"},
+		"kernel argument with a $":     {Config{SSHAuthorizedKeys: []string{key}, KernelArgs: []string{"x=$(reboot)"}}, "kernel-arguments", "not one kernel argument"},
+		"kernel argument ending in :":  {Config{SSHAuthorizedKeys: []string{key}, KernelArgs: []string{"a:"}}, "kernel-arguments", "not one kernel argument"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -197,4 +203,33 @@ func FuzzQuote(f *testing.F) {
 
 func utf8Valid(s string) bool {
 	return strings.ToValidUTF8(s, "") == s
+}
+
+// The kernel arguments' late-commands, run by a real shell against a target
+// directory: the grub.d file they write gives update-grub the distribution's
+// own default command line followed by the arguments.
+func TestKernelArgsLateCommands(t *testing.T) {
+	got, err := Render(tmpl(t), Config{SSHAuthorizedKeys: []string{key}, KernelArgs: []string{"iommu=pt", "console=ttyS0,115200n8"}})
+	require.NoError(t, err)
+	late, err := LateCommands(got)
+	require.NoError(t, err)
+	target := t.TempDir()
+	var ran int
+	for _, l := range late {
+		if !strings.Contains(l, "grub.d") {
+			continue
+		}
+		ran++
+		out, err := exec.Command("sh", "-c", strings.ReplaceAll(l, "/target/", target+"/")).CombinedOutput()
+		require.NoError(t, err, "%s: %s", l, out)
+	}
+	require.Equal(t, 2, ran, "mkdir and the grub.d file")
+	assert.Contains(t, late[len(late)-1], "curtin in-target --target=/target -- update-grub", "update-grub runs last")
+	cfg := filepath.Join(target, "etc/default/grub.d/90-unisonos-kernel.cfg")
+	out, err := exec.Command("bash", "-c", "GRUB_CMDLINE_LINUX_DEFAULT='quiet splash'; . \"$0\"; echo \"$GRUB_CMDLINE_LINUX_DEFAULT\"", cfg).CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Equal(t, "quiet splash iommu=pt console=ttyS0,115200n8\n", string(out))
+	none, err := Render(tmpl(t), Config{SSHAuthorizedKeys: []string{key}})
+	require.NoError(t, err)
+	assert.NotContains(t, none, "grub.d", "no kernel arguments: no grub.d file")
 }

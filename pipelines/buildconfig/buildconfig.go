@@ -1,6 +1,6 @@
 // Package buildconfig reads one build's settings from a YAML file (such as
 // unison.yaml): the build identity, the admin identity and the installer's
-// form, what bootc-image-builder keeps in config.toml and Talos in a
+// form (with the installed system's kernel arguments), what bootc-image-builder keeps in config.toml and Talos in a
 // profile. It is strict: an unknown or mistyped key, a wrong type or a value
 // the build would refuse is an error naming file:line and the field, before
 // anything is built. Flags given next to the file override its values
@@ -32,6 +32,7 @@ type Config struct {
 	Keyboard        string
 	Timezone        string
 	Packages        []string
+	KernelArgs      []string
 	// lines are the line of each field set (for errors found later).
 	lines map[string]int
 }
@@ -49,7 +50,7 @@ func (a Admin) Set() bool {
 }
 
 var (
-	topKeys   = []string{"version", "flavor", "platform-version", "public", "admin", "locale", "keyboard", "timezone", "packages"}
+	topKeys   = []string{"version", "flavor", "platform-version", "public", "admin", "locale", "keyboard", "timezone", "packages", "kernel-arguments"}
 	adminKeys = []string{"user", "hostname", "ssh-authorized-keys"}
 	// secretKeys are keys people reach for that must never be in a file.
 	secretKeys = map[string]string{
@@ -102,6 +103,8 @@ func (c *Config) set(d *yamlx.Doc, p yamlx.Pair) error {
 		c.Timezone, err = d.String(p.Value, p.Key)
 	case "packages":
 		c.Packages, err = d.Strings(p.Value, p.Key)
+	case "kernel-arguments":
+		c.KernelArgs, err = d.Strings(p.Value, p.Key)
 	default:
 		return d.Errorf(p.KeyN, p.Key, "unknown key%s (known: %s)", suggest(p.Key, topKeys), strings.Join(topKeys, ", "))
 	}
@@ -161,7 +164,7 @@ func (c *Config) check() error {
 			return err
 		}
 	}
-	form := autoinstall.Config{Public: true, Locale: c.Locale, KeyboardLayout: c.Keyboard, Timezone: c.Timezone, ExtraPackages: c.Packages}
+	form := autoinstall.Config{Public: true, Locale: c.Locale, KeyboardLayout: c.Keyboard, Timezone: c.Timezone, ExtraPackages: c.Packages, KernelArgs: c.KernelArgs}
 	if err := form.WithDefaults().CheckForm(); err != nil {
 		var e *autoinstall.InputError
 		if errors.As(err, &e) {
@@ -231,7 +234,7 @@ type Flags struct {
 	Keys                             []string
 	KeysFile, PasswordHash           bool
 	Locale, Keyboard, Timezone       string
-	Packages                         []string
+	Packages, KernelArgs             []string
 }
 
 // Merge returns the settings of the build: each flag given overrides the
@@ -255,7 +258,7 @@ func (c *Config) Merge(f Flags) (Flags, error) {
 		Public: f.Public || c.Public, User: or(f.User, c.Admin.User), Hostname: or(f.Hostname, c.Admin.Hostname),
 		Keys: orList(f.Keys, c.Admin.SSHAuthorizedKeys), KeysFile: f.KeysFile, PasswordHash: f.PasswordHash,
 		Locale: or(f.Locale, c.Locale), Keyboard: or(f.Keyboard, c.Keyboard), Timezone: or(f.Timezone, c.Timezone),
-		Packages: orList(f.Packages, c.Packages),
+		Packages: orList(f.Packages, c.Packages), KernelArgs: orList(f.KernelArgs, c.KernelArgs),
 	}
 	return out, nil
 }

@@ -22,6 +22,7 @@ func TestExample(t *testing.T) {
 	assert.Equal(t, Admin{User: "unison", Hostname: "edge-01", SSHAuthorizedKeys: []string{key}}, c.Admin)
 	assert.Equal(t, []string{"de_DE.UTF-8", "de", "Europe/Berlin"}, []string{c.Locale, c.Keyboard, c.Timezone})
 	assert.Equal(t, []string{"htop", "nvme-cli"}, c.Packages)
+	assert.Equal(t, []string{"iommu=pt"}, c.KernelArgs)
 	assert.Equal(t, 9, c.Line("admin.hostname"))
 }
 
@@ -44,6 +45,7 @@ func TestRejects(t *testing.T) {
 		{"bad time zone", "timezone: Mars Base\n", `unison.yaml:1: timezone: "Mars Base" is not a time zone`},
 		{"package Ubuntu lacks", "packages: [docker-compose-plugin]\n", `unison.yaml:1: packages: "docker-compose-plugin" is not in Ubuntu's archive: use docker-compose-v2`},
 		{"apt operator", "packages: [apparmor-]\n", `unison.yaml:1: packages: "apparmor-" is not a Debian package name`},
+		{"kernel argument with a space", "locale: en_US.UTF-8\nkernel-arguments: [quiet splash]\n", `unison.yaml:2: kernel-arguments: "quiet splash" is not one kernel argument`},
 		{"public with an admin", "public: true\nadmin:\n  user: ops\n", `unison.yaml:2: admin: a public build carries no operator credentials`},
 		{"not a mapping", "- a\n", `unison.yaml:1: the top level must be a mapping`},
 		{"two documents", "flavor: a\n---\nflavor: b\n", `more than one YAML document`},
