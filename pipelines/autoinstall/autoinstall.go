@@ -89,7 +89,7 @@ var (
 	// not ending in ':' (YAML would read "a: b" as a mapping).
 	kernelArgRE = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9._,:=/+@-]*[A-Za-z0-9._,=/+@-])?$`)
 	localeRE    = regexp.MustCompile(`^[a-z]{2,3}_[A-Z]{2}(\.UTF-8)?$`)
-	tzRE     = regexp.MustCompile(`^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$`)
+	tzRE        = regexp.MustCompile(`^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$`)
 )
 
 // InputError names the field and the fix.
