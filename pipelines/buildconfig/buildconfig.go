@@ -8,8 +8,10 @@
 package buildconfig
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/project-unisonOS/unison-platform/pipelines/autoinstall"
@@ -59,8 +61,12 @@ var (
 	}
 )
 
-// Parse reads and validates a build file. file names it in errors.
+// Parse reads and validates a build file. file names it in errors. A file
+// with nothing in it (comments, a bare ---) sets nothing.
 func Parse(file string, data []byte) (*Config, error) {
+	if empty(data) {
+		return &Config{File: file, lines: map[string]int{}}, nil
+	}
 	d, err := yamlx.Parse(file, data)
 	if err != nil {
 		return nil, err
@@ -76,6 +82,17 @@ func Parse(file string, data []byte) (*Config, error) {
 		}
 	}
 	return c, c.check()
+}
+
+// empty reports a YAML stream with no content: no document, or one null document.
+func empty(data []byte) bool {
+	var n yaml.Node
+	err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&n)
+	if errors.Is(err, io.EOF) {
+		return true
+	}
+	return err == nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 &&
+		n.Content[0].Kind == yaml.ScalarNode && n.Content[0].Tag == "!!null"
 }
 
 func (c *Config) set(d *yamlx.Doc, p yamlx.Pair) error {

@@ -58,6 +58,19 @@ func TestRejects(t *testing.T) {
 	}
 }
 
+// A file with nothing in it sets nothing (a file kept for later).
+func TestEmpty(t *testing.T) {
+	for _, s := range []string{"", "# to fill in\n", "---\n", "\n\n"} {
+		c, err := Parse("unison.yaml", []byte(s))
+		require.NoError(t, err, "%q", s)
+		got, err := c.Merge(Flags{Flavor: "light"})
+		require.NoError(t, err)
+		assert.Equal(t, Flags{Flavor: "light"}, got, "%q", s)
+	}
+	_, err := Parse("unison.yaml", []byte("---\nflavor: a\n---\n"))
+	assert.ErrorContains(t, err, "more than one YAML document")
+}
+
 // Flags override the file; a flag that contradicts it is an error naming both.
 func TestMerge(t *testing.T) {
 	c, err := Parse("unison.yaml", []byte("version: v1.0.0\nflavor: light\nadmin:\n  hostname: edge-01\n  ssh-authorized-keys: ['"+key+"']\npackages: [htop]\ntimezone: Europe/Berlin\n"))
