@@ -227,7 +227,7 @@ func (r *Release) planned(ctx context.Context, dryRun, job bool) (*prepared, err
 		return nil, err
 	}
 	p := &prepared{Release: &rel}
-	if p.Auth, p.Opts, err = rel.registryAuth(ctx); err != nil {
+	if p.Auth, p.Opts, err = rel.Auth.read(ctx); err != nil {
 		return nil, err
 	}
 	if !dryRun {

@@ -64,12 +64,6 @@ func (r *Release) attestImages(ctx context.Context, cosign *dagger.Container, pu
 	return nil
 }
 
-// registryAuth is the push credentials (nil: anonymous) and the options
-// go-containerregistry pushes with.
-func (r *Release) registryAuth(ctx context.Context) (*authn.AuthConfig, []remote.Option, error) {
-	return r.Auth.read(ctx)
-}
-
 // pushArtifacts pushes every group of files as an OCI 1.1 artifact by
 // digest (no tag yet) and records the digests in pushes[1:].
 func (r *Release) pushArtifacts(ctx context.Context, files *dagger.Directory, groups []release.Group,

@@ -208,9 +208,6 @@ func (c *Config) errorf(field, format string, a ...any) error {
 	return &yamlx.Error{File: c.File, Line: c.lines[field], Field: field, Msg: fmt.Sprintf(format, a...)}
 }
 
-// Line is the line a field was set on (0: not in the file).
-func (c *Config) Line(field string) int { return c.lines[field] }
-
 // suggest names a known key one or two edits away.
 func suggest(key string, known []string) string {
 	for _, k := range known {

@@ -23,7 +23,6 @@ func TestExample(t *testing.T) {
 	assert.Equal(t, []string{"de_DE.UTF-8", "de", "Europe/Berlin"}, []string{c.Locale, c.Keyboard, c.Timezone})
 	assert.Equal(t, []string{"htop", "nvme-cli"}, c.Packages)
 	assert.Equal(t, []string{"iommu=pt"}, c.KernelArgs)
-	assert.Equal(t, 9, c.Line("admin.hostname"))
 }
 
 // Every bad file names file:line and the field, and says what to do.
