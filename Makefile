@@ -30,6 +30,15 @@ ifeq ($(HAVE_DOCKER),)
   # the demo's platform: the reference services go to the engine's own registry (plain HTTP), the VM pulls them from there
   DEMO_REGISTRY ?= 10.87.0.1:5001
   DEMO_REGISTRY_AUTH ?= --username unison --secret file:$(AIRGAP_RUN)/registry-password
+else ifeq ($(UNISON_ENGINE),docker)
+  # the lab's Docker mode (airgap/docker.sh env): Docker as users have it, the
+  # same offline mirror, registry and apt source as the air-gapped engine
+  TOOLS_IMAGE ?= $(UNISON_DEBIAN_IMAGE)
+  OS_IMAGE ?= $(UNISON_DEBIAN13_IMAGE)
+  COSIGN_IMAGE ?= $(UNISON_COSIGN_IMAGE)
+  APT_PINS ?= airgap/apt.yaml
+  DEMO_REGISTRY ?= $(UNISON_DOCKER_REGISTRY)
+  DEMO_REGISTRY_AUTH ?= --username $(UNISON_REGISTRY_USER) --secret file:$(UNISON_REGISTRY_PASSWORD_FILE)
 endif
 # build inputs (compat.yaml, models.yaml, ...): default the module's images/
 IMAGES ?=

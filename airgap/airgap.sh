@@ -27,6 +27,8 @@ SOCK=$ENGINE_ROOTFS/run/dagger/engine.sock
 VETH_HOST=vunison0
 VETH_NS=vunison1
 NET=10.213.7
+# the engine's egress filter chains (UNISON-EGRESS, UNISON-HOST)
+CHAIN=UNISON
 # Registries inside the engine's network namespace: 127.0.0.1:5000 is the
 # read-only docker.io mirror the engine pulls base images from; the shared
 # registry (writes need this start's credentials) listens on the engine
@@ -89,7 +91,7 @@ verify_source() {
 
 build_binaries() {
   # binaries built from other pins (or before pins existed) are rebuilt
-  if [ -x "$BIN/dagger" ] && [ -x "$BIN/engine" ] && [ -x "$BIN/init" ] && [ -x "$BIN/dnsname" ] && [ -x "$BIN/codegen" ] &&
+  if [ -x "$BIN/dagger" ] && [ -x "$BIN/engine" ] && [ -x "$BIN/init" ] && [ -x "$BIN/dnsname" ] && [ -x "$BIN/codegen" ] && [ -x "$BIN/dialstdio" ] &&
     cmp -s "$BIN/source.sum" "$SOURCE_PINS"; then
     log "binaries $DAGGER_VERSION: cached (built from the pinned source)"; return
   fi
@@ -113,10 +115,11 @@ build_binaries() {
   mkdir -p "$BIN.tmp"
   local ldf="-s -w -X github.com/dagger/dagger/engine.Version=$DAGGER_VERSION -X github.com/dagger/dagger/engine.Tag=$DAGGER_VERSION"
   (cd "$src" && go mod download)
-  # one go build for the six commands: their shared packages compile once, on every core
-  log "  go build ./cmd/{dagger,engine,init,dnsname,codegen,introspect}"
+  # one go build for the seven commands: their shared packages compile once, on every core
+  # (dialstdio is the engine image's buildctl: the CLI's Docker driver dials through it)
+  log "  go build ./cmd/{dagger,engine,init,dnsname,codegen,introspect,dialstdio}"
   (cd "$src" && CGO_ENABLED=0 go build -trimpath -tags 'dfexcludepatterns dfparents' -ldflags "$ldf" -o "$BIN.tmp/" \
-    ./cmd/dagger ./cmd/engine ./cmd/init ./cmd/dnsname ./cmd/codegen ./cmd/introspect)
+    ./cmd/dagger ./cmd/engine ./cmd/init ./cmd/dnsname ./cmd/codegen ./cmd/introspect ./cmd/dialstdio)
   cp "$SOURCE_PINS" "$BIN.tmp/source.sum"
   rm -rf "$BIN"; mv "$BIN.tmp" "$BIN"; rm -rf "$src"
 }
@@ -125,7 +128,7 @@ build_binaries() {
 build_helpers() {
   mkdir -p "$D/bin"
   local t
-  for t in localreg modhash; do
+  for t in localreg modhash gitserve; do
     (cd "$REPO" && CGO_ENABLED=0 go build -o "$D/bin/$t.tmp" "./airgap/$t") && mv "$D/bin/$t.tmp" "$D/bin/$t"
   done
 }
@@ -420,26 +423,26 @@ egress_allowed() {
 egress_rules() {
   local ip port ns allowed
   allowed=$(egress_allowed)  # fails the start when a name does not resolve
-  ipt -N UNISON-EGRESS 2>/dev/null || ipt -F UNISON-EGRESS
-  ipt -A UNISON-EGRESS -d 169.254.0.0/16 -j REJECT --reject-with icmp-net-prohibited
+  ipt -N "$CHAIN-EGRESS" 2>/dev/null || ipt -F "$CHAIN-EGRESS"
+  ipt -A "$CHAIN-EGRESS" -d 169.254.0.0/16 -j REJECT --reject-with icmp-net-prohibited
   if [ "${UNISON_AIRGAP_EGRESS:-strict}" = open ]; then
-    ipt -A UNISON-EGRESS -j ACCEPT
+    ipt -A "$CHAIN-EGRESS" -j ACCEPT
   else
     while read -r ns; do
-      ipt -A UNISON-EGRESS -d "$ns" -p udp --dport 53 -j ACCEPT
-      ipt -A UNISON-EGRESS -d "$ns" -p tcp --dport 53 -j ACCEPT
+      ipt -A "$CHAIN-EGRESS" -d "$ns" -p udp --dport 53 -j ACCEPT
+      ipt -A "$CHAIN-EGRESS" -d "$ns" -p tcp --dport 53 -j ACCEPT
     done < <(awk '$1=="nameserver" && $2 ~ /^[0-9.]+$/ {print $2}' /etc/resolv.conf)
     while read -r ip port; do
-      if [ "$port" = any ]; then ipt -A UNISON-EGRESS -d "$ip" -j ACCEPT
-      else ipt -A UNISON-EGRESS -d "$ip" -p tcp --dport "$port" -j ACCEPT; fi
+      if [ "$port" = any ]; then ipt -A "$CHAIN-EGRESS" -d "$ip" -j ACCEPT
+      else ipt -A "$CHAIN-EGRESS" -d "$ip" -p tcp --dport "$port" -j ACCEPT; fi
     done <<< "$allowed"
-    ipt -A UNISON-EGRESS -j REJECT --reject-with icmp-net-prohibited
+    ipt -A "$CHAIN-EGRESS" -j REJECT --reject-with icmp-net-prohibited
   fi
-  ipt -I FORWARD 1 -i $VETH_HOST -j UNISON-EGRESS
+  ipt -I FORWARD 1 -i $VETH_HOST -j "$CHAIN-EGRESS"
   # the host's own services (any of its addresses) are not the engine's business
-  ipt -N UNISON-HOST 2>/dev/null || ipt -F UNISON-HOST
-  ipt -A UNISON-HOST -j REJECT --reject-with icmp-port-unreachable
-  ipt -I INPUT 1 -i $VETH_HOST -j UNISON-HOST
+  ipt -N "$CHAIN-HOST" 2>/dev/null || ipt -F "$CHAIN-HOST"
+  ipt -A "$CHAIN-HOST" -j REJECT --reject-with icmp-port-unreachable
+  ipt -I INPUT 1 -i $VETH_HOST -j "$CHAIN-HOST"
   if [ "$1" = 0 ]; then
     ipt -I FORWARD 1 ! -i $VETH_HOST ! -o $VETH_HOST -m comment --comment unison-airgap -j DROP
   fi
@@ -447,11 +450,11 @@ egress_rules() {
 
 # egress_clear removes every rule and chain egress_rules added
 egress_clear() {
-  while ipt -D FORWARD -i $VETH_HOST -j UNISON-EGRESS 2>/dev/null; do :; done
+  while ipt -D FORWARD -i $VETH_HOST -j "$CHAIN-EGRESS" 2>/dev/null; do :; done
   while ipt -D FORWARD ! -i $VETH_HOST ! -o $VETH_HOST -m comment --comment unison-airgap -j DROP 2>/dev/null; do :; done
-  while ipt -D INPUT -i $VETH_HOST -j UNISON-HOST 2>/dev/null; do :; done
+  while ipt -D INPUT -i $VETH_HOST -j "$CHAIN-HOST" 2>/dev/null; do :; done
   local c
-  for c in UNISON-EGRESS UNISON-HOST; do
+  for c in "$CHAIN-EGRESS" "$CHAIN-HOST"; do
     if ipt -F "$c" 2>/dev/null; then ipt -X "$c" || true; fi
   done
 }
@@ -473,6 +476,50 @@ start_failed() {
   exit "$rc"
 }
 
+# net_up: a network namespace (its holder recorded as "netns", its PID in
+# NSPID) joined to the host by the veth pair, behind the egress rules and
+# one NAT rule; net_down undoes it (each step idempotent)
+net_up() {
+  local hostif mtu
+  hostif=$(ip route show default | awk '{print $5; exit}')
+  [ -n "$hostif" ] || die "no default route: the engine needs NAT to reach the Debian archive and Go proxy"
+  mtu=$(cat "/sys/class/net/$hostif/mtu")
+  echo "$hostif" > "$RUN/hostif"
+  cat /proc/sys/net/ipv4/ip_forward > "$RUN/ip_forward.orig"
+  unshare --net sleep infinity </dev/null >/dev/null 2>&1 &
+  NSPID=$!
+  sleep 0.2
+  pid_record netns $NSPID
+  failpoint netns
+  ip link add $VETH_HOST mtu "$mtu" type veth peer name $VETH_NS mtu "$mtu" netns $NSPID
+  ip addr add $NET.1/30 dev $VETH_HOST
+  ip link set $VETH_HOST up
+  nsenter -t $NSPID -n ip link set lo up
+  nsenter -t $NSPID -n ip addr add $NET.2/30 dev $VETH_NS
+  nsenter -t $NSPID -n ip link set $VETH_NS up
+  nsenter -t $NSPID -n ip route add default via $NET.1
+  failpoint veth
+  egress_rules "$(cat "$RUN/ip_forward.orig")"
+  failpoint egress
+  echo 1 > /proc/sys/net/ipv4/ip_forward
+  ipt -t nat -C POSTROUTING -s $NET.0/30 -o "$hostif" -j MASQUERADE 2>/dev/null ||
+    ipt -t nat -A POSTROUTING -s $NET.0/30 -o "$hostif" -j MASQUERADE
+  failpoint nat
+}
+
+net_down() {
+  local hostif
+  hostif=$(cat "$RUN/hostif" 2>/dev/null || ip route show default | awk '{print $5; exit}')
+  if [ -x "$ENGINE_ROOTFS/usr/sbin/iptables-legacy" ]; then
+    while ipt -t nat -D POSTROUTING -s $NET.0/30 -o "$hostif" -j MASQUERADE 2>/dev/null; do :; done
+  fi
+  if [ -f "$RUN/ip_forward.orig" ]; then cat "$RUN/ip_forward.orig" > /proc/sys/net/ipv4/ip_forward; rm -f "$RUN/ip_forward.orig"; fi
+  if [ -x "$ENGINE_ROOTFS/usr/sbin/iptables-legacy" ]; then egress_clear; fi
+  ip link del $VETH_HOST 2>/dev/null || true
+  stop_process netns
+  rm -f "$RUN/hostif"
+}
+
 cmd_start() {
   need_root start
   if pid_alive engine && [ -S "$SOCK" ]; then log "already running"; return 0; fi
@@ -485,13 +532,7 @@ cmd_start() {
     die "$VETH_HOST exists: another air-gapped engine runs (not one this state dir recorded); stop it with the airgap.sh that started it"
   fi
   trap start_failed EXIT
-  local hostif mtu
-  hostif=$(ip route show default | awk '{print $5; exit}')
-  [ -n "$hostif" ] || die "no default route: the engine needs NAT to reach the Debian archive and Go proxy"
-  mtu=$(cat "/sys/class/net/$hostif/mtu")
   mkdir -p "$RUN"
-  echo "$hostif" > "$RUN/hostif"
-  cat /proc/sys/net/ipv4/ip_forward > "$RUN/ip_forward.orig"
   local R=$ENGINE_ROOTFS
   install -m 0755 "$BIN/engine" "$R/usr/local/bin/dagger-engine"
   install -m 0755 "$BIN/init" "$R/usr/local/bin/dagger-init"
@@ -500,27 +541,8 @@ cmd_start() {
   engine_cas
   rm -f "$SOCK"
   failpoint files
-
-  # network namespace holder + veth + NAT
-  unshare --net sleep infinity </dev/null >/dev/null 2>&1 &
-  local nspid=$!
-  sleep 0.2
-  pid_record netns $nspid
-  failpoint netns
-  ip link add $VETH_HOST mtu "$mtu" type veth peer name $VETH_NS mtu "$mtu" netns $nspid
-  ip addr add $NET.1/30 dev $VETH_HOST
-  ip link set $VETH_HOST up
-  nsenter -t $nspid -n ip link set lo up
-  nsenter -t $nspid -n ip addr add $NET.2/30 dev $VETH_NS
-  nsenter -t $nspid -n ip link set $VETH_NS up
-  nsenter -t $nspid -n ip route add default via $NET.1
-  failpoint veth
-  egress_rules "$(cat "$RUN/ip_forward.orig")"
-  failpoint egress
-  echo 1 > /proc/sys/net/ipv4/ip_forward
-  ipt -t nat -C POSTROUTING -s $NET.0/30 -o "$hostif" -j MASQUERADE 2>/dev/null ||
-    ipt -t nat -A POSTROUTING -s $NET.0/30 -o "$hostif" -j MASQUERADE
-  failpoint nat
+  net_up
+  local nspid=$NSPID
 
   # registries inside the namespace: the docker.io mirror, read-only once
   # seeded; the shared registry, whose writes need this start's credentials
@@ -635,16 +657,8 @@ cmd_stop() {
   stop_process engine
   stop_process launcher
   stop_process localreg
-  local hostif
-  hostif=$(cat "$RUN/hostif" 2>/dev/null || ip route show default | awk '{print $5; exit}')
-  if [ -x "$ENGINE_ROOTFS/usr/sbin/iptables-legacy" ]; then
-    while ipt -t nat -D POSTROUTING -s $NET.0/30 -o "$hostif" -j MASQUERADE 2>/dev/null; do :; done
-  fi
-  if [ -f "$RUN/ip_forward.orig" ]; then cat "$RUN/ip_forward.orig" > /proc/sys/net/ipv4/ip_forward; rm -f "$RUN/ip_forward.orig"; fi
-  if [ -x "$ENGINE_ROOTFS/usr/sbin/iptables-legacy" ]; then egress_clear; fi
-  ip link del $VETH_HOST 2>/dev/null || true
-  stop_process netns
-  rm -f "$SOCK" "$RUN/hostif" "$RUN/fault-token" "$RUN/registry-credentials" "$RUN/registry-password" "$RUN/debian-image" "$RUN/debian13-image" "$RUN/cosign-image"
+  net_down
+  rm -f "$SOCK" "$RUN/fault-token" "$RUN/registry-credentials" "$RUN/registry-password" "$RUN/debian-image" "$RUN/debian13-image" "$RUN/cosign-image"
   log "stopped"
 }
 
@@ -669,6 +683,8 @@ EOV
   if nspid=$(pid_of netns); then echo "export UNISON_AIRGAP_NETNS=/proc/$nspid/ns/net"; fi
 }
 
+# sourced (docker.sh reuses the build, the namespace and the egress rules): no command
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 case "${1:-}" in
   build) cmd_build ;;
   start) cmd_start ;;

@@ -57,3 +57,36 @@ func TestWrapperNamesThePruneOnENOSPC(t *testing.T) {
 		})
 	}
 }
+
+// No engine (no Docker, no air-gapped engine) and an engine image Docker
+// cannot pull: the CLI's own error, then what to run; the exit code is the CLI's.
+func TestWrapperSaysWhatToRunWithoutAnEngine(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "dagger-cli")
+	require.NoError(t, os.WriteFile(fake, []byte("#!/bin/sh\necho \"$FAKE_ERR\" >&2\nexit 1\n"), 0o755))
+	for name, tc := range map[string]struct{ stderr, want, not string }{
+		"no Docker": {`Error: start engine: driver for scheme "image" was not available`,
+			"unison: start Docker; or, on a machine without Docker, start the air-gapped engine as root: make engine", "could not pull"},
+		"image not pullable": {"! failed to run command [docker pull registry.dagger.io/engine:v0.19.7]: exit status 1\n" +
+			"Error: start engine: failed to pull image: failed to run command [docker pull registry.dagger.io/engine:v0.19.7]: exit status 1",
+			"unison: Docker has no engine image registry.dagger.io/engine:v0.19.7 and could not pull it", "no Docker answers"},
+		"another failure": {"Error: exit code: 1", "", "unison:"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command("bash", "dagger", "call", "--progress=plain", "build")
+			cmd.Env = append(os.Environ(), "UNISON_ENGINE=docker", "_EXPERIMENTAL_DAGGER_RUNNER_HOST=",
+				"_EXPERIMENTAL_DAGGER_CLI_BIN="+fake, "FAKE_ERR="+tc.stderr)
+			var errb bytes.Buffer
+			cmd.Stderr = &errb
+			err := cmd.Run()
+			var ee *exec.ExitError
+			require.True(t, errors.As(err, &ee), "the CLI's failure: %v", err)
+			assert.Equal(t, 1, ee.ExitCode())
+			assert.Contains(t, errb.String(), tc.stderr)
+			if tc.want != "" {
+				assert.Contains(t, errb.String(), tc.want)
+			}
+			assert.NotContains(t, errb.String(), tc.not)
+		})
+	}
+}

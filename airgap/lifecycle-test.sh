@@ -131,5 +131,30 @@ else
 fi
 rm -rf "$src"
 
+# 5. Docker mode (docker.sh): a start failing after each of its steps undoes
+# them (dockerd and all it ran, veth, rules, mounts, socket)
+DK=$HERE/docker.sh
+docker_clean() {
+  local ok=0
+  ip link show vunison2 >/dev/null 2>&1 && { echo "     (veth vunison2 left)"; ok=1; }
+  pgrep -f 'dockerd|containerd|/bin/gitserve' >/dev/null && { echo "     (process left)"; pgrep -af 'dockerd|containerd|/bin/gitserve' | cut -c1-120; ok=1; }
+  [ -e /var/run/docker.sock ] && { echo "     (socket left)"; ok=1; }
+  ipt -t nat -S POSTROUTING 2>/dev/null | grep -q 10.213.8.0/30 && { echo "     (NAT rule left)"; ok=1; }
+  ipt -S 2>/dev/null | grep -qE 'UNISON-DOCKER|vunison2' && { echo "     (filter rule left)"; ok=1; }
+  grep -qE "$D/docker|run-docker" /proc/mounts && { echo "     (mount left)"; ok=1; }
+  return $ok
+}
+if "$DK" status >/dev/null 2>&1; then
+  echo "skip Docker mode's lifecycle: it runs (./airgap/docker.sh stop first)"
+else
+  for step in netns egress nat dockerd registry; do
+    if out=$(UNISON_AIRGAP_FAIL_AFTER=$step "$DK" start 2>&1); then
+      bad "Docker mode: start failing after $step exited 0"; "$DK" stop >/dev/null 2>&1 || true; continue
+    fi
+    check "Docker mode: start failing after $step names the step" grep -q "start failed after step: $step" <<<"$out"
+    check "Docker mode: start failing after $step leaves no dockerd, veth, rule, mount or socket" docker_clean
+  done
+fi
+
 if [ "$fails" != 0 ]; then echo "lifecycle: $fails failed"; exit 1; fi
 echo "lifecycle: all passed"

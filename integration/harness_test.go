@@ -40,8 +40,9 @@ func requireEngine(t testing.TB) {
 	// earlier start (make test restarts the engine in test-airgap: its network
 	// namespace, registry credentials and image digests change); an engine of
 	// another kind (a runner host elsewhere) is left alone
+	// (Docker mode, airgap/docker.sh env: the CLI's own engine in Docker, no runner host)
 	out, err := exec.Command(filepath.Join(repoRoot(t), "airgap", "airgap.sh"), "env").Output()
-	if err == nil && exec.Command(filepath.Join(repoRoot(t), "airgap", "airgap.sh"), "status").Run() == nil {
+	if err == nil && !dockerMode() && exec.Command(filepath.Join(repoRoot(t), "airgap", "airgap.sh"), "status").Run() == nil {
 		env := map[string]string{}
 		for _, line := range strings.Split(string(out), "\n") {
 			line = strings.TrimPrefix(line, "export ")
@@ -69,10 +70,18 @@ func requireEngine(t testing.TB) {
 // registry only mirrors debian:bookworm (the tools) and debian:trixie (the OS).
 func airgapped() bool { return os.Getenv("UNISON_SHARED_REGISTRY") != "" }
 
-// moduleArgs are the constructor arguments the tests pass: on the air-gapped
-// engine every image comes from its loopback registry.
+// dockerMode reports whether the tests run with the CLI's own engine in the
+// lab's Docker (airgap/docker.sh env), whose mirror is the air-gapped one's.
+func dockerMode() bool { return os.Getenv("UNISON_ENGINE") == "docker" }
+
+// labMirror: the engine pulls docker.io through the lab's mirror, which has
+// only its own debian:bookworm and debian:trixie.
+func labMirror() bool { return airgapped() || (dockerMode() && os.Getenv("UNISON_DEBIAN_IMAGE") != "") }
+
+// moduleArgs are the constructor arguments the tests pass: on the lab's
+// engines every image comes from its registries.
 func moduleArgs() []string {
-	if airgapped() {
+	if labMirror() {
 		// the mirror's images by digest (airgap.sh env), so that a replaced tag is never used
 		tools := or(os.Getenv("UNISON_DEBIAN_IMAGE"), "debian:bookworm")
 		// the OS the builds target: Debian 13, whose archive ships Docker 26 and Compose v2 (Ubuntu 24.04's generation)

@@ -131,15 +131,16 @@ func (f *faults) wrap(h http.Handler) http.Handler {
 	})
 }
 
-// allowed reports whether addr is loopback or the engine bridge gateway
-// (10.87.0.1), which only exists inside the engine's network namespace.
-func allowed(addr string) bool {
+// allowed reports whether addr is loopback or the engine's gateway (the
+// air-gapped engine's bridge 10.87.0.1, Docker mode's bridge), which only
+// exist inside the engine's network namespace.
+func allowed(addr string, gateway net.IP) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return false
 	}
 	ip := net.ParseIP(host)
-	return ip != nil && (ip.IsLoopback() || ip.Equal(net.IPv4(10, 87, 0, 1)))
+	return ip != nil && (ip.IsLoopback() || ip.Equal(gateway))
 }
 
 // listen binds addr, waiting for the address to appear (the engine creates
@@ -253,7 +254,8 @@ func readSecret(flagName, file string) string {
 func main() {
 	mirror := flag.String("mirror", "", "listen address of the read-only docker.io mirror (seeded with -mirror-images, then GET/HEAD only)")
 	mirrorImages := flag.String("mirror-images", "", "comma list of ROOTFS.tar=REPO:TAG seeded into the mirror")
-	addrs := flag.String("addr", "127.0.0.1:5000", "comma list of listen addresses of the shared registry (loopback or 10.87.0.1 only); the first is used for seeding")
+	addrs := flag.String("addr", "127.0.0.1:5000", "comma list of listen addresses of the shared registry (loopback or -gateway only); the first is used for seeding")
+	gatewayFlag := flag.String("gateway", "10.87.0.1", "the engine's gateway address in its network namespace, the one address besides loopback the registries may listen on")
 	images := flag.String("images", "", "comma list of ROOTFS.tar=REPO:TAG pushed to the shared registry after start")
 	layoutOut := flag.String("layout", "", "instead of serving: write the first -images entry as an OCI layout here and print its manifest digest")
 	envFlag := flag.String("env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "image environment, entries separated by ';'")
@@ -278,9 +280,13 @@ func main() {
 	}
 
 	list := strings.Split(*addrs, ",")
+	gateway := net.ParseIP(*gatewayFlag)
+	if gateway == nil {
+		log.Fatalf("-gateway %q: not an IP address", *gatewayFlag)
+	}
 	for _, a := range append([]string{*mirror}, list...) {
-		if a != "" && !allowed(a) {
-			log.Fatalf("refusing to listen on %s: only loopback and the engine bridge gateway 10.87.0.1 are allowed", a)
+		if a != "" && !allowed(a, gateway) {
+			log.Fatalf("refusing to listen on %s: only loopback and the engine's gateway %s are allowed", a, gateway)
 		}
 	}
 	f := &faults{}
