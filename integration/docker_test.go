@@ -172,7 +172,9 @@ func TestDockerQuickstart(t *testing.T) {
 	t.Run("iso", func(t *testing.T) { checkQuickstartISO(t, work, key, commit, when) })
 	t.Run("vm", func(t *testing.T) { checkQuickstartVM(t, work) })
 	t.Run("wsl", func(t *testing.T) { checkQuickstartWSL(t, work, commit) })
-	t.Run("qa", func(t *testing.T) { checkPlatformReport(t, filepath.Join(work, "out", "qa"), regexp.QuoteMeta(reg)+`/reference/unison-inference:[^ ]+`) })
+	t.Run("qa", func(t *testing.T) {
+		checkPlatformReport(t, filepath.Join(work, "out", "qa"), regexp.QuoteMeta(reg)+`/reference/unison-inference:[^ ]+`)
+	})
 }
 
 // checkQuickstartISO: the remote module's ISO carries the key file's key,
