@@ -196,6 +196,36 @@ func checkQuickstartISO(t *testing.T, work, key, commit, when string) {
 	assert.Contains(t, meta, `"build_date": "`+wantTime.UTC().Format(time.RFC3339)+`"`, "the commit time is the build date")
 }
 
+// The real CLI's errors when Docker is missing and when Docker cannot pull
+// the engine image get what to run from ./airgap/dagger (every make target).
+func TestDockerNoEngine(t *testing.T) {
+	requireDocker(t)
+	cli, err := exec.LookPath("dagger")
+	require.NoError(t, err)
+	wrapper := filepath.Join(repoRoot(t), "airgap", "dagger")
+	run := func(env ...string) string {
+		cmd := exec.Command(wrapper, "--progress=plain", "core", "version")
+		cmd.Env = append(os.Environ(), append([]string{"_EXPERIMENTAL_DAGGER_CLI_BIN=" + cli}, env...)...)
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err, "no engine: the call fails")
+		return ansi.ReplaceAllString(string(out), "")
+	}
+	// no docker on PATH (the wrapper's own tools only): the CLI's image driver is not available
+	tools := t.TempDir()
+	for _, name := range []string{"bash", "dirname", "mktemp", "tee", "grep", "rm", "cut", "head"} {
+		p, err := exec.LookPath(name)
+		require.NoError(t, err)
+		require.NoError(t, os.Symlink(p, filepath.Join(tools, name)))
+	}
+	out := run("PATH=" + tools)
+	assert.Contains(t, out, `driver for scheme "image" was not available`)
+	assert.Contains(t, out, "unison: no engine: the dagger CLI starts its engine in Docker, and no Docker answers here")
+	// an engine image Docker has not and cannot pull here (no registry is reachable)
+	out = run("_EXPERIMENTAL_DAGGER_RUNNER_HOST=image://registry.dagger.io/engine:v0.0.0-absent")
+	assert.Contains(t, out, "failed to pull image")
+	assert.Contains(t, out, "unison: Docker has no engine image registry.dagger.io/engine:v0.0.0-absent and could not pull it")
+}
+
 // checkBundleIdentity: the bundle's metadata.json names the commit and its
 // time (the build date), read from the checkout's git without flags.
 func checkBundleIdentity(t *testing.T, bundle, commit, when string) {
