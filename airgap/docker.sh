@@ -32,6 +32,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=airgap/airgap.sh
 . "$HERE/airgap.sh"
 
+log() { printf '[docker-mode] %s\n' "$*" >&2; }
+die() { printf '[docker-mode] error: %s\n' "$*" >&2; exit 1; }
 RUN=$D/run-docker
 VETH_HOST=vunison2
 VETH_NS=vunison3
