@@ -215,10 +215,13 @@ engine_cas() {
 # engine's defaults are shares of the file system's size and of its free
 # blocks, which on some machines are far above what a process may write
 # (statfs: 252 GB, 170 GB free, 9 GB available): the cache filled the disk.
+# engine_config FILE CACHE: the file, and where the cache lives on disk
 engine_config() {
-  local cap=${UNISON_AIRGAP_CACHE_MAX:-$(cache_cap)}
+  local file=$1 cap
+  cap=${UNISON_AIRGAP_CACHE_MAX:-$(cache_cap "$2")}
   log "engine cache cap: $cap (UNISON_AIRGAP_CACHE_MAX overrides)"
-  cat > "$ENGINE_ROOTFS/etc/dagger/engine.json" <<EOJ
+  mkdir -p "$(dirname "$file")"
+  cat > "$file" <<EOJ
 {
   "logLevel": "info",
   "gc": { "maxUsedSpace": "$cap", "reservedSpace": "10GB" },
@@ -235,10 +238,10 @@ EOJ
 # (available, not free) plus what the cache holds now, less 20 GB for the
 # tests' outputs and exported files, halved (the engine counts its snapshots
 # at about half of what du finds on disk); between 10 GB and 45 GB.
-cache_cap() {
+cache_cap() { # cache_cap DIR: DIR holds the cache
   local avail used gb
   avail=$(df -B1 --output=avail "$D" | tail -1 | tr -d ' ')
-  used=$(du -sxB1 "$ENGINE_ROOTFS/var/lib/dagger" 2>/dev/null | cut -f1)
+  used=$(du -sxB1 "$1" 2>/dev/null | cut -f1)
   gb=$(( (avail + ${used:-0}) / 1000000000 ))
   gb=$(( (gb - 20) / 2 ))
   [ "$gb" -gt 45 ] && gb=45
@@ -317,7 +320,7 @@ cmd_build() {
   wait "$bins" || die "dagger $DAGGER_VERSION: not built (see above)"
   wait "$cos" || die "cosign $COSIGN_VERSION: not built (see above)"
   trap - EXIT
-  engine_config
+  engine_config "$ENGINE_ROOTFS/etc/dagger/engine.json" "$ENGINE_ROOTFS/var/lib/dagger"
   build_gosdk_rootfs
   build_images
   log "build complete in $D"
@@ -520,6 +523,20 @@ net_down() {
   rm -f "$RUN/hostif"
 }
 
+# record_images SEEDED: the images builds use from here, by digest (a tag
+# replaced later is never picked up), read from the registry's log; SEEDED
+# is the address the shared registry was seeded through
+record_images() {
+  local debian debian13 cosign
+  debian=$(sed -n "s|.* pushed $MIRROR/library/debian:bookworm@\(sha256:[0-9a-f]*\)\$|\1|p" "$RUN/localreg.log")
+  debian13=$(sed -n "s|.* pushed $MIRROR/library/debian:trixie@\(sha256:[0-9a-f]*\)\$|\1|p" "$RUN/localreg.log")
+  cosign=$(sed -n "s|.* pushed $1/sigstore/cosign:$COSIGN_VERSION@\(sha256:[0-9a-f]*\)\$|\1|p" "$RUN/localreg.log")
+  if [ -z "$debian" ] || [ -z "$debian13" ] || [ -z "$cosign" ]; then die "the registry log names no digest of the seeded images ($RUN/localreg.log)"; fi
+  printf 'debian:bookworm@%s\n' "$debian" > "$RUN/debian-image"
+  printf 'debian:trixie@%s\n' "$debian13" > "$RUN/debian13-image"
+  printf '%s/sigstore/cosign:%s@%s\n' "$SHARED_REGISTRY" "$COSIGN_VERSION" "$cosign" > "$RUN/cosign-image"
+}
+
 cmd_start() {
   need_root start
   if pid_alive engine && [ -S "$SOCK" ]; then log "already running"; return 0; fi
@@ -605,15 +622,7 @@ cmd_start() {
   failpoint engine
   for _ in $(seq 1 120); do grep -q ready "$RUN/localreg.log" && break; sleep 0.5; done
   grep -q ready "$RUN/localreg.log" || { cat "$RUN/localreg.log" >&2; die "local registry failed"; }
-  # the images builds use from here, by digest: a tag replaced later is never picked up
-  local debian debian13 cosign
-  debian=$(sed -n "s|.* pushed $MIRROR/library/debian:bookworm@\(sha256:[0-9a-f]*\)\$|\1|p" "$RUN/localreg.log")
-  debian13=$(sed -n "s|.* pushed $MIRROR/library/debian:trixie@\(sha256:[0-9a-f]*\)\$|\1|p" "$RUN/localreg.log")
-  cosign=$(sed -n "s|.* pushed $SHARED_LOOPBACK/sigstore/cosign:$COSIGN_VERSION@\(sha256:[0-9a-f]*\)\$|\1|p" "$RUN/localreg.log")
-  if [ -z "$debian" ] || [ -z "$debian13" ] || [ -z "$cosign" ]; then die "the registry log names no digest of the seeded images ($RUN/localreg.log)"; fi
-  printf 'debian:bookworm@%s\n' "$debian" > "$RUN/debian-image"
-  printf 'debian:trixie@%s\n' "$debian13" > "$RUN/debian13-image"
-  printf '%s/sigstore/cosign:%s@%s\n' "$SHARED_REGISTRY" "$COSIGN_VERSION" "$cosign" > "$RUN/cosign-image"
+  record_images "$SHARED_LOOPBACK"
   trap - EXIT
   log "engine $DAGGER_VERSION running; socket $SOCK"
   log "point your shell at it with:  eval \"\$($0 env)\""

@@ -132,28 +132,10 @@ engine_image() {
   log "engine image $ENGINE_IMAGE: $id"
 }
 
-# engine_json: the engine's configuration, where the CLI looks for it
-# ($XDG_CONFIG_HOME/dagger/engine.json, mounted into the engine it starts)
-engine_json() {
-  local cap avail
-  avail=$(df -B1 --output=avail "$D" | tail -1 | tr -d ' ')
-  cap=$(( (avail / 1000000000 - 20) / 2 ))
-  [ "$cap" -gt 45 ] && cap=45
-  [ "$cap" -lt 10 ] && cap=10
-  cap=${UNISON_AIRGAP_CACHE_MAX:-${cap}GB}
-  mkdir -p "$RUN/config/dagger"
-  cat > "$RUN/config/dagger/engine.json" <<EOJ
-{
-  "logLevel": "info",
-  "gc": { "maxUsedSpace": "$cap", "reservedSpace": "10GB" },
-  "registries": {
-    "docker.io": { "mirrors": ["$MIRROR"] },
-    "$MIRROR": { "http": true, "insecure": true },
-    "$SHARED_REGISTRY": { "http": true, "insecure": true }
-  }
-}
-EOJ
-}
+# engine_json: the engine's configuration (airgap.sh's, the cache in
+# Docker's data root), where the CLI looks for it: $XDG_CONFIG_HOME/dagger/engine.json,
+# mounted into the engine container it creates
+engine_json() { engine_config "$RUN/config/dagger/engine.json" "$DOCKER_ROOT"; }
 
 cmd_start() {
   need_root start
@@ -215,14 +197,7 @@ registries() {
   local _
   for _ in $(seq 1 120); do grep -q ready "$RUN/localreg.log" && break; pid_alive localreg || break; sleep 0.5; done
   grep -q ready "$RUN/localreg.log" || { cat "$RUN/localreg.log" >&2; die "the lab registry failed"; }
-  local debian debian13 cosign
-  debian=$(sed -n "s|.* pushed $MIRROR/library/debian:bookworm@\(sha256:[0-9a-f]*\)\$|\1|p" "$RUN/localreg.log")
-  debian13=$(sed -n "s|.* pushed $MIRROR/library/debian:trixie@\(sha256:[0-9a-f]*\)\$|\1|p" "$RUN/localreg.log")
-  cosign=$(sed -n "s|.* pushed $SHARED_REGISTRY/sigstore/cosign:$COSIGN_VERSION@\(sha256:[0-9a-f]*\)\$|\1|p" "$RUN/localreg.log")
-  if [ -z "$debian" ] || [ -z "$debian13" ] || [ -z "$cosign" ]; then die "the registry log names no digest of the seeded images ($RUN/localreg.log)"; fi
-  printf 'debian:bookworm@%s\n' "$debian" > "$RUN/debian-image"
-  printf 'debian:trixie@%s\n' "$debian13" > "$RUN/debian13-image"
-  printf '%s/sigstore/cosign:%s@%s\n' "$SHARED_REGISTRY" "$COSIGN_VERSION" "$cosign" > "$RUN/cosign-image"
+  record_images "$SHARED_REGISTRY"
 }
 
 cmd_stop() {
