@@ -9,6 +9,8 @@
 //
 //	go run ./integration/bench [-runs 3] [-cold-runs 3] [-artifacts iso,vm,wsl,bundle]
 //	go run ./integration/bench -release-disk   # peak disk of each release.yml job
+//	go run ./integration/bench -sizes small,1g,real   # ISO, VM disk, WSL at three input sizes vs host tools
+//	go run ./integration/bench -release-disk -size real   # peak disk per job with real-size media
 //
 // Cold runs prune the whole engine cache first (the state of a new machine):
 // everything cached before is rebuilt afterwards.
@@ -48,6 +50,9 @@ func main() {
 	flag.StringVar(&work, "work", "/var/tmp/unison-bench", "scratch folder (outside the module source)")
 	disk := flag.Bool("release-disk", false, "measure only the peak disk of each fanned-out release job (on the large stand-in ISO)")
 	diskPublish := flag.Bool("release-disk-publish", false, "with -release-disk: only the publish job, on the artifact jobs' outputs of an earlier run")
+	sizes := flag.String("sizes", "", "measure only the ISO, VM disk and WSL at these input sizes (small,1g,real) against host tools")
+	diskSize := flag.String("size", "", "with -release-disk: the stand-ins' size (small, 1g, real) instead of -large-iso-mib and the small cloud image")
+	standins := flag.String("standins", "", "only write the stand-ins of these sizes (small,1g,real) into -work and print their paths")
 	flag.Parse()
 	log.SetFlags(0)
 	var err error
@@ -68,14 +73,29 @@ func main() {
 	if !exists(cloud) {
 		mustRun(call("lab", "standin-cloud-image", "export", "--path", cloud))
 	}
-	if !exists(big) {
+	if !exists(big) && *sizes == "" && *diskSize == "" && *standins == "" {
 		filler := filepath.Join(work, "filler.bin")
 		sh(fmt.Sprintf("head -c %dM /dev/urandom > %s", *largeMiB, filler))
 		sh(fmt.Sprintf("xorriso -indev %s -outdev %s -map %s /casper/bench-filler.bin -boot_image any replay 2>/dev/null", iso, big, filler))
 		os.Remove(filler)
 	}
 
+	if *standins != "" {
+		for _, n := range strings.Split(*standins, ",") {
+			s := sizeByName(n)
+			fmt.Printf("%s: ISO %s, cloud image %s, OS image %s\n", n, sizedISO(iso, s), sizedCloud(cloud, s), sizedOSImage(s))
+		}
+		return
+	}
+	if *sizes != "" {
+		sizeBench(strings.Split(*sizes, ","), iso, cloud, *runs)
+		return
+	}
 	if *disk {
+		if *diskSize != "" {
+			s := sizeByName(*diskSize)
+			big, cloud, osImage = sizedISO(iso, s), sizedCloud(cloud, s), sizedOSImage(s)
+		}
 		releaseDisk(big, cloud, *diskPublish)
 		return
 	}
@@ -247,17 +267,38 @@ type result struct {
 	err  error
 }
 
+// osImage, when set, is the module's --os-image (the size bench's WSL images).
+var osImage string
+
 func moduleArgs() []string {
 	if os.Getenv("UNISON_SHARED_REGISTRY") == "" {
 		return nil
 	}
-	// the mirror's debian:bookworm by digest (airgap.sh env)
+	// the mirror's debian:bookworm (tools) and debian:trixie (the OS: Compose v2) by digest (airgap.sh env)
 	debian := os.Getenv("UNISON_DEBIAN_IMAGE")
 	if debian == "" {
 		debian = "debian:bookworm"
 	}
-	return []string{"--tools-image=" + debian, "--os-image=" + debian, "--apt-pins=airgap/apt.yaml"}
+	img := os.Getenv("UNISON_DEBIAN13_IMAGE")
+	if img == "" {
+		img = "debian:trixie"
+	}
+	if osImage != "" {
+		img = osImage
+	}
+	return []string{"--tools-image=" + debian, "--os-image=" + img, "--apt-pins=airgap/apt.yaml"}
 }
+
+// commitOf is the checkout's commit (with +dirty when it has changes).
+func commitOf() string {
+	out, err := exec.Command("git", "-C", root, "describe", "--always", "--dirty=+dirty", "--abbrev=12").Output()
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func cpus() int { return runtime.NumCPU() }
 
 // call times one `dagger call` (CLI start, module load, build, export).
 func call(args ...string) result {
@@ -313,7 +354,7 @@ func sh(script string) {
 // hostTools installs the host-native baselines' tools when missing.
 func hostTools() {
 	var need []string
-	for tool, pkg := range map[string]string{"xorriso": "xorriso", "qemu-img": "qemu-utils"} {
+	for tool, pkg := range map[string]string{"xorriso": "xorriso", "qemu-img": "qemu-utils", "mksquashfs": "squashfs-tools", "sfdisk": "fdisk", "pigz": "pigz", "openssl": "openssl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			need = append(need, pkg)
 		}
