@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -16,8 +17,11 @@ import (
 // the way a fresh runner meets it: the engine cache pruned before each job,
 // the file system's used bytes sampled every half second while it runs
 // (engine cache, the job's exported output, and for the publish job the
-// downloaded artifacts it starts from). It prints the peak growth per job,
-// the output sizes and the base inputs, so that real media can be scaled.
+// downloaded artifacts it starts from, served on loopback as release-jobs.yml
+// does: with-artifacts --server, a dry run, since the registry here writes
+// to this disk and GHCR does not), then the github-release job's layout
+// (release-assets.sh on copies of the publish job's and the jobs' outputs).
+// It prints the peak growth per job, the output sizes and the base inputs.
 //
 // With publishOnly, the artifact jobs' outputs of an earlier run are reused
 // (the same commit, read from their records) and only the publish job runs.
@@ -70,12 +74,29 @@ func releaseDisk(iso, cloud string, publishOnly bool) {
 		fmt.Fprintf(&b, "| artifact --name %s | %s | %s | %.0fs |\n", job, mib(peak), mib(dirSize(built)-before), r.took.Seconds())
 	}
 	prune()
+	// the publish job as release-jobs.yml runs it: the downloaded folder served on loopback
+	srv := exec.Command("python3", "-m", "http.server", "8765", "--bind", "127.0.0.1", "--directory", built)
+	must(srv.Start())
+	time.Sleep(time.Second)
 	var r result
 	peak := peakDuring(work, func() {
-		r = mustRun(call(append(release, "with-artifacts", "--dir", built, "dry-run", "export", "--path", dist)...))
+		r = mustRun(call(append(release, "with-artifacts", "--server", "tcp://127.0.0.1:8765", "dry-run", "export", "--path", dist)...))
 	})
+	srv.Process.Kill()
+	srv.Wait()
 	// the publish job's runner also holds the downloaded artifacts it starts from
-	fmt.Fprintf(&b, "| with-artifacts … (publish job) | %s + %s downloaded | %s | %.0fs |\n", mib(peak), mib(dirSize(built)), mib(dirSize(dist)), r.took.Seconds())
+	fmt.Fprintf(&b, "| with-artifacts --server … (publish job) | %s + %s downloaded | %s | %.0fs |\n", mib(peak), mib(dirSize(built)), mib(dirSize(dist)), r.took.Seconds())
+	// the github-release job: dist and the jobs' files downloaded (copies here), laid out by release-assets.sh
+	gh, ghBuilt := filepath.Join(work, "gh-dist"), filepath.Join(work, "gh-built")
+	os.RemoveAll(gh)
+	os.RemoveAll(ghBuilt)
+	start := time.Now()
+	peak = peakDuring(work, func() {
+		sh(fmt.Sprintf("cp -r %s %s && cp -r %s %s && bash %s/.github/scripts/release-assets.sh %s %s >/dev/null", dist, gh, built, ghBuilt, root, gh, ghBuilt))
+	})
+	fmt.Fprintf(&b, "| github-release (release-assets.sh; no engine) | %s | %s | %.0fs |\n", mib(peak), mib(dirSize(gh)), time.Since(start).Seconds())
+	os.RemoveAll(gh)
+	os.RemoveAll(ghBuilt)
 	fmt.Print(b.String())
 	must(os.WriteFile(filepath.Join(work, "disk.md"), []byte(b.String()), 0o644))
 }

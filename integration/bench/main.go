@@ -302,7 +302,9 @@ func cpus() int { return runtime.NumCPU() }
 
 // call times one `dagger call` (CLI start, module load, build, export).
 func call(args ...string) result {
-	full := append(append([]string{"call", "--progress=plain"}, moduleArgs()...), args...)
+	// -vv: the plain log then gives each exec's own span (withExec ... DONE [time]), which the
+	// step tables read; at the default verbosity an exec's time hides in the span that needed it
+	full := append(append([]string{"call", "-vv", "--progress=plain"}, moduleArgs()...), args...)
 	cmd := exec.Command(filepath.Join(root, "airgap", "dagger"), full...)
 	cmd.Dir = root
 	var out bytes.Buffer

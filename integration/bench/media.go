@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -122,6 +123,11 @@ func random(seed string, n int64) string {
 	return fmt.Sprintf("openssl enc -aes-128-ctr -nosalt -pass pass:%q -pbkdf2 -in /dev/zero 2>/dev/null | head -c %d", seed, n)
 }
 
+// cloudGrow grows the cloud image's root file system in place (cloud-grow.sh).
+//
+//go:embed cloud-grow.sh
+var cloudGrow string
+
 // sizedCloud writes the cloud image stand-in with s.FilesMiB of files in its root.
 func sizedCloud(small string, s benchSize) string {
 	if s.FilesMiB == 0 {
@@ -157,26 +163,9 @@ func sizedCloud(small string, s benchSize) string {
 	}
 	rawMiB := int64(float64(s.FilesMiB) * 1.4)
 	rootMiB := rawMiB - start/2048 - 1
-	sh(fmt.Sprintf(`set -e; cd %[1]s
-dd if=small.raw of=root.img bs=512 skip=%[2]d count=%[3]d status=none
-export E2FSPROGS_FAKE_TIME=1700000000
-# grown in place (resize2fs, then debugfs writes: every existing file keeps its mode and owner)
-resize2fs -f root.img %[5]dM >/dev/null 2>&1
-mkdir usr && debugfs -R "rdump /usr usr" root.img 2>/dev/null && tar --sort=name --mtime=@1700000000 -C usr -cf usr.tar usr && rm -rf usr
-# copies of /usr as tar files (ELF binaries, libraries, text) until the root holds the MiB asked for
-echo "mkdir /opt/standin-payload" > cmds
-have=$(( $(debugfs -R "stats" root.img 2>/dev/null | awk '/^Block count:/ {b=$3} /^Free blocks:/ {f=$3} /^Block size:/ {z=$3} END {print int((b-f)*z/1048576)}') ))
-i=0; while [ "$have" -lt %[4]d ]; do echo "write usr.tar /opt/standin-payload/usr-$i.tar" >> cmds; have=$((have + $(du -m usr.tar | cut -f1))); i=$((i+1)); done
-debugfs -w -f cmds root.img >/dev/null 2>&1
-e2fsck -fn root.img >/dev/null
-mv root.img root2.img
-truncate -s %[6]dM disk.raw
-dd if=small.raw of=disk.raw bs=512 count=%[2]d conv=notrunc,sparse status=none
-sfdisk -d small.raw | sed -e '/raw1 :/s/size= *[0-9]*/size=%[7]d/' -e 's/small\.raw/disk.raw/' -e '/^last-lba/d' | sfdisk -q disk.raw
-dd if=root2.img of=disk.raw bs=512 seek=%[2]d conv=notrunc,sparse status=none
-rm -f root2.img small.raw usr.tar cmds
-qemu-img convert -c -O qcow2 disk.raw %[8]s.tmp && mv %[8]s.tmp %[8]s`,
-		w, start, sectors, s.FilesMiB, rootMiB, rawMiB, rootMiB*2048, out))
+	script := filepath.Join(w, "cloud-grow.sh")
+	must(os.WriteFile(script, []byte(cloudGrow), 0o755))
+	sh(fmt.Sprintf("cd %s && ./cloud-grow.sh %d %d %d %d %d %s", w, start, sectors, s.FilesMiB, rootMiB, rawMiB, out))
 	os.RemoveAll(w)
 	log.Printf("bench: stand-in cloud image %s: %s qcow2, %d MiB raw", s.Name, mib(size(out)), rawMiB)
 	return out
