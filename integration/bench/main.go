@@ -170,7 +170,7 @@ func (o *benchOut) measureLargeISO(big string) {
 		o.largeLog = r.log
 		must(os.WriteFile(filepath.Join(work, fmt.Sprintf("large-%d.log", i)), []byte(r.log), 0o644))
 		steps := Steps(r.log)
-		rx := StepTook(steps, "withExec /tmp/unison/iso-remaster.sh")
+		rx := ExecTook(steps, "withExec /tmp/unison/iso-remaster.sh")
 		if rx == 0 { // not in the progress output: left out of the step targets, not counted as 0
 			log.Printf("bench: no remaster step in large-%d.log", i)
 			continue

@@ -172,16 +172,14 @@ func sizedCloud(small string, s benchSize) string {
 }
 
 // sizedOSImage pushes the WSL bench's OS image (the mirror's Debian with
-// s.FilesMiB of files) to the shared registry and returns it by digest.
+// s.FilesMiB of files) to the shared registry and returns it by digest: a
+// new image every run, so that its first build is a first build.
 func sizedOSImage(s benchSize) string {
 	base := os.Getenv("UNISON_DEBIAN13_IMAGE")
-	if s.FilesMiB == 0 || base == "" {
+	if base == "" {
 		return base
 	}
-	ref := filepath.Join(work, "os-image-"+s.Name+".ref")
-	if b, err := os.ReadFile(ref); err == nil {
-		return strings.TrimSpace(string(b))
-	}
+	// the small one too: an image of its own (its first build then builds a root filesystem)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	c, err := dagger.Connect(ctx, dagger.WithLogOutput(io.Discard))
@@ -196,7 +194,6 @@ while [ "$(du -smx / | cut -f1)" -lt %d ]; do cp -a /usr /opt/standin-payload/us
 		WithRegistryAuth(reg, os.Getenv("UNISON_REGISTRY_USER"), c.SetSecret("bench-registry", strings.TrimSpace(string(pass))))
 	d, err := img.Publish(ctx, fmt.Sprintf("%s/bench/os-%s:%s", reg, s.Name, nonce))
 	must(err)
-	must(os.WriteFile(ref, []byte(d+"\n"), 0o644))
 	log.Printf("bench: OS image %s: %s", s.Name, d)
 	return d
 }

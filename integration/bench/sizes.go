@@ -71,7 +71,7 @@ func benchISOSize(s benchSize, base string, runs int) *sized {
 		r := timed(fmt.Sprintf("iso-%s-inc-%d", s.Name, i), args(fmt.Sprintf("i%d%s%s", i, s.Name, nonce)))
 		m.inc = append(m.inc, r.took)
 		steps := Steps(r.log)
-		if rx := StepTook(steps, "withExec /tmp/unison/iso-remaster.sh"); rx > 0 {
+		if rx := ExecTook(steps, "withExec /tmp/unison/iso-remaster.sh"); rx > 0 {
 			m.step = append(m.step, rx)
 			m.export = append(m.export, StepTook(steps, "Directory.export"))
 		} else {
@@ -104,7 +104,7 @@ func benchVMSize(s benchSize, base string, runs int) *sized {
 		r := timed(fmt.Sprintf("vm-%s-inc-%d", s.Name, i), args(fmt.Sprintf("i%d%s%s", i, s.Name, nonce)))
 		m.inc = append(m.inc, r.took)
 		steps := Steps(r.log)
-		if rx := StepTook(steps, "withExec /tmp/unison/vm-inject.sh"); rx > 0 {
+		if rx := ExecTook(steps, "withExec /tmp/unison/vm-inject.sh"); rx > 0 {
 			m.step = append(m.step, rx)
 			m.export = append(m.export, StepTook(steps, "Directory.export"))
 		}
@@ -128,7 +128,7 @@ func benchWSLSize(s benchSize, image string, runs int) *sized {
 	// the first build on this OS image: the root filesystem and its base tarball (wsl-base.sh)
 	r := timed("wsl-"+s.Name+"-first", args("f"+s.Name+nonce))
 	m.first = Sample{r.took}
-	if st := StepTook(Steps(r.log), "withExec /tmp/unison/wsl-base.sh"); st > 0 {
+	if st := ExecTook(Steps(r.log), "withExec /tmp/unison/wsl-base.sh"); st > 0 {
 		m.step = Sample{st}
 	}
 	for i := 0; i < runs; i++ {

@@ -105,6 +105,30 @@ func (t Target) Verdict() string {
 	return "MISSED"
 }
 
+// ExecTook is how long the exec of the first withExec step whose
+// description starts with prefix took: an exec is lazy, so it runs inside
+// the step that first needs its result (Container.directory, .file, .sync,
+// .stdout right after it), or in its own span when that was evaluated; the
+// longer of the two (0 when there is no such step).
+func ExecTook(steps []Step, prefix string) time.Duration {
+	for i, s := range steps {
+		if !strings.HasPrefix(s.Desc, prefix) {
+			continue
+		}
+		t := s.Took
+		for _, n := range steps[i+1:] {
+			if strings.HasPrefix(n.Desc, "Container.") && !strings.HasPrefix(n.Desc, "Container.with") {
+				if n.Took > t {
+					t = n.Took
+				}
+				break
+			}
+		}
+		return t
+	}
+	return 0
+}
+
 // Step is one step of a `dagger call --progress=plain` log with its duration.
 type Step struct {
 	ID     string

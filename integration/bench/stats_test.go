@@ -57,3 +57,19 @@ func TestSteps(t *testing.T) {
 	assert.Equal(t, 62500*time.Millisecond, StepTook(steps, "Directory.export"))
 	assert.Zero(t, StepTook(steps, "withExec /tmp/unison/iso-remaster.sh"))
 }
+
+func TestExecTook(t *testing.T) {
+	log := "12 : ┆ withExec /tmp/unison/iso-remaster.sh -map a b\n12 : ┆ Container.withExec DONE [0.0s]\n" +
+		"13 : ┆ Container.withMountedFile CACHED [0.0s]\n14 : ┆ Container.directory(path: \"/out\"): Directory!\n14 : ┆ Container.directory DONE [5.7s]\n" +
+		"15 : ┆ withExec /tmp/unison/vm-inject.sh\n15 : ┆ Container.withExec DONE [2.3s]\n16 : Container.directory DONE [2.4s]\n"
+	steps := Steps(log)
+	if got := ExecTook(steps, "withExec /tmp/unison/iso-remaster.sh"); got != 5700*time.Millisecond {
+		t.Errorf("lazy exec: %v, want the directory step's 5.7s", got)
+	}
+	if got := ExecTook(steps, "withExec /tmp/unison/vm-inject.sh"); got != 2400*time.Millisecond {
+		t.Errorf("evaluated exec: %v, want 2.4s", got)
+	}
+	if got := ExecTook(steps, "withExec /tmp/unison/none.sh"); got != 0 {
+		t.Errorf("no such step: %v", got)
+	}
+}
