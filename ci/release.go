@@ -51,6 +51,8 @@ type Release struct {
 	// +private
 	Artifacts *dagger.Directory
 	// +private
+	ArtifactServer *dagger.Service
+	// +private
 	Force bool
 }
 

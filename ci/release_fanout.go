@@ -20,7 +20,8 @@ import (
 // uploads each directory as a job artifact, and one last job publishes:
 //
 //	dagger call release --ref $REF ... artifact --name linux-vm export --path built/
-//	dagger call release --ref $REF ... with-artifacts --dir built/ publish export --path dist/
+//	python3 -m http.server 8765 --bind 127.0.0.1 --directory built/ &
+//	dagger call release --ref $REF ... with-artifacts --server tcp://localhost:8765 publish export --path dist/
 //
 // The directory holds the artifact's files and built-<name>.json: version,
 // commit, options, service digests, file checksums, QA result, and what
@@ -39,7 +40,7 @@ func (r *Release) Artifact(
 	if name == release.OfflineJob && !r.Offline.Iso {
 		return nil, fmt.Errorf("artifact %s: chain with-offline-iso before artifact (on every job of the release and on the publishing one)", name)
 	}
-	if r.Artifacts != nil {
+	if r.Artifacts != nil || r.ArtifactServer != nil {
 		return nil, fmt.Errorf("artifact %s: this release publishes already-built artifacts (with-artifacts); build from a release without it", name)
 	}
 	p, err := r.prepare(ctx, false, true)
@@ -72,19 +73,44 @@ func (r *Release) Artifact(
 	return files.WithNewFile(release.BuiltFileName(name), js).Sync(ctx)
 }
 
-// Publishes the artifacts the artifact jobs built instead of building them: a directory with every job's files and built-<name>.json.
+// Publishes the artifacts the artifact jobs built instead of building them: every job's files and built-<name>.json, in a directory or served over HTTP.
 //
 // Before anything else the records must make one release: every artifact
 // once, the same commit, ref, options and service digests as this release
 // (which pins the same digests), boot-checked unless --skip-qa. The files
 // are verified again and must be the very bytes their jobs recorded.
+//
+// --server (release-jobs.yml) reads them from the publishing runner's disk
+// (python3 -m http.server on the folder: --server tcp://localhost:PORT): each
+// file streams through a SHA-256 and to the registry, nothing is copied into
+// the engine, and the returned directory holds the notes, checksums,
+// signatures and statements without the files (the GitHub Release attaches
+// the jobs' files: .github/scripts/release-assets.sh). --dir uploads the
+// folder into the engine and returns the files too.
 func (r *Release) WithArtifacts(
 	ctx context.Context,
 	// The outputs of the artifact jobs, merged into one directory (actions/download-artifact merge-multiple).
+	// +optional
 	dir *dagger.Directory,
+	// An HTTP server of that directory on this machine, e.g. tcp://localhost:8765 (python3 -m http.server 8765 --bind 127.0.0.1 --directory built/).
+	// +optional
+	server *dagger.Service,
 ) (*Release, error) {
-	recs, err := readBuilt(ctx, dir)
-	if err != nil {
+	if (dir == nil) == (server == nil) {
+		return nil, fmt.Errorf("with-artifacts: give the artifact jobs' outputs as --dir DIR or --server tcp://localhost:PORT (an HTTP server of DIR), one of them")
+	}
+	var recs []release.Built
+	var err error
+	if server != nil {
+		s, err := openStore(ctx, server, "with-artifacts --server")
+		if err != nil {
+			return nil, err
+		}
+		recs, _, err = s.records(ctx)
+		if err != nil {
+			return nil, err
+		}
+	} else if recs, err = readBuilt(ctx, dir); err != nil {
 		return nil, err
 	}
 	// the version is checked once the registry was read (betas are numbered from it)
@@ -93,7 +119,7 @@ func (r *Release) WithArtifacts(
 		return nil, fmt.Errorf("with-artifacts: %w", err)
 	}
 	c := *r
-	c.Artifacts = dir
+	c.Artifacts, c.ArtifactServer = dir, server
 	c.ServiceDigests = asm.ServiceDigests
 	return &c, nil
 }

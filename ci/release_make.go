@@ -23,6 +23,8 @@ import (
 type builtRelease struct {
 	Files *dagger.Directory
 	Tree  *dagger.Directory
+	// Store serves Files' bytes when they are not in the engine (with-artifacts --server).
+	Store *fileStore
 }
 
 // buildAll builds the ISO, VM disk, WSL distribution, bundle and
@@ -267,6 +269,8 @@ func (r *Release) qaBoots(ctx context.Context, files *dagger.Directory, jobs []s
 type made struct {
 	Built    *builtRelease
 	Verified *verifiedRelease
+	// Split is the release directory already laid out (with-artifacts --server: parts hashed, not written).
+	Split    *splitRelease
 	QA       release.QA
 	Evidence map[string]release.Evidence
 }
@@ -274,6 +278,13 @@ type made struct {
 // make builds, verifies and boot-checks every artifact in this DAG, or
 // takes them from the artifact jobs (with-artifacts).
 func (r *Release) make(ctx context.Context, p *prepared) (*made, error) {
+	if r.ArtifactServer != nil {
+		s, err := openStore(ctx, r.ArtifactServer, "with-artifacts --server")
+		if err != nil {
+			return nil, err
+		}
+		return r.served(ctx, p, s)
+	}
 	if r.Artifacts != nil {
 		return r.assemble(ctx, p)
 	}

@@ -65,17 +65,19 @@ func (r *Release) attestImages(ctx context.Context, cosign *dagger.Container, pu
 }
 
 // pushArtifacts pushes every group of files as an OCI 1.1 artifact by
-// digest (no tag yet) and records the digests in pushes[1:].
-func (r *Release) pushArtifacts(ctx context.Context, files *dagger.Directory, groups []release.Group,
+// digest (no tag yet) and records the digests in pushes[1:]. The bytes
+// stream from where the files are (the runner's disk with --server, else a
+// server of the engine's directory), through a SHA-256 check, to the
+// registry: no copy of them is written.
+func (r *Release) pushArtifacts(ctx context.Context, built *builtRelease, groups []release.Group,
 	pushes []release.Push, labels map[string]string, opts []remote.Option) error {
-	work, err := os.MkdirTemp("", "unison-release-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(work)
-	// the module's own container receives the verified files for the upload
-	if _, err := files.Export(ctx, work); err != nil {
-		return fmt.Errorf("stage artifacts for upload: %w", err)
+	s := built.Store
+	if s == nil {
+		var err error
+		if s, err = openStore(ctx, r.Build.Root.serveDir(built.Files), "stage artifacts for upload"); err != nil {
+			return err
+		}
+		defer s.close(ctx)
 	}
 	for i, g := range groups {
 		p := &pushes[i+1]
@@ -85,7 +87,7 @@ func (r *Release) pushArtifacts(ctx context.Context, files *dagger.Directory, gr
 		}
 		art := ociartifact.Artifact{ArtifactType: g.ArtifactType, Annotations: labels}
 		for _, f := range g.Files {
-			art.Files = append(art.Files, ociartifact.File{Path: filepath.Join(work, f.Name), Name: f.Name,
+			art.Files = append(art.Files, ociartifact.File{Open: s.open(ctx, f.Name), Name: f.Name,
 				MediaType: release.MediaType(f.Name, r.Build.Version), SHA256: f.SHA256, Size: f.Size})
 		}
 		d, err := ociartifact.Push(ctx, repo, art, opts...)
@@ -180,7 +182,7 @@ func (r *Release) publish(ctx context.Context, p *prepared, built *builtRelease,
 	pushes []release.Push, cosign *dagger.Container, atts []attestation) error {
 	plan, auth, opts := p.Plan, p.Auth, p.Opts
 	var err error
-	if err := r.pushArtifacts(ctx, built.Files, groups, pushes, plan.Labels, opts); err != nil {
+	if err := r.pushArtifacts(ctx, built, groups, pushes, plan.Labels, opts); err != nil {
 		return err
 	}
 	if pushes[0].Digest, err = r.pushPlatform(ctx, built.Tree, plan.Repository, plan.SortedLabels(), opts); err != nil {

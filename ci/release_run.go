@@ -37,9 +37,14 @@ func (r *Release) run(ctx context.Context, dryRun bool) (*dagger.Directory, erro
 		return nil, err
 	}
 	built, verified := mk.Built, mk.Verified
-	rel, err := r.split(ctx, built.Files, verified)
-	if err != nil {
-		return nil, err
+	if built.Store != nil {
+		defer built.Store.close(ctx)
+	}
+	rel := mk.Split
+	if rel == nil {
+		if rel, err = r.split(ctx, built.Files, verified); err != nil {
+			return nil, err
+		}
 	}
 	atts, err := r.attest(ctx, verified.Groups, mk.Evidence)
 	if err != nil {

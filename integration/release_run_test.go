@@ -439,7 +439,7 @@ func (x *releaseRun) rerun(t *testing.T) {
 // one job publishes what they built. Same commit and arguments as step 3:
 // the assembled release is that very release (same SHA256SUMS, same digests).
 func (x *releaseRun) fannedOut(t *testing.T) {
-	fanned := checkFanout(t, x.dir, x.sums, func(terminal string, tail ...string) callResult {
+	fanned := checkFanout(t, x.dir, x.out, x.sums, func(terminal string, tail ...string) callResult {
 		return x.call("refs/tags/v0.6.0", terminal, tail...)
 	})
 	sumsBytes, err := os.ReadFile(filepath.Join(x.out, "SHA256SUMS-v0.6.0.txt"))

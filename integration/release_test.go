@@ -187,6 +187,9 @@ func TestReleaseRejects(t *testing.T) {
 		{"digest of no service", chain(local, "with-service-digests", "--digests", "nope=sha256:"+strings.Repeat("0", 64), "dry-run"), `digest for "nope": not a service`},
 		{"builder id not a URI", chain(local, "with-provenance", "--builder-id", "laptop", "dry-run"), `builder-id "laptop": want a URI`},
 		{"bad ssh key", chain(local, "with-admin", "--ssh-authorized-keys", "ssh-ed25519", "dry-run"), "ssh-authorized-keys: key 1 is not an OpenSSH public key line"},
+		{"artifacts from nowhere", chain(local, "with-artifacts", "dry-run"), "with-artifacts: give the artifact jobs' outputs as --dir DIR or --server tcp://localhost:PORT"},
+		{"artifacts from two places", chain(local, "with-artifacts", "--dir", ".", "--server", "tcp://127.0.0.1:9", "dry-run"), "one of them"},
+		{"artifact server not answering", chain(local, "with-artifacts", "--server", "tcp://127.0.0.1:9", "dry-run"), "a file server of the folder must be running"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := daggerCall(t, 5*time.Minute, append(tc.args, "entries")...)

@@ -3,7 +3,7 @@
 # first minute when the job cannot fit, naming the space it needs and the
 # setting that gives a larger runner (docs/releasing.md, "Disk per job").
 #
-#   .github/scripts/disk.sh <job>      # linux-vm, baremetal-iso, wsl-bundle, bundle, baremetal-iso-offline, publish
+#   .github/scripts/disk.sh <job>      # linux-vm, baremetal-iso, wsl-bundle, bundle, baremetal-iso-offline, publish, github-release
 #
 # It first deletes the runner image's preinstalled toolchains no release job
 # uses (FREE_DIRS, when present), then compares the space left where the
@@ -20,6 +20,7 @@ case "$job" in
 	baremetal-iso) need=13 ;;
 	baremetal-iso-offline) need=15 ;; # the ISO job and its payload (packages, images)
 	publish) need=24 ;;
+	github-release) need=10 ;; # no engine: the jobs' files downloaded and the parts of the ones over 2 GiB (estimated)
 	*) echo "disk.sh: unknown job \"$job\"" >&2; exit 2 ;;
 esac
 need=${DISK_NEED_GIB:-$need}

@@ -5,7 +5,7 @@
 # registry credentials; then the job's own chain, given as arguments:
 #
 #   .github/scripts/release.sh artifact --name linux-vm export --path "$RUNNER_TEMP/built"
-#   .github/scripts/release.sh with-artifacts --dir "$RUNNER_TEMP/built" with-keyless ... publish export --path dist
+#   .github/scripts/release.sh with-artifacts --server tcp://localhost:8765 with-keyless ... publish export --path dist
 #   .github/scripts/release.sh tags     (what publish would push; builds nothing)
 #
 # Environment: RELEASE_REF and RELEASE_SHA (the ref and commit released;
@@ -20,7 +20,7 @@ set -euo pipefail
 : "${OWNER:?OWNER: the repository owner (github.repository_owner)}"
 : "${ACTOR:?ACTOR: the registry user (github.actor)}"
 : "${REGISTRY_TOKEN:?REGISTRY_TOKEN: the registry token (secrets.GITHUB_TOKEN)}"
-[ "$#" -gt 0 ] || { echo "usage: $0 <release chain: artifact --name X ... | with-artifacts --dir D ... publish ... | tags>" >&2; exit 2; }
+[ "$#" -gt 0 ] || { echo "usage: $0 <release chain: artifact --name X ... | with-artifacts --server S ... publish ... | tags>" >&2; exit 2; }
 ref=${RELEASE_REF:-${GITHUB_REF:?GITHUB_REF or RELEASE_REF: the ref released}}
 sha=${RELEASE_SHA:-${GITHUB_SHA:?GITHUB_SHA or RELEASE_SHA: the commit released}}
 

@@ -25,7 +25,10 @@ import (
 //
 // With publishOnly, the artifact jobs' outputs of an earlier run are reused
 // (the same commit, read from their records) and only the publish job runs.
-func releaseDisk(iso, cloud string, publishOnly bool) {
+//
+// wslImage, when set, is the OS image of the WSL job only (a larger root
+// filesystem; the other jobs read the OS image's os-release and would pull it).
+func releaseDisk(iso, cloud, wslImage string, publishOnly bool) {
 	reg := os.Getenv("UNISON_SHARED_REGISTRY")
 	if reg == "" {
 		log.Fatal("-release-disk needs the air-gapped engine's registry (eval \"$(./airgap/airgap.sh env)\")")
@@ -68,11 +71,16 @@ func releaseDisk(iso, cloud string, publishOnly bool) {
 			break
 		}
 		before := dirSize(built)
+		osImage = ""
+		if job == "wsl-bundle" {
+			osImage = wslImage
+		}
 		prune()
 		var r result
 		peak := peakDuring(work, func() { r = mustRun(call(append(release, "artifact", "--name", job, "export", "--path", built)...)) })
 		fmt.Fprintf(&b, "| artifact --name %s | %s | %s | %.0fs |\n", job, mib(peak), mib(dirSize(built)-before), r.took.Seconds())
 	}
+	osImage = ""
 	prune()
 	// the publish job as release-jobs.yml runs it: the downloaded folder served on loopback
 	srv := exec.Command("python3", "-m", "http.server", "8765", "--bind", "127.0.0.1", "--directory", built)

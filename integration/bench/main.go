@@ -92,11 +92,12 @@ func main() {
 		return
 	}
 	if *disk {
+		var wslImage string
 		if *diskSize != "" {
 			s := sizeByName(*diskSize)
-			big, cloud, osImage = sizedISO(iso, s), sizedCloud(cloud, s), sizedOSImage(s)
+			big, cloud, wslImage = sizedISO(iso, s), sizedCloud(cloud, s), sizedOSImage(s)
 		}
-		releaseDisk(big, cloud, *diskPublish)
+		releaseDisk(big, cloud, wslImage, *diskPublish)
 		return
 	}
 

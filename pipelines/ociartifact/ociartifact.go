@@ -8,9 +8,12 @@ package ociartifact
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"os"
@@ -34,9 +37,13 @@ const EmptyConfig = "application/vnd.oci.empty.v1+json"
 const TitleAnnotation = "org.opencontainers.image.title"
 
 // File is one file of an artifact, with its checksum computed beforehand.
+// Its bytes come from Path, or from Open when set (a stream: an HTTP body);
+// either way they are checked against Size and SHA256 as they are sent.
 type File struct {
 	// Path on the local disk.
 	Path string
+	// Open, when set, streams the bytes instead of Path.
+	Open func() (io.ReadCloser, error)
 	// Name in the artifact (the title annotation).
 	Name      string
 	MediaType string
@@ -165,6 +172,13 @@ func (l *fileLayer) MediaType() (types.MediaType, error) {
 	return types.MediaType(l.f.MediaType), nil
 }
 func (l *fileLayer) Compressed() (io.ReadCloser, error) {
+	if l.f.Open != nil {
+		rc, err := l.f.Open()
+		if err != nil {
+			return nil, err
+		}
+		return &verified{rc: rc, f: l.f, h: sha256.New()}, nil
+	}
 	fh, err := os.Open(l.f.Path)
 	if err != nil {
 		return nil, err
@@ -178,8 +192,35 @@ func (l *fileLayer) Compressed() (io.ReadCloser, error) {
 		fh.Close()
 		return nil, fmt.Errorf("%s: %d bytes on disk, %d expected", l.f.Path, st.Size(), l.f.Size)
 	}
-	return fh, nil
+	return &verified{rc: fh, f: l.f, h: sha256.New()}, nil
 }
+
+// verified passes a file's bytes through and fails at their end (before
+// the upload is committed) when they are not the size and SHA-256 recorded.
+type verified struct {
+	rc io.ReadCloser
+	f  File
+	h  hash.Hash
+	n  int64
+}
+
+func (v *verified) Read(p []byte) (int, error) {
+	n, err := v.rc.Read(p)
+	v.h.Write(p[:n])
+	v.n += int64(n)
+	if v.n > v.f.Size {
+		return n, fmt.Errorf("%s: more than the %d bytes recorded", v.f.Name, v.f.Size)
+	}
+	if errors.Is(err, io.EOF) {
+		if got := hex.EncodeToString(v.h.Sum(nil)); v.n != v.f.Size || got != v.f.SHA256 {
+			return n, fmt.Errorf("%s: %d bytes with SHA-256 %s, recorded %d bytes with %s", v.f.Name, v.n, got, v.f.Size, v.f.SHA256)
+		}
+	}
+	return n, err
+}
+
+func (v *verified) Close() error { return v.rc.Close() }
+
 func (l *fileLayer) Uncompressed() (io.ReadCloser, error) { return l.Compressed() }
 
 // Tags lists the tags of a repository; a repository that does not exist yet

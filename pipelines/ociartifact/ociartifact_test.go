@@ -216,3 +216,65 @@ func TestAnnotateIndex(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, id.String(), same)
 }
+
+// Files streamed with Open (an HTTP body) are pushed like files on disk,
+// and bytes that are not the ones recorded are refused before the manifest.
+func TestPushStreamed(t *testing.T) {
+	var fail int32
+	host := serve(t, &fail)
+	content := strings.Repeat("iso bytes ", 100000)
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/corrupt" {
+			io.WriteString(w, strings.Replace(content, "iso", "ISO", 1))
+			return
+		}
+		io.WriteString(w, content)
+	}))
+	t.Cleanup(files.Close)
+	sum := sha256.Sum256([]byte(content))
+	get := func(path string) func() (io.ReadCloser, error) {
+		return func() (io.ReadCloser, error) {
+			resp, err := http.Get(files.URL + path)
+			if err != nil {
+				return nil, err
+			}
+			return resp.Body, nil
+		}
+	}
+	f := File{Open: get("/ok"), Name: "x.iso", MediaType: "application/vnd.efi.iso", SHA256: hex.EncodeToString(sum[:]), Size: int64(len(content))}
+	repo, _ := name.NewRepository(host + "/o/unisonos-baremetal")
+	d, err := Push(context.Background(), repo, Artifact{ArtifactType: "application/vnd.unisonos.baremetal.v1", Files: []File{f}})
+	require.NoError(t, err)
+	desc, err := remote.Get(repo.Digest(d.String()))
+	require.NoError(t, err)
+	var m v1.Manifest
+	require.NoError(t, json.Unmarshal(desc.Manifest, &m))
+	rc, err := remote.Layer(repo.Digest(m.Layers[0].Digest.String()))
+	require.NoError(t, err)
+	r, _ := rc.Compressed()
+	b, _ := io.ReadAll(r)
+	assert.Equal(t, content, string(b))
+
+	for _, c := range []struct {
+		name string
+		f    File
+		want string
+	}{
+		{"other bytes", File{Open: get("/corrupt"), Size: f.Size, SHA256: f.SHA256}, "SHA-256"},
+		{"shorter than recorded", File{Open: get("/ok"), Size: f.Size + 1, SHA256: f.SHA256}, "bytes with SHA-256"},
+		{"longer than recorded", File{Open: get("/ok"), Size: f.Size - 1, SHA256: f.SHA256}, "more than the"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			bad := c.f
+			bad.Name, bad.MediaType = "y.iso", f.MediaType
+			var fail int32
+			repo, _ := name.NewRepository(serve(t, &fail) + "/o/unisonos-baremetal") // a registry without the blob
+			a := Artifact{ArtifactType: "application/vnd.unisonos.baremetal.v1", Files: []File{bad}}
+			_, err := Push(context.Background(), repo, a)
+			require.ErrorContains(t, err, c.want)
+			_, digest, _ := a.Manifest()
+			_, err = remote.Get(repo.Digest(digest.String()))
+			require.Error(t, err, "no manifest written")
+		})
+	}
+}
