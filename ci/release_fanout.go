@@ -157,22 +157,37 @@ func readBuilt(ctx context.Context, dir *dagger.Directory) ([]release.Built, err
 	if err != nil {
 		return nil, fmt.Errorf("with-artifacts: %w", err)
 	}
+	recs, _, err := parseRecords(entries, func(name string) (string, error) {
+		data, err := dir.File(name).Contents(ctx)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", name, err)
+		}
+		return data, nil
+	})
+	return recs, err
+}
+
+// parseRecords reads and parses the jobs' records (built-*.json) among
+// names, with read; it returns the other names too.
+func parseRecords(names []string, read func(name string) (string, error)) ([]release.Built, []string, error) {
 	var recs []release.Built
-	for _, e := range entries {
-		if !strings.HasPrefix(e, "built-") || !strings.HasSuffix(e, ".json") {
+	var others []string
+	for _, n := range names {
+		if !strings.HasPrefix(n, "built-") || !strings.HasSuffix(n, ".json") {
+			others = append(others, n)
 			continue
 		}
-		data, err := dir.File(e).Contents(ctx)
+		data, err := read(n)
 		if err != nil {
-			return nil, fmt.Errorf("with-artifacts: %s: %w", e, err)
+			return nil, nil, fmt.Errorf("with-artifacts: %w", err)
 		}
-		b, err := release.ParseBuilt(e, data)
+		b, err := release.ParseBuilt(n, data)
 		if err != nil {
-			return nil, fmt.Errorf("with-artifacts: %w", err)
+			return nil, nil, fmt.Errorf("with-artifacts: %w", err)
 		}
 		recs = append(recs, b)
 	}
-	return recs, nil
+	return recs, others, nil
 }
 
 // expect is what every artifact job of this release must have built; the

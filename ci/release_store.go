@@ -110,24 +110,7 @@ func (s *fileStore) records(ctx context.Context) ([]release.Built, []string, err
 	if err != nil {
 		return nil, nil, fmt.Errorf("with-artifacts: %w", err)
 	}
-	var recs []release.Built
-	var files []string
-	for _, n := range names {
-		if !strings.HasPrefix(n, "built-") || !strings.HasSuffix(n, ".json") {
-			files = append(files, n)
-			continue
-		}
-		data, err := s.small(ctx, n)
-		if err != nil {
-			return nil, nil, fmt.Errorf("with-artifacts: %w", err)
-		}
-		b, err := release.ParseBuilt(n, data)
-		if err != nil {
-			return nil, nil, fmt.Errorf("with-artifacts: %w", err)
-		}
-		recs = append(recs, b)
-	}
-	return recs, files, nil
+	return parseRecords(names, func(name string) (string, error) { return s.small(ctx, name) })
 }
 
 // served is the fanned-out release read from the publishing runner's disk

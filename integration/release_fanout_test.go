@@ -75,7 +75,7 @@ func checkFanout(t *testing.T, dir, single string, sums map[string]string, call 
 	var man release.Manifest
 	require.NoError(t, json.Unmarshal([]byte(readFile(t, filepath.Join(out, "release.json"))), &man))
 	assert.Equal(t, "v0.6.0", man.Version)
-	for _, f := range rec0Files(t, built) {
+	for _, f := range recordedFiles(t, built) {
 		assert.NoFileExists(t, filepath.Join(out, f), "the publishing job returns no copy of the jobs' files")
 	}
 
@@ -95,8 +95,8 @@ func checkFanout(t *testing.T, dir, single string, sums map[string]string, call 
 	return assets
 }
 
-// rec0Files are the files the jobs' records list.
-func rec0Files(t *testing.T, built string) []string {
+// recordedFiles are the files the jobs' records list.
+func recordedFiles(t *testing.T, built string) []string {
 	var names []string
 	for _, job := range release.Jobs {
 		rec, err := release.ParseBuilt(release.BuiltFileName(job), readFile(t, filepath.Join(built, release.BuiltFileName(job))))
