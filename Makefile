@@ -45,7 +45,7 @@ IMAGES ?=
 MODULE_ARGS = $(if $(TOOLS_IMAGE),--tools-image=$(TOOLS_IMAGE)) $(if $(OS_IMAGE),--os-image=$(OS_IMAGE)) $(if $(COSIGN_IMAGE),--cosign-image=$(COSIGN_IMAGE)) $(if $(APT_PINS),--apt-pins=$(APT_PINS)) $(if $(IMAGES),--images=$(IMAGES))
 CALL = $(DAGGER) call --progress=plain $(MODULE_ARGS)
 
-.PHONY: engine-prune demo-platform engine-if-needed release-dry-run baremetal-iso image-wsl linux-vm linux-vm-offline qa-smoke help engine engine-stop engine-status demo test test-unit test-integration test-airgap lint generate check-generated bench
+.PHONY: standins engine-prune demo-platform engine-if-needed release-dry-run baremetal-iso image-wsl linux-vm linux-vm-offline qa-smoke help engine engine-stop engine-status demo test test-unit test-integration test-airgap lint generate check-generated bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -107,12 +107,14 @@ demo-platform: engine-if-needed ## the platform running: reference services publ
 # the git ref a release is planned for
 REF ?= refs/tags/v0.6.0
 
-release-dry-run: engine-if-needed ## build, verify and plan a release of REF on stand-in inputs, push nothing; prints PLAN.txt
+standins: engine-if-needed ## stand-ins for Ubuntu's media (live-server ISO, cloud image) and the probe kernel that boots them, in OUT/demo
 	@mkdir -p $(OUT)/demo
 	@test -f $(OUT)/demo/standin-live-server.iso || $(CALL) lab standin-iso export --path $(OUT)/demo/standin-live-server.iso
 	@test -f $(OUT)/demo/standin-cloudimg.qcow2 || $(CALL) lab standin-cloud-image export --path $(OUT)/demo/standin-cloudimg.qcow2
-	@# the stand-in disk has no boot loader: the QA gate boots it with the probe kernel
+	@# the stand-in disk has no boot loader: QA boots it with the probe kernel
 	$(CALL) lab probe-boot export --path $(OUT)/demo/probe
+
+release-dry-run: standins ## build, verify and plan a release of REF on stand-in inputs, push nothing; prints PLAN.txt
 	$(CALL) release --ref $(REF) \
 	  with-base-iso --file $(OUT)/demo/standin-live-server.iso with-base-image --file $(OUT)/demo/standin-cloudimg.qcow2 \
 	  with-qa --boot-files $(OUT)/demo/probe \

@@ -97,13 +97,29 @@ func (s *ServiceImage) Contract(
 // healthLine starts the image as a service and asks its health path from
 // another container, as Docker's network would.
 func (s *ServiceImage) healthLine(ctx context.Context, run *dagger.Container, svc compat.Service, timeout int) string {
-	// no exposed port: the engine would wait for it without bound when the
-	// image never listens; the probe's own deadline decides instead
+	// no exposed port (the built image declares its own): the engine would
+	// check it for minutes when the image never listens; the probe's
+	// deadline (timeout) decides instead
+	ports, err := run.ExposedPorts(ctx)
+	if err != nil {
+		return "FAIL start: " + lastLines(err.Error(), 2)
+	}
+	for _, p := range ports {
+		n, err := p.Port(ctx)
+		if err != nil {
+			return "FAIL start: " + lastLines(err.Error(), 2)
+		}
+		proto, err := p.Protocol(ctx)
+		if err != nil {
+			return "FAIL start: " + lastLines(err.Error(), 2)
+		}
+		run = run.WithoutExposedPort(n, dagger.ContainerWithoutExposedPortOpts{Protocol: proto})
+	}
 	service := run.AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true})
 	url := fmt.Sprintf("http://service:%d%s", svc.Port, svc.Health)
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(timeout+120)*time.Second)
 	defer cancel()
-	out, err := runScript(s.Root.tools().WithServiceBinding("service", service), "contract-probe.sh", url, strconv.Itoa(timeout)).Stdout(ctx)
+	out, err := runScript(s.Root.tools().WithServiceBinding("service", service), "contract-probe.sh", url, strconv.Itoa(timeout), strconv.Itoa(svc.Port), compat.User).Stdout(ctx)
 	if err != nil {
 		return fmt.Sprintf("FAIL start: the image did not start listening on 0.0.0.0:%d as %s with the contract's environment: %s", svc.Port, compat.User, lastLines(err.Error(), 2))
 	}

@@ -73,8 +73,12 @@ func (l *Lab) StandinCloudImage(
 	docker bool,
 ) (*dagger.File, error) {
 	m := l.Root
-	pkgs := standinPackages
+	base := amd64().From(m.OsImage).
+		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
+		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " + standinPackages +
+			" $(for p in systemd-networkd systemd-resolved; do apt-cache show $p >/dev/null 2>&1 && echo $p; done) >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"})
 	if docker {
+		// on the plain stand-in's packages (one install of those for both)
 		osr, err := osRelease(ctx, m.OsImage)
 		if err != nil {
 			return nil, err
@@ -83,12 +87,10 @@ func (l *Lab) StandinCloudImage(
 		if err != nil {
 			return nil, err
 		}
-		pkgs += " " + strings.Join(dp, " ")
+		base = base.WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " + strings.Join(dp, " ") +
+			" >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"})
 	}
-	rootfs := amd64().From(m.OsImage).
-		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
-		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " + pkgs +
-			" $(for p in systemd-networkd systemd-resolved; do apt-cache show $p >/dev/null 2>&1 && echo $p; done) >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"}).
+	rootfs := base.
 		WithDirectory("/usr/lib/modules", m.guestModules()).
 		// networking like a cloud image: DHCP on the first NIC (qa-smoke forwards ports to it)
 		WithNewFile("/etc/systemd/network/20-wired.network", "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n").

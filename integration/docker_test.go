@@ -111,6 +111,35 @@ func labModule(t *testing.T, dir string) (string, string, string, string) {
 	return os.Getenv("UNISON_GIT_SERVER") + "/unison-platform.git@v0.6.0", work, commit, when
 }
 
+// standinMedia returns the stand-ins for Ubuntu's live-server ISO and cloud
+// image (Ubuntu's are not reachable here) and the probe kernel that boots
+// the stand-in disk: those `make standins` left in UNISON_STANDINS (CI makes
+// them with the air-gapped engine's cache before Docker mode starts: they
+// are the same bytes, and none of what a user runs), else made here with
+// the shallow checkout's module (gen runs a call in it).
+func standinMedia(t *testing.T, dir string, gen func(args ...string)) (iso, cloud, probe string) {
+	t.Helper()
+	media := os.Getenv("UNISON_STANDINS")
+	if media == "" {
+		media = filepath.Join(dir, "media")
+	}
+	iso = filepath.Join(media, "standin-live-server.iso")
+	cloud = filepath.Join(media, "standin-cloudimg.qcow2")
+	probe = filepath.Join(media, "probe")
+	if os.Getenv("UNISON_STANDINS") != "" {
+		for _, f := range []string{iso, cloud, filepath.Join(probe, "vmlinuz"), filepath.Join(probe, "initrd.gz")} {
+			_, err := os.Stat(f)
+			require.NoError(t, err, "UNISON_STANDINS: run `make standins OUT=...` and name its demo folder")
+		}
+		t.Logf("stand-in media from %s (make standins)", media)
+		return iso, cloud, probe
+	}
+	gen("lab", "standin-iso", "export", "--path", iso)
+	gen("lab", "standin-cloud-image", "export", "--path", cloud)
+	gen("lab", "probe-boot", "export", "--path", probe)
+	return iso, cloud, probe
+}
+
 // The README's quickstart, run as a laptop or a runner runs it: the stock
 // dagger CLI starts its engine in Docker (no runner host), the module is
 // called by reference from a git server (-m URL@v0.6.0) and from a shallow,
@@ -130,8 +159,6 @@ func TestDockerQuickstart(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	key := strings.TrimSpace(readFile(t, filepath.Join(home, ".ssh", "id_ed25519.pub")))
 
-	// stand-in media (Ubuntu's are not reachable here), from the shallow checkout's module
-	media := filepath.Join(dir, "media")
 	inWork := func(args ...string) {
 		full := append([]string{"call", "--progress=plain"}, append(moduleArgs(), args...)...)
 		cmd := exec.Command("dagger", full...)
@@ -139,9 +166,7 @@ func TestDockerQuickstart(t *testing.T) {
 		b, err := cmd.CombinedOutput()
 		require.NoError(t, err, "dagger %v:\n%s", args, tail(ansi.ReplaceAllString(string(b), ""), 40))
 	}
-	inWork("lab", "standin-iso", "export", "--path", filepath.Join(media, "live-server.iso"))
-	inWork("lab", "standin-cloud-image", "export", "--path", filepath.Join(media, "cloudimg.qcow2"))
-	inWork("lab", "probe-boot", "export", "--path", filepath.Join(media, "probe"))
+	iso, cloud, probe := standinMedia(t, dir, inWork)
 
 	// the platform's services from the lab registry: build inputs naming it
 	reg := os.Getenv("UNISON_DOCKER_REGISTRY")
@@ -154,10 +179,10 @@ func TestDockerQuickstart(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(images, "compat.yaml"), []byte(compat), 0o644))
 
 	standins := map[string][]string{
-		"baremetal-iso": {"--base-iso", filepath.Join(media, "live-server.iso")},
-		"linux-vm":      {"--base-image", filepath.Join(media, "cloudimg.qcow2")},
+		"baremetal-iso": {"--base-iso", iso},
+		"linux-vm":      {"--base-image", cloud},
 		"wsl-bundle":    {},
-		"qa vm":         {"--boot-files", filepath.Join(media, "probe"), "--insecure-registry", reg, "--health-timeout", "300"},
+		"qa vm":         {"--boot-files", probe, "--insecure-registry", reg, "--health-timeout", "300"},
 	}
 	for _, call := range calls {
 		labCall(t, work, home, module, call, []string{"--images=" + images}, standins)

@@ -196,7 +196,7 @@ mcopy -o -i "/w.iso@@$off" /shim.efi ::/EFI/BOOT/BOOTX64.EFI
 ! cmp -s /in/base.iso /w.iso`}).File("/w.iso").Export(ctx, broken)
 	require.NoError(t, err)
 	report := filepath.Join(dir, "report-broken-sig")
-	mustCall(t, 20*time.Minute, "qa", "iso", "--iso", broken, "--markers", "PROBE-CMDLINE", "--boot-timeout", "90", "report", "export", "--path", report)
+	mustCall(t, 20*time.Minute, "qa", "iso", "--iso", broken, "--markers", "PROBE-CMDLINE", "--boot-timeout", "60", "report", "export", "--path", report)
 	summary := readFile(t, filepath.Join(report, "summary.txt"))
 	t.Log("\n" + summary)
 	assert.Contains(t, summary, "qa-smoke-iso: FAILED (5 checks, 2 failed)")

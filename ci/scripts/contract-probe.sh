@@ -1,10 +1,13 @@
 #!/bin/sh
-# contract-probe.sh URL TIMEOUT: the service contract's health check from
-# outside the container: GET URL must answer 200 within TIMEOUT seconds.
-# Prints one report line: "ok health: ..." or "FAIL health: ...".
+# contract-probe.sh URL TIMEOUT PORT USER: the service contract's health check
+# from outside the container: GET URL must answer 200 within TIMEOUT seconds.
+# Prints one report line: "ok health: ...", "FAIL health: ..." (it answered,
+# not 200) or "FAIL start: ..." (nothing answered at all).
 set -eu
 url=$1
 timeout=$2
+port=$3
+user=$4
 end=$(($(date +%s) + timeout))
 code=""
 while :; do
@@ -14,7 +17,11 @@ while :; do
 		exit 0
 	fi
 	if [ "$(date +%s)" -ge "$end" ]; then
-		echo "FAIL health: GET $url answered ${code:-nothing} (want 200 within ${timeout}s): the service must answer its health path when it can serve"
+		if [ -z "$code" ] || [ "$code" = 000 ]; then
+			echo "FAIL start: the image did not start listening on 0.0.0.0:$port as $user with the contract's environment: nothing answered GET $url within ${timeout}s"
+		else
+			echo "FAIL health: GET $url answered $code (want 200 within ${timeout}s): the service must answer its health path when it can serve"
+		fi
 		exit 0
 	fi
 	sleep 1
