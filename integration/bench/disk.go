@@ -49,7 +49,10 @@ func releaseDisk(iso, cloud, wslImage string, publishOnly bool) {
 	// to run (the gate's own disk is its overlay: what the guest writes, on top)
 	release := []string{"release", "--skip-qa", "--ref", "refs/tags/v0.6.0", "--sha", commit, "--commit-time", "2026-11-20T10:00:00Z",
 		"--registry", reg, "--owner", "disk" + nonce, "--platform-version", "0.6.0", "--existing-tags", "v0.5.0",
-		"with-base-iso", "--file", iso, "with-base-image", "--file", cloud, "with-service-digests"}
+		// with their SHA-256, as release-jobs.yml's pinned media come: a job that
+		// does not build from a medium then has no reason to read it into the engine
+		"with-base-iso", "--file", iso, "--sha256", sha256File(iso), "with-base-image", "--file", cloud, "--sha256", sha256File(cloud),
+		"with-service-digests"}
 	for i, svc := range []string{"orchestrator", "inference", "auth", "context"} {
 		release = append(release, "--digests", fmt.Sprintf("%s=sha256:%s", svc, strings.Repeat(fmt.Sprint(i+1), 64)))
 	}
@@ -154,3 +157,10 @@ func dirSize(dir string) int64 {
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
+
+// sha256File is the SHA-256 of a file, hex.
+func sha256File(path string) string {
+	out, err := exec.Command("sha256sum", path).Output()
+	must(err)
+	return strings.Fields(string(out))[0]
+}
