@@ -75,8 +75,7 @@ func (l *Lab) StandinCloudImage(
 	m := l.Root
 	base := amd64().From(m.OsImage).
 		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
-		WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " + standinPackages +
-			" $(for p in systemd-networkd systemd-resolved; do apt-cache show $p >/dev/null 2>&1 && echo $p; done) >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"})
+		WithExec(aptInstall(standinPackages + " $(for p in systemd-networkd systemd-resolved; do apt-cache show $p >/dev/null 2>&1 && echo $p; done)"))
 	if docker {
 		// on the plain stand-in's packages (one install of those for both)
 		osr, err := osRelease(ctx, m.OsImage)
@@ -87,8 +86,7 @@ func (l *Lab) StandinCloudImage(
 		if err != nil {
 			return nil, err
 		}
-		base = base.WithExec([]string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " + strings.Join(dp, " ") +
-			" >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"})
+		base = base.WithExec(aptInstall(strings.Join(dp, " ")))
 	}
 	rootfs := base.
 		WithDirectory("/usr/lib/modules", m.guestModules()).
@@ -104,6 +102,13 @@ func (l *Lab) StandinCloudImage(
 		WithEnvVariable("SOURCE_DATE_EPOCH", standinSDE).
 		WithMountedDirectory("/rootfs", rootfs)
 	return runScript(c, "standin-cloud.sh").File("/out/cloud.qcow2").WithName("ubuntu-24.04-server-cloudimg-amd64-standin.qcow2"), nil
+}
+
+// aptInstall is the exec that installs packages (a shell word list) from the
+// image's archive and leaves no package lists behind.
+func aptInstall(pkgs string) []string {
+	return []string{"sh", "-c", "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends " + pkgs +
+		" >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"}
 }
 
 // Returns the kernel (vmlinuz) and busybox probe initrd (initrd.gz) that boot the stand-in images in QEMU.

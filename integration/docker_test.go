@@ -119,14 +119,12 @@ func labModule(t *testing.T, dir string) (string, string, string, string) {
 // the shallow checkout's module (gen runs a call in it).
 func standinMedia(t *testing.T, dir string, gen func(args ...string)) (iso, cloud, probe string) {
 	t.Helper()
-	media := os.Getenv("UNISON_STANDINS")
-	if media == "" {
-		media = filepath.Join(dir, "media")
-	}
+	made := os.Getenv("UNISON_STANDINS")
+	media := or(made, filepath.Join(dir, "media"))
 	iso = filepath.Join(media, "standin-live-server.iso")
 	cloud = filepath.Join(media, "standin-cloudimg.qcow2")
 	probe = filepath.Join(media, "probe")
-	if os.Getenv("UNISON_STANDINS") != "" {
+	if made != "" {
 		for _, f := range []string{iso, cloud, filepath.Join(probe, "vmlinuz"), filepath.Join(probe, "initrd.gz")} {
 			_, err := os.Stat(f)
 			require.NoError(t, err, "UNISON_STANDINS: run `make standins OUT=...` and name its demo folder")
