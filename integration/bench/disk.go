@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"log"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +18,9 @@ import (
 // `release ... artifact --name X` per artifact, then `with-artifacts ...`)
 // the way a fresh runner meets it: the engine cache pruned before each job,
 // the file system's used bytes sampled every half second while it runs
-// (engine cache, the job's exported output, and for the publish job the
+// (engine cache with the pinned base media the engine downloads, as
+// release-jobs.yml's jobs get Ubuntu's (pinMedia), the job's exported
+// output, and for the publish job the
 // downloaded artifacts it starts from, served on loopback as release-jobs.yml
 // does: with-artifacts --server, a dry run, since the registry here writes
 // to this disk and GHCR does not), then the github-release job's layout
@@ -47,11 +51,12 @@ func releaseDisk(iso, cloud, wslImage string, publishOnly bool) {
 	os.RemoveAll(dist)
 	// no QA gate (--skip-qa): the placeholder digests have no images for a booted VM
 	// to run (the gate's own disk is its overlay: what the guest writes, on top)
+	// the media pinned and downloaded by the engine, as release-jobs.yml's jobs
+	// get Ubuntu's: a job reads only the medium it builds from
+	stopMedia := pinMedia(iso, cloud)
+	defer stopMedia()
 	release := []string{"release", "--skip-qa", "--ref", "refs/tags/v0.6.0", "--sha", commit, "--commit-time", "2026-11-20T10:00:00Z",
 		"--registry", reg, "--owner", "disk" + nonce, "--platform-version", "0.6.0", "--existing-tags", "v0.5.0",
-		// with their SHA-256, as release-jobs.yml's pinned media come: a job that
-		// does not build from a medium then has no reason to read it into the engine
-		"with-base-iso", "--file", iso, "--sha256", sha256File(iso), "with-base-image", "--file", cloud, "--sha256", sha256File(cloud),
 		"with-service-digests"}
 	for i, svc := range []string{"orchestrator", "inference", "auth", "context"} {
 		release = append(release, "--digests", fmt.Sprintf("%s=sha256:%s", svc, strings.Repeat(fmt.Sprint(i+1), 64)))
@@ -63,7 +68,7 @@ func releaseDisk(iso, cloud, wslImage string, publishOnly bool) {
 	}
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "Peak disk per release job (%s; engine cache pruned before each job; stand-ins: base ISO %s, cloud image %s):\n\n",
+	fmt.Fprintf(&b, "Peak disk per release job (%s; engine cache pruned before each job; the media pinned and downloaded by the engine: base ISO %s, cloud image %s):\n\n",
 		time.Now().UTC().Format("2006-01-02"), mib(size(iso)), mib(size(cloud)))
 	b.WriteString("| job | peak disk | output | wall time |\n|---|---|---|---|\n")
 	for _, job := range []string{"linux-vm", "baremetal-iso", "wsl-bundle", "bundle"} {
@@ -157,6 +162,51 @@ func dirSize(dir string) int64 {
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
+
+// pinMedia serves iso and cloud over HTTP where the engine's containers
+// reach them (in the air-gapped engine's network namespace, on the shared
+// registry's address) and points the module at a copy of images/ whose
+// ubuntu.yaml pins them there (imagesDir, the module's --images). It returns
+// what stops the server.
+func pinMedia(iso, cloud string) func() {
+	ns := os.Getenv("UNISON_AIRGAP_NETNS")
+	if ns == "" {
+		log.Fatal("-release-disk serves the media in the air-gapped engine's network: eval \"$(./airgap/airgap.sh env)\"")
+	}
+	host, _, err := net.SplitHostPort(os.Getenv("UNISON_SHARED_REGISTRY"))
+	must(err)
+	served, images := filepath.Join(work, "disk-media"), filepath.Join(work, "disk-images")
+	must(os.RemoveAll(served))
+	must(os.RemoveAll(images))
+	must(os.MkdirAll(served, 0o755))
+	must(os.Symlink(iso, filepath.Join(served, "live-server.iso")))
+	must(os.Symlink(cloud, filepath.Join(served, "cloudimg.img")))
+	must(os.CopyFS(images, os.DirFS(filepath.Join(root, "images"))))
+	const port = "8766"
+	url := "http://" + net.JoinHostPort(host, port)
+	pins := fmt.Sprintf("live_server_iso:\n  urls: [%s/live-server.iso]\n  sha256: %s\n  signed_by: keys/ubuntu-cdimage.asc\n"+
+		"cloud_image:\n  urls: [%s/cloudimg.img]\n  sha256: %s\n  signed_by: keys/ubuntu-cloudimage.asc\n",
+		url, sha256File(iso), url, sha256File(cloud))
+	must(os.WriteFile(filepath.Join(images, "ubuntu.yaml"), []byte(pins), 0o644))
+	srv := exec.Command("nsenter", "--net="+ns, "python3", "-m", "http.server", port, "--bind", host, "--directory", served)
+	srv.Stderr = io.Discard
+	must(srv.Start())
+	for i := 0; ; i++ {
+		if exec.Command("nsenter", "--net="+ns, "curl", "-sfI", "-o", "/dev/null", url+"/cloudimg.img").Run() == nil {
+			break
+		}
+		if i == 50 {
+			log.Fatalf("the media server at %s did not answer", url)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	imagesDir = images
+	return func() {
+		imagesDir = ""
+		srv.Process.Kill()
+		srv.Wait()
+	}
+}
 
 // sha256File is the SHA-256 of a file, hex.
 func sha256File(path string) string {

@@ -268,8 +268,9 @@ type result struct {
 	err  error
 }
 
-// osImage, when set, is the module's --os-image (the size bench's WSL images).
-var osImage string
+// osImage, when set, is the module's --os-image (the size bench's WSL images);
+// imagesDir, when set, its --images (-release-disk's pinned media).
+var osImage, imagesDir string
 
 func moduleArgs() []string {
 	if os.Getenv("UNISON_SHARED_REGISTRY") == "" {
@@ -287,7 +288,11 @@ func moduleArgs() []string {
 	if osImage != "" {
 		img = osImage
 	}
-	return []string{"--tools-image=" + debian, "--os-image=" + img, "--apt-pins=airgap/apt.yaml"}
+	args := []string{"--tools-image=" + debian, "--os-image=" + img, "--apt-pins=airgap/apt.yaml"}
+	if imagesDir != "" {
+		args = append(args, "--images="+imagesDir)
+	}
+	return args
 }
 
 // commitOf is the checkout's commit (with +dirty when it has changes).
