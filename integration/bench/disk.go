@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -32,7 +33,10 @@ import (
 //
 // wslImage, when set, is the OS image of the WSL job only (a larger root
 // filesystem; the other jobs read the OS image's os-release and would pull it).
-func releaseDisk(iso, cloud, wslImage string, publishOnly bool) {
+//
+// jobs, when not empty, names the artifact jobs to measure (the others, the
+// publish and the GitHub Release jobs are skipped: a quick rerun of one job).
+func releaseDisk(iso, cloud, wslImage string, publishOnly bool, jobs []string) {
 	reg := os.Getenv("UNISON_SHARED_REGISTRY")
 	if reg == "" {
 		log.Fatal("-release-disk needs the air-gapped engine's registry (eval \"$(./airgap/airgap.sh env)\")")
@@ -75,6 +79,9 @@ func releaseDisk(iso, cloud, wslImage string, publishOnly bool) {
 		if publishOnly {
 			break
 		}
+		if len(jobs) > 0 && !slices.Contains(jobs, job) {
+			continue
+		}
 		before := dirSize(built)
 		osImage = ""
 		if job == "wsl-bundle" {
@@ -86,6 +93,10 @@ func releaseDisk(iso, cloud, wslImage string, publishOnly bool) {
 		fmt.Fprintf(&b, "| artifact --name %s | %s | %s | %.0fs |\n", job, mib(peak), mib(dirSize(built)-before), r.took.Seconds())
 	}
 	osImage = ""
+	if len(jobs) > 0 {
+		fmt.Print(b.String())
+		return
+	}
 	prune()
 	// the publish job as release-jobs.yml runs it: the downloaded folder served on loopback
 	srv := exec.Command("python3", "-m", "http.server", "8765", "--bind", "127.0.0.1", "--directory", built)

@@ -49,6 +49,7 @@ func main() {
 	only := flag.String("artifacts", "iso,iso-chain,vm,wsl,bundle", "artifacts to measure")
 	flag.StringVar(&work, "work", "/var/tmp/unison-bench", "scratch folder (outside the module source)")
 	disk := flag.Bool("release-disk", false, "measure only the peak disk of each fanned-out release job (on the large stand-in ISO)")
+	diskJobs := flag.String("release-jobs", "", "with -release-disk: only these artifact jobs (comma separated), no publish or GitHub Release job")
 	diskPublish := flag.Bool("release-disk-publish", false, "with -release-disk: only the publish job, on the artifact jobs' outputs of an earlier run")
 	sizes := flag.String("sizes", "", "measure only the ISO, VM disk and WSL at these input sizes (small,1g,real) against host tools")
 	diskSize := flag.String("size", "", "with -release-disk: the stand-ins' size (small, 1g, real) instead of -large-iso-mib and the small cloud image")
@@ -97,7 +98,11 @@ func main() {
 			s := sizeByName(*diskSize)
 			big, cloud, wslImage = sizedISO(iso, s), sizedCloud(cloud, s), sizedOSImage(s)
 		}
-		releaseDisk(big, cloud, wslImage, *diskPublish)
+		var jobs []string
+		if *diskJobs != "" {
+			jobs = strings.Split(*diskJobs, ",")
+		}
+		releaseDisk(big, cloud, wslImage, *diskPublish, jobs)
 		return
 	}
 
