@@ -53,23 +53,11 @@ func releaseDisk(iso, cloud, wslImage string, publishOnly bool, jobs []string) {
 		os.RemoveAll(built)
 	}
 	os.RemoveAll(dist)
-	// no QA gate (--skip-qa): the placeholder digests have no images for a booted VM
-	// to run (the gate's own disk is its overlay: what the guest writes, on top)
 	// the media pinned and downloaded by the engine, as release-jobs.yml's jobs
 	// get Ubuntu's: a job reads only the medium it builds from
 	stopMedia := pinMedia(iso, cloud)
 	defer stopMedia()
-	release := []string{"release", "--skip-qa", "--ref", "refs/tags/v0.6.0", "--sha", commit, "--commit-time", "2026-11-20T10:00:00Z",
-		"--registry", reg, "--owner", "disk" + nonce, "--platform-version", "0.6.0", "--existing-tags", "v0.5.0",
-		"with-service-digests"}
-	for i, svc := range []string{"orchestrator", "inference", "auth", "context"} {
-		release = append(release, "--digests", fmt.Sprintf("%s=sha256:%s", svc, strings.Repeat(fmt.Sprint(i+1), 64)))
-	}
-	// placeholder digests, no images behind them: nothing to verify a signature of
-	release = append(release, "with-service-trust")
-	for _, svc := range []string{"orchestrator", "inference", "auth", "context"} {
-		release = append(release, "--unsigned", svc)
-	}
+	release := diskRelease(reg, commit)
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "Peak disk per release job (%s; engine cache pruned before each job; the media pinned and downloaded by the engine: base ISO %s, cloud image %s):\n\n",
@@ -110,19 +98,42 @@ func releaseDisk(iso, cloud, wslImage string, publishOnly bool, jobs []string) {
 	srv.Wait()
 	// the publish job's runner also holds the downloaded artifacts it starts from
 	fmt.Fprintf(&b, "| with-artifacts --server … (publish job) | %s + %s downloaded | %s | %.0fs |\n", mib(peak), mib(dirSize(built)), mib(dirSize(dist)), r.took.Seconds())
-	// the github-release job: dist and the jobs' files downloaded (copies here), laid out by release-assets.sh
+	githubReleaseDisk(&b, dist, built)
+	fmt.Print(b.String())
+	must(os.WriteFile(filepath.Join(work, "disk.md"), []byte(b.String()), 0o644))
+}
+
+// diskRelease is the release the jobs make: placeholder service digests
+// (no images behind them: nothing to verify a signature of), no QA gate
+// (--skip-qa: no images for a booted VM to run; the gate's own disk is its
+// overlay, what the guest writes, on top).
+func diskRelease(reg, commit string) []string {
+	release := []string{"release", "--skip-qa", "--ref", "refs/tags/v0.6.0", "--sha", commit, "--commit-time", "2026-11-20T10:00:00Z",
+		"--registry", reg, "--owner", "disk" + nonce, "--platform-version", "0.6.0", "--existing-tags", "v0.5.0",
+		"with-service-digests"}
+	for i, svc := range []string{"orchestrator", "inference", "auth", "context"} {
+		release = append(release, "--digests", fmt.Sprintf("%s=sha256:%s", svc, strings.Repeat(fmt.Sprint(i+1), 64)))
+	}
+	release = append(release, "with-service-trust")
+	for _, svc := range []string{"orchestrator", "inference", "auth", "context"} {
+		release = append(release, "--unsigned", svc)
+	}
+	return release
+}
+
+// githubReleaseDisk measures the github-release job: dist and the jobs'
+// files downloaded (copies here), laid out by release-assets.sh.
+func githubReleaseDisk(b *strings.Builder, dist, built string) {
 	gh, ghBuilt := filepath.Join(work, "gh-dist"), filepath.Join(work, "gh-built")
 	os.RemoveAll(gh)
 	os.RemoveAll(ghBuilt)
 	start := time.Now()
-	peak = peakDuring(work, func() {
+	peak := peakDuring(work, func() {
 		sh(fmt.Sprintf("cp -r %s %s && cp -r %s %s && bash %s/.github/scripts/release-assets.sh %s %s >/dev/null", dist, gh, built, ghBuilt, root, gh, ghBuilt))
 	})
-	fmt.Fprintf(&b, "| github-release (release-assets.sh; no engine) | %s | %s | %.0fs |\n", mib(peak), mib(dirSize(gh)), time.Since(start).Seconds())
+	fmt.Fprintf(b, "| github-release (release-assets.sh; no engine) | %s | %s | %.0fs |\n", mib(peak), mib(dirSize(gh)), time.Since(start).Seconds())
 	os.RemoveAll(gh)
 	os.RemoveAll(ghBuilt)
-	fmt.Print(b.String())
-	must(os.WriteFile(filepath.Join(work, "disk.md"), []byte(b.String()), 0o644))
 }
 
 // peakDuring is the largest growth of the used bytes of path's file system while f runs.

@@ -36,15 +36,15 @@ type SBOMSource struct {
 
 // Products, in the order their jobs and QA suites are listed.
 var Products = []Product{
-	{Name: "linux-vm", Kinds: []Kind{Qcow2, Vmdk}, Suite: "qa-smoke", DiskGiB: 13,
+	{Name: "linux-vm", Kinds: []Kind{Qcow2, Vmdk}, Suite: "qa-smoke", DiskGiB: 7,
 		SBOM: SBOMSource{"disk", Qcow2, "the dpkg status of the VM disk's root file system"}},
-	{Name: "baremetal-iso", Kinds: []Kind{ISO}, Suite: "qa-smoke-iso", DiskGiB: 17,
+	{Name: "baremetal-iso", Kinds: []Kind{ISO}, Suite: "qa-smoke-iso", DiskGiB: 12,
 		SBOM: SBOMSource{"iso", ISO, "the base ISO's package manifests (casper/*.manifest) and the service images its payload runs"}},
-	{Name: "wsl-bundle", Kinds: []Kind{WSL, WSLRootfs, WSLBundle}, DiskGiB: 17,
+	{Name: "wsl-bundle", Kinds: []Kind{WSL, WSLRootfs, WSLBundle}, DiskGiB: 10,
 		SBOM: SBOMSource{"rootfs", WSLRootfs, "the dpkg status of the WSL root filesystem"}},
-	{Name: "bundle", Kinds: []Kind{Bundle, Models}, DiskGiB: 10,
+	{Name: "bundle", Kinds: []Kind{Bundle, Models}, DiskGiB: 3,
 		SBOM: SBOMSource{Text: "the compose file of the platform bundle (service images by digest)"}},
-	{Name: "baremetal-iso-offline", Kinds: []Kind{ISOOffline, Payload}, Suite: "baremetal-iso-offline qa-smoke-iso", Optional: true, DiskGiB: 19,
+	{Name: "baremetal-iso-offline", Kinds: []Kind{ISOOffline, Payload}, Suite: "baremetal-iso-offline qa-smoke-iso", Optional: true, DiskGiB: 14,
 		SBOM: SBOMSource{"iso", ISOOffline, "the base ISO's package manifests (casper/*.manifest), the Debian packages on the medium (offline payload) and the service images saved on it"}},
 }
 

@@ -27,8 +27,8 @@ func TestDiskScript(t *testing.T) {
 		fail, frees        bool
 		want               string
 	}{
-		{"the ISO job fits", "baremetal-iso", "", 20, false, true, "disk: 20 GiB free at /; the baremetal-iso job needs about 17 GiB"},
-		{"the publish job does not", "publish", "", 12, true, true, "::error::the publish job needs about 14 GiB of disk and this runner has 12 GiB free at /: set vars.RELEASE_RUNNER"},
+		{"the ISO job fits", "baremetal-iso", "", 20, false, true, "disk: 20 GiB free at /; the baremetal-iso job needs about 12 GiB"},
+		{"the ISO job does not", "baremetal-iso", "", 11, true, true, "::error::the baremetal-iso job needs about 12 GiB of disk and this runner has 11 GiB free at /: set vars.RELEASE_RUNNER"},
 		{"an override", "publish", "10", 14, false, true, "needs about 10 GiB"},
 		// bad input: refused before anything is deleted
 		{"a bad override", "publish", "lots", 14, true, false, `DISK_NEED_GIB "lots": want a whole number of GiB`},
