@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/project-unisonOS/unison-platform/pipelines/pins"
 )
 
 // releaseDisk measures each job of the fanned-out release (release.yml:
@@ -63,7 +65,7 @@ func releaseDisk(iso, cloud, wslImage string, publishOnly bool, jobs []string) {
 	fmt.Fprintf(&b, "Peak disk per release job (%s; engine cache pruned before each job; the media pinned and downloaded by the engine: base ISO %s, cloud image %s):\n\n",
 		time.Now().UTC().Format("2006-01-02"), mib(size(iso)), mib(size(cloud)))
 	b.WriteString("| job | peak disk | output | wall time |\n|---|---|---|---|\n")
-	for _, job := range []string{"linux-vm", "baremetal-iso", "wsl-bundle", "bundle"} {
+	for _, job := range diskJobs {
 		if publishOnly {
 			break
 		}
@@ -101,6 +103,23 @@ func releaseDisk(iso, cloud, wslImage string, publishOnly bool, jobs []string) {
 	githubReleaseDisk(&b, dist, built)
 	fmt.Print(b.String())
 	must(os.WriteFile(filepath.Join(work, "disk.md"), []byte(b.String()), 0o644))
+}
+
+// diskJobs are the artifact jobs -release-disk measures, in order.
+var diskJobs = []string{"linux-vm", "baremetal-iso", "wsl-bundle", "bundle"}
+
+// pickDiskJobs reads -release-jobs (empty: every job), refusing a name it does not measure.
+func pickDiskJobs(list string) []string {
+	if list == "" {
+		return nil
+	}
+	jobs := strings.Split(list, ",")
+	for _, j := range jobs {
+		if !slices.Contains(diskJobs, j) {
+			log.Fatalf("-release-jobs: %q is not one of the measured jobs (%s)", j, strings.Join(diskJobs, ","))
+		}
+	}
+	return jobs
 }
 
 // diskRelease is the release the jobs make: placeholder service digests
@@ -206,10 +225,16 @@ func pinMedia(iso, cloud string) func() {
 	must(os.CopyFS(images, os.DirFS(filepath.Join(root, "images"))))
 	const port = "8766"
 	url := "http://" + net.JoinHostPort(host, port)
-	pins := fmt.Sprintf("live_server_iso:\n  urls: [%s/live-server.iso]\n  sha256: %s\n  signed_by: keys/ubuntu-cdimage.asc\n"+
-		"cloud_image:\n  urls: [%s/cloudimg.img]\n  sha256: %s\n  signed_by: keys/ubuntu-cloudimage.asc\n",
-		url, sha256File(iso), url, sha256File(cloud))
-	must(os.WriteFile(filepath.Join(images, "ubuntu.yaml"), []byte(pins), 0o644))
+	// the pins' URLs and SHA-256 replaced as `pins update` does (the rest of the file kept)
+	yml := filepath.Join(images, "ubuntu.yaml")
+	data, err := os.ReadFile(yml)
+	must(err)
+	for _, p := range []pins.Pin{{Name: "live_server_iso", URLs: []string{url + "/live-server.iso"}, SHA256: sha256File(iso)},
+		{Name: "cloud_image", URLs: []string{url + "/cloudimg.img"}, SHA256: sha256File(cloud)}} {
+		data, err = pins.Rewrite(data, p)
+		must(err)
+	}
+	must(os.WriteFile(yml, data, 0o644))
 	srv := exec.Command("nsenter", "--net="+ns, "python3", "-m", "http.server", port, "--bind", host, "--directory", served)
 	srv.Stderr = io.Discard
 	must(srv.Start())

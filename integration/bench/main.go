@@ -56,6 +56,7 @@ func main() {
 	standins := flag.String("standins", "", "only write the stand-ins of these sizes (small,1g,real) into -work and print their paths")
 	flag.Parse()
 	log.SetFlags(0)
+	jobs := pickDiskJobs(*diskJobs) // bad input refused before any stand-in is made
 	var err error
 	if root, err = os.Getwd(); err != nil || !exists(filepath.Join(root, "dagger.json")) {
 		log.Fatal("run from the repository root (make bench)")
@@ -97,10 +98,6 @@ func main() {
 		if *diskSize != "" {
 			s := sizeByName(*diskSize)
 			big, cloud, wslImage = sizedISO(iso, s), sizedCloud(cloud, s), sizedOSImage(s)
-		}
-		var jobs []string
-		if *diskJobs != "" {
-			jobs = strings.Split(*diskJobs, ",")
 		}
 		releaseDisk(big, cloud, wslImage, *diskPublish, jobs)
 		return
